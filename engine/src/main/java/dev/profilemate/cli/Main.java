@@ -1,0 +1,49 @@
+package dev.profilemate.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code profilemate} command line. One subcommand class per verb; bad input ends with a
+ * one-line message on stderr and exit 1, bad arguments with usage and exit 2.
+ */
+@Command(
+    name = "profilemate",
+    mixinStandardHelpOptions = true,
+    version = "profilemate 0.1.0",
+    description = "Runtime profiler for vLLM inference servers.",
+    subcommands = {},
+    footer = {
+      "",
+      "Examples:",
+      "  profilemate demo --out /tmp/pm            run a built-in workload on the real vLLM scheduler",
+      "  profilemate export /tmp/vllm_profiling/session_20261129_101500",
+      "  profilemate doctor                        which probe targets attach on the installed vLLM",
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI without exiting; tests call this. */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (ex instanceof UserDataException ude) {
+            commandLine.getErr().println(commandLine.getCommandName() + ": " + ude.getMessage());
+            return 1;
+          }
+          throw ex;
+        });
+    return cl.execute(args);
+  }
+}
