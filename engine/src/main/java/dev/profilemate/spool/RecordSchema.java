@@ -1,0 +1,76 @@
+package dev.profilemate.spool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The record layout the probe writes, loaded from the same records.json the probe packs from. */
+public final class RecordSchema {
+  private static final String RESOURCE = "/profilemate/spool/records.json";
+  private static final RecordSchema BUNDLED = load();
+
+  private final int version;
+  private final Map<Integer, RecordType> byId;
+  private final Map<String, RecordType> byName;
+
+  private RecordSchema(int version, List<RecordType> types) {
+    this.version = version;
+    Map<Integer, RecordType> ids = new HashMap<>();
+    Map<String, RecordType> names = new HashMap<>();
+    for (RecordType t : types) {
+      ids.put(t.id(), t);
+      names.put(t.name(), t);
+    }
+    this.byId = Map.copyOf(ids);
+    this.byName = Map.copyOf(names);
+  }
+
+  public static RecordSchema bundled() {
+    return BUNDLED;
+  }
+
+  private static RecordSchema load() {
+    try (InputStream in = RecordSchema.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + RESOURCE);
+      }
+      JsonNode doc = new ObjectMapper().readTree(in);
+      List<RecordType> types = new ArrayList<>();
+      for (JsonNode r : doc.get("records")) {
+        List<String> fields = new ArrayList<>();
+        List<FieldType> kinds = new ArrayList<>();
+        for (JsonNode f : r.get("fields")) {
+          fields.add(f.get(0).asText());
+          kinds.add(FieldType.of(f.get(1).asText()));
+        }
+        types.add(new RecordType(r.get("id").asInt(), r.get("name").asText(), fields, kinds));
+      }
+      return new RecordSchema(doc.get("version").asInt(), types);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int version() {
+    return version;
+  }
+
+  /** The type for an id, or null for a type this engine does not know (skipped by size). */
+  public RecordType byId(int id) {
+    return byId.get(id);
+  }
+
+  public RecordType byName(String name) {
+    RecordType t = byName.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("no record type " + name);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.profilemate.spool;
+
+/**
+ * One decoded record. Values are Long (i64, i32, u8), Double (f64) or String (str), in the
+ * type's declared order; fields an older writer did not write read as 0 or "".
+ */
+public record SpoolRecord(RecordType type, int process, long tNs, Object[] values) {
+
+  public String name() {
+    return type.name();
+  }
+
+  public long getLong(String field) {
+    int i = type.indexOf(field);
+    return i < 0 ? 0L : ((Number) values[i]).longValue();
+  }
+
+  public int getInt(String field) {
+    return (int) getLong(field);
+  }
+
+  public double getDouble(String field) {
+    int i = type.indexOf(field);
+    return i < 0 ? 0.0 : ((Number) values[i]).doubleValue();
+  }
+
+  public String getString(String field) {
+    int i = type.indexOf(field);
+    return i < 0 ? "" : (String) values[i];
+  }
+}

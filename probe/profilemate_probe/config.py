@@ -1,0 +1,47 @@
+"""Profiler switches: the ProfilingConfig class in sitecustomize.py, then environment overrides."""
+import os
+
+FLAGS = (
+    "ENABLE_CUDA_GRAPH_TRACKING", "ENABLE_KV_CACHE_TRACKING", "ENABLE_MOE_EXPERT_TRACKING",
+    "ENABLE_FORWARD_PASS_TIMING", "ENABLE_CPU_TIMING", "ENABLE_BATCH_UTILIZATION_TRACKING",
+    "ENABLE_PREEMPTION_TRACKING", "ENABLE_ENCODER_DECODER_TIMING", "USE_CUDA_EVENTS",
+)
+NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+class Config:
+    def __init__(self, values):
+        self.values = dict(values)
+
+    def __getattr__(self, name):
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_dict(self):
+        return dict(sorted(self.values.items()))
+
+
+def load(config_class=None, environ=None):
+    env = os.environ if environ is None else environ
+    values = {f: True for f in FLAGS}
+    values.update(NUMBERS)
+    for name in list(values):
+        if config_class is not None and hasattr(config_class, name):
+            values[name] = getattr(config_class, name)
+    for name in FLAGS:
+        raw = env.get(name)
+        if raw is not None and raw.strip().lower() in _TRUE + _FALSE:
+            values[name] = raw.strip().lower() in _TRUE
+    for name in NUMBERS:
+        raw = env.get(name) or (env.get("VLLM_PROFILING_LOG_INTERVAL") if name == "LOG_INTERVAL" else None)
+        if raw:
+            try:
+                values[name] = max(1, int(raw))
+            except ValueError:
+                pass
+    values["VERBOSE"] = env.get("VLLM_PROFILING_VERBOSE", "") in _TRUE
+    return Config(values)

@@ -1,0 +1,183 @@
+"""The probe's one state object: activation, the spool, profilers and their targets."""
+import atexit
+import importlib
+import os
+import sys
+import time
+
+from . import config as config_mod
+from .importhook import ImportHook
+from .patching import Profiler, version_in, wrap, unwrap
+
+STARTUP_LINE = "[sitecustomize] vLLM Comprehensive Instrumentation Loaded"
+
+# profiler module -> config switches (any one on enables it)
+PROFILER_MODULES = (
+    ("scheduler", ("ENABLE_BATCH_UTILIZATION_TRACKING", "ENABLE_KV_CACHE_TRACKING",
+                   "ENABLE_PREEMPTION_TRACKING", "ENABLE_CPU_TIMING")),
+    ("kv_cache", ("ENABLE_KV_CACHE_TRACKING",)),
+    ("requests", ("ENABLE_PREEMPTION_TRACKING",)),
+    ("cpu_timing", ("ENABLE_CPU_TIMING",)),
+)
+
+ATTACHED, MISSING, FAILED, SKIPPED = 1, 0, 2, 3
+STATE_NAMES = {ATTACHED: "attached", MISSING: "missing", FAILED: "disabled", SKIPPED: "skipped"}
+
+
+def log(msg):
+    try:
+        sys.stderr.write("[profilemate] %s\n" % msg)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+class _NullWriter:
+    enabled = False
+
+    def emit(self, *a):
+        pass
+
+    def close(self):
+        pass
+
+
+class Probe:
+    def __init__(self, config, announce=True):
+        self.config = config
+        self.announce = announce
+        self.active = False
+        self.session_dir = None
+        self.owner = False
+        self.writer = _NullWriter()
+        self.hook = ImportHook(self._hook_error)
+        self.profilers = {}
+        self.targets = []          # (module_name, PatchTarget)
+        self.status = {}           # target key -> (state, reason)
+        self.modules = {}
+        self._vllm_version = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def install(self, force=False):
+        self.hook.install()
+        if force:
+            self.activate()
+        else:
+            self.hook.watch("vllm", lambda _m: self.activate())
+
+    def activate(self, session=True):
+        if self.active:
+            return
+        self.active = True
+        if session:
+            try:
+                self._open_spool()
+            except Exception as exc:
+                log("profiling off: %s" % exc)
+                return
+        self._load_profilers()
+        if self.announce:
+            on = ", ".join(sorted(self.profilers)) or "none"
+            print("%s (profilers: %s; session: %s)" % (STARTUP_LINE, on, self.session_dir),
+                  file=sys.stderr, flush=True)
+        if self.owner:
+            from . import sidecar
+            sidecar.start_async(self.session_dir, log)
+
+    def _open_spool(self):
+        from .session import open_session, detect_role, process_metadata
+        from .spool import SpoolWriter
+        self.session_dir, self.owner = open_session()
+        role, rank = detect_role()
+        enabled = [f for f in config_mod.FLAGS if self.config.values.get(f)]
+        meta = process_metadata(role, rank, enabled, self.config.as_dict())
+        meta["session_owner"] = self.owner
+        path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
+        self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL,
+                                  on_failure=log).start()
+        atexit.register(self.close)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self):
+        # a forked child must not share the parent's spool: open its own in the same session
+        self.writer = _NullWriter()
+        try:
+            self._open_spool()
+            self.owner = False
+        except Exception as exc:
+            log("profiling off in forked child: %s" % exc)
+
+    def close(self):
+        self.writer.close()
+
+    # -- profilers and targets -----------------------------------------------------------
+    def _load_profilers(self):
+        for name, flags in PROFILER_MODULES:
+            if not any(self.config.values.get(f) for f in flags):
+                continue
+            try:
+                module = importlib.import_module("profilemate_probe.targets." + name)
+            except Exception as exc:
+                log("profiler %s not loaded: %s" % (name, exc))
+                continue
+            self.modules[name] = module
+            prof = Profiler(name, log, self.emit)
+            prof.config = self.config
+            prof.probe = self
+            self.profilers[name] = prof
+            if hasattr(module, "setup"):
+                module.setup(prof)
+            for target in module.TARGETS:
+                self.targets.append(target)
+                self.hook.watch(target.module, lambda _m, t=target: self.attach(t))
+
+    def vllm_version(self):
+        if self._vllm_version is None:
+            try:
+                from importlib.metadata import version
+                self._vllm_version = version("vllm")
+            except Exception:
+                self._vllm_version = getattr(sys.modules.get("vllm"), "__version__", "") or ""
+        return self._vllm_version
+
+    def attach(self, target):
+        prof = self.profilers[target.profiler]
+        if not version_in(self.vllm_version(), target.versions):
+            self._set_status(target, SKIPPED, "vLLM %s outside %s" % (self.vllm_version(), target.versions))
+            return
+        try:
+            wrap(target, prof)
+        except LookupError as exc:
+            self._set_status(target, MISSING, str(exc))
+            if not target.optional:
+                log("target %s missing: %s" % (target.key, exc))
+            return
+        self._set_status(target, ATTACHED, "")
+
+    def _set_status(self, target, state, reason):
+        self.status[target.key] = (state, reason)
+        self.emit("profiler_status", time.monotonic_ns(), state, target.profiler, target.key, reason)
+
+    def emit(self, name, *values):
+        self.writer.emit(name, *values)
+
+    def _hook_error(self, module, exc):
+        log("import hook for %s failed: %s" % (module, exc))
+
+    def uninstall(self):
+        for target in self.targets:
+            unwrap(target)
+        self.hook.uninstall()
+
+    def report(self):
+        """Every declared target with its state, for `profilemate doctor`."""
+        rows = []
+        for target in self.targets:
+            state, reason = self.status.get(target.key, (MISSING, "module %s never imported" % target.module))
+            prof = self.profilers.get(target.profiler)
+            if state == ATTACHED and prof is not None and not prof.enabled:
+                state, reason = FAILED, prof.disabled_reason
+            rows.append({"profiler": target.profiler, "target": target.key, "versions": target.versions,
+                         "optional": target.optional, "state": STATE_NAMES[state], "reason": reason or ""})
+        return rows

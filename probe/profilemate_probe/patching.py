@@ -1,0 +1,127 @@
+"""Patch targets as data, a per-profiler circuit breaker, and reversible wrapping.
+
+A target names (module, "Class.method", vLLM version range, hook factory). A hook factory
+takes (original, profiler) and returns the replacement; the replacement must call the
+original exactly once and hand back its result or exception unchanged.
+"""
+import functools
+
+import sys
+
+_MARK = "__profilemate_original__"
+
+
+class PatchTarget:
+    __slots__ = ("profiler", "module", "qualname", "versions", "factory", "optional", "note")
+
+    def __init__(self, profiler, module, qualname, versions, factory, optional=False, note=""):
+        self.profiler = profiler
+        self.module = module
+        self.qualname = qualname
+        self.versions = versions
+        self.factory = factory
+        self.optional = optional
+        self.note = note
+
+    @property
+    def key(self):
+        return "%s:%s" % (self.module, self.qualname)
+
+
+def _parse(v):
+    out = []
+    for part in v.split("."):
+        num = "".join(c for c in part if c.isdigit()) if part[:1].isdigit() else ""
+        if not num:
+            break
+        out.append(int(num))
+    return tuple(out)
+
+
+def version_in(version, spec):
+    """True when `version` satisfies every clause of `spec` (e.g. ">=0.14,<0.40")."""
+    if not spec or not version:
+        return True
+    v = _parse(version)
+    for clause in spec.split(","):
+        clause = clause.strip()
+        for op in (">=", "<=", "==", ">", "<"):
+            if clause.startswith(op):
+                ref = _parse(clause[len(op):])
+                n = max(len(v), len(ref))
+                a, b = v + (0,) * (n - len(v)), ref + (0,) * (n - len(ref))
+                ok = {">=": a >= b, "<=": a <= b, "==": a == b, ">": a > b, "<": a < b}[op]
+                if not ok:
+                    return False
+                break
+    return True
+
+
+class Profiler:
+    """One profiler's switch. Its first hook failure turns it off with one log line."""
+
+    def __init__(self, name, log, emit):
+        self.name = name
+        self.enabled = True
+        self.failures = 0
+        self.disabled_reason = None
+        self._log = log
+        self.emit = emit
+
+    def fail(self, where, exc):
+        self.failures += 1
+        if self.enabled:
+            self.enabled = False
+            self.disabled_reason = "%s: %s: %s" % (where, type(exc).__name__, exc)
+            self._log("profiler %s disabled after a hook error in %s" % (self.name, self.disabled_reason))
+
+
+def resolve(target):
+    """Returns (owner, attr, current) for a target whose module is imported; raises LookupError."""
+    mod = sys.modules.get(target.module)
+    if mod is None:
+        raise LookupError("module %s not imported" % target.module)
+    *path, attr = target.qualname.split(".")
+    owner = mod
+    for name in path:
+        owner = getattr(owner, name, None)
+        if owner is None:
+            raise LookupError("%s has no %s" % (target.module, ".".join(path)))
+    import inspect  # deferred: costs ~20 ms, and only vLLM processes get here
+    try:
+        # getattr_static keeps staticmethod objects as they are stored on the class
+        current = inspect.getattr_static(owner, attr)
+    except AttributeError:
+        raise LookupError("%s has no attribute %s" % (".".join([target.module] + path), attr)) from None
+    return owner, attr, current
+
+
+def wrap(target, profiler):
+    """Installs the hook; idempotent. Returns False when it was already installed."""
+    owner, attr, current = resolve(target)
+    if getattr(current, _MARK, None) is not None:
+        return False
+    is_static = isinstance(current, staticmethod)
+    original = current.__func__ if is_static else current
+    replacement = target.factory(original, profiler)
+    functools.update_wrapper(replacement, original)
+    setattr(replacement, _MARK, current)
+    replacement.__profilemate_owned__ = attr in vars(owner)
+    setattr(owner, attr, staticmethod(replacement) if is_static else replacement)
+    return True
+
+
+def unwrap(target):
+    try:
+        owner, attr, current = resolve(target)
+    except LookupError:
+        return False
+    fn = current.__func__ if isinstance(current, staticmethod) else current
+    original = getattr(fn, _MARK, None)
+    if original is None:
+        return False
+    if getattr(fn, "__profilemate_owned__", True):
+        setattr(owner, attr, original)
+    else:
+        delattr(owner, attr)  # the method was inherited: uncover the base class's again
+    return True

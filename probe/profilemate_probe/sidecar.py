@@ -1,0 +1,68 @@
+"""Starts the engine's collector beside vLLM when Java 21+ and the jar are available."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import threading
+
+MIN_JAVA = 21
+_HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_JAR = os.path.normpath(os.path.join(_HERE, "..", "..", "engine", "target", "profilemate-all.jar"))
+
+
+def java_major(java):
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not m:
+        return 0
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major
+
+
+def find_java():
+    candidates = [os.environ.get("PROFILEMATE_JAVA")]
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
+    candidates.append(shutil.which("java"))
+    candidates += sorted(glob.glob("/usr/lib/jvm/*/bin/java"), reverse=True)
+    for java in candidates:
+        if java and os.path.isfile(java) and java_major(java) >= MIN_JAVA:
+            return java
+    return None
+
+
+def find_jar():
+    jar = os.environ.get("PROFILEMATE_JAR") or DEFAULT_JAR
+    return jar if os.path.isfile(jar) else None
+
+
+def start(session_dir, log):
+    if os.environ.get("PROFILEMATE_SIDECAR", "1") == "0":
+        return None
+    java, jar = find_java(), find_jar()
+    if not java or not jar:
+        why = "Java %d+ not found" % MIN_JAVA if not java else "engine jar not built (%s)" % DEFAULT_JAR
+        log("%s; raw spools are kept. Write the session files later with: profilemate export %s"
+            % (why, session_dir))
+        return None
+    out = os.open(os.path.join(session_dir, "collector.log"),
+                  os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        return subprocess.Popen([java, "-jar", jar, "collect", session_dir, "--pid", str(os.getpid())],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True, close_fds=True)
+    finally:
+        os.close(out)
+
+
+def start_async(session_dir, log):
+    def run():
+        try:
+            start(session_dir, log)
+        except Exception as exc:
+            log("collector not started: %s" % exc)
+    threading.Thread(target=run, name="profilemate-sidecar", daemon=True).start()

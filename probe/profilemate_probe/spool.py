@@ -1,0 +1,161 @@
+"""Append-only spool writer (format: spool-format/SPEC.md, layout: records.json).
+
+The hot path only packs bytes into a buffer under an uncontended lock; a daemon thread
+commits chunks. On any I/O error the writer turns itself off and the host goes on.
+"""
+import json
+import os
+import struct
+import threading
+import time
+import zlib
+
+MAGIC = b"PMSP"
+MAJOR, MINOR = 1, 0
+STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
+FLAG_FINAL = 0x01
+CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
+RECORD_HEADER = struct.Struct("<IH")
+METADATA_TYPE = 0
+_FIXED = {"i64": "q", "i32": "i", "f64": "d", "u8": "B"}
+_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
+
+
+class RecordType:
+    """Packs one declared record type: fixed fields via one Struct, then strings."""
+
+    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_prefix")
+
+    def __init__(self, type_id, name, fields):
+        self.type_id = type_id
+        self.name = name
+        self.fields = [f for f, _ in fields]
+        fixed = [t for _, t in fields if t != "str"]
+        order = [t for _, t in fields]
+        # Callers pass values in declared order; reorder is only legal if the schema
+        # already lists fixed fields first, so enforce that instead of shuffling per call.
+        if order != fixed + ["str"] * (len(order) - len(fixed)):
+            raise ValueError("record %s: str fields must follow fixed fields" % name)
+        self._fixed = struct.Struct("<" + "".join(_FIXED[t] for t in fixed))
+        self._nstr = len(order) - len(fixed)
+
+    def pack(self, values):
+        nfixed = len(self.fields) - self._nstr
+        body = self._fixed.pack(*values[:nfixed])
+        if self._nstr:
+            parts = [body]
+            for s in values[nfixed:]:
+                b = s.encode("utf-8", "replace")[:65535]
+                parts.append(struct.pack("<H", len(b)))
+                parts.append(b)
+            body = b"".join(parts)
+        return RECORD_HEADER.pack(len(body), self.type_id) + body
+
+
+def load_schema(path=_SCHEMA_PATH):
+    with open(path, "rb") as f:
+        doc = json.load(f)
+    return doc["version"], {r["name"]: RecordType(r["id"], r["name"], r["fields"]) for r in doc["records"]}
+
+
+SCHEMA_VERSION, RECORDS = load_schema()
+
+
+def encode_chunk(payload, sequence, count, first_t_ns, state=STATE_COMPLETE, flags=0):
+    return CHUNK_HEADER.pack(MAGIC, MAJOR, MINOR, state, flags, len(payload),
+                             zlib.crc32(payload) & 0xFFFFFFFF, sequence, count, first_t_ns) + payload
+
+
+class SpoolWriter:
+    """One per process. `emit()` never blocks on disk and never raises."""
+
+    def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
+                 max_buffer_bytes=16 << 20, on_failure=None):
+        self.path = path
+        self.enabled = True
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._buf = bytearray()
+        self._count = 0
+        self._first_t = 0
+        self._seq = 0
+        self._offset = 0
+        self._flush_every = max(1, int(flush_every))
+        self._flush_seconds = flush_seconds
+        self._max_buffer = max_buffer_bytes
+        self._on_failure = on_failure
+        self._wake = threading.Event()
+        self._io_lock = threading.Lock()
+        self._closed = False
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(path, flags, 0o600)
+        meta = json.dumps(metadata, sort_keys=True).encode("utf-8")
+        anchor = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
+        self._append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta, anchor)
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="profilemate-spool", daemon=True)
+        self._thread.start()
+        return self
+
+    def emit(self, name, *values):
+        """Packs one record; values in the declared field order, t_ns first."""
+        if not self.enabled:
+            return
+        data = RECORDS[name].pack(values)
+        self._append(data, values[0])
+
+    def _append(self, data, t_ns):
+        with self._lock:
+            if len(self._buf) + len(data) > self._max_buffer:
+                self.dropped += 1
+                return
+            if not self._count:
+                self._first_t = t_ns
+            self._buf += data
+            self._count += 1
+            due = self._count >= self._flush_every
+        if due:
+            self._wake.set()
+
+    def _run(self):
+        while not self._closed:
+            self._wake.wait(self._flush_seconds)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self, final=False):
+        with self._io_lock:
+            self._flush_locked(final)
+
+    def _flush_locked(self, final):
+        with self._lock:
+            buf, count, first = self._buf, self._count, self._first_t
+            self._buf, self._count = bytearray(), 0
+        if not self.enabled or (not count and not final):
+            return
+        try:
+            chunk = encode_chunk(bytes(buf), self._seq, count, first, STATE_WRITING,
+                                 FLAG_FINAL if final else 0)
+            os.pwrite(self._fd, chunk, self._offset)
+            os.pwrite(self._fd, bytes([STATE_COMPLETE]), self._offset + 6)
+            self._offset += len(chunk)
+            self._seq += 1
+        except OSError as exc:
+            self.enabled = False
+            if self._on_failure:
+                self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        self.flush(final=True)
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
