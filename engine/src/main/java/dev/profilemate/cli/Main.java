@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "profilemate 0.1.0",
     description = "Runtime profiler for vLLM inference servers.",
-    subcommands = {},
+    subcommands = {
+      ExportCommand.class,
+      CollectCommand.class,
+    },
     footer = {
       "",
       "Examples:",

@@ -18,9 +18,11 @@ public final class RecordSchema {
   private final int version;
   private final Map<Integer, RecordType> byId;
   private final Map<String, RecordType> byName;
+  private final Map<String, Map<Long, String>> enums;
 
-  private RecordSchema(int version, List<RecordType> types) {
+  private RecordSchema(int version, List<RecordType> types, Map<String, Map<Long, String>> enums) {
     this.version = version;
+    this.enums = Map.copyOf(enums);
     Map<Integer, RecordType> ids = new HashMap<>();
     Map<String, RecordType> names = new HashMap<>();
     for (RecordType t : types) {
@@ -51,7 +53,16 @@ public final class RecordSchema {
         }
         types.add(new RecordType(r.get("id").asInt(), r.get("name").asText(), fields, kinds));
       }
-      return new RecordSchema(doc.get("version").asInt(), types);
+      Map<String, Map<Long, String>> enums = new HashMap<>();
+      doc.path("enums")
+          .properties()
+          .forEach(
+              e -> {
+                Map<Long, String> values = new HashMap<>();
+                e.getValue().properties().forEach(v -> values.put(Long.parseLong(v.getKey()), v.getValue().asText()));
+                enums.put(e.getKey(), Map.copyOf(values));
+              });
+      return new RecordSchema(doc.get("version").asInt(), types, enums);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -64,6 +75,11 @@ public final class RecordSchema {
   /** The type for an id, or null for a type this engine does not know (skipped by size). */
   public RecordType byId(int id) {
     return byId.get(id);
+  }
+
+  /** The name of an enumerated field value ("request_event.event", 3 -> "preempted"). */
+  public String enumName(String field, long value) {
+    return enums.getOrDefault(field, Map.of()).getOrDefault(value, Long.toString(value));
   }
 
   public RecordType byName(String name) {

@@ -1,0 +1,53 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.SpoolRecord;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Host time per CPU phase. Scheduling and output updates come from the scheduler's own step
+ * records (so the probe does not write them twice); the rest from cpu_operation records.
+ */
+public final class CpuOperations implements RecordConsumer {
+  private final SessionClock clock;
+  private final Consumer<Operation> sink;
+  private final Map<String, Percentiles> byOp = new TreeMap<>();
+
+  public CpuOperations(SessionClock clock, Consumer<Operation> sink) {
+    this.clock = clock;
+    this.sink = sink;
+  }
+
+  public record Operation(double timestampSec, String operation, double durationMs, String context) {}
+
+  public record Summary(Map<String, Percentiles.Snapshot> operations, double totalMs) {}
+
+  @Override
+  public void accept(SpoolRecord r) {
+    switch (r.name()) {
+      case "scheduler_step" ->
+          add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
+      case "step_output" ->
+          add(r.tNs(), "update_from_output", r.getLong("duration_ns"), "step=" + r.getLong("step"));
+      case "cpu_operation" -> add(r.tNs(), r.getString("operation"), r.getLong("duration_ns"), r.getString("context"));
+      default -> {}
+    }
+  }
+
+  private void add(long tNs, String op, long durNs, String context) {
+    byOp.computeIfAbsent(op, k -> new Percentiles()).add(durNs);
+    sink.accept(new Operation(clock.sec(tNs), op, SessionClock.millis(durNs), context));
+  }
+
+  public Summary summary() {
+    Map<String, Percentiles.Snapshot> ops = new TreeMap<>();
+    double total = 0;
+    for (Map.Entry<String, Percentiles> e : byOp.entrySet()) {
+      Percentiles.Snapshot s = e.getValue().snapshot();
+      ops.put(e.getKey(), s);
+      total += s.totalMs();
+    }
+    return new Summary(ops, total);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.SpoolRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/** Graph captures and replays keyed by their full BatchDescriptor and runtime mode. */
+public final class CudaGraphs implements RecordConsumer {
+  private final SessionClock clock;
+  private final Consumer<Replay> timeline;
+  private final Map<Descriptor, double[]> captures = new TreeMap<>(Descriptor.ORDER);
+  private final Map<Descriptor, long[]> replays = new TreeMap<>(Descriptor.ORDER);
+
+  public CudaGraphs(SessionClock clock, Consumer<Replay> timeline) {
+    this.clock = clock;
+    this.timeline = timeline;
+  }
+
+  /** numReqs is -1 when vLLM left it unset (written as None, as vLLM prints it). */
+  public record Descriptor(String runtimeMode, int numTokens, int numReqs, boolean uniform, boolean hasLora) {
+    static final Comparator<Descriptor> ORDER =
+        Comparator.comparing(Descriptor::runtimeMode)
+            .thenComparingInt(Descriptor::numTokens)
+            .thenComparingInt(Descriptor::numReqs)
+            .thenComparing(Descriptor::uniform)
+            .thenComparing(Descriptor::hasLora);
+
+    public String numReqsText() {
+      return numReqs < 0 ? "None" : Integer.toString(numReqs);
+    }
+
+    public String label() {
+      return runtimeMode + " num_tokens=" + numTokens + " num_reqs=" + numReqsText()
+          + " uniform=" + (uniform ? "True" : "False") + " has_lora=" + (hasLora ? "True" : "False");
+    }
+  }
+
+  public record Capture(Descriptor descriptor, double captureTimeSec) {}
+
+  public record Usage(Descriptor descriptor, long replayCount) {}
+
+  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) {}
+
+  private static Descriptor descriptor(SpoolRecord r) {
+    return new Descriptor(
+        r.getString("runtime_mode"),
+        r.getInt("num_tokens"),
+        r.getInt("num_reqs"),
+        r.getLong("uniform") != 0,
+        r.getLong("has_lora") != 0);
+  }
+
+  @Override
+  public void accept(SpoolRecord r) {
+    switch (r.name()) {
+      case "cuda_graph_capture" ->
+          captures.computeIfAbsent(descriptor(r), k -> new double[1])[0] +=
+              SessionClock.seconds(r.getLong("duration_ns"));
+      case "cuda_graph_replay" -> {
+        Descriptor d = descriptor(r);
+        replays.computeIfAbsent(d, k -> new long[1])[0]++;
+        timeline.accept(new Replay(clock.sec(r.tNs()), d, SessionClock.millis(r.getLong("duration_ns"))));
+      }
+      default -> {}
+    }
+  }
+
+  public List<Capture> captures() {
+    List<Capture> out = new ArrayList<>();
+    captures.forEach((d, t) -> out.add(new Capture(d, t[0])));
+    return out;
+  }
+
+  /** Every captured or replayed graph; captured graphs that never replayed show 0. */
+  public List<Usage> usage() {
+    Map<Descriptor, Long> all = new TreeMap<>(Descriptor.ORDER);
+    captures.keySet().forEach(d -> all.put(d, 0L));
+    replays.forEach((d, n) -> all.put(d, n[0]));
+    List<Usage> out = new ArrayList<>();
+    all.forEach((d, n) -> out.add(new Usage(d, n)));
+    return out;
+  }
+}

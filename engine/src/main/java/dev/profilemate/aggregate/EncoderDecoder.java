@@ -1,0 +1,46 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.SpoolRecord;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/** Encoder, decoder and cross-attention time of encoder-decoder and multimodal models. */
+public final class EncoderDecoder implements RecordConsumer {
+  private final SessionClock clock;
+  private final Consumer<Timing> sink;
+  private final Map<String, Percentiles> byComponent = new TreeMap<>();
+
+  public EncoderDecoder(SessionClock clock, Consumer<Timing> sink) {
+    this.clock = clock;
+    this.sink = sink;
+  }
+
+  public record Timing(double timestampSec, String component, double durationMs, String context) {}
+
+  public record Summary(Map<String, Percentiles.Snapshot> components, Map<String, Double> sharePct) {}
+
+  @Override
+  public void accept(SpoolRecord r) {
+    if (!r.name().equals("encoder_decoder")) {
+      return;
+    }
+    String c = r.getString("component");
+    byComponent.computeIfAbsent(c, k -> new Percentiles()).add(r.getLong("duration_ns"));
+    sink.accept(new Timing(clock.sec(r.tNs()), c, SessionClock.millis(r.getLong("duration_ns")), r.getString("context")));
+  }
+
+  public Summary summary() {
+    Map<String, Percentiles.Snapshot> m = new TreeMap<>();
+    double total = 0;
+    for (Map.Entry<String, Percentiles> e : byComponent.entrySet()) {
+      m.put(e.getKey(), e.getValue().snapshot());
+      total += m.get(e.getKey()).totalMs();
+    }
+    Map<String, Double> share = new TreeMap<>();
+    for (Map.Entry<String, Percentiles.Snapshot> e : m.entrySet()) {
+      share.put(e.getKey(), total > 0 ? 100.0 * e.getValue().totalMs() / total : 0);
+    }
+    return new Summary(m, share);
+  }
+}

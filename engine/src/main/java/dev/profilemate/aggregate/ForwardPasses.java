@@ -1,0 +1,49 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolRecord;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/** One row per model forward step, and step-time percentiles per phase. */
+public final class ForwardPasses implements RecordConsumer {
+  private final SessionClock clock;
+  private final RecordSchema schema;
+  private final Consumer<Pass> sink;
+  private final Map<String, Percentiles> byPhase = new TreeMap<>();
+  private long gpuTimed;
+  private long steps;
+
+  public ForwardPasses(SessionClock clock, RecordSchema schema, Consumer<Pass> sink) {
+    this.clock = clock;
+    this.schema = schema;
+    this.sink = sink;
+  }
+
+  public record Pass(
+      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec) {}
+
+  public record Summary(long steps, long gpuTimedSteps, Map<String, Percentiles.Snapshot> phases) {}
+
+  @Override
+  public void accept(SpoolRecord r) {
+    if (!r.name().equals("forward_pass")) {
+      return;
+    }
+    String phase = schema.enumName("forward_pass.phase", r.getLong("phase"));
+    long dur = r.getLong("duration_ns");
+    int tokens = r.getInt("num_tokens");
+    byPhase.computeIfAbsent(phase, k -> new Percentiles()).add(dur);
+    steps++;
+    gpuTimed += r.getLong("gpu_timed") != 0 ? 1 : 0;
+    double tput = dur > 0 ? tokens / (dur / 1e9) : 0;
+    sink.accept(new Pass(clock.sec(r.tNs()), phase, r.getInt("batch_size"), tokens, SessionClock.millis(dur), tput));
+  }
+
+  public Summary summary() {
+    Map<String, Percentiles.Snapshot> m = new TreeMap<>();
+    byPhase.forEach((k, v) -> m.put(k, v.snapshot()));
+    return new Summary(steps, gpuTimed, m);
+  }
+}

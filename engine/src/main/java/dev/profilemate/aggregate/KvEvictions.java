@@ -1,0 +1,38 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.SpoolRecord;
+import java.util.function.Consumer;
+
+/** One row per cached KV block dropped from the prefix cache, with lifetime and idle time. */
+public final class KvEvictions implements RecordConsumer {
+  private final SessionClock clock;
+  private final Consumer<Eviction> sink;
+  private final Percentiles lifetime = new Percentiles();
+  private final Percentiles idle = new Percentiles();
+
+  public KvEvictions(SessionClock clock, Consumer<Eviction> sink) {
+    this.clock = clock;
+    this.sink = sink;
+  }
+
+  public record Eviction(double timestampSec, double lifetimeSec, double idleSec, int blockId) {}
+
+  public record Summary(long evictions, Percentiles.Snapshot lifetime, Percentiles.Snapshot idle) {}
+
+  @Override
+  public void accept(SpoolRecord r) {
+    if (!r.name().equals("kv_block_eviction")) {
+      return;
+    }
+    long life = r.getLong("lifetime_ns");
+    long idl = r.getLong("idle_ns");
+    lifetime.add(life);
+    idle.add(idl);
+    sink.accept(
+        new Eviction(clock.sec(r.tNs()), SessionClock.seconds(life), SessionClock.seconds(idl), r.getInt("block_id")));
+  }
+
+  public Summary summary() {
+    return new Summary(lifetime.count(), lifetime.snapshot(), idle.snapshot());
+  }
+}

@@ -1,0 +1,183 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolRecord;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Follows each request through arrival, scheduling, preemptions and finish. Keeps state only
+ * for requests still in flight; a request's row is written when it finishes (or at the end).
+ */
+public final class RequestLifecycles implements RecordConsumer {
+  private final SessionClock clock;
+  private final RecordSchema schema;
+  private final Consumer<PreemptionEvent> events;
+  private final Consumer<Lifecycle> lifecycles;
+  private final Map<String, State> live = new LinkedHashMap<>();
+  private final Map<String, Long> reasons = new TreeMap<>();
+  private final Map<String, Long> finishReasons = new TreeMap<>();
+  private final Percentiles delays = new Percentiles();
+  private long preemptions;
+  private long resumes;
+  private long finished;
+  private long requests;
+  private long preemptedRequests;
+  private long recomputedTokens;
+
+  public RequestLifecycles(
+      SessionClock clock, RecordSchema schema, Consumer<PreemptionEvent> events, Consumer<Lifecycle> lifecycles) {
+    this.clock = clock;
+    this.schema = schema;
+    this.events = events;
+    this.lifecycles = lifecycles;
+  }
+
+  public record PreemptionEvent(
+      double timestampSec, String requestId, String event, String reason, double runningTimeSec, String extraInfo) {}
+
+  /** Times in seconds since session start; NaN where the event did not happen. */
+  public record Lifecycle(
+      String requestId,
+      double startedSec,
+      double preemptedSec,
+      double resumedSec,
+      double finishedSec,
+      double totalTimeSec,
+      double preemptionDelaySec,
+      double arrivalSec,
+      double firstTokenSec,
+      int numPromptTokens,
+      int numOutputTokens,
+      int numPreemptions,
+      String finishReason,
+      long recomputedTokens,
+      double queueWaitSec) {}
+
+  public record Summary(
+      long requests,
+      long finished,
+      long preemptions,
+      long resumes,
+      long preemptedRequests,
+      double preemptionRatePct,
+      long recomputedTokens,
+      Map<String, Long> reasons,
+      Map<String, Long> finishReasons,
+      Percentiles.Snapshot preemptionDelay) {}
+
+  private static final class State {
+    double arrival = Double.NaN;
+    double started = Double.NaN;
+    double lastStart = Double.NaN;
+    double preempted = Double.NaN;
+    double resumed = Double.NaN;
+    double firstToken = Double.NaN;
+    double delay;
+    int prompt;
+    int output;
+    int preemptions;
+    long recomputed;
+  }
+
+  @Override
+  public void accept(SpoolRecord r) {
+    if (!r.name().equals("request_event")) {
+      return;
+    }
+    String id = r.getString("request_id");
+    String ev = schema.enumName("request_event.event", r.getLong("event"));
+    double t = clock.sec(r.tNs());
+    State s = live.get(id);
+    if (s == null) {
+      s = new State();
+      live.put(id, s);
+      requests++;
+    }
+    if (r.getInt("num_prompt_tokens") > 0) {
+      s.prompt = r.getInt("num_prompt_tokens");
+    }
+    s.output = Math.max(s.output, r.getInt("num_output_tokens"));
+    switch (ev) {
+      case "arrived" -> s.arrival = t;
+      case "scheduled" -> {
+        if (Double.isNaN(s.started)) {
+          s.started = t;
+        }
+        s.lastStart = t;
+      }
+      case "first_token" -> {
+        if (Double.isNaN(s.firstToken)) {
+          s.firstToken = t;
+        }
+      }
+      case "preempted" -> {
+        s.preempted = t;
+        s.preemptions++;
+        if (s.preemptions == 1) {
+          preemptedRequests++;
+        }
+        preemptions++;
+        long lost = r.getLong("num_computed_tokens");
+        s.recomputed += lost;
+        recomputedTokens += lost;
+        String reason = r.getString("reason").isEmpty() ? "unknown" : r.getString("reason");
+        reasons.merge(reason, 1L, Long::sum);
+        double running = Double.isNaN(s.lastStart) ? 0 : t - s.lastStart;
+        events.accept(
+            new PreemptionEvent(t, id, "preempted", reason, running, "num_computed_tokens=" + lost));
+      }
+      case "resumed" -> {
+        s.resumed = t;
+        s.lastStart = t;
+        resumes++;
+        double delay = Double.isNaN(s.preempted) ? 0 : t - s.preempted;
+        s.delay += delay;
+        delays.add(Math.round(delay * 1e9));
+        events.accept(new PreemptionEvent(t, id, "resumed", "", 0, "waited_sec=" + String.format(java.util.Locale.ROOT, "%.6f", delay)));
+      }
+      case "finished" -> {
+        finished++;
+        String reason = r.getString("reason").isEmpty() ? "unknown" : r.getString("reason");
+        finishReasons.merge(reason, 1L, Long::sum);
+        lifecycles.accept(row(id, s, t, reason));
+        live.remove(id);
+      }
+      default -> {}
+    }
+  }
+
+  private static Lifecycle row(String id, State s, double finishedAt, String reason) {
+    double total = Double.isNaN(finishedAt) || Double.isNaN(s.started) ? Double.NaN : finishedAt - s.started;
+    double queue = Double.isNaN(s.arrival) || Double.isNaN(s.started) ? Double.NaN : s.started - s.arrival;
+    return new Lifecycle(
+        id, s.started, s.preempted, s.resumed, finishedAt, total, s.delay, s.arrival, s.firstToken,
+        s.prompt, s.output, s.preemptions, reason, s.recomputed, queue);
+  }
+
+  @Override
+  public void finish() {
+    for (Map.Entry<String, State> e : live.entrySet()) {
+      lifecycles.accept(row(e.getKey(), e.getValue(), Double.NaN, ""));
+    }
+    live.clear();
+  }
+
+  public Summary summary() {
+    return new Summary(
+        requests,
+        finished,
+        preemptions,
+        resumes,
+        preemptedRequests,
+        requests > 0 ? 100.0 * preemptedRequests / requests : 0,
+        recomputedTokens,
+        new TreeMap<>(reasons),
+        new TreeMap<>(finishReasons),
+        delays.snapshot());
+  }
+
+}

@@ -1,0 +1,104 @@
+package dev.profilemate.cli;
+
+import dev.profilemate.session.SessionReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The sidecar the probe starts beside vLLM: rewrites the session files while spools grow and
+ * finalises them once every profiled process has exited.
+ */
+@Command(name = "collect", description = "Keep a live session's files up to date until its vLLM processes exit.")
+final class CollectCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SESSION")
+  Path session;
+
+  @Option(names = "--pid", description = "the process that started the session (default: wait for spool pids)")
+  long pid = -1;
+
+  @Option(names = "--interval", description = "seconds between refreshes (default: ${DEFAULT-VALUE})")
+  double interval = 5.0;
+
+  @Option(names = "--max-wait", description = "give up waiting after this many seconds (0 = never)")
+  double maxWait = 0;
+
+  @Override
+  public Integer call() throws Exception {
+    long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
+    long lastStamp = -1;
+    while (true) {
+      boolean alive = anyAlive();
+      long stamp = spoolStamp();
+      if (stamp != lastStamp && stamp != 0) {
+        try {
+          ExportCommand.run(session, session);
+          lastStamp = stamp;
+        } catch (UserDataException e) {
+          System.err.println("collect: " + e.getMessage() + " (will retry)");
+        }
+      }
+      if (!alive || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(Duration.ofMillis((long) (interval * 1000)));
+    }
+    SessionExport.finalExport(session);
+    return 0;
+  }
+
+  private boolean anyAlive() {
+    List<Long> pids = new ArrayList<>();
+    if (pid > 0) {
+      pids.add(pid);
+    }
+    try (SessionReader r = SessionReader.open(session, dev.profilemate.spool.RecordSchema.bundled())) {
+      r.processes().forEach(p -> pids.add(p.pid()));
+    } catch (IOException | RuntimeException e) {
+      // no readable spool yet: only the starting pid counts
+    }
+    return pids.stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  private long spoolStamp() throws IOException {
+    Path raw = session.resolve(SessionReader.RAW);
+    if (!Files.isDirectory(raw)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.list(raw)) {
+      return s.mapToLong(
+              p -> {
+                try {
+                  return Files.size(p) * 31 + Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    }
+  }
+
+  /** The last export after the processes have gone; errors here are reported. */
+  static final class SessionExport {
+    private SessionExport() {}
+
+    static void finalExport(Path session) {
+      Optional<String> err = Optional.empty();
+      try {
+        ExportCommand.run(session, session);
+      } catch (UserDataException e) {
+        err = Optional.of(e.getMessage());
+      }
+      err.ifPresent(m -> System.err.println("collect: final export failed: " + m));
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.profilemate.cli;
+
+import dev.profilemate.export.SessionExporter;
+import dev.profilemate.spool.RecordSchema;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "export",
+    description = "Write metadata.json and every session CSV/JSON/TXT file from a session's raw spools.")
+final class ExportCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SESSION", description = "a session_* folder (holding raw/)")
+  Path session;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "where to write (default: the session folder)")
+  Path out;
+
+  @Option(names = "--quiet", description = "no summary line")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    SessionExporter.Result r = run(session, out == null ? session : out);
+    if (!quiet) {
+      System.out.printf(
+          "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
+      r.warnings().forEach(w -> System.err.println("warning: " + w));
+    }
+    return 0;
+  }
+
+  static SessionExporter.Result run(Path session, Path out) {
+    try {
+      return new SessionExporter(RecordSchema.bundled()).export(session, out);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+      throw new UserDataException(msg, e);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.profilemate.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.profilemate.session.ProcessInfo;
+import dev.profilemate.session.SessionReader;
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolReader;
+import dev.profilemate.spool.SpoolRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** metadata.json: session times, processes and ranks, engine config, profilers and targets. */
+final class MetadataBuilder {
+  private final SessionReader reader;
+  private final RecordSchema schema;
+  private final Map<Integer, String> roles = new TreeMap<>();
+  private final Map<Integer, Integer> ranks = new TreeMap<>();
+  private final Map<String, Map<String, String>> targets = new TreeMap<>();
+  private final Map<Integer, Long> recordsByProcess = new TreeMap<>();
+  private JsonNode engine;
+  private long firstNs = Long.MAX_VALUE;
+  private long lastNs = Long.MIN_VALUE;
+
+  MetadataBuilder(SessionReader reader, RecordSchema schema) {
+    this.reader = reader;
+    this.schema = schema;
+  }
+
+  void accept(SpoolRecord r) {
+    firstNs = Math.min(firstNs, r.tNs());
+    lastNs = Math.max(lastNs, r.tNs());
+    recordsByProcess.merge(r.process(), 1L, Long::sum);
+    switch (r.name()) {
+      case "process_role" -> {
+        roles.put(r.process(), r.getString("role"));
+        ranks.put(r.process(), r.getInt("rank"));
+      }
+      case "engine_config" -> {
+        try {
+          JsonNode n = Json.mapper().readTree(r.getString("json"));
+          if (engine == null || !engine.isObject()) {
+            engine = n;
+          } else if (n.isObject()) {
+            ((ObjectNode) engine).setAll((ObjectNode) n);
+          }
+        } catch (java.io.IOException e) {
+          // a malformed config record costs only the config section
+        }
+      }
+      case "profiler_status" -> {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("profiler", r.getString("profiler"));
+        s.put("state", schema.enumName("profiler_status.state", r.getLong("state")));
+        s.put("reason", r.getString("reason"));
+        targets.put(r.getString("target"), s);
+      }
+      default -> {}
+    }
+  }
+
+  Map<String, Object> build(long records, List<String> warnings) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    long start = reader.startNs();
+    long startWall = reader.startWallNs();
+    Map<String, Object> session = new LinkedHashMap<>();
+    session.put("name", reader.dir().getFileName().toString());
+    session.put("start_time", Instant.ofEpochSecond(0, startWall).toString());
+    double dur = lastNs >= firstNs ? (lastNs - start) / 1e9 : 0;
+    session.put("end_time", Instant.ofEpochSecond(0, startWall + Math.max(0, lastNs - start)).toString());
+    session.put("duration_sec", dur);
+    session.put("records", records);
+    session.put("spool_schema_version", schema.version());
+    m.put("session", session);
+    List<Map<String, Object>> procs = new ArrayList<>();
+    TreeSet<String> profilers = new TreeSet<>();
+    TreeSet<String> hosts = new TreeSet<>();
+    List<SpoolReader> spools = reader.spools();
+    for (ProcessInfo p : reader.processes()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("pid", p.pid());
+      e.put("role", roles.getOrDefault(p.index(), p.role()));
+      e.put("rank", ranks.getOrDefault(p.index(), p.rank()));
+      e.put("host", p.metadata().path("host").asText());
+      e.put("spool", p.spool().getFileName().toString());
+      e.put("records", recordsByProcess.getOrDefault(p.index(), 0L));
+      e.put("closed_cleanly", spools.get(p.index()).closedCleanly());
+      e.put("incomplete", spools.get(p.index()).incomplete());
+      e.put("python", p.metadata().path("python").asText());
+      procs.add(e);
+      p.metadata().path("profilers").forEach(n -> profilers.add(n.asText()));
+      hosts.add(p.metadata().path("host").asText());
+    }
+    m.put("hosts", new ArrayList<>(hosts));
+    m.put("processes", procs);
+    m.put("profilers_enabled", new ArrayList<>(profilers));
+    JsonNode cfg = reader.processes().get(0).metadata().path("config");
+    m.put("probe_config", cfg.isMissingNode() ? Map.of() : cfg);
+    m.put("engine", engine == null ? Map.of() : engine);
+    m.put("probe_targets", targets);
+    m.put("warnings", warnings);
+    return m;
+  }
+}

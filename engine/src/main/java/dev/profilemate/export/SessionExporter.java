@@ -1,0 +1,210 @@
+package dev.profilemate.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.profilemate.aggregate.CpuOperations;
+import dev.profilemate.aggregate.CudaGraphs;
+import dev.profilemate.aggregate.EncoderDecoder;
+import dev.profilemate.aggregate.ForwardPasses;
+import dev.profilemate.aggregate.KvEvictions;
+import dev.profilemate.aggregate.MoeExperts;
+import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.aggregate.RequestLifecycles;
+import dev.profilemate.aggregate.SchedulerSteps;
+import dev.profilemate.aggregate.SessionClock;
+import dev.profilemate.session.SessionReader;
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolRecord;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * spools → every session file of SPEC.md §2, in one streaming pass over the merged timeline.
+ * All files are staged and moved into place together; the same input gives the same bytes.
+ */
+public final class SessionExporter {
+  private final RecordSchema schema;
+
+  public SessionExporter(RecordSchema schema) {
+    this.schema = schema;
+  }
+
+  /** What one export wrote, for the CLI's one-line report. */
+  public record Result(Path dir, int processes, long records, Map<SessionFile, Long> rows, List<String> warnings) {}
+
+  public Result export(Path session, Path outDir) throws IOException {
+    try (SessionReader reader = SessionReader.open(session, schema);
+        OutputStage stage = new OutputStage(outDir)) {
+      SessionClock clock = new SessionClock(reader.startNs());
+      Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
+      List<OutputStream> streams = new ArrayList<>();
+      try {
+        for (SessionFile f : SessionFile.values()) {
+          OutputStream out = stage.create(f.fileName);
+          streams.add(out);
+          t.put(f, new CsvTable(out, f.columns));
+        }
+        Pipeline p = new Pipeline(clock, t);
+        long records = 0;
+        MetadataBuilder meta = new MetadataBuilder(reader, schema);
+        Iterator<SpoolRecord> it = reader.merged();
+        while (it.hasNext()) {
+          SpoolRecord r = it.next();
+          records++;
+          meta.accept(r);
+          for (RecordConsumer c : p.consumers) {
+            c.accept(r);
+          }
+        }
+        for (RecordConsumer c : p.consumers) {
+          c.finish();
+        }
+        p.writeEndTables(t);
+        Map<SessionFile, Long> rows = new EnumMap<>(SessionFile.class);
+        t.forEach((f, table) -> rows.put(f, table.rows()));
+        for (CsvTable table : t.values()) {
+          table.close();
+        }
+        for (SessionFile f : SessionFile.values()) {
+          if (f.isMoe()) {
+            stage.copy(f.fileName, SessionFile.MOE_FOLDER + "/" + f.fileName);
+          }
+        }
+        p.writeSummaries(stage);
+        List<String> warnings = reader.warnings();
+        try (OutputStream out = stage.create("metadata.json")) {
+          Json.write(out, meta.build(records, warnings));
+        }
+        stage.commit();
+        return new Result(outDir, reader.processes().size(), records, rows, warnings);
+      } finally {
+        for (OutputStream s : streams) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** The aggregators, each wired to the CSV its rows go to. */
+  private final class Pipeline {
+    final SchedulerSteps steps;
+    final KvEvictions evictions;
+    final RequestLifecycles requests;
+    final CpuOperations cpu;
+    final ForwardPasses forward;
+    final CudaGraphs graphs;
+    final MoeExperts moe;
+    final EncoderDecoder encdec;
+    final List<RecordConsumer> consumers;
+
+    Pipeline(SessionClock clock, Map<SessionFile, CsvTable> t) {
+      CsvTable usage = t.get(SessionFile.KV_CACHE_USAGE);
+      CsvTable batch = t.get(SessionFile.BATCH_UTILIZATION);
+      steps =
+          new SchedulerSteps(
+              clock,
+              s -> {
+                usage.row(Fmt.sec(s.timestampSec()), Fmt.pct(s.kvUsagePct()), Integer.toString(s.kvUsedBlocks()),
+                    Integer.toString(s.kvTotalBlocks()));
+                batch.row(Fmt.sec(s.timestampSec()), Integer.toString(s.numSeqs()), Integer.toString(s.maxNumSeqs()),
+                    Fmt.pct(s.seqUtilizationPct()), Integer.toString(s.numTokens()), Integer.toString(s.maxTokens()),
+                    Fmt.pct(s.tokenUtilizationPct()), s.phase(), Integer.toString(s.runningQueueLen()),
+                    Integer.toString(s.waitingQueueLen()), Long.toString(s.step()),
+                    Integer.toString(s.numPrefillTokens()), Integer.toString(s.numDecodeTokens()),
+                    Integer.toString(s.numPreempted()));
+              });
+      CsvTable ev = t.get(SessionFile.KV_CACHE_EVICTIONS);
+      evictions =
+          new KvEvictions(
+              clock, e -> ev.row(Fmt.sec(e.timestampSec()), Fmt.sec(e.lifetimeSec()), Fmt.sec(e.idleSec()),
+                  Integer.toString(e.blockId())));
+      CsvTable pe = t.get(SessionFile.PREEMPTION_EVENTS);
+      CsvTable lc = t.get(SessionFile.REQUEST_LIFECYCLE);
+      requests =
+          new RequestLifecycles(
+              clock,
+              schema,
+              e -> pe.row(Fmt.sec(e.timestampSec()), e.requestId(), e.event(), e.reason(), Fmt.sec(e.runningTimeSec()),
+                  e.extraInfo()),
+              l -> lc.row(l.requestId(), Fmt.sec(l.startedSec()), Fmt.sec(l.preemptedSec()), Fmt.sec(l.resumedSec()),
+                  Fmt.sec(l.finishedSec()), Fmt.sec(l.totalTimeSec()), Fmt.sec(l.preemptionDelaySec()),
+                  Fmt.sec(l.arrivalSec()), Fmt.sec(l.firstTokenSec()), Integer.toString(l.numPromptTokens()),
+                  Integer.toString(l.numOutputTokens()), Integer.toString(l.numPreemptions()), l.finishReason(),
+                  Long.toString(l.recomputedTokens()), Fmt.sec(l.queueWaitSec())));
+      CsvTable co = t.get(SessionFile.CPU_OPERATIONS);
+      cpu = new CpuOperations(clock, o -> co.row(Fmt.sec(o.timestampSec()), o.operation(), Fmt.ms(o.durationMs()), o.context()));
+      CsvTable fp = t.get(SessionFile.FORWARD_PASS);
+      forward =
+          new ForwardPasses(
+              clock, schema, f -> fp.row(Fmt.sec(f.timestampSec()), f.phase(), Integer.toString(f.batchSize()),
+                  Integer.toString(f.numTokens()), Fmt.ms(f.forwardTimeMs()), Fmt.fixed(f.throughputTokensPerSec(), 1)));
+      CsvTable tl = t.get(SessionFile.CUDA_GRAPH_TIMELINE);
+      graphs =
+          new CudaGraphs(
+              clock,
+              r -> tl.row(Fmt.sec(r.timestampSec()), r.descriptor().label(), Fmt.ms(r.durationMs()),
+                  r.descriptor().runtimeMode(), Integer.toString(r.descriptor().numTokens()),
+                  r.descriptor().numReqsText(), py(r.descriptor().uniform()), py(r.descriptor().hasLora())));
+      CsvTable im = t.get(SessionFile.MOE_IMBALANCE);
+      moe = new MoeExperts(clock, i -> im.row(Integer.toString(i.layer()), Fmt.sec(i.timestampSec()),
+          Fmt.fixed(i.stdDev(), 3), Fmt.fixed(i.maxMinRatio(), 3)));
+      CsvTable ed = t.get(SessionFile.ENCODER_DECODER);
+      encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
+      consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, encdec);
+    }
+
+    void writeEndTables(Map<SessionFile, CsvTable> t) {
+      for (CudaGraphs.Capture c : graphs.captures()) {
+        CudaGraphs.Descriptor d = c.descriptor();
+        t.get(SessionFile.CUDA_GRAPH_CAPTURES).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),
+            py(d.uniform()), py(d.hasLora()), Fmt.sec(c.captureTimeSec()));
+      }
+      for (CudaGraphs.Usage u : graphs.usage()) {
+        CudaGraphs.Descriptor d = u.descriptor();
+        t.get(SessionFile.CUDA_GRAPH_USAGE).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),
+            py(d.uniform()), py(d.hasLora()), Long.toString(u.replayCount()));
+      }
+      for (MoeExperts.Activation a : moe.activations()) {
+        t.get(SessionFile.MOE_ACTIVATIONS).row(Integer.toString(a.layer()), Integer.toString(a.expert()),
+            Long.toString(a.count()), Fmt.pct(a.percentage()));
+      }
+    }
+
+    void writeSummaries(OutputStage stage) throws IOException {
+      write(stage, "forward_pass_summary.json", forward.summary());
+      write(stage, "cpu_timing_summary.json", cpu.summary());
+      write(stage, "batch_utilization_summary.json", steps.batchSummary());
+      write(stage, "preemption_summary.json", requests.summary());
+      write(stage, "encoder_decoder_summary.json", encdec.summary());
+      Map<String, Object> moeSummary = new LinkedHashMap<>();
+      moeSummary.put("layers", moe.balance());
+      moeSummary.put("balanced_threshold_max_min_ratio", 2.0);
+      write(stage, "moe_summary.json", moeSummary);
+      stage.copy("moe_summary.json", SessionFile.MOE_FOLDER + "/moe_summary.json");
+      try (OutputStream out = stage.create("kv_cache_summary.txt")) {
+        out.write(KvSummaryText.render(steps.kvSummary(), evictions.summary()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+
+    private void write(OutputStage stage, String name, Object value) throws IOException {
+      try (OutputStream out = stage.create(name)) {
+        Json.write(out, value);
+      }
+    }
+  }
+
+  /** Python's spelling of booleans, as vLLM's BatchDescriptor prints them. */
+  static String py(boolean b) {
+    return b ? "True" : "False";
+  }
+
+  static String text(JsonNode n) {
+    return n == null || n.isNull() ? "" : n.asText();
+  }
+}
