@@ -28,12 +28,12 @@ def _chain_next_sitecustomize():
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         from importlib.machinery import PathFinder
-        from importlib.util import module_from_spec
+        from importlib.util import module_from_spec, spec_from_file_location
         rest = [p for p in sys.path if os.path.abspath(p or ".") != here]
         spec = PathFinder.find_spec("sitecustomize", rest)
         if spec is None or spec.origin is None or os.path.abspath(spec.origin) == os.path.abspath(__file__):
             return
-        spec.name = "_profilemate_chained_sitecustomize"
+        spec = spec_from_file_location("_profilemate_chained_sitecustomize", spec.origin)
         module = module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)

@@ -16,7 +16,6 @@ PROFILER_MODULES = (
     ("scheduler", ("ENABLE_BATCH_UTILIZATION_TRACKING", "ENABLE_KV_CACHE_TRACKING",
                    "ENABLE_PREEMPTION_TRACKING", "ENABLE_CPU_TIMING")),
     ("kv_cache", ("ENABLE_KV_CACHE_TRACKING",)),
-    ("requests", ("ENABLE_PREEMPTION_TRACKING",)),
     ("cpu_timing", ("ENABLE_CPU_TIMING",)),
 )
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ExportCommand.class,
       CollectCommand.class,
+      DoctorCommand.class,
     },
     footer = {
       "",

@@ -1,0 +1,75 @@
+package dev.profilemate.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Finds the repository (probe/, scripts/) and the Python that has vLLM installed. */
+final class PythonEnv {
+  private PythonEnv() {}
+
+  static Path home() {
+    String h = System.getenv("PROFILEMATE_HOME");
+    if (h != null) {
+      return Path.of(h);
+    }
+    try {
+      Path jar = Path.of(PythonEnv.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return jar.getParent().getParent().getParent(); // engine/target/x.jar -> repo
+    } catch (Exception e) {
+      return Path.of(".").toAbsolutePath();
+    }
+  }
+
+  static Path probeDir() {
+    return home().resolve("probe");
+  }
+
+  /** $PROFILEMATE_PYTHON, else the cached venv of the pinned vLLM that scripts/setup_vllm.sh makes. */
+  static String python() {
+    String p = System.getenv("PROFILEMATE_PYTHON");
+    if (p != null && !p.isBlank()) {
+      return p;
+    }
+    try {
+      String version = Files.readString(home().resolve("scripts/vllm-version")).trim();
+      String cache = System.getenv().getOrDefault("PROFILEMATE_CACHE", System.getProperty("user.home") + "/.cache/profilemate");
+      Path venv = Path.of(cache, "venv-vllm-" + version, "bin", "python");
+      if (Files.isExecutable(venv)) {
+        return venv.toString();
+      }
+    } catch (IOException e) {
+      // fall through to the system python
+    }
+    return "python3";
+  }
+
+  /** Runs python with the probe on PYTHONPATH; stdout is captured, stderr passes through. */
+  static Result run(List<String> args, Map<String, String> env, boolean captureOut) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(python());
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    String pp = System.getenv("PYTHONPATH");
+    pb.environment().put("PYTHONPATH", probeDir() + (pp == null || pp.isBlank() ? "" : ":" + pp));
+    pb.environment().putAll(env);
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    if (!captureOut) {
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+    }
+    Process proc;
+    try {
+      proc = pb.start();
+    } catch (IOException e) {
+      throw new UserDataException("cannot run " + cmd.get(0) + ": " + e.getMessage()
+          + " (set PROFILEMATE_PYTHON, or run scripts/setup_vllm.sh)");
+    }
+    String out = captureOut ? new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) : "";
+    return new Result(proc.waitFor(), out);
+  }
+
+  record Result(int exitCode, String stdout) {}
+}

@@ -1,0 +1,26 @@
+"""Counters the scheduler-step record joins in from the KV cache and request hooks.
+
+Only the EngineCore thread that runs the scheduler touches these, so plain ints suffice.
+"""
+
+
+class StepCounters:
+    __slots__ = ("allocated", "evicted", "prefix_hit")
+
+    def __init__(self):
+        self.allocated = 0
+        self.evicted = 0
+        self.prefix_hit = 0
+
+    def take(self):
+        out = (self.allocated, self.evicted, self.prefix_hit)
+        self.allocated = self.evicted = self.prefix_hit = 0
+        return out
+
+
+COUNTERS = StepCounters()
+# request_id -> [num_prompt_tokens, num_output_tokens, first_token_seen]; live requests only
+LIVE = {}
+PREEMPTED = set()
+# set while Scheduler.schedule() runs: preemptions there come from a full KV cache
+IN_SCHEDULE = [False]

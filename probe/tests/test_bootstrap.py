@@ -1,0 +1,87 @@
+"""Activation as SPEC §1 states it, in fresh interpreters (no vLLM needed)."""
+import os
+
+from conftest import PROBE, run_python
+
+
+def test_sitecustomize_is_loaded():
+    r = run_python("import sys; print('sitecustomize' in sys.modules)")
+    assert r.stdout.strip() == "True", r.stderr
+
+
+def test_plain_script_makes_no_session_and_imports_neither_torch_nor_vllm(session_base):
+    r = run_python("import sys, json; print(json.dumps(['torch' in sys.modules, 'vllm' in sys.modules]))",
+                   {"VLLM_PROFILING_DIR": session_base})
+    assert r.stdout.strip() == "[false, false]", r.stderr
+    assert not os.path.exists(session_base)
+    assert "Instrumentation Loaded" not in r.stderr
+
+
+def test_forced_on_announces_once_and_creates_private_session(session_base):
+    r = run_python("import json; import profilemate_probe as p; print(p.probe().session_dir)",
+                   {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.stderr.count("[sitecustomize] vLLM Comprehensive Instrumentation Loaded") == 1, r.stderr
+    session = r.stdout.strip()
+    assert os.path.basename(session).startswith("session_")
+    assert os.stat(session).st_mode & 0o777 == 0o700
+    spools = os.listdir(os.path.join(session, "raw"))
+    assert len(spools) == 1 and spools[0].endswith(".pmspool")
+
+
+def test_forced_off_does_nothing_even_when_vllm_is_named(session_base, tmp_path):
+    fake = tmp_path / "fakes"
+    (fake / "vllm").mkdir(parents=True)
+    (fake / "vllm" / "__init__.py").write_text("")
+    r = run_python("import vllm, sys; print('profilemate_probe' in sys.modules)",
+                   {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "0"},
+                   pythonpath=PROBE + os.pathsep + str(fake))
+    assert r.stdout.strip() == "False", r.stderr
+    assert not os.path.exists(session_base)
+
+
+def test_importing_vllm_activates(session_base, tmp_path):
+    fake = tmp_path / "fakes"
+    (fake / "vllm").mkdir(parents=True)
+    (fake / "vllm" / "__init__.py").write_text("")
+    r = run_python("import vllm; import profilemate_probe as p; print(p.probe().active)",
+                   {"VLLM_PROFILING_DIR": session_base}, pythonpath=PROBE + os.pathsep + str(fake))
+    assert r.stdout.strip() == "True", r.stderr
+    assert r.stderr.count("Instrumentation Loaded") == 1
+    assert len(os.listdir(session_base)) == 1
+
+
+def test_chains_to_the_environments_own_sitecustomize(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    marker = tmp_path / "marker"
+    (other / "sitecustomize.py").write_text("open(%r, 'w').write('ran')\n" % str(marker))
+    r = run_python("print('ok')", pythonpath=PROBE + os.pathsep + str(other))
+    assert r.stdout.strip() == "ok", r.stderr
+    assert marker.read_text() == "ran"
+
+
+def test_two_sessions_in_one_second_get_two_folders(session_base):
+    code = "import profilemate_probe as p; print(p.probe().session_dir)"
+    env = {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"}
+    a = run_python(code, env).stdout.strip()
+    b = run_python(code, env).stdout.strip()
+    assert a and b and a != b
+
+
+def test_symlinked_profiling_dir_is_refused(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    r = run_python("import profilemate_probe as p; print(p.probe().session_dir)",
+                   {"VLLM_PROFILING_DIR": str(link), "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0
+    assert "symlink" in r.stderr
+    assert os.listdir(real) == []
+
+
+def test_unwritable_profiling_dir_turns_profiling_off_not_the_process(tmp_path):
+    r = run_python("print('still running')",
+                   {"VLLM_PROFILING_DIR": "/proc/profilemate-cannot-exist", "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0 and r.stdout.strip() == "still running"
+    assert "profiling off" in r.stderr

@@ -1,0 +1,93 @@
+"""Import hook, targets as data, the guard and idempotent install (fake modules, no vLLM)."""
+import sys
+import types
+
+from profilemate_probe.hooks import after
+from profilemate_probe.importhook import ImportHook
+from profilemate_probe.patching import PatchTarget, Profiler, unwrap, version_in, wrap
+
+
+def _fake_module(name, tmp_path):
+    (tmp_path / (name + ".py")).write_text(
+        "class Engine:\n    def step(self, x):\n        return x * 2\n")
+    sys.path.insert(0, str(tmp_path))
+
+
+def test_hook_fires_when_a_watched_module_is_first_imported(tmp_path):
+    _fake_module("pm_fake_a", tmp_path)
+    seen = []
+    hook = ImportHook(lambda m, e: None)
+    hook.install()
+    try:
+        hook.watch("pm_fake_a", seen.append)
+        assert seen == []
+        import pm_fake_a  # noqa: F401
+        assert seen == ["pm_fake_a"]
+    finally:
+        hook.uninstall()
+
+
+def test_hook_fires_at_once_for_a_module_imported_before_it(tmp_path):
+    _fake_module("pm_fake_b", tmp_path)
+    import pm_fake_b  # noqa: F401
+    seen = []
+    hook = ImportHook(lambda m, e: None)
+    hook.watch("pm_fake_b", seen.append)
+    assert seen == ["pm_fake_b"]
+
+
+def test_failing_hook_keeps_the_result_and_disables_its_profiler_with_one_line(tmp_path):
+    _fake_module("pm_fake_c", tmp_path)
+    import pm_fake_c
+    logs = []
+    prof = Profiler("demo", logs.append, lambda *a: None)
+
+    def broken(prof, args, kwargs, result, t0, t1):
+        raise RuntimeError("probe bug")
+
+    target = PatchTarget("demo", "pm_fake_c", "Engine.step", "", after(broken))
+    assert wrap(target, prof) is True
+    e = pm_fake_c.Engine()
+    assert [e.step(3), e.step(4), e.step(5)] == [6, 8, 10]
+    assert prof.enabled is False and len(logs) == 1 and "probe bug" in logs[0]
+
+
+def test_host_exceptions_pass_through_unchanged(tmp_path):
+    mod = types.ModuleType("pm_fake_d")
+    exec("class Engine:\n    def step(self, x):\n        raise KeyError(x)\n", mod.__dict__)
+    sys.modules["pm_fake_d"] = mod
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+    wrap(PatchTarget("demo", "pm_fake_d", "Engine.step", "", after(lambda *a: None)), prof)
+    try:
+        mod.Engine().step("k")
+        raise AssertionError("no exception")
+    except KeyError as exc:
+        assert exc.args == ("k",)
+    assert prof.enabled is True
+
+
+def test_install_uninstall_reinstall_is_idempotent():
+    mod = types.ModuleType("pm_fake_e")
+    exec("class Base:\n    def step(self):\n        return 1\nclass Engine(Base):\n    pass\n", mod.__dict__)
+    sys.modules["pm_fake_e"] = mod
+    calls = []
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+    target = PatchTarget("demo", "pm_fake_e", "Engine.step", "", after(lambda *a: calls.append(1)))
+    original = mod.Base.step
+    assert wrap(target, prof) is True
+    assert wrap(target, prof) is False  # second install is a no-op
+    assert mod.Engine().step() == 1 and calls == [1]
+    assert unwrap(target) is True
+    assert "step" not in vars(mod.Engine) and mod.Engine.step is original
+    assert unwrap(target) is False
+    wrap(target, prof)
+    mod.Engine().step()
+    assert calls == [1, 1]
+
+
+def test_version_ranges():
+    assert version_in("0.33.0", ">=0.11")
+    assert version_in("0.15.1", ">=0.14,<0.16")
+    assert not version_in("0.16.0", ">=0.14,<0.16")
+    assert version_in("0.20.0rc1.dev5+gabc", ">=0.20")
+    assert version_in("", ">=0.11")

@@ -1,0 +1,70 @@
+"""The writer side of the spool format (the engine's tests read the same bytes)."""
+import errno
+import filecmp
+import os
+import subprocess
+import sys
+
+from conftest import REPO
+from profilemate_probe import spool
+
+
+def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
+    subprocess.run([sys.executable, os.path.join(REPO, "spool-format", "make_fixtures.py"), str(tmp_path)], check=True)
+    committed = os.path.join(REPO, "spool-format", "fixtures")
+    for name in ("normal.pmspool", "truncated.pmspool", "unknown_type.pmspool", "expected.json",
+                 "two_processes/api_server-201.pmspool", "two_processes/engine_core-202.pmspool"):
+        assert filecmp.cmp(os.path.join(committed, name), os.path.join(tmp_path, name), shallow=False), name
+
+
+def test_every_declared_record_packs_and_round_trips_its_size():
+    for rec in spool.RECORDS.values():
+        values = []
+        for f in rec.fields:
+            values.append(0)
+        nfixed = len(rec.fields) - rec._nstr
+        values = values[:nfixed] + ["x"] * rec._nstr
+        data = rec.pack(values)
+        size, type_id = spool.RECORD_HEADER.unpack_from(data)
+        assert type_id == rec.type_id and size == len(data) - spool.RECORD_HEADER.size
+
+
+def test_full_disk_turns_the_writer_off_without_raising(tmp_path, monkeypatch):
+    failures = []
+    w = spool.SpoolWriter(str(tmp_path / "x.pmspool"), {"clock": {"monotonic_ns": 1}}, on_failure=failures.append)
+
+    def no_space(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", no_space)
+    w.emit("cpu_operation", 5, 1, "scheduling", "")
+    w.flush()
+    assert w.enabled is False
+    assert len(failures) == 1 and "No space left" in failures[0]
+    w.emit("cpu_operation", 6, 1, "scheduling", "")  # no raise, no buffering
+    monkeypatch.undo()
+    w.close()
+
+
+def test_buffer_is_bounded_and_counts_drops(tmp_path):
+    w = spool.SpoolWriter(str(tmp_path / "b.pmspool"), {"clock": {"monotonic_ns": 1}}, flush_every=10**9,
+                          max_buffer_bytes=4096)
+    for i in range(1000):
+        w.emit("cpu_operation", i, 1, "scheduling", "")
+    assert w.dropped > 0
+    w.close()
+
+
+def test_spool_file_is_private_and_never_follows_a_symlink(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    link = tmp_path / "s.pmspool"
+    link.symlink_to(target)
+    try:
+        spool.SpoolWriter(str(link), {"clock": {"monotonic_ns": 1}})
+        raise AssertionError("followed a symlink")
+    except OSError:
+        pass
+    w = spool.SpoolWriter(str(tmp_path / "p.pmspool"), {"clock": {"monotonic_ns": 1}})
+    w.close()
+    assert os.stat(tmp_path / "p.pmspool").st_mode & 0o777 == 0o600
