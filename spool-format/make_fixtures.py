@@ -78,9 +78,66 @@ def write(out):
     b.close()
     expected["two_processes"] = {"records": 8, "order": ["api_server", "engine_core"] * 4}
 
+    _golden_session(os.path.join(out, "session_golden"))
+
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def _golden_session(session):
+    """Every record type, two processes: the engine's golden export test reads this."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    ms = 1_000_000
+    t0 = 1_000_000_000
+    core = SpoolWriter(os.path.join(raw, "engine_core-301.pmspool"), _meta(301, "engine_core", 0))
+    core.emit("engine_config", t0 + 1, json.dumps({"model": "tiny-llama", "max_num_seqs": 4,
+                                                   "max_num_batched_tokens": 64, "block_size": 16,
+                                                   "num_gpu_blocks": 11, "enable_prefix_caching": True}))
+    core.emit("profiler_status", t0 + 2, 1, "scheduler", "vllm.v1.core.sched.scheduler:Scheduler.schedule", "")
+    core.emit("profiler_status", t0 + 3, 0, "cpu_timing", "vllm.v1.sample.sampler:Sampler.forward", "module not imported")
+    core.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
+    core.emit("request_event", t0 + 6 * ms, 1, 24, 0, 0, "req-b", "")
+    steps = [  # prefill tokens, decode tokens, kv used, preempted
+        (64, 0, 4, 0), (0, 2, 5, 0), (16, 1, 7, 0), (0, 2, 10, 1), (0, 1, 9, 0), (0, 0, 0, 0)]
+    for i, (pre, dec, used, pe) in enumerate(steps):
+        t = t0 + (10 + 10 * i) * ms
+        reqs = (1 if pre else 0) + dec
+        core.emit("scheduler_step", t, i, 40_000 + 1000 * i, reqs, pre + dec, 1 if pre else 0, dec, pre, dec,
+                  reqs, 2 - min(2, reqs), 4, 64, used, 10, used / 10.0, pe, 1 if i == 0 else 0, 0,
+                  used, 1 if i == 3 else 0, 2 if i == 2 else 0)
+        core.emit("step_output", t + 2 * ms, i, 300_000, dec, 0)
+        if i == 0:
+            core.emit("request_event", t, 2, 40, 0, 0, "req-a", "")
+            core.emit("request_event", t, 2, 24, 0, 0, "req-b", "")
+            core.emit("request_event", t + 2 * ms, 6, 40, 1, 0, "req-a", "")
+            core.emit("request_event", t + 2 * ms, 6, 24, 1, 0, "req-b", "")
+        if i == 3:
+            core.emit("request_event", t, 3, 24, 3, 27, "req-b", "kv_cache_full")
+            core.emit("kv_block_eviction", t + 1, 7, 25 * ms, 5 * ms)
+        if i == 4:
+            core.emit("request_event", t, 4, 24, 3, 0, "req-b", "")
+    core.emit("request_event", t0 + 62 * ms, 5, 40, 5, 0, "req-a", "stop")
+    core.emit("request_event", t0 + 63 * ms, 5, 24, 4, 0, "req-b", "length")
+    worker = SpoolWriter(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
+    worker.emit("process_role", t0 + 4, 0, "worker")
+    worker.emit("cuda_graph_capture", t0 + 7 * ms, 30 * ms, 8, -1, 0, 0, "PIECEWISE")
+    worker.emit("cuda_graph_capture", t0 + 8 * ms, 20 * ms, 4, 4, 1, 0, "FULL")
+    worker.emit("cuda_graph_capture", t0 + 9 * ms, 20 * ms, 2, 2, 1, 0, "FULL")
+    for i, (phase, tokens, bs) in enumerate([(0, 64, 1), (1, 2, 2), (2, 17, 2), (1, 2, 2), (1, 1, 1)]):
+        t = t0 + (11 + 10 * i) * ms
+        worker.emit("forward_pass", t, (4 + i) * ms, phase, bs, tokens, 1)
+        if phase == 1:
+            worker.emit("cuda_graph_replay", t, 1 * ms, 4, 4, 1, 0, "FULL")
+        worker.emit("cpu_operation", t, 200_000, "batch_preparation", "tokens=%d" % tokens)
+        worker.emit("moe_expert_counts", t + 1, 0, 1, ",".join(str((tokens * 2 * (e + 1)) // 36) for e in range(8)))
+        worker.emit("encoder_decoder", t + 2, 500_000, "decoder", "")
+    worker.emit("encoder_decoder", t0 + 9 * ms, 1_500_000, "encoder", "modality=image")
+    core.close()
+    worker.close()
 
 
 if __name__ == "__main__":
