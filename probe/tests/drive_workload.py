@@ -1,0 +1,47 @@
+"""Runs one test-bed workload on the real vLLM scheduler (under whatever probe is active)
+and writes vLLM's own ground truth as JSON: per-step KV usage, preemptions, finishes,
+evictions seen in the cached-block map. Usage: drive_workload.py WORKLOAD OUT.json"""
+import json
+import sys
+
+import vllm_testbed as tb
+
+PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must never contain
+
+
+def main(name, out):
+    make = {"overflow": tb.overflow_workload, "shared_prefix": tb.shared_prefix_workload,
+            "chunked_prefill": tb.chunked_prefill_workload}[name]
+    sched, reqs, add_at = make()
+    if name == "overflow":
+        planted = tb.make_requests(1, 64, 8, scheduler=sched, id_prefix="planted-")[0]
+        planted.prompt_token_ids[:len(PLANTED)] = PLANTED
+        reqs.append(planted)
+    usage = []
+
+    def on_step(info, scheduler):
+        usage.append(info.kv_usage)
+
+    result = tb.run(sched, reqs, on_step=on_step, add_at=add_at)
+    stats = [s.stats for s in result.steps if s.stats is not None]
+    truth = {
+        "steps": result.num_steps,
+        "kv_usage": usage,
+        "total_blocks": sched.kv_cache_manager.block_pool.num_gpu_blocks - 1,
+        "num_preemptions": result.num_preemptions,
+        "preempted_events": result.preempted_events,
+        "preempted_step_ids": result.preempted_step_ids,
+        "finished": result.finished,
+        "evicted_pairs": result.evicted_pairs,
+        "kv_removed_events": result.kv_removed_events,
+        "prefix_hits": result.prefix_hits,
+        "mixed_steps": result.mixed_steps,
+        "scheduler_stats_steps": len(stats),
+        "planted": PLANTED,
+    }
+    with open(out, "w") as f:
+        json.dump(truth, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,156 @@
+"""Scheduler-side profilers against the REAL vLLM Scheduler and KV cache manager on the CPU.
+
+Each workload runs in a fresh interpreter with the probe on PYTHONPATH (as a user would
+run it); the engine then exports the session, and the files are compared with vLLM's own
+state and statistics that the driver recorded, never with the probe's expectations.
+"""
+import csv
+import glob
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import PROBE, REPO, run_python
+
+vllm = pytest.importorskip("vllm")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _export(session):
+    subprocess.run([os.path.join(REPO, "profilemate"), "export", session, "--quiet"], check=True)
+
+
+def _rows(session, name):
+    with open(os.path.join(session, name), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def workloads(tmp_path_factory):
+    out = {}
+    for name in ("overflow", "shared_prefix", "chunked_prefill"):
+        base = tmp_path_factory.mktemp(name)
+        truth = base / "truth.json"
+        r = run_python(
+            "import sys, runpy; sys.argv = ['drive', %r, %r]; sys.path.insert(0, %r); "
+            "runpy.run_path(%r, run_name='__main__')" % (name, str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
+            {"VLLM_PROFILING_DIR": str(base / "prof")})
+        assert r.returncode == 0, r.stderr[-3000:]
+        sessions = glob.glob(str(base / "prof" / "session_*"))
+        assert len(sessions) == 1, r.stderr[-2000:]
+        _export(sessions[0])
+        out[name] = (sessions[0], json.loads(truth.read_text()), r.stderr)
+    return out
+
+
+@pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
+def test_recorded_kv_usage_equals_the_managers_usage_at_every_step(workloads, name):
+    session, truth, _ = workloads[name]
+    rows = _rows(session, "kv_cache_usage.csv")
+    assert len(rows) == truth["steps"]
+    assert [r["usage_pct"] for r in rows] == ["%.2f" % (100 * u) for u in truth["kv_usage"]]
+    assert {int(r["total_blocks"]) for r in rows} == {truth["total_blocks"]}
+    assert len(_rows(session, "batch_utilization.csv")) == truth["steps"]
+
+
+def test_preemption_count_equals_vllms_own_count(workloads):
+    session, truth, _ = workloads["overflow"]
+    events = _rows(session, "preemption_events.csv")
+    preempted = [e for e in events if e["event"] == "preempted"]
+    assert truth["num_preemptions"] > 0
+    assert len(preempted) == truth["num_preemptions"] == truth["preempted_events"]
+    assert all(e["reason"] == "kv_cache_full" for e in preempted)
+    assert len([e for e in events if e["event"] == "resumed"]) == truth["num_preemptions"]
+    summary = json.load(open(os.path.join(session, "preemption_summary.json")))
+    assert summary["preemptions"] == truth["num_preemptions"]
+    steps = _rows(session, "batch_utilization.csv")
+    assert sum(int(s["num_preempted"]) for s in steps) == truth["preempted_step_ids"]
+
+
+@pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
+def test_every_finished_request_has_a_lifecycle_row_with_its_real_finish_reason(workloads, name):
+    session, truth, _ = workloads[name]
+    rows = {r["request_id"]: r for r in _rows(session, "request_lifecycle.csv")}
+    assert truth["finished"]
+    for rid, reason in truth["finished"].items():
+        assert rows[rid]["finish_reason"] == reason.lower()
+        assert rows[rid]["finished_sec"] != ""
+        assert int(rows[rid]["num_output_tokens"]) > 0
+
+
+def test_recorded_evictions_equal_blocks_removed_from_the_cached_block_map(workloads):
+    session, truth, _ = workloads["shared_prefix"]
+    evictions = _rows(session, "kv_cache_evictions.csv")
+    assert truth["evicted_pairs"] > 0
+    assert len(evictions) == truth["evicted_pairs"] == truth["kv_removed_events"]
+    assert all(float(e["lifetime_sec"]) >= float(e["idle_sec"]) >= 0 for e in evictions)
+
+
+def test_chunked_prefill_shows_mixed_steps(workloads):
+    session, truth, _ = workloads["chunked_prefill"]
+    phases = [r["phase"] for r in _rows(session, "batch_utilization.csv")]
+    assert truth["mixed_steps"] > 0
+    assert phases.count("mixed") >= truth["mixed_steps"]
+    assert "prefill" in phases and "decode" in phases
+
+
+def test_prompt_never_reaches_any_output(workloads):
+    session, truth, _ = workloads["overflow"]
+    planted = truth["planted"]
+    needles = [",".join(map(str, planted)).encode(), " ".join(map(str, planted)).encode(),
+               b"".join(x.to_bytes(4, "little") for x in planted),
+               b"".join(x.to_bytes(8, "little") for x in planted)]
+    files = [p for p in glob.glob(session + "/**", recursive=True) if os.path.isfile(p)]
+    assert any(p.endswith(".pmspool") for p in files) and any(p.endswith(".csv") for p in files)
+    for path in files:
+        data = open(path, "rb").read()
+        for n in needles:
+            assert n not in data, path
+    ids = {r["request_id"] for r in _rows(session, "request_lifecycle.csv")}
+    assert any(i.startswith("planted-") for i in ids)
+
+
+def test_startup_line_once_and_metadata_has_engine_config(workloads):
+    session, _, stderr = workloads["overflow"]
+    assert stderr.count("[sitecustomize] vLLM Comprehensive Instrumentation Loaded") == 1
+    meta = json.load(open(os.path.join(session, "metadata.json")))
+    assert meta["engine"]["max_num_seqs"] == 8
+    assert meta["engine"]["vllm_version"] == vllm.__version__
+    attached = {k for k, v in meta["probe_targets"].items() if v["state"] == "attached"}
+    assert "vllm.v1.core.sched.scheduler:Scheduler.schedule" in attached
+    assert "vllm.v1.core.block_pool:BlockPool._maybe_evict_cached_block" in attached
+
+
+def test_failing_hook_leaves_vllm_results_unchanged_and_logs_once(tmp_path):
+    """The same workload with a probe hook that raises gives vLLM's results of a run without
+    any probe; the scheduler profiler turns itself off with one line."""
+    code = (
+        "import sys, json; sys.path.insert(0, %r)\n"
+        "import vllm_testbed as tb\n"
+        "import profilemate_probe as p\n"
+        "if p.probe() is not None:\n"
+        "    from profilemate_probe.targets import scheduler as s\n"
+        "    def boom(*a): raise RuntimeError('planted probe failure')\n"
+        "    s._kv_blocks = boom\n"
+        "sched, reqs, add = tb.overflow_workload()\n"
+        "trace = []\n"
+        "res = tb.run(sched, reqs, on_step=lambda i, s: trace.append([i.num_scheduled_tokens, i.preempted_req_ids, sorted(i.finished.items())]), add_at=add)\n"
+        "print(json.dumps(trace))\n" % HERE)
+    with_probe = run_python(code, {"VLLM_PROFILING_DIR": str(tmp_path / "a")})
+    without = run_python(code, {"VLLM_ENABLE_PROFILING": "0"})
+    assert with_probe.returncode == 0 and without.returncode == 0, with_probe.stderr[-2000:]
+    assert json.loads(with_probe.stdout.splitlines()[-1]) == json.loads(without.stdout.splitlines()[-1])
+    lines = [l for l in with_probe.stderr.splitlines() if "disabled after a hook error" in l]
+    assert len(lines) == 1 and "planted probe failure" in lines[0]
+
+
+def test_doctor_attaches_every_required_target_on_the_installed_vllm():
+    r = run_python("import json, profilemate_probe.doctor as d; print(json.dumps(d.diagnose()))",
+                   {"VLLM_ENABLE_PROFILING": "0"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout.splitlines()[-1])
+    assert doc["vllm_version"] == vllm.__version__
+    required = [t for t in doc["targets"] if not t["optional"]]
+    assert required and all(t["state"] == "attached" for t in required), required
