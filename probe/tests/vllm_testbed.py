@@ -33,6 +33,7 @@ Only the standard library, vllm and torch are used.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -49,6 +50,33 @@ from typing import Any
 # sure nothing ever tries the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _per_version_cache_root() -> None:
+    """Give each vLLM version its own VLLM_CACHE_ROOT (unless one is set).
+
+    The first ModelConfig for an architecture inspects the model class in a
+    *subprocess* (``_LazyRegisteredModel.inspect_model_cls`` ->
+    ``_run_in_subprocess``: 15-30 s on 2 busy cores) and caches the result in
+    ``$VLLM_CACHE_ROOT/modelinfos/<module>-<Class>.json``, keyed by a hash of
+    the model file.  Every vLLM version uses the same file name, so running
+    two versions against one cache root makes each invalidate the other.
+    """
+    if "VLLM_CACHE_ROOT" in os.environ:
+        return
+    try:
+        from importlib.metadata import version
+
+        ver = version("vllm")
+    except Exception:  # pragma: no cover
+        return
+    base = os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "vllm"
+    )
+    os.environ["VLLM_CACHE_ROOT"] = os.path.join(base, f"testbed-{ver}")
+
+
+_per_version_cache_root()
 
 import torch  # noqa: E402
 import vllm  # noqa: E402
@@ -245,6 +273,36 @@ def _default_model_dir() -> str:
     return _DEFAULT_MODEL_DIR
 
 
+@contextlib.contextmanager
+def _inprocess_model_inspection(enabled: bool = True):
+    """Inspect the model class in this process instead of a subprocess.
+
+    On a cold ``$VLLM_CACHE_ROOT/modelinfos`` cache, ModelConfig's first use
+    of an architecture calls ``registry._run_in_subprocess``, which starts a
+    fresh Python that re-imports vllm and torch (15-40 s on 2 busy cores).
+    Importing the model module here instead costs ~3 s and fills the same
+    cache.  vLLM uses a subprocess only to keep CUDA uninitialised in the
+    parent; this test bed never touches CUDA.  Any failure falls back to
+    vLLM's own behaviour.
+    """
+    registry = None
+    original = None
+    if enabled:
+        try:
+            from vllm.model_executor.models import registry as _registry
+
+            if callable(getattr(_registry, "_run_in_subprocess", None)):
+                registry, original = _registry, _registry._run_in_subprocess
+                registry._run_in_subprocess = lambda fn: fn()
+        except Exception:  # pragma: no cover
+            registry = None
+    try:
+        yield
+    finally:
+        if registry is not None:
+            registry._run_in_subprocess = original
+
+
 def _attach_kv_event_log(scheduler: Scheduler) -> None:
     """Keep every KVEventBatch that update_from_output publishes.
 
@@ -280,6 +338,7 @@ def make_scheduler(
     kv_cache_metrics: bool = False,
     use_v2_model_runner: bool | None = None,
     scheduler_overrides: Mapping[str, Any] | None = None,
+    inprocess_model_inspection: bool = True,
 ) -> Scheduler:
     """Build a real ``vllm.v1.core.sched.scheduler.Scheduler`` on the CPU.
 
@@ -310,24 +369,28 @@ def make_scheduler(
       ``scheduled_cached_reqs.resumed_req_ids``.
     * ``scheduler_overrides``: extra ``SchedulerConfig`` fields (only those
       this vLLM version accepts are passed), e.g. ``{"watermark": 0.05}``.
+    * ``inprocess_model_inspection`` (default True): on a cold modelinfo
+      cache, inspect the model class in-process (~3 s) rather than in vLLM's
+      subprocess (15-40 s); see ``_inprocess_model_inspection``.
     """
     if model_dir is None:
         model_dir = _default_model_dir()
 
-    model_config = ModelConfig(
-        **_accepted_kwargs(
-            ModelConfig,
-            dict(
-                model=model_dir,
-                tokenizer=model_dir,
-                skip_tokenizer_init=True,
-                trust_remote_code=False,
-                dtype="float16",
-                seed=0,
-                max_model_len=max_model_len,
-            ),
+    with _inprocess_model_inspection(inprocess_model_inspection):
+        model_config = ModelConfig(
+            **_accepted_kwargs(
+                ModelConfig,
+                dict(
+                    model=model_dir,
+                    tokenizer=model_dir,
+                    skip_tokenizer_init=True,
+                    trust_remote_code=False,
+                    dtype="float16",
+                    seed=0,
+                    max_model_len=max_model_len,
+                ),
+            )
         )
-    )
 
     sched_kwargs: dict[str, Any] = dict(
         max_num_seqs=max_num_seqs,
@@ -377,7 +440,8 @@ def make_scheduler(
         )
         if obs:
             vllm_kwargs["observability_config"] = ObservabilityConfig(**obs)
-    vllm_config = VllmConfig(**_accepted_kwargs(VllmConfig, vllm_kwargs))
+    with _inprocess_model_inspection(inprocess_model_inspection):
+        vllm_config = VllmConfig(**_accepted_kwargs(VllmConfig, vllm_kwargs))
     # VllmConfig.__post_init__ may resolve async scheduling on its own; this
     # test bed drives the synchronous Scheduler only.
     if getattr(vllm_config.scheduler_config, "async_scheduling", False):
