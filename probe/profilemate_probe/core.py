@@ -17,6 +17,9 @@ PROFILER_MODULES = (
                    "ENABLE_PREEMPTION_TRACKING", "ENABLE_CPU_TIMING")),
     ("kv_cache", ("ENABLE_KV_CACHE_TRACKING",)),
     ("cpu_timing", ("ENABLE_CPU_TIMING",)),
+    ("cuda_graphs", ("ENABLE_CUDA_GRAPH_TRACKING",)),
+    ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),
+    ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
 )
 
 ATTACHED, MISSING, FAILED, SKIPPED = 1, 0, 2, 3
