@@ -198,7 +198,10 @@ class Probe:
         """Every declared target with its state, for `profilemate doctor`."""
         rows = []
         for target in self.targets:
-            state, reason = self.status.get(target.key, (MISSING, "module %s never imported" % target.module))
+            default = (MISSING, "module %s never imported" % target.module)
+            if self.vllm_version() and not version_in(self.vllm_version(), target.versions):
+                default = (SKIPPED, "vLLM %s outside %s" % (self.vllm_version(), target.versions))
+            state, reason = self.status.get(target.key, default)
             prof = self.profilers.get(target.profiler)
             if state == ATTACHED and prof is not None and not prof.enabled:
                 state, reason = FAILED, prof.disabled_reason

@@ -33,6 +33,10 @@ def diagnose():
 
 def main(argv):
     result = diagnose()
+    if "--json-out" in argv:  # vLLM may log to stdout: the JSON goes to its own file
+        with open(argv[argv.index("--json-out") + 1], "w") as f:
+            json.dump(result, f, indent=2, sort_keys=True)
+        return 0
     if "--json" in argv:
         json.dump(result, sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")

@@ -12,9 +12,9 @@ _MARK = "__profilemate_original__"
 
 
 class PatchTarget:
-    __slots__ = ("profiler", "module", "qualname", "versions", "factory", "optional", "note")
+    __slots__ = ("profiler", "module", "qualname", "versions", "factory", "optional", "note", "inherited_ok")
 
-    def __init__(self, profiler, module, qualname, versions, factory, optional=False, note=""):
+    def __init__(self, profiler, module, qualname, versions, factory, optional=False, note="", inherited_ok=False):
         self.profiler = profiler
         self.module = module
         self.qualname = qualname
@@ -22,6 +22,9 @@ class PatchTarget:
         self.factory = factory
         self.optional = optional
         self.note = note
+        # A target must be defined on its own class unless said otherwise: patching an inherited
+        # method would shadow it there and, with a second target on the base, count twice.
+        self.inherited_ok = inherited_ok
 
     @property
     def key(self):
@@ -93,6 +96,8 @@ def resolve(target):
         current = inspect.getattr_static(owner, attr)
     except AttributeError:
         raise LookupError("%s has no attribute %s" % (".".join([target.module] + path), attr)) from None
+    if isinstance(owner, type) and not target.inherited_ok and attr not in vars(owner):
+        raise LookupError("%s.%s is inherited, not defined there" % (target.module, target.qualname))
     return owner, attr, current
 
 

@@ -72,7 +72,7 @@ def test_install_uninstall_reinstall_is_idempotent():
     sys.modules["pm_fake_e"] = mod
     calls = []
     prof = Profiler("demo", lambda m: None, lambda *a: None)
-    target = PatchTarget("demo", "pm_fake_e", "Engine.step", "", after(lambda *a: calls.append(1)))
+    target = PatchTarget("demo", "pm_fake_e", "Engine.step", "", after(lambda *a: calls.append(1)), inherited_ok=True)
     original = mod.Base.step
     assert wrap(target, prof) is True
     assert wrap(target, prof) is False  # second install is a no-op
@@ -91,3 +91,15 @@ def test_version_ranges():
     assert not version_in("0.16.0", ">=0.14,<0.16")
     assert version_in("0.20.0rc1.dev5+gabc", ">=0.20")
     assert version_in("", ">=0.11")
+
+
+def test_an_inherited_method_is_not_a_target_unless_declared_so():
+    mod = types.ModuleType("pm_fake_f")
+    exec("class Base:\n    def step(self):\n        return 1\nclass Engine(Base):\n    pass\n", mod.__dict__)
+    sys.modules["pm_fake_f"] = mod
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+    try:
+        wrap(PatchTarget("demo", "pm_fake_f", "Engine.step", "", after(lambda *a: None)), prof)
+        raise AssertionError("wrapped an inherited method")
+    except LookupError as exc:
+        assert "inherited" in str(exc)

@@ -34,10 +34,10 @@ def _rows(session, name):
 
 
 def test_every_gpu_side_target_resolves_on_the_installed_vllm():
-    r = run_python("import json, profilemate_probe.doctor as d; print(json.dumps(d.diagnose()))",
+    r = run_python("import json, profilemate_probe.doctor as d; print(\"\\nDOCTOR\" + json.dumps(d.diagnose()))",
                    {"VLLM_ENABLE_PROFILING": "0"})
     assert r.returncode == 0, r.stderr[-2000:]
-    doc = json.loads(r.stdout.splitlines()[-1])
+    doc = json.loads(r.stdout.split("\nDOCTOR")[-1])
     states = {t["target"]: t for t in doc["targets"]}
     missing = {k: states.get(k) for k in GPU_TARGETS if states.get(k, {}).get("state") != "attached"}
     assert not missing, missing

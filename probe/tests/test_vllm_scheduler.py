@@ -147,10 +147,10 @@ def test_failing_hook_leaves_vllm_results_unchanged_and_logs_once(tmp_path):
 
 
 def test_doctor_attaches_every_required_target_on_the_installed_vllm():
-    r = run_python("import json, profilemate_probe.doctor as d; print(json.dumps(d.diagnose()))",
+    r = run_python("import json, profilemate_probe.doctor as d; print(\"\\nDOCTOR\" + json.dumps(d.diagnose()))",
                    {"VLLM_ENABLE_PROFILING": "0"})
     assert r.returncode == 0, r.stderr[-2000:]
-    doc = json.loads(r.stdout.splitlines()[-1])
+    doc = json.loads(r.stdout.split("\nDOCTOR")[-1])
     assert doc["vllm_version"] == vllm.__version__
     required = [t for t in doc["targets"] if not t["optional"]]
     assert required and all(t["state"] == "attached" for t in required), required

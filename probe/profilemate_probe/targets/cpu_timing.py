@@ -22,7 +22,7 @@ TARGETS = [
                 after(_output_processing)),
     PatchTarget(PROFILER, "vllm.v1.worker.gpu_model_runner", "GPUModelRunner._prepare_inputs", ">=0.11",
                 _op("batch_preparation"), optional=True, note="V1 model runner"),
-    PatchTarget(PROFILER, "vllm.v1.worker.gpu.model_runner", "GPUModelRunner.prepare_inputs", ">=0.20",
+    PatchTarget(PROFILER, "vllm.v1.worker.gpu.model_runner", "GPUModelRunner.prepare_inputs", ">=0.14",
                 _op("batch_preparation"), optional=True, note="model runner V2"),
     PatchTarget(PROFILER, "vllm.v1.sample.sampler", "Sampler.forward", ">=0.11", _op("sampling"), optional=True),
 ]

@@ -111,7 +111,9 @@ def _run_fullgraph(original, prof):
 def _capture(original, prof):
     """Per-graph capture time: from one descriptor's first forward-fn request to the next."""
     def capture(self, create_forward_fn=None, *args, **kwargs):
-        if not prof.enabled or create_forward_fn is None or _profiling[0]:
+        # early MRV2 had capture(model, input_buffers, ...): leave that one alone
+        new_api = callable(create_forward_fn) and hasattr(self, "_capture_descs")
+        if not prof.enabled or not new_api or _profiling[0]:
             return original(self, create_forward_fn, *args, **kwargs)
         starts = []
 
@@ -143,15 +145,42 @@ def _release(original, prof):
     return release_graphs
 
 
+def _run_by_size(original, prof):
+    """Early model runner V2 (about 0.14-0.2x) keyed FULL graphs by token count alone."""
+    def run(self, num_tokens, *args, **kwargs):
+        if not prof.enabled:
+            return original(self, num_tokens, *args, **kwargs)
+        t0 = monotonic_ns()
+        result = original(self, num_tokens, *args, **kwargs)
+        prof.emit("cuda_graph_replay", t0, monotonic_ns() - t0, int(num_tokens), -1, 0, 0, "FULL")
+        return result
+    return run
+
+
+def _capture_by_size(original, prof):
+    def capture_graph(self, num_tokens, *args, **kwargs):
+        if not prof.enabled or _profiling[0]:
+            return original(self, num_tokens, *args, **kwargs)
+        t0 = monotonic_ns()
+        result = original(self, num_tokens, *args, **kwargs)
+        prof.emit("cuda_graph_capture", t0, monotonic_ns() - t0, int(num_tokens), -1, 0, 0, "FULL")
+        return result
+    return capture_graph
+
+
 TARGETS = [
     PatchTarget(PROFILER, WRAPPER, "CUDAGraphWrapper.__call__", ">=0.11", _wrapper_call),
-    PatchTarget(PROFILER, WRAPPER, "CUDAGraphWrapper.clear_all_graphs", ">=0.20", _clear_all, optional=True),
-    PatchTarget(PROFILER, "vllm.v1.worker.gpu_model_runner", "GPUModelRunner.profile_cudagraph_memory", ">=0.20",
+    PatchTarget(PROFILER, WRAPPER, "CUDAGraphWrapper.clear_all_graphs", ">=0.14", _clear_all, optional=True),
+    PatchTarget(PROFILER, "vllm.v1.worker.gpu_model_runner", "GPUModelRunner.profile_cudagraph_memory", ">=0.14",
                 _profile_memory, optional=True, note="V1 runner memory-profiling captures are thrown away"),
-    PatchTarget(PROFILER, "vllm.v1.worker.gpu.model_runner", "GPUModelRunner.profile_cudagraph_memory", ">=0.20",
+    PatchTarget(PROFILER, "vllm.v1.worker.gpu.model_runner", "GPUModelRunner.profile_cudagraph_memory", ">=0.14",
                 _profile_memory, optional=True, note="model runner V2"),
-    PatchTarget(PROFILER, MRV2, "CudaGraphManager.run_fullgraph", ">=0.20", _run_fullgraph, optional=True,
+    PatchTarget(PROFILER, MRV2, "CudaGraphManager.run_fullgraph", ">=0.14", _run_fullgraph, optional=True,
                 note="model runner V2 FULL graphs bypass CUDAGraphWrapper"),
-    PatchTarget(PROFILER, MRV2, "CudaGraphManager.capture", ">=0.20", _capture, optional=True),
-    PatchTarget(PROFILER, MRV2, "CudaGraphManager.release_graphs", ">=0.20", _release, optional=True),
+    PatchTarget(PROFILER, MRV2, "CudaGraphManager.capture", ">=0.14", _capture, optional=True),
+    PatchTarget(PROFILER, MRV2, "CudaGraphManager.release_graphs", ">=0.14", _release, optional=True),
+    PatchTarget(PROFILER, MRV2, "CudaGraphManager.run", ">=0.14", _run_by_size, optional=True,
+                note="early model runner V2"),
+    PatchTarget(PROFILER, MRV2, "CudaGraphManager.capture_graph", ">=0.14", _capture_by_size, optional=True,
+                note="early model runner V2"),
 ]

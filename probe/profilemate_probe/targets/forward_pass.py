@@ -124,6 +124,6 @@ TARGETS = [
                 note="V1 model runner"),
     PatchTarget(PROFILER, V1, "GPUModelRunner._model_forward", ">=0.11", _model_forward, optional=True,
                 note="V1 model runner"),
-    PatchTarget(PROFILER, V2, "GPUModelRunner.execute_model", ">=0.20", _execute_model_v2, optional=True,
+    PatchTarget(PROFILER, V2, "GPUModelRunner.execute_model", ">=0.14", _execute_model_v2, optional=True,
                 note="model runner V2 (default in recent vLLM)"),
 ]

@@ -132,10 +132,16 @@ def _safe_flush(prof):
         prof.fail("moe flush", exc)
 
 
-ROUTER = "vllm.model_executor.layers.fused_moe.router.fused_moe_router"
+ROUTERS = "vllm.model_executor.layers.fused_moe.router"
 TARGETS = [
-    PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.runner.moe_runner", "MoERunner.__init__", ">=0.20",
-                _runner_init, note="maps each router to its layer index"),
-    PatchTarget(PROFILER, ROUTER, "FusedMoERouter.select_experts", ">=0.20", _select_experts,
-                note="routing of every MoE layer; graph-safe counting kernel"),
+    # which class builds the router and which one routes moved between releases: each target
+    # attaches only where its class defines the method itself, so a step never counts twice
+    PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.runner.moe_runner", "MoERunner.__init__", ">=0.14",
+                _runner_init, optional=True, note="newer vLLM: maps each router to its layer index"),
+    PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.layer", "FusedMoE.__init__", ">=0.14",
+                _runner_init, optional=True, note="older vLLM: the layer owns its router"),
+    PatchTarget(PROFILER, ROUTERS + ".fused_moe_router", "FusedMoERouter.select_experts", ">=0.14", _select_experts,
+                optional=True, note="newer vLLM: routing of every MoE layer"),
+    PatchTarget(PROFILER, ROUTERS + ".base_router", "BaseRouter.select_experts", ">=0.14", _select_experts,
+                optional=True, note="older vLLM: routing of every MoE layer"),
 ]

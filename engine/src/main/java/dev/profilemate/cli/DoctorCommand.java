@@ -20,16 +20,24 @@ final class DoctorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PythonEnv.Result r =
-        PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json"), Map.of("VLLM_ENABLE_PROFILING", "0"), true);
-    if (r.exitCode() != 0) {
-      throw new UserDataException("the probe's doctor failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
+    java.nio.file.Path out = java.nio.file.Files.createTempFile("profilemate-doctor", ".json");
+    String text;
+    try {
+      PythonEnv.Result r =
+          PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json-out", out.toString()),
+              Map.of("VLLM_ENABLE_PROFILING", "0"), true);
+      if (r.exitCode() != 0) {
+        throw new UserDataException("the probe's doctor failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
+      }
+      text = java.nio.file.Files.readString(out);
+    } finally {
+      java.nio.file.Files.deleteIfExists(out);
     }
     if (json) {
-      System.out.print(r.stdout());
+      System.out.print(text);
       return 0;
     }
-    JsonNode doc = new ObjectMapper().readTree(r.stdout());
+    JsonNode doc = new ObjectMapper().readTree(text);
     System.out.printf("vLLM %s (python %s, %s)%n", doc.path("vllm_version").asText("not installed"),
         doc.path("python").asText(), PythonEnv.python());
     int requiredMissing = 0;
