@@ -1,26 +1,56 @@
 """ProfileMate probe: records what vLLM does, from inside its processes.
 
-Public API: bootstrap() (called by sitecustomize), install(), uninstall(), status().
-Nothing here imports torch or vllm; profilers attach when vLLM's own modules load.
+Public API: bootstrap() (called by sitecustomize), install(), uninstall(), status(), probe().
+Nothing here imports torch or vllm. Until a process imports vllm, the only cost is one
+tiny import finder; the probe proper loads when `import vllm` starts.
 """
-from . import config as _config
+import sys
 
 _PROBE = None
 
 
-def bootstrap(config_class=None, force=False):
-    """Installs the import hook; activation waits for `import vllm` unless forced."""
+class _AwaitVllm:
+    """Answers for `vllm` once: loads the probe, then hands the import to the probe's hook."""
+
+    def __init__(self, config_class):
+        self._config_class = config_class
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "vllm":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            return None
+        try:
+            probe = _make(self._config_class, force=False)
+            return probe.hook.find_spec(fullname, path, target)
+        except Exception as exc:  # vLLM must import regardless
+            sys.stderr.write("[profilemate] probe not started: %s\n" % exc)
+            return None
+
+
+def _make(config_class, force):
     global _PROBE
-    if _PROBE is not None:
-        return _PROBE
-    from .core import Probe
-    _PROBE = Probe(_config.load(config_class))
-    _PROBE.install(force=force)
+    if _PROBE is None:
+        from . import config
+        from .core import Probe
+        _PROBE = Probe(config.load(config_class))
+        _PROBE.install(force=force)
     return _PROBE
 
 
+def bootstrap(config_class=None, force=False):
+    """Forced: the probe starts now. Otherwise it waits, nearly free, for `import vllm`."""
+    if force or "vllm" in sys.modules:
+        return _make(config_class, force=True)
+    if not any(isinstance(f, _AwaitVllm) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AwaitVllm(config_class))
+    return None
+
+
 def install(config_class=None, force=True):
-    return bootstrap(config_class, force=force)
+    return _make(config_class, force=force)
 
 
 def uninstall():

@@ -60,6 +60,10 @@ class ImportHook:
         if self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
 
+    def find_spec(self, fullname, path=None, target=None):
+        """The hook's answer for one module, for a finder that hands an import over."""
+        return self._finder.find_spec(fullname, path, target)
+
     def watch(self, module, callback):
         self.watched.setdefault(module, []).append(callback)
         if module in sys.modules and getattr(sys.modules[module], "__spec__", None) is not None \
