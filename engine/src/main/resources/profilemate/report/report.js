@@ -54,7 +54,7 @@
           areaStyle: {opacity: 0.12},
           markArea: {silent: true, itemStyle: {color: 'rgba(30,122,52,0.10)'}, data: [[{yAxis: 60}, {yAxis: 80}]]},
           markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed', color: '#b3261e'},
-            label: {formatter: '{c}%'}, data: [{yAxis: 40}, {yAxis: 90}]}
+            label: {formatter: '{c}%', position: 'insideEndTop'}, data: [{yAxis: 40}, {yAxis: 90}]}
         })]
       });
     },
@@ -177,6 +177,7 @@
             + ' s<br>first token ' + esc(fmt(r.first_token_sec)) + ' s, finished ' + esc(fmt(r.finished_sec)) + ' s'
             + '<br>preemptions ' + esc(r.preemptions);
         }},
+        legend: {top: 4, data: ['queue wait', 'to first token', 'decode', 'preempted']},
         xAxis: {type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 28, scale: true},
         yAxis: {type: 'category', inverse: true, data: ids, axisLabel: {width: 100, overflow: 'truncate'}},
         dataZoom: [{type: 'inside', yAxisIndex: 0}, {type: 'slider', yAxisIndex: 0, width: 12, right: 4}],
@@ -208,7 +209,7 @@
         xAxis: timeAxis(), yAxis: {type: 'value', name: 'max/min'}, dataZoom: zoom(),
         series: Object.keys(s).map(function (k, i) {
           return line(k, s[k], i === 0 ? {markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed', color: '#1e7a34'},
-            label: {formatter: 'balanced < {c}'}, data: [{yAxis: A.moe.balanced_below_ratio}]}} : {});
+            label: {formatter: 'balanced < {c}', position: 'insideEndTop'}, data: [{yAxis: A.moe.balanced_below_ratio}]}} : {});
         })
       });
     },

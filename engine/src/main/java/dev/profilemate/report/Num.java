@@ -42,4 +42,9 @@ public final class Num {
   public static String count(double v) {
     return Double.isNaN(v) ? "n/a" : Long.toString(Math.round(v));
   }
+
+  /** "decode 3, prefill 1" */
+  public static String counts(java.util.Map<String, Long> m) {
+    return String.join(", ", m.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
+  }
 }
