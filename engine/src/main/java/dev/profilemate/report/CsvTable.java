@@ -44,11 +44,16 @@ record CsvTable(String fileName, boolean present, Map<String, Integer> columns, 
         }
       }
     } catch (IOException | UncheckedIOException e) {
-      throw new UserDataException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new UserDataException("cannot read " + file + ": " + firstLine(e.getMessage()), e);
     } catch (RuntimeException e) {
-      throw new UserDataException(file + ": not a readable CSV (" + e.getMessage() + ")", e);
+      throw new UserDataException(file + ": not a readable CSV (" + firstLine(e.getMessage()) + ")", e);
     }
     return new CsvTable(name, true, Map.copyOf(cols), List.copyOf(rows));
+  }
+
+  /** Error messages become one line of the CLI's output. */
+  static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("").strip();
   }
 
   boolean hasRows() {

@@ -35,7 +35,9 @@ final class SessionMetadata {
       }
       return new SessionMetadata(n);
     } catch (IOException e) {
-      throw new UserDataException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+      String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
+          : e.getMessage();
+      throw new UserDataException(file + ": not valid JSON (" + CsvTable.firstLine(msg) + ")", e);
     }
   }
 
