@@ -2,6 +2,7 @@ package dev.profilemate.report;
 
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
+import de.siegmar.fastcsv.reader.FieldMismatchStrategy;
 import dev.profilemate.cli.UserDataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +32,8 @@ record CsvTable(String fileName, boolean present, Map<String, Integer> columns, 
     Map<String, Integer> cols = new HashMap<>();
     List<String[]> rows = new ArrayList<>();
     try (CsvReader<CsvRecord> r =
-        CsvReader.builder().allowExtraFields(true).allowMissingFields(true).ofCsvRecord(file)) {
+        CsvReader.builder().extraFieldStrategy(FieldMismatchStrategy.IGNORE)
+            .missingFieldStrategy(FieldMismatchStrategy.IGNORE).ofCsvRecord(file)) {
       boolean header = true;
       for (CsvRecord rec : r) {
         if (header) {
