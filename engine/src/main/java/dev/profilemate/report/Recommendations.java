@@ -22,7 +22,7 @@ final class Recommendations {
       out.add(preemptions(a));
     }
     if (a.graphs().captureSizes().recommended() != null) {
-      out.add(captureSizes(a.graphs()));
+      out.add(captureSizes(a.graphs(), m));
     }
     if (a.moe().status().recorded() && !a.moe().perLayer().isEmpty()) {
       out.add(moeBalance(a.moe()));
@@ -152,29 +152,50 @@ final class Recommendations {
             + "or lower --max-num-batched-tokens so fewer long prefills are admitted at once.");
   }
 
-  static Recommendation captureSizes(CudaGraphAnalysis g) {
+  static Recommendation captureSizes(CudaGraphAnalysis g, SessionMetadata m) {
     CudaGraphAnalysis.CaptureSizes c = g.captureSizes();
     CaptureSizeAdvisor.Outcome now = c.current();
-    CaptureSizeAdvisor.Outcome rec = c.recommended().outcome();
+    CaptureSizeAdvisor.Plan plan = c.recommended();
+    CaptureSizeAdvisor.Outcome rec = plan.outcome();
+    String flag = "--compilation-config '{\"cudagraph_capture_sizes\": " + sizes(plan.sizes()) + "}'";
     Recommendation.Builder r = Recommendation.on("CUDA graph capture sizes")
         .evidence("steps observed (" + c.observedFrom() + ")", Num.count(c.observedSteps()))
         .evidence("current sizes (" + c.currentFrom() + ")", sizes(c.currentSizes()))
-        .evidence("recommended sizes", sizes(c.recommended().sizes()))
-        .evidence("padding tokens: now → recommended", now.paddingTokens() + " → " + rec.paddingTokens())
+        .evidence("recommended sizes", sizes(plan.sizes()));
+    if (c.currentSizes().isEmpty()) {
+      String mode = m.engineText("cudagraph_mode");
+      r.evidence("cudagraph_mode", mode.isEmpty() ? "not recorded" : mode)
+          .evidence("padding tokens with the recommended sizes", Num.count(rec.paddingTokens()) + " ("
+              + Num.pct(rec.paddingPct()) + ")")
+          .evidence("steps above the largest size (eager)", Num.count(rec.eagerSteps()));
+      return r.verdict("info", "No CUDA graph sizes are known for this session" + (mode.equals("NONE")
+              ? " (cudagraph_mode NONE: every step ran eagerly)" : "") + ". For the observed batch sizes, "
+              + plan.sizes().size() + " graphs up to " + plan.largestSize() + " tokens would cover "
+              + rec.graphSteps() + " of " + c.observedSteps() + " steps with " + Num.pct(rec.paddingPct())
+              + " padding.",
+          "When you run with CUDA graphs, capture these sizes: " + flag + ".");
+    }
+    r.evidence("padding tokens: now → recommended", now.paddingTokens() + " → " + rec.paddingTokens())
         .evidence("eager steps (above the largest size): now → recommended", now.eagerSteps() + " → "
             + rec.eagerSteps())
         .evidence("current sizes no step used", sizes(now.sizesNeverUsed()))
         .evidence("graphs captured but never replayed", Num.count(g.neverReplayed().size()));
-    boolean better = c.paddingTokensSaved() > 0 || c.eagerStepsAvoided() > 0 || !now.sizesNeverUsed().isEmpty();
-    String flag = "--compilation-config '{\"cudagraph_capture_sizes\": " + sizes(c.recommended().sizes()) + "}'";
-    if (!better) {
+    List<String> gains = new ArrayList<>();
+    if (c.paddingTokensSaved() > 0) {
+      gains.add("save " + c.paddingTokensSaved() + " padding tokens");
+    }
+    if (c.eagerStepsAvoided() > 0) {
+      gains.add("run " + c.eagerStepsAvoided() + " more steps as graphs instead of eagerly");
+    }
+    if (!now.sizesNeverUsed().isEmpty()) {
+      gains.add("drop " + now.sizesNeverUsed().size() + " sizes no step used (capture time and graph memory)");
+    }
+    if (gains.isEmpty()) {
       return r.verdict("ok", "The captured sizes already fit the observed batch sizes.", "No change needed.");
     }
-    return r.verdict("act", "For the observed batch sizes, " + c.recommended().sizes().size() + " capture sizes "
-            + "would save " + c.paddingTokensSaved() + " padding tokens and run " + c.eagerStepsAvoided()
-            + " more steps as graphs instead of eagerly" + (now.sizesNeverUsed().isEmpty() ? ""
-            : "; " + now.sizesNeverUsed().size() + " current sizes are never used") + ".",
-        "Capture these sizes: " + flag + " (the largest size is at most the observed P99 batch or the current "
+    return r.verdict("act", "For the observed batch sizes, " + plan.sizes().size() + " capture sizes would "
+            + String.join(", ", gains) + ".",
+        "Capture these sizes: " + flag + " (the largest is at most the observed P99 batch or the current "
             + "largest, whichever is larger).");
   }
 

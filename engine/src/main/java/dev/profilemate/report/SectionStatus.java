@@ -22,14 +22,14 @@ record SectionStatus(boolean recorded, String reason) {
     if (Boolean.FALSE.equals(m.flag(p.flag))) {
       return notRecorded("profiler off: " + p.flag + " is False in the probe config (metadata.json probe_config)");
     }
+    if (p == Profiler.MOE && !isMoeModel(m.modelConfig())) {
+      return notRecorded("not an MoE model: engine.model_config in metadata.json has no num_local_experts or "
+          + "num_experts, so there are no expert layers to track");
+    }
     List<String> enabled = m.profilersEnabled();
     if (!enabled.isEmpty() && enabled.stream().noneMatch(e -> e.equals(p.flag) || p.probeModules.contains(e))) {
       return notRecorded("profiler off: it is not in metadata.json profilers_enabled (" + String.join(", ", enabled)
           + ")");
-    }
-    if (p == Profiler.MOE && !isMoeModel(m.modelConfig())) {
-      return notRecorded("not an MoE model: engine.model_config in metadata.json has no num_local_experts or "
-          + "num_experts, so there are no expert layers to track");
     }
     String targets = m.probeTargets().entrySet().stream()
         .filter(e -> p.probeModules.contains(e.getValue().profiler()) && !e.getValue().state().equals("attached"))

@@ -13,7 +13,8 @@ import java.util.Locale;
  * "Why was this one slow": for the slowest requests, where their time went — queue wait,
  * preemptions (waiting and recomputed tokens), prefill chunks, and the decode steps they shared
  * with long prefills. Joins request_lifecycle.csv with batch_utilization.csv (and the forward
- * step times) by timestamp.
+ * step times) by timestamp. A step's time is its forward time, or without forward timing the
+ * interval to the next scheduler step.
  */
 record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowRequest> slowest) {
 
@@ -73,12 +74,17 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
     }
     long shared = 0;
     double sharedSec = 0;
+    boolean timed = false;
     if (!Double.isNaN(longPrefill)) {
       double decodeFrom = Double.isNaN(r.firstTokenSec()) ? r.startedSec() : r.firstTokenSec();
       for (int i = lowerBound(t, decodeFrom); i < t.length && t[i] <= r.finishedSec(); i++) {
         if (prefillTokens(steps.get(i)) >= longPrefill) {
           shared++;
-          sharedSec += nan0(forwardMs[i]) / 1e3;
+          // the forward time of the step; without forward timing, the time until the next step
+          double sec = !Double.isNaN(forwardMs[i]) ? forwardMs[i] / 1e3 : i + 1 < t.length ? t[i + 1] - t[i]
+              : Double.NaN;
+          sharedSec += nan0(sec);
+          timed |= !Double.isNaN(sec);
         }
       }
     }
@@ -86,7 +92,8 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
     double preemptWait = Math.max(0, nan0(r.preemptionDelaySec()));
     String[] cause = mainCause(latency, queue, preemptWait, sharedSec, r);
     return new SlowRequest(r.requestId(), latency, queue, ttft, r.promptTokens(), r.outputTokens(), r.preemptions(),
-        preemptWait, r.recomputedTokens(), minChunks, prefillSteps, shared, sharedSec, cause[0], cause[1]);
+        preemptWait, r.recomputedTokens(), minChunks, prefillSteps, shared,
+        shared == 0 || timed ? sharedSec : Double.NaN, cause[0], cause[1]);
   }
 
   private static String[] mainCause(double latency, double queue, double preemptWait, double sharedSec, Request r) {
