@@ -153,4 +153,22 @@ class ReportAnalysesTest {
         .satisfies(x -> assertThat(x.latencySec()).isCloseTo(0.02, within(1e-9)));
     assertThat(HtmlReport.render(r)).contains("r1");
   }
+
+  @Test
+  void realSchedulerSessionAnalyses() {
+    Report r = Report.of(TestSessions.REAL_SCHEDULER, null);
+    Analyses a = r.analyses();
+    assertThat(a.kv().status().recorded()).isTrue();
+    assertThat(a.preemption().preemptions()).isEqualTo(5);
+    assertThat(a.preemption().reasons()).containsOnlyKeys("kv_cache_full");
+    assertThat(a.steps().status().recorded()).isFalse();
+    assertThat(a.moe().status().reason()).startsWith("not an MoE model");
+    assertThat(a.efficiency().status().reason()).contains("forward_pass_timing.csv");
+    assertThat(rec(r, "KV cache size").verdict()).isEqualTo("act");
+    Recommendation g = rec(r, "CUDA graph capture sizes");
+    assertThat(g.verdict()).isEqualTo("info");
+    assertThat(g.finding()).contains("cudagraph_mode NONE");
+    // the slowest requests were preempted, and say so
+    assertThat(a.slowRequests().slowest().get(0).mainCause()).isEqualTo("preemption");
+  }
 }

@@ -197,4 +197,20 @@ class ReportBrowserTest {
         .contains("batch_utilization.csv");
     p.close();
   }
+
+  @Test
+  void realSchedulerSessionRendersWithItsMissingProfilersExplained(@TempDir Path tmp) {
+    Path html = ReportWriter.write(TestSessions.REAL_SCHEDULER, tmp.resolve("real.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(p.textContent("#moe")).contains("not an MoE model");
+    assertThat(p.textContent("#step-time")).contains("not recorded").contains("forward_pass_timing.csv is empty");
+    assertThat(p.textContent("#recommendations")).contains("kv_cache_full 5");
+    assertThat(p.locator("#preemptions [data-chart=preemption_reasons]").count()).isEqualTo(1);
+    assertThat(p.locator("#slow-requests-table tr").count()).isEqualTo(10); // header + 9 requests
+    assertThat(p.locator(".rec.act").count()).isGreaterThanOrEqualTo(2); // KV under-provisioned, preemptions
+    p.close();
+  }
 }

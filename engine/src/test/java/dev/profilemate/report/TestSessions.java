@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 /** Sessions for report tests: the golden export, copies of it with files removed or edited. */
 final class TestSessions {
   static final Path GOLDEN = Path.of("src/test/resources/golden/session_golden");
+  /** A session from vLLM's real scheduler on the CPU (see src/test/resources/report/README.md). */
+  static final Path REAL_SCHEDULER = Path.of("src/test/resources/report/real_scheduler_overflow");
 
   private TestSessions() {}
 
