@@ -17,6 +17,9 @@ PROFILER_MODULES = (
                    "ENABLE_PREEMPTION_TRACKING", "ENABLE_CPU_TIMING")),
     ("kv_cache", ("ENABLE_KV_CACHE_TRACKING",)),
     ("cpu_timing", ("ENABLE_CPU_TIMING",)),
+    ("cuda_graphs", ("ENABLE_CUDA_GRAPH_TRACKING",)),
+    ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),
+    ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
 )
 
 ATTACHED, MISSING, FAILED, SKIPPED = 1, 0, 2, 3
@@ -41,6 +44,19 @@ class _NullWriter:
         pass
 
 
+class _OnFirstRecord:
+    enabled = True
+
+    def __init__(self, probe):
+        self._probe = probe
+
+    def emit(self, *values):
+        self._probe._open_spool_file().emit(*values)
+
+    def close(self):
+        pass
+
+
 class Probe:
     def __init__(self, config, announce=True):
         self.config = config
@@ -55,6 +71,7 @@ class Probe:
         self.status = {}           # target key -> (state, reason)
         self.modules = {}
         self._vllm_version = None
+        self._hooks_registered = False
 
     # -- lifecycle ---------------------------------------------------------------------
     def install(self, force=False):
@@ -84,28 +101,36 @@ class Probe:
             sidecar.start_async(self.session_dir, log)
 
     def _open_spool(self):
-        from .session import open_session, detect_role, process_metadata
-        from .spool import SpoolWriter
+        from .session import open_session
         self.session_dir, self.owner = open_session()
-        role, rank = detect_role()
-        enabled = [f for f in config_mod.FLAGS if self.config.values.get(f)]
-        meta = process_metadata(role, rank, enabled, self.config.as_dict())
-        meta["session_owner"] = self.owner
-        path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
-        self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL,
-                                  on_failure=log).start()
-        atexit.register(self.close)
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._after_fork)
+        # The spool file itself opens on the first record: processes that import vLLM but
+        # never do vLLM work (helpers, compile workers) leave no empty spools behind.
+        self.writer = _OnFirstRecord(self)
+        if not self._hooks_registered:
+            self._hooks_registered = True
+            atexit.register(self.close)
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=self._after_fork)
 
-    def _after_fork(self):
-        # a forked child must not share the parent's spool: open its own in the same session
+    def _open_spool_file(self):
+        from .session import detect_role, process_metadata
+        from .spool import SpoolWriter
         self.writer = _NullWriter()
         try:
-            self._open_spool()
-            self.owner = False
+            role, rank = detect_role()
+            enabled = [f for f in config_mod.FLAGS if self.config.values.get(f)]
+            meta = process_metadata(role, rank, enabled, self.config.as_dict())
+            meta["session_owner"] = self.owner
+            path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
+            self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log).start()
         except Exception as exc:
-            log("profiling off in forked child: %s" % exc)
+            log("profiling off: spool not opened: %s" % exc)
+        return self.writer
+
+    def _after_fork(self):
+        # a forked child must not share the parent's spool: it gets its own, on first record
+        self.owner = False
+        self.writer = _OnFirstRecord(self)
 
     def close(self):
         self.writer.close()

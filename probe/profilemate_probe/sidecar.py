@@ -28,7 +28,8 @@ def find_java():
     if os.environ.get("JAVA_HOME"):
         candidates.append(os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
     candidates.append(shutil.which("java"))
-    candidates += sorted(glob.glob("/usr/lib/jvm/*/bin/java"), reverse=True)
+    jvm_dirs = os.environ.get("PROFILEMATE_JAVA_DIRS", "/usr/lib/jvm")
+    candidates += sorted(glob.glob(os.path.join(jvm_dirs, "*", "bin", "java")), reverse=True)
     for java in candidates:
         if java and os.path.isfile(java) and java_major(java) >= MIN_JAVA:
             return java

@@ -24,7 +24,7 @@ _SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
 class RecordType:
     """Packs one declared record type: fixed fields via one Struct, then strings."""
 
-    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_prefix")
+    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_nfixed", "_whole")
 
     def __init__(self, type_id, name, fields):
         self.type_id = type_id
@@ -36,19 +36,23 @@ class RecordType:
         # already lists fixed fields first, so enforce that instead of shuffling per call.
         if order != fixed + ["str"] * (len(order) - len(fixed)):
             raise ValueError("record %s: str fields must follow fixed fields" % name)
-        self._fixed = struct.Struct("<" + "".join(_FIXED[t] for t in fixed))
+        codes = "".join(_FIXED[t] for t in fixed)
+        self._fixed = struct.Struct("<" + codes)
         self._nstr = len(order) - len(fixed)
+        self._nfixed = len(fixed)
+        # records without strings have a constant size: header and fields in one pack
+        self._whole = None if self._nstr else struct.Struct("<IH" + codes)
 
     def pack(self, values):
-        nfixed = len(self.fields) - self._nstr
-        body = self._fixed.pack(*values[:nfixed])
-        if self._nstr:
-            parts = [body]
-            for s in values[nfixed:]:
-                b = s.encode("utf-8", "replace")[:65535]
-                parts.append(struct.pack("<H", len(b)))
-                parts.append(b)
-            body = b"".join(parts)
+        if self._whole is not None:
+            return self._whole.pack(self._fixed.size, self.type_id, *values)
+        nfixed = self._nfixed
+        parts = [self._fixed.pack(*values[:nfixed])]
+        for s in values[nfixed:]:
+            b = s.encode("utf-8", "replace")[:65535]
+            parts.append(len(b).to_bytes(2, "little"))
+            parts.append(b)
+        body = b"".join(parts)
         return RECORD_HEADER.pack(len(body), self.type_id) + body
 
 

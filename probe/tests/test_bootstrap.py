@@ -18,7 +18,8 @@ def test_plain_script_makes_no_session_and_imports_neither_torch_nor_vllm(sessio
 
 
 def test_forced_on_announces_once_and_creates_private_session(session_base):
-    r = run_python("import json; import profilemate_probe as p; print(p.probe().session_dir)",
+    r = run_python("import time, profilemate_probe as p; pr = p.probe(); "
+                   "pr.emit('cpu_operation', time.monotonic_ns(), 1, 'sampling', ''); print(pr.session_dir)",
                    {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
     assert r.stderr.count("[sitecustomize] vLLM Comprehensive Instrumentation Loaded") == 1, r.stderr
     session = r.stdout.strip()
@@ -85,3 +86,29 @@ def test_unwritable_profiling_dir_turns_profiling_off_not_the_process(tmp_path):
                    {"VLLM_PROFILING_DIR": "/proc/profilemate-cannot-exist", "VLLM_ENABLE_PROFILING": "1"})
     assert r.returncode == 0 and r.stdout.strip() == "still running"
     assert "profiling off" in r.stderr
+
+
+def test_a_process_that_records_nothing_leaves_no_spool(session_base):
+    r = run_python("import profilemate_probe as p; print(p.probe().session_dir)",
+                   {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert os.listdir(os.path.join(r.stdout.strip(), "raw")) == []
+
+
+def test_forked_child_gets_its_own_spool_only_when_it_records(session_base):
+    code = (
+        "import os, time, profilemate_probe as p\n"
+        "pr = p.probe()\n"
+        "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+        "for records in (False, True):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        if records:\n"
+        "            pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+        "        pr.close()\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "print(pr.session_dir)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0, r.stderr
+    spools = os.listdir(os.path.join(r.stdout.strip(), "raw"))
+    assert len(spools) == 2, spools

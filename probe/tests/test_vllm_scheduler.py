@@ -154,3 +154,46 @@ def test_doctor_attaches_every_required_target_on_the_installed_vllm():
     assert doc["vllm_version"] == vllm.__version__
     required = [t for t in doc["targets"] if not t["optional"]]
     assert required and all(t["state"] == "attached" for t in required), required
+
+
+def _drive(name, base, env):
+    truth = base / "truth.json"
+    return run_python(
+        "import sys, runpy; sys.argv = ['drive', %r, %r]; sys.path.insert(0, %r); "
+        "runpy.run_path(%r, run_name='__main__')" % (name, str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
+        dict({"VLLM_PROFILING_DIR": str(base / "prof")}, **env))
+
+
+def test_session_files_appear_with_no_extra_command(tmp_path):
+    """The probe starts the engine's collector beside vLLM; it finalises the files at exit."""
+    subprocess.run([os.path.join(REPO, "profilemate"), "--version"], check=True, capture_output=True)  # jar built
+    r = _drive("chunked_prefill", tmp_path, {"PROFILEMATE_SIDECAR": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
+    import time
+    deadline = time.time() + 120
+    while time.time() < deadline and not os.path.exists(os.path.join(session, "metadata.json")):
+        time.sleep(1)
+    # the collector's final export follows the process exit; wait for it to finish writing
+    while time.time() < deadline:
+        rows = _rows(session, "request_lifecycle.csv") if os.path.exists(os.path.join(session, "request_lifecycle.csv")) else []
+        if rows and all(row["finished_sec"] for row in rows) and len(rows) == 6:
+            break
+        time.sleep(1)
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    rows = {row["request_id"]: row for row in _rows(session, "request_lifecycle.csv")}
+    assert set(rows) == set(truth["finished"])
+    assert len(_rows(session, "kv_cache_usage.csv")) == truth["steps"]
+
+
+def test_without_java_the_probe_says_how_to_export_later_and_keeps_spools(tmp_path):
+    empty = tmp_path / "nojvm"
+    empty.mkdir()
+    r = _drive("chunked_prefill", tmp_path, {"PROFILEMATE_SIDECAR": "1", "PROFILEMATE_JAVA_DIRS": str(empty),
+                                             "PATH": "/usr/bin/nonexistent", "JAVA_HOME": str(empty)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [l for l in r.stderr.splitlines() if "profilemate export" in l]
+    assert len(lines) == 1 and "Java 21+ not found" in lines[0]
+    session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
+    assert glob.glob(session + "/raw/*.pmspool")
+    assert not os.path.exists(os.path.join(session, "metadata.json"))

@@ -33,12 +33,14 @@ Only the standard library, vllm and torch are used.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
 import random
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,33 @@ from typing import Any
 # sure nothing ever tries the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _per_version_cache_root() -> None:
+    """Give each vLLM version its own VLLM_CACHE_ROOT (unless one is set).
+
+    The first ModelConfig for an architecture inspects the model class in a
+    *subprocess* (``_LazyRegisteredModel.inspect_model_cls`` ->
+    ``_run_in_subprocess``: 15-30 s on 2 busy cores) and caches the result in
+    ``$VLLM_CACHE_ROOT/modelinfos/<module>-<Class>.json``, keyed by a hash of
+    the model file.  Every vLLM version uses the same file name, so running
+    two versions against one cache root makes each invalidate the other.
+    """
+    if "VLLM_CACHE_ROOT" in os.environ:
+        return
+    try:
+        from importlib.metadata import version
+
+        ver = version("vllm")
+    except Exception:  # pragma: no cover
+        return
+    base = os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "vllm"
+    )
+    os.environ["VLLM_CACHE_ROOT"] = os.path.join(base, f"testbed-{ver}")
+
+
+_per_version_cache_root()
 
 import torch  # noqa: E402
 import vllm  # noqa: E402
@@ -72,7 +101,7 @@ from vllm.v1.kv_cache_interface import (  # noqa: E402
     KVCacheGroupSpec,
 )
 from vllm.v1.outputs import ModelRunnerOutput  # noqa: E402
-from vllm.v1.request import Request, RequestStatus  # noqa: E402
+from vllm.v1.request import Request  # noqa: E402
 from vllm.v1.structured_output import StructuredOutputManager  # noqa: E402
 
 try:  # 0.12+: the sha256 helpers live in vllm.utils.hashing
@@ -115,6 +144,7 @@ __all__ = [
     "chunked_prefill_workload",
     "fake_model_output",
     "make_model_dir",
+    "make_prefix",
     "make_requests",
     "make_scheduler",
     "overflow_workload",
@@ -137,10 +167,6 @@ def _accepted_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return kwargs
     return {k: v for k, v in kwargs.items() if k in params}
-
-
-def _status_name(status: Any) -> str:
-    return getattr(status, "name", str(status))
 
 
 def _reason_name(reason: Any) -> str | None:
@@ -243,6 +269,36 @@ def _default_model_dir() -> str:
     return _DEFAULT_MODEL_DIR
 
 
+@contextlib.contextmanager
+def _inprocess_model_inspection(enabled: bool = True):
+    """Inspect the model class in this process instead of a subprocess.
+
+    On a cold ``$VLLM_CACHE_ROOT/modelinfos`` cache, ModelConfig's first use
+    of an architecture calls ``registry._run_in_subprocess``, which starts a
+    fresh Python that re-imports vllm and torch (15-40 s on 2 busy cores).
+    Importing the model module here instead costs ~3 s and fills the same
+    cache.  vLLM uses a subprocess only to keep CUDA uninitialised in the
+    parent; this test bed never touches CUDA.  Any failure falls back to
+    vLLM's own behaviour.
+    """
+    registry = None
+    original = None
+    if enabled:
+        try:
+            from vllm.model_executor.models import registry as _registry
+
+            if callable(getattr(_registry, "_run_in_subprocess", None)):
+                registry, original = _registry, _registry._run_in_subprocess
+                registry._run_in_subprocess = lambda fn: fn()
+        except Exception:  # pragma: no cover
+            registry = None
+    try:
+        yield
+    finally:
+        if registry is not None:
+            registry._run_in_subprocess = original
+
+
 def _attach_kv_event_log(scheduler: Scheduler) -> None:
     """Keep every KVEventBatch that update_from_output publishes.
 
@@ -278,6 +334,7 @@ def make_scheduler(
     kv_cache_metrics: bool = False,
     use_v2_model_runner: bool | None = None,
     scheduler_overrides: Mapping[str, Any] | None = None,
+    inprocess_model_inspection: bool = True,
 ) -> Scheduler:
     """Build a real ``vllm.v1.core.sched.scheduler.Scheduler`` on the CPU.
 
@@ -288,7 +345,10 @@ def make_scheduler(
     vLLM's ``tests/v1/core/utils.py``.
 
     Always ``log_stats=True`` and ``async_scheduling=False`` (plain
-    ``Scheduler``, not ``AsyncScheduler``).
+    ``Scheduler``, not ``AsyncScheduler``; left at None, 0.33's VllmConfig
+    resolves async scheduling to True).  ``max_model_len`` must not exceed
+    the model's 4096 ``max_position_embeddings``; vLLM itself rejects
+    ``max_num_batched_tokens < max_model_len`` without chunked prefill.
 
     Keyword-only extras:
 
@@ -299,31 +359,34 @@ def make_scheduler(
     * ``kv_cache_metrics``: turn on vLLM's ``KVCacheMetricsCollector`` with a
       sample rate of 1.0 (``SchedulerStats.kv_cache_eviction_events``).
     * ``use_v2_model_runner``: override what ``vllm_config.use_v2_model_runner``
-      resolved to.  It only changes the shape of ``SchedulerOutput`` (with V2,
-      resumed requests are sent as new requests).
+      resolved to (0.33 resolves it to True here).  For this test bed it
+      mainly changes the shape of ``SchedulerOutput``: with V2, resumed
+      requests are sent as ``scheduled_new_reqs`` instead of
+      ``scheduled_cached_reqs.resumed_req_ids``.
     * ``scheduler_overrides``: extra ``SchedulerConfig`` fields (only those
       this vLLM version accepts are passed), e.g. ``{"watermark": 0.05}``.
+    * ``inprocess_model_inspection`` (default True): on a cold modelinfo
+      cache, inspect the model class in-process (~3 s) rather than in vLLM's
+      subprocess (15-40 s); see ``_inprocess_model_inspection``.
     """
     if model_dir is None:
         model_dir = _default_model_dir()
-    if max_model_len < max_num_batched_tokens and not enable_chunked_prefill:
-        raise ValueError("max_num_batched_tokens must be >= max_model_len "
-                         "unless chunked prefill is enabled")
 
-    model_config = ModelConfig(
-        **_accepted_kwargs(
-            ModelConfig,
-            dict(
-                model=model_dir,
-                tokenizer=model_dir,
-                skip_tokenizer_init=True,
-                trust_remote_code=False,
-                dtype="float16",
-                seed=0,
-                max_model_len=max_model_len,
-            ),
+    with _inprocess_model_inspection(inprocess_model_inspection):
+        model_config = ModelConfig(
+            **_accepted_kwargs(
+                ModelConfig,
+                dict(
+                    model=model_dir,
+                    tokenizer=model_dir,
+                    skip_tokenizer_init=True,
+                    trust_remote_code=False,
+                    dtype="float16",
+                    seed=0,
+                    max_model_len=max_model_len,
+                ),
+            )
         )
-    )
 
     sched_kwargs: dict[str, Any] = dict(
         max_num_seqs=max_num_seqs,
@@ -361,6 +424,7 @@ def make_scheduler(
         device_config=DeviceConfig(device="cpu"),
         parallel_config=ParallelConfig(),
     )
+    kv_events = kv_events and enable_prefix_caching  # no hashes, no events
     if kv_events and KVEventsConfig is not None:
         vllm_kwargs["kv_events_config"] = KVEventsConfig(
             enable_kv_cache_events=True, publisher="null"
@@ -372,7 +436,8 @@ def make_scheduler(
         )
         if obs:
             vllm_kwargs["observability_config"] = ObservabilityConfig(**obs)
-    vllm_config = VllmConfig(**_accepted_kwargs(VllmConfig, vllm_kwargs))
+    with _inprocess_model_inspection(inprocess_model_inspection):
+        vllm_config = VllmConfig(**_accepted_kwargs(VllmConfig, vllm_kwargs))
     # VllmConfig.__post_init__ may resolve async scheduling on its own; this
     # test bed drives the synchronous Scheduler only.
     if getattr(vllm_config.scheduler_config, "async_scheduling", False):
@@ -453,8 +518,8 @@ def _ensure_none_hash() -> None:
         _NONE_HASH_READY = True
 
 
-def _unique_tokens(request_index: int, length: int) -> list[int]:
-    rng = random.Random(1_000_003 * (request_index + 1))
+def _unique_tokens(request_id: str, length: int) -> list[int]:
+    rng = random.Random(f"testbed:{request_id}")  # str seeds are stable
     hi = VOCAB_SIZE - 1
     return [rng.randint(_FIRST_FREE_TOKEN, hi) for _ in range(length)]
 
@@ -480,11 +545,12 @@ def make_requests(
     * ``max_tokens``: an int or one per request.
     * ``prefix``: token ids shared by every request (placed first); the rest of
       each prompt is a per-request pseudo-random sequence seeded by the request
-      index, so distinct requests never share blocks by accident while the
-      same index always yields the same tokens.  ``make_shared_prefix(...)``
-      style prefixes can be any list of ints in ``[3, 32000)``.
-    * ``start_id``: request ids are ``f"{id_prefix}{start_id + i}"`` and the
-      index also seeds the unique tokens.
+      id, so distinct requests never share blocks by accident while the same
+      id always yields the same tokens.  ``make_prefix(length, seed)``
+      gives a reproducible prefix; any list of ints in ``[3, 32000)`` works.
+    * ``start_id``: request ids are ``f"{id_prefix}{start_id + i}"``; ids
+      must be unique within a scheduler (vLLM treats a repeated id as a
+      streaming-input update).
     * ``arrival_time``: float or one per request (default ``time.time()``).
     * ``block_size`` / ``scheduler``: the hash block size of the block hasher;
       defaults to ``scheduler.testbed_hash_block_size`` or 16.  It must match
@@ -516,18 +582,19 @@ def make_requests(
 
     requests: list[Request] = []
     for i in range(n):
-        idx = start_id + i
+        request_id = f"{id_prefix}{start_id + i}"
         total = lens[i]
-        if total < len(prefix) or total <= 0:
-            raise ValueError(f"prompt_len {total} < len(prefix) {len(prefix)}")
-        prompt = prefix + _unique_tokens(idx, total - len(prefix))
+        if total <= 0 or total < len(prefix):
+            raise ValueError(f"prompt_len {total} must be > 0 and >= "
+                             f"len(prefix) {len(prefix)}")
+        prompt = prefix + _unique_tokens(request_id, total - len(prefix))
         sp = SamplingParams(
             max_tokens=maxes[i], ignore_eos=False, stop_token_ids=stop_token_ids
         )
         if hasattr(sp, "update_from_generation_config"):
             sp.update_from_generation_config({}, EOS_TOKEN_ID)
         kwargs: dict[str, Any] = dict(
-            request_id=f"{id_prefix}{idx}",
+            request_id=request_id,
             prompt_token_ids=prompt,
             sampling_params=sp,
             pooling_params=None,
@@ -594,10 +661,9 @@ def _samples_this_step(so: Any, req_id: str, n_sched: int,
 
 
 def _fake_token(req_id: str, output_index: int) -> int:
-    # Deterministic, never EOS, inside the vocabulary.
-    return _FIRST_FREE_TOKEN + (hash((req_id, output_index)) & 0x7FFF) % (
-        VOCAB_SIZE - _FIRST_FREE_TOKEN
-    )
+    # Deterministic across processes (no hash()), never EOS, in the vocabulary.
+    crc = zlib.crc32(f"{req_id}:{output_index}".encode())
+    return _FIRST_FREE_TOKEN + crc % (VOCAB_SIZE - _FIRST_FREE_TOKEN)
 
 
 def _wants_eos(eos_for: Any, req_id: str, output_index: int) -> bool:
@@ -635,11 +701,14 @@ def fake_model_output(
     from the SchedulerOutput plus prompt lengths remembered from earlier
     ``NewRequestData`` (like a real model runner does).
 
-    The ``ModelRunnerOutput`` is built with keyword arguments only; optional
-    fields (``logprobs``, ``prompt_logprobs_dict``, ``pooler_output``,
-    ``kv_connector_output``, ``num_nans_in_logits``, ...) are passed only when
-    this vLLM version has them.
+    The ``ModelRunnerOutput`` is built with keyword arguments only:
+    ``req_ids``, ``req_id_to_index``, ``sampled_token_ids``, ``logprobs=None``,
+    ``prompt_logprobs_dict={}``, ``pooler_output=[]`` (each only if this
+    version has the field); everything newer (``kv_connector_output``,
+    ``num_nans_in_logits``, ``cudagraph_stats``, ...) keeps its default.
     """
+    for gone in getattr(scheduler_output, "finished_req_ids", None) or ():
+        _PROMPT_LEN_SEEN.pop(gone, None)
     req_ids = list(scheduler_output.num_scheduled_tokens)
     sampled: list[list[int]] = []
     for req_id in req_ids:
@@ -710,10 +779,12 @@ class StepInfo:
     num_running: int
     num_waiting: int
     kv_usage: float  # scheduler.kv_cache_manager.usage after schedule()
-    num_free_blocks: int
-    cached_blocks_before: int  # len(cached_block_hash_to_block) before schedule()
+    num_free_blocks: int  # block_pool.get_num_free_blocks() after schedule()
+    kv_usage_after: float  # usage after update_from_output() (finished freed)
+    cached_blocks_before: int  # (hash, block_id) pairs in the map before schedule()
     cached_blocks_after: int  # ... after update_from_output()
     evicted_pairs: int  # (hash, block_id) pairs gone from the map this step
+    evicted_block_ids: list[int]  # their block ids (sorted)
     kv_removed_events: int  # BlockRemoved events published this step
     prefix_queries: int  # SchedulerStats.prefix_cache_stats (this step)
     prefix_hits: int
@@ -804,10 +875,6 @@ def _count_removed(batches: list[Any]) -> int:
     return n
 
 
-def _schedule(scheduler: Scheduler) -> Any:
-    return scheduler.schedule()
-
-
 def run(
     scheduler: Scheduler,
     requests: list[Request],
@@ -820,7 +887,11 @@ def run(
     """Drive the scheduler until every request finished (or ``max_steps``).
 
     ``requests`` are added before step 0; ``add_at`` maps a step number to
-    requests added just before that step's ``schedule()``.  Each step is::
+    requests added just before that step's ``schedule()`` (a dict, or
+    ``(step, request_or_list)`` pairs).  When nothing is left to run before
+    the next arrival the idle steps are skipped, not scheduled (EngineCore
+    does not step an idle scheduler), so ``StepInfo.step`` can jump.  Each
+    step is::
 
         so = scheduler.schedule()
         out = fake_model_output(so, eos_for, scheduler=scheduler)
@@ -853,13 +924,18 @@ def run(
         for req in pending.pop(step, []):
             scheduler.add_request(req)
             all_requests[req.request_id] = req
-        if not pending and not scheduler.has_unfinished_requests():
-            break
+        if not scheduler.has_unfinished_requests():
+            if not pending:
+                break
+            # Nothing to run until the next arrival: EngineCore does not step
+            # an idle scheduler, so neither do we (step numbers keep counting).
+            step = min(pending)
+            continue
 
         before = cached_block_pairs(scheduler)
         kv_mark = len(kv_log) if kv_log is not None else 0
 
-        so = _schedule(scheduler)
+        so = scheduler.schedule()
         kv_usage = scheduler.kv_cache_manager.usage
         num_free = scheduler.kv_cache_manager.block_pool.get_num_free_blocks()
         out = fake_model_output(so, eos_for, scheduler=scheduler)
@@ -895,7 +971,9 @@ def run(
         eco = scheduler.update_from_output(so, out)
 
         after = cached_block_pairs(scheduler)
-        evicted = len(before - after)
+        gone = before - after
+        evicted = len(gone)
+        kv_usage_after = scheduler.kv_cache_manager.usage
 
         finished: dict[str, str] = {}
         preempted_events = 0
@@ -909,8 +987,6 @@ def run(
                         preempted_events += 1
                 if o.finish_reason is not None:
                     finished[o.request_id] = _reason_name(o.finish_reason)
-        if stats is None and hasattr(scheduler, "make_stats"):
-            stats = None  # update_from_output always attaches them with log_stats
         pcs = getattr(stats, "prefix_cache_stats", None)
         removed = _count_removed(kv_log[kv_mark:]) if kv_log is not None else 0
         num_running, num_waiting = (
@@ -934,9 +1010,11 @@ def run(
             num_waiting=num_waiting,
             kv_usage=kv_usage,
             num_free_blocks=num_free,
+            kv_usage_after=kv_usage_after,
             cached_blocks_before=len(before),
             cached_blocks_after=len(after),
             evicted_pairs=evicted,
+            evicted_block_ids=sorted(bid for _, bid in gone),
             kv_removed_events=removed,
             prefix_queries=getattr(pcs, "queries", 0),
             prefix_hits=getattr(pcs, "hits", 0),
@@ -1072,6 +1150,33 @@ def chunked_prefill_workload(model_dir: str | None = None):
 # --------------------------------------------------------------------------
 
 
+def _fmt_step(i: StepInfo) -> str:
+    parts = [f"step {i.step:3d}: {i.num_scheduled_tokens:3d} tok"]
+    if i.new_req_ids:
+        parts.append(f"new={len(i.new_req_ids)}")
+    if i.resumed_req_ids:
+        parts.append(f"resumed={i.resumed_req_ids}")
+    if i.prefill_chunk_req_ids:
+        parts.append(f"partial-prefill={i.prefill_chunk_req_ids}")
+    if i.prefill_done_req_ids:
+        parts.append(f"prefill-done={len(i.prefill_done_req_ids)}")
+    if i.decode_req_ids:
+        parts.append(f"decodes={len(i.decode_req_ids)}")
+    if i.preempted_req_ids:
+        parts.append(f"PREEMPTED={i.preempted_req_ids}")
+    if i.prefix_queries:
+        parts.append(f"prefix hits={i.prefix_hits}/{i.prefix_queries}")
+    if i.preempted_prefix_hits:
+        parts.append(f"preempted-req hits={i.preempted_prefix_hits}")
+    parts.append(f"cached {i.cached_blocks_before}->{i.cached_blocks_after}")
+    if i.evicted_pairs:
+        parts.append(f"evicted={i.evicted_pairs}")
+    parts.append(f"usage={i.kv_usage:.2f}")
+    if i.finished:
+        parts.append(f"finished={i.finished}")
+    return "  " + ", ".join(parts)
+
+
 def _self_check() -> int:
     print(f"vllm {VLLM_VERSION}, torch {torch.__version__}, "
           f"cuda available: {torch.cuda.is_available()}")
@@ -1081,8 +1186,9 @@ def _self_check() -> int:
     moe = make_scheduler(moe_dir, num_blocks=32)
     mc = moe.vllm_config.model_config
     n_exp = mc.get_num_experts() if hasattr(mc, "get_num_experts") else "?"
-    print(f"moe model dir ok: {mc.architecture if hasattr(mc, 'architecture') else ''}"
-          f" experts={n_exp} ({time.perf_counter() - t:.2f}s to build)")
+    print(f"moe model dir: {getattr(mc, 'architecture', '')}, experts={n_exp}, "
+          f"Scheduler built in {time.perf_counter() - t:.2f}s "
+          "(the first build in a process pays for lazy vLLM imports)")
 
     failures: list[str] = []
 
@@ -1091,30 +1197,43 @@ def _self_check() -> int:
             failures.append(what)
             print(f"  FAIL: {what}")
 
-    for name, factory in (
-        ("overflow", overflow_workload),
-        ("shared_prefix", shared_prefix_workload),
-        ("chunked_prefill", chunked_prefill_workload),
-    ):
+    workloads: list[tuple[str, Callable[..., Any], Any, Callable[[StepInfo], bool]]] = [
+        ("overflow", overflow_workload, None,
+         lambda i: bool(i.preempted_req_ids or i.resumed_req_ids)),
+        ("shared_prefix", shared_prefix_workload, {"pfxB-101": 3},
+         lambda i: bool(i.new_req_ids or i.evicted_pairs)),
+        ("chunked_prefill", chunked_prefill_workload, {"chk-s3": 10},
+         lambda i: bool(i.prefill_chunk_req_ids or i.prefill_done_req_ids)),
+    ]
+    for name, factory, eos_for, interesting in workloads:
         t = time.perf_counter()
         sched, reqs, add_at = factory(model_dir)
         build_s = time.perf_counter() - t
         n_total = len(reqs) + sum(len(v) for v in add_at.values())
-        res = run(sched, reqs, max_steps=2000, add_at=add_at)
-        s = res.summary()
+        res = run(sched, reqs, max_steps=2000, add_at=add_at, eos_for=eos_for)
         print(f"\n== {name}: {type(sched).__module__}.{type(sched).__name__} "
-              f"(built in {build_s:.2f}s, ran in {res.wall_s:.2f}s)")
-        for k, v in s.items():
+              f"(built in {build_s:.2f}s, ran in {res.wall_s:.2f}s; "
+              f"eos_for={eos_for})")
+        for k, v in res.summary().items():
             print(f"  {k}: {v}")
         shrink = [i.step for i in res.steps
                   if i.cached_blocks_after < i.cached_blocks_before]
         print(f"  steps where the cached-block map shrank: {shrink[:12]}"
               f"{' ...' if len(shrink) > 12 else ''}")
+        print("  timeline (selected steps):")
+        for i in [i for i in res.steps if interesting(i)][:12]:
+            print(_fmt_step(i))
+
         check(len(res.finished) == n_total and not res.unfinished,
               f"{name}: all {n_total} requests finish")
         check(res.wall_s < 5.0, f"{name}: runs in a couple of seconds")
-        check(res.evicted_pairs == res.kv_removed_events,
-              f"{name}: map-diff evictions == BlockRemoved events")
+        if sched.kv_cache_manager.enable_caching and hasattr(
+                sched, "testbed_kv_event_batches"):
+            check(res.evicted_pairs == res.kv_removed_events,
+                  f"{name}: map-diff evictions == BlockRemoved events")
+        if eos_for:
+            check(all(res.finished.get(r) == "stop" for r in eos_for),
+                  f"{name}: eos_for requests finish with 'stop'")
         if name == "overflow":
             check(res.num_preemptions > 0, "overflow: preemptions > 0")
             check(res.num_preemptions == res.preempted_events

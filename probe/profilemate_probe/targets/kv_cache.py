@@ -48,10 +48,11 @@ def _maybe_evict(original, prof):
     def _maybe_evict_cached_block(self, block, *args, **kwargs):
         if not prof.enabled:
             return original(self, block, *args, **kwargs)
-        # read before the original resets it: after the call a cached block looks uncached
-        had_hash = block.block_hash is not None or self.__dict__.get("cached_block_hashes_by_block", {}).get(block.block_id)
+        # read before the original resets it: after the call a cached block looks uncached.
+        # vLLM >= 0.11 also returns whether it evicted; older versions return None.
+        had_hash = block.block_hash is not None
         result = original(self, block, *args, **kwargs)
-        if had_hash and result is not False:
+        if result is True or (result is None and had_hash):
             try:
                 now = monotonic_ns()
                 alloc, freed = _times(self)

@@ -60,6 +60,7 @@ public final class CudaGraphs implements RecordConsumer {
       case "cuda_graph_capture" ->
           captures.computeIfAbsent(descriptor(r), k -> new double[1])[0] +=
               SessionClock.seconds(r.getLong("duration_ns"));
+      case "cuda_graph_reset" -> captures.clear();
       case "cuda_graph_replay" -> {
         Descriptor d = descriptor(r);
         replays.computeIfAbsent(d, k -> new long[1])[0]++;

@@ -12,17 +12,45 @@ public final class MoeExperts implements RecordConsumer {
   private final SessionClock clock;
   private final Consumer<Imbalance> imbalance;
   private final Map<Integer, long[]> totals = new TreeMap<>();
+  private final Map<Integer, Map<Long, Long>> pairs = new TreeMap<>();
+  private final Map<Integer, Map<Long, Long>> hist = new TreeMap<>();
+  private final Map<Integer, double[]> histRange = new TreeMap<>();
+  private final Consumer<WeightSample> samples;
 
-  public MoeExperts(SessionClock clock, Consumer<Imbalance> imbalance) {
+  public MoeExperts(SessionClock clock, Consumer<Imbalance> imbalance, Consumer<WeightSample> samples) {
     this.clock = clock;
     this.imbalance = imbalance;
+    this.samples = samples;
+  }
+
+  public record Pair(int layer, int expert1, int expert2, long count) {}
+
+  /** One bin of a layer's routing-weight histogram for one expert: weights in [lo, hi). */
+  public record WeightBin(int layer, int expert, double lo, double hi, long count) {}
+
+  public record WeightSample(int layer, int tokenIdx, int expert, double weight) {}
+
+  private static long key(long a, long b) {
+    return (a << 32) | (b & 0xFFFFFFFFL);
+  }
+
+  /** "a-b:c;..." or "a:b:c;..." cells into (key(a, b) -> c) sums. */
+  private static void addCells(Map<Long, Long> into, String cells, String sep) {
+    if (cells.isBlank()) {
+      return;
+    }
+    for (String cell : cells.split(";")) {
+      int colon = cell.lastIndexOf(':');
+      String[] ab = cell.substring(0, colon).split(sep);
+      into.merge(key(Long.parseLong(ab[0]), Long.parseLong(ab[1])), Long.parseLong(cell.substring(colon + 1)), Long::sum);
+    }
   }
 
   public record Activation(int layer, int expert, long count, double percentage) {}
 
   public record Imbalance(int layer, double timestampSec, double stdDev, double maxMinRatio) {}
 
-  public record LayerBalance(int layer, long tokens, double maxMinRatio, double stdDev, int expertsUsed, int experts) {}
+  public record LayerBalance(int layer, long assignments, double maxMinRatio, double stdDev, int expertsUsed, int experts) {}
 
   static long[] parseCounts(String csv) {
     if (csv.isBlank()) {
@@ -62,8 +90,25 @@ public final class MoeExperts implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
-    if (!r.name().equals("moe_expert_counts")) {
-      return;
+    switch (r.name()) {
+      case "moe_expert_pairs" -> {
+        addCells(pairs.computeIfAbsent(r.getInt("layer"), k -> new TreeMap<>()), r.getString("pairs"), "-");
+        return;
+      }
+      case "moe_weight_histogram" -> {
+        int layer = r.getInt("layer");
+        addCells(hist.computeIfAbsent(layer, k -> new TreeMap<>()), r.getString("cells"), ":");
+        histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
+        return;
+      }
+      case "moe_weight_sample" -> {
+        samples.accept(new WeightSample(r.getInt("layer"), r.getInt("token_idx"), r.getInt("expert"), r.getDouble("weight")));
+        return;
+      }
+      case "moe_expert_counts" -> {}
+      default -> {
+        return;
+      }
     }
     long[] c = parseCounts(r.getString("counts"));
     int layer = r.getInt("layer");
@@ -90,6 +135,39 @@ public final class MoeExperts implements RecordConsumer {
             out.add(new Activation(layer, e, c[e], sum > 0 ? 100.0 * c[e] / sum : 0));
           }
         });
+    return out;
+  }
+
+  public List<Pair> pairs() {
+    List<Pair> out = new ArrayList<>();
+    pairs.forEach((layer, m) -> m.forEach((k, c) -> out.add(new Pair(layer, (int) (k >> 32), (int) (long) k, c))));
+    return out;
+  }
+
+  public List<WeightBin> weightHistogram() {
+    List<WeightBin> out = new ArrayList<>();
+    hist.forEach(
+        (layer, m) -> {
+          double[] range = histRange.get(layer);
+          double width = (range[1] - range[0]) / Math.max(1, range[2]);
+          m.forEach((k, c) -> {
+            int bin = (int) (long) k;
+            out.add(new WeightBin(layer, (int) (k >> 32), range[0] + bin * width, range[0] + (bin + 1) * width, c));
+          });
+        });
+    return out;
+  }
+
+  /** The most often co-selected expert pairs of each layer. */
+  public Map<Integer, List<Pair>> topPairs(int n) {
+    Map<Integer, List<Pair>> out = new TreeMap<>();
+    for (Pair p : pairs()) {
+      out.computeIfAbsent(p.layer(), k -> new ArrayList<>()).add(p);
+    }
+    out.replaceAll((layer, list) -> list.stream()
+        .sorted(java.util.Comparator.comparingLong(Pair::count).reversed()
+            .thenComparingInt(Pair::expert1).thenComparingInt(Pair::expert2))
+        .limit(n).toList());
     return out;
   }
 

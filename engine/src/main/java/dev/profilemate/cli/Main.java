@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       CollectCommand.class,
       DoctorCommand.class,
+      DemoCommand.class,
       ReportCommand.class,
     },
     footer = {

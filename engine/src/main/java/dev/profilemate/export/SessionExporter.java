@@ -152,8 +152,11 @@ public final class SessionExporter {
                   r.descriptor().runtimeMode(), Integer.toString(r.descriptor().numTokens()),
                   r.descriptor().numReqsText(), py(r.descriptor().uniform()), py(r.descriptor().hasLora())));
       CsvTable im = t.get(SessionFile.MOE_IMBALANCE);
+      CsvTable ws = t.get(SessionFile.MOE_WEIGHTS);
       moe = new MoeExperts(clock, i -> im.row(Integer.toString(i.layer()), Fmt.sec(i.timestampSec()),
-          Fmt.fixed(i.stdDev(), 3), Fmt.fixed(i.maxMinRatio(), 3)));
+          Fmt.fixed(i.stdDev(), 3), Fmt.fixed(i.maxMinRatio(), 3)),
+          w -> ws.row(Integer.toString(w.layer()), Integer.toString(w.tokenIdx()), Integer.toString(w.expert()),
+              Fmt.fixed(w.weight(), 6)));
       CsvTable ed = t.get(SessionFile.ENCODER_DECODER);
       encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
       consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, encdec);
@@ -174,6 +177,14 @@ public final class SessionExporter {
         t.get(SessionFile.MOE_ACTIVATIONS).row(Integer.toString(a.layer()), Integer.toString(a.expert()),
             Long.toString(a.count()), Fmt.pct(a.percentage()));
       }
+      for (MoeExperts.Pair p : moe.pairs()) {
+        t.get(SessionFile.MOE_COSELECTION).row(Integer.toString(p.layer()), Integer.toString(p.expert1()),
+            Integer.toString(p.expert2()), Long.toString(p.count()));
+      }
+      for (MoeExperts.WeightBin b : moe.weightHistogram()) {
+        t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).row(Integer.toString(b.layer()), Integer.toString(b.expert()),
+            Fmt.fixed(b.lo(), 4), Fmt.fixed(b.hi(), 4), Long.toString(b.count()));
+      }
     }
 
     void writeSummaries(OutputStage stage) throws IOException {
@@ -184,6 +195,7 @@ public final class SessionExporter {
       write(stage, "encoder_decoder_summary.json", encdec.summary());
       Map<String, Object> moeSummary = new LinkedHashMap<>();
       moeSummary.put("layers", moe.balance());
+      moeSummary.put("top_pairs", moe.topPairs(5));
       moeSummary.put("balanced_threshold_max_min_ratio", 2.0);
       write(stage, "moe_summary.json", moeSummary);
       stage.copy("moe_summary.json", SessionFile.MOE_FOLDER + "/moe_summary.json");

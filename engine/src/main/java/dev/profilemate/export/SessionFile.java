@@ -19,6 +19,7 @@ public enum SessionFile {
   MOE_COSELECTION("moe_expert_coselection.csv", "layer_idx,expert_id_1,expert_id_2,coselection_count"),
   MOE_WEIGHTS("moe_routing_weights_hist.csv", "layer_idx,token_idx,expert_id,weight"),
   MOE_IMBALANCE("moe_load_imbalance.csv", "layer_idx,timestamp_sec,std_dev,max_min_ratio"),
+  MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", "layer_idx,expert_id,weight_lo,weight_hi,count"),
   FORWARD_PASS("forward_pass_timing.csv",
       "timestamp_sec,phase,batch_size,num_tokens,forward_time_ms,throughput_tokens_per_sec"),
   CPU_OPERATIONS("cpu_operations_timing.csv", "timestamp_sec,operation,duration_ms,context"),

@@ -1,0 +1,67 @@
+"""The embedded default workload behind `profilemate demo`.
+
+Runs vLLM's REAL V1 Scheduler, KV cache manager and block pool on the CPU (installed from
+PyPI; no GPU, no weights) with the ProfileMate probe attached the normal way (PYTHONPATH),
+on a mixed workload that exercises every scheduler-side file: chat-style requests sharing
+system prompts (prefix-cache hits, then evictions), long documents split into prefill
+chunks beside running decodes, and a burst that overflows the KV cache (preemptions).
+
+The model is simulated: a step "takes" 1 ms + 4 µs per scheduled token of host sleep, so
+queue and step times have realistic shapes. No forward pass, CUDA graph or MoE data is
+produced, because there is no GPU here; the report says so.
+
+Usage: python demo/run_demo.py   (with VLLM_PROFILING_DIR set; profilemate demo does it)
+"""
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "probe", "tests"))
+
+import vllm_testbed as tb  # noqa: E402
+
+
+def build():
+    sched = tb.make_scheduler(num_blocks=97, block_size=16, max_num_seqs=12,
+                              max_num_batched_tokens=256, max_model_len=2048)
+    rng = random.Random(7)
+    prefixes = [tb.make_prefix(128, seed=s) for s in range(4)]
+    add_at = {}
+    start = 0
+
+    def add(step, reqs):
+        add_at.setdefault(step, []).extend(reqs)
+
+    for wave in range(10):  # chat traffic: groups sharing one of four system prompts
+        g = wave % 4
+        lens = [128 + rng.randint(8, 64) for _ in range(4)]
+        outs = [rng.randint(16, 96) for _ in range(4)]
+        add(wave * 14, tb.make_requests(4, lens, outs, prefix=prefixes[g], start_id=start,
+                                        scheduler=sched, id_prefix="chat-"))
+        start += 4
+    for i, step in enumerate((5, 33, 61, 95)):  # long documents: chunked prefill
+        add(step, tb.make_requests(1, rng.randint(700, 1100), 24, start_id=1000 + i,
+                                   scheduler=sched, id_prefix="doc-"))
+    add(70, tb.make_requests(10, [rng.randint(40, 120) for _ in range(10)], 160,  # burst
+                             start_id=2000, scheduler=sched, id_prefix="burst-"))
+    first = add_at.pop(0)
+    return sched, first, add_at
+
+
+def main():
+    sched, first, add_at = build()
+
+    def pace(info, _scheduler):
+        time.sleep(0.001 + 4e-6 * info.num_scheduled_tokens)
+
+    result = tb.run(sched, first, on_step=pace, add_at=add_at)
+    s = result.summary()
+    print("demo: %d steps, %d requests finished, %d preemptions, %d prefix-cache hit tokens, "
+          "%d cached blocks evicted" % (s["steps"], s["finished"], result.num_preemptions,
+                                        result.prefix_hits, result.evicted_pairs))
+
+
+if __name__ == "__main__":
+    main()

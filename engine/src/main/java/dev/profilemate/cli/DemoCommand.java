@@ -1,0 +1,65 @@
+package dev.profilemate.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The embedded default: vLLM's real scheduler and KV cache manager on the CPU under the probe
+ * (demo/run_demo.py), then the session files (and the report, where built).
+ */
+@Command(name = "demo", description = "Profile a built-in workload on the real vLLM scheduler (CPU) and write a session.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--out", paramLabel = "DIR", description = "where sessions go (default: ${DEFAULT-VALUE})")
+  Path out = Path.of("profilemate-demo");
+
+  @Override
+  public Integer call() throws Exception {
+    ensureVllm();
+    Files.createDirectories(out);
+    Path script = PythonEnv.home().resolve("demo/run_demo.py");
+    PythonEnv.Result r =
+        PythonEnv.run(
+            List.of(script.toString()),
+            Map.of("VLLM_PROFILING_DIR", out.toAbsolutePath().toString(), "PROFILEMATE_SIDECAR", "0",
+                "HF_HUB_OFFLINE", "1", "TRANSFORMERS_OFFLINE", "1"),
+            false);
+    if (r.exitCode() != 0) {
+      throw new UserDataException("the demo workload failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
+    }
+    Path session = newestSession(out);
+    var result = ExportCommand.run(session, session);
+    System.out.printf("demo session: %s (%d records, %d processes)%n", session, result.records(), result.processes());
+    Reports.writeIfAvailable(session);
+    return 0;
+  }
+
+  private static void ensureVllm() throws IOException, InterruptedException {
+    if (!PythonEnv.python().equals("python3")) {
+      return;
+    }
+    Path setup = PythonEnv.home().resolve("scripts/setup_vllm.sh");
+    System.err.println("demo: installing the pinned vLLM from PyPI into a cached venv (first run only)...");
+    Process p = new ProcessBuilder("bash", setup.toString()).inheritIO().redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (p.waitFor() != 0) {
+      throw new UserDataException("could not install vLLM with " + setup + "; set PROFILEMATE_PYTHON to a Python with vLLM");
+    }
+  }
+
+  static Path newestSession(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("session_"))
+          .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .max(Comparator.comparing(p -> p.getFileName().toString()))
+          .orElseThrow(() -> new UserDataException(dir + ": the demo wrote no session_* folder"));
+    }
+  }
+}

@@ -1,0 +1,533 @@
+"""ExpertCounter: MoE routing statistics accumulated on the GPU, safe under CUDA graphs.
+
+    counter = ExpertCounter(num_layers=48, num_experts=128, top_k=8, device="cuda:0")
+    counter.record(layer_idx, topk_ids, topk_weights)      # in the router hook, every layer
+    snap = counter.read_and_reset()                        # every N steps, off the hot path
+
+All statistics live in ONE fixed int64 device buffer, viewed as
+    counts      [L, E]        tokens routed to each expert
+    coselection [L, E, E]     token picked both experts (stored one-sided, symmetrised on read)
+    weight_hist [L, E, BINS]  routing weight histogram over weight_range (default [0, 1])
+    calls       [L]           record() launches that ran on the device per layer
+so a read is one device-to-host copy and a reset one zero_().
+
+record() is graph-safe: no host synchronisation, no .item(), no allocation on the triton
+path, fixed shapes and fixed buffer addresses. On CUDA with triton it is ONE fused kernel
+launch (counts + co-selection pairs + weight histogram, integer atomics, so results are exact
+and deterministic). Inside a torch.cuda.graph capture the launch is recorded and then runs on
+every replay; under torch.compile record() goes through the opaque custom op
+`torch.ops.profilemate.moe_record` (mutates_args=("buf",)), so Dynamo does not trace into it.
+Without triton (or with backend="torch", or on the CPU) the same statistics come from a few
+in-place torch ops (index_add_), equally graph-safe but several kernels.
+
+Padding rows (CUDA-graph padding) can be excluded with num_valid_tokens: a device int tensor
+of one element holding the number of real tokens, read on the device (so it may change
+between graph replays; fill it before the step, e.g. tensor.fill_(n)).
+
+sample_every=N > 1 records one launch in N per layer (the 1st, N+1th, ...), decided on the
+device from the per-layer launch counter, so sampling also holds inside graph replays.
+"""
+import time
+
+_monotonic_ns = time.monotonic_ns
+
+OP_NAME = "profilemate::moe_record"
+BACKENDS = ("auto", "triton", "torch")
+_TRITON_STATE = {"kernel": None, "error": None}   # kernel: None untried, False unavailable
+_OP_STATE = {"op": None, "error": None}
+SAMPLED_PROGRAMS = 32       # fixed grid in sampled mode: launch index = ticket // SAMPLED_PROGRAMS
+MAX_PROGRAMS = 256
+
+
+def _next_pow2(n):
+    p = 1
+    while p < n:
+        p *= 2
+    return p
+
+
+# --------------------------------------------------------------------------------------
+# triton kernel (defined on first use)
+# --------------------------------------------------------------------------------------
+def triton_kernel():
+    """The fused kernel, or None when triton cannot be imported."""
+    if _TRITON_STATE["kernel"] is None:
+        try:
+            _TRITON_STATE["kernel"] = _define_kernel()
+        except Exception as exc:   # no triton, or a triton without what we use
+            _TRITON_STATE["kernel"] = False
+            _TRITON_STATE["error"] = "%s: %s" % (type(exc).__name__, exc)
+    return _TRITON_STATE["kernel"] or None
+
+
+def _define_kernel():
+    import triton
+    import triton.language as tl
+
+    @triton.jit(do_not_specialize=["T", "layer"])
+    def _moe_record_kernel(ids_ptr, w_ptr, nvalid_ptr, buf_ptr, T, layer,
+                           L: tl.constexpr, E: tl.constexpr, K: tl.constexpr, KP: tl.constexpr,
+                           BINS: tl.constexpr, W_LO: tl.constexpr, W_SCALE: tl.constexpr,
+                           HAS_W: tl.constexpr, HAS_NVALID: tl.constexpr, COSEL: tl.constexpr,
+                           SAMPLE_EVERY: tl.constexpr, BLOCK_T: tl.constexpr):
+        # buffer layout (int64): counts [L,E] | cosel [L,E,E] | hist [L,E,BINS] | calls [L]
+        COSEL_OFF: tl.constexpr = L * E
+        HIST_OFF: tl.constexpr = L * E + L * E * E
+        CALLS_OFF: tl.constexpr = L * E + L * E * E + L * E * BINS
+        pid = tl.program_id(0)
+        nprog = tl.num_programs(0)
+        lay = layer.to(tl.int64)
+        n = T
+        if HAS_NVALID:
+            n = tl.minimum(tl.load(nvalid_ptr).to(tl.int32), T)
+        if SAMPLE_EVERY > 1:
+            # every program takes a ticket; launches on one stream run one after another,
+            # so ticket // nprog is this launch's index for this layer
+            ticket = tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
+            keep = ((ticket // nprog) % SAMPLE_EVERY) == 0
+            n = tl.where(keep, n, 0)
+        else:
+            if pid == 0:
+                tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
+        offs_k = tl.arange(0, KP)
+        kmask = offs_k < K
+        for start in range(pid * BLOCK_T, n, nprog * BLOCK_T):
+            offs_t = start + tl.arange(0, BLOCK_T)
+            tmask = offs_t < n
+            m2 = tmask[:, None] & kmask[None, :]
+            ids = tl.load(ids_ptr + offs_t[:, None] * K + offs_k[None, :], mask=m2, other=-1).to(tl.int64)
+            valid = m2 & (ids >= 0) & (ids < E)
+            idc = tl.where(valid, ids, 0)
+            one2 = tl.full([BLOCK_T, KP], 1, tl.int64)
+            tl.atomic_add(buf_ptr + lay * E + idc, one2, mask=valid, sem="relaxed")
+            if HAS_W:
+                w = tl.load(w_ptr + offs_t[:, None] * K + offs_k[None, :], mask=m2, other=0.0).to(tl.float32)
+                b = (w - W_LO) * W_SCALE
+                b = tl.where(b == b, b, 0.0)
+                b = tl.minimum(tl.maximum(b, 0.0), BINS - 1.0)
+                bi = b.to(tl.int64)
+                tl.atomic_add(buf_ptr + HIST_OFF + (lay * E + idc) * BINS + bi, one2, mask=valid,
+                              sem="relaxed")
+            if COSEL:
+                # pairs (i, j) with i < j of one token: [BLOCK_T, KP, KP]
+                a = idc[:, :, None]
+                c = idc[:, None, :]
+                pmask = valid[:, :, None] & valid[:, None, :] & (offs_k[:, None] < offs_k[None, :])[None, :, :]
+                one3 = tl.full([BLOCK_T, KP, KP], 1, tl.int64)
+                tl.atomic_add(buf_ptr + COSEL_OFF + (lay * E + a) * E + c, one3, mask=pmask, sem="relaxed")
+
+    return _moe_record_kernel
+
+
+# --------------------------------------------------------------------------------------
+# implementations (shared by the direct path and the custom op)
+# --------------------------------------------------------------------------------------
+def _block_t(kp, cosel):
+    per_token = kp * kp if cosel else kp
+    return max(16, min(128, 4096 // per_token))
+
+
+def _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel):
+    T = ids.shape[0]
+    if T == 0:
+        return
+    kp = _next_pow2(max(K, 2))
+    bt = _block_t(kp, cosel and K > 1)
+    if sample_every > 1:
+        grid = (SAMPLED_PROGRAMS,)
+    else:
+        grid = (min(MAX_PROGRAMS, (T + bt - 1) // bt),)
+    kernel[grid](ids, ids if w is None else w, ids if nvalid is None else nvalid, buf, T, layer,
+                 L=L, E=E, K=K, KP=kp, BINS=bins, W_LO=w_lo, W_SCALE=w_scale,
+                 HAS_W=w is not None, HAS_NVALID=nvalid is not None, COSEL=bool(cosel and K > 1),
+                 SAMPLE_EVERY=sample_every, BLOCK_T=bt, num_warps=4)
+
+
+def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs):
+    import torch
+    counts, cos, hist, calls = _views(buf, L, E, bins)
+    T = ids.shape[0]
+    call = calls.narrow(0, layer, 1)
+    call.add_(1)
+    if T == 0:
+        return
+    ids = ids.long()
+    valid = (ids >= 0) & (ids < E)
+    if nvalid is not None:
+        rows = torch.arange(T, device=ids.device)
+        valid = valid & (rows < nvalid.reshape(-1)[:1].to(torch.long))[:, None]
+    if sample_every > 1:
+        valid = valid & ((call - 1) % sample_every == 0)
+    idc = torch.where(valid, ids, torch.zeros_like(ids))
+    one = valid.to(torch.long)
+    counts[layer].index_add_(0, idc.reshape(-1), one.reshape(-1))
+    if w is not None:
+        b = (w.to(torch.float32) - w_lo) * w_scale
+        b = torch.where(b == b, b, torch.zeros_like(b)).clamp(0.0, bins - 1.0).to(torch.long)
+        hist[layer].view(-1).index_add_(0, (idc * bins + b).reshape(-1), one.reshape(-1))
+    if cosel and K > 1:
+        pi, pj = pairs
+        pv = (valid.index_select(1, pi) & valid.index_select(1, pj)).to(torch.long)
+        flat = idc.index_select(1, pi) * E + idc.index_select(1, pj)
+        cos[layer].view(-1).index_add_(0, flat.reshape(-1), pv.reshape(-1))
+
+
+def _views(buf, L, E, bins):
+    a = L * E
+    b = a + L * E * E
+    c = b + L * E * bins
+    return (buf[:a].view(L, E), buf[a:b].view(L, E, E), buf[b:c].view(L, E, bins), buf[c:c + L])
+
+
+def _pairs(K, device):
+    import torch
+    pi = [i for i in range(K) for j in range(i + 1, K)]
+    pj = [j for i in range(K) for j in range(i + 1, K)]
+    return (torch.tensor(pi, dtype=torch.long, device=device), torch.tensor(pj, dtype=torch.long, device=device))
+
+
+_PAIRS_CACHE = {}
+
+
+def _record_any(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, use_triton):
+    if use_triton:
+        kernel = triton_kernel()
+        if kernel is not None:
+            _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel)
+            return
+    key = (K, str(buf.device))
+    pairs = _PAIRS_CACHE.get(key)
+    if pairs is None:
+        pairs = _PAIRS_CACHE[key] = _pairs(K, buf.device)
+    _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs)
+
+
+def custom_op():
+    """Registers (once) and returns torch.ops.profilemate.moe_record, or None if impossible."""
+    if _OP_STATE["op"] is None:
+        try:
+            _OP_STATE["op"] = _register_op()
+        except Exception as exc:
+            _OP_STATE["op"] = False
+            _OP_STATE["error"] = "%s: %s" % (type(exc).__name__, exc)
+    return _OP_STATE["op"] or None
+
+
+def _register_op():
+    import torch
+    from typing import Optional
+
+    ns, name = OP_NAME.split("::")
+    try:
+        return getattr(getattr(torch.ops, ns), name)     # registered earlier in this process
+    except (AttributeError, RuntimeError):
+        pass
+
+    def moe_record(buf: torch.Tensor, topk_ids: torch.Tensor, topk_weights: Optional[torch.Tensor],
+                   num_valid: Optional[torch.Tensor], layer: int, num_layers: int, num_experts: int,
+                   top_k: int, bins: int, w_lo: float, w_scale: float, sample_every: int,
+                   coselection: bool, use_triton: bool) -> None:
+        _record_any(buf, topk_ids, topk_weights, num_valid, layer, num_layers, num_experts, top_k, bins,
+                    w_lo, w_scale, sample_every, coselection, use_triton)
+
+    op = torch.library.custom_op(OP_NAME, moe_record, mutates_args=("buf",))
+
+    @op.register_fake
+    def _fake(buf, topk_ids, topk_weights, num_valid, layer, num_layers, num_experts, top_k, bins,
+              w_lo, w_scale, sample_every, coselection, use_triton):
+        return None
+
+    return getattr(getattr(torch.ops, ns), name)
+
+
+def _is_compiling_fn():
+    import torch
+    fn = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+    if fn is None:
+        fn = getattr(getattr(torch, "_dynamo", None), "is_compiling", None)
+    return fn or (lambda: False)
+
+
+# --------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------
+class ExpertSnapshot:
+    """Host copy of the statistics (CPU int64 tensors). coselection is symmetric, diagonal 0."""
+    __slots__ = ("counts", "coselection", "weight_hist", "calls", "t_ns", "sample_every", "top_k")
+
+    def __init__(self, counts, coselection, weight_hist, calls, t_ns, sample_every, top_k):
+        self.counts = counts
+        self.coselection = coselection
+        self.weight_hist = weight_hist
+        self.calls = calls
+        self.t_ns = t_ns
+        self.sample_every = sample_every
+        self.top_k = top_k
+
+    def tokens(self):
+        """Routed tokens per layer (counts summed over experts / top_k)."""
+        return self.counts.sum(dim=1) // max(1, self.top_k)
+
+    def as_lists(self):
+        return {"counts": self.counts.tolist(), "coselection": self.coselection.tolist(),
+                "weight_hist": self.weight_hist.tolist(), "calls": self.calls.tolist(), "t_ns": self.t_ns}
+
+
+class PendingRead:
+    """An in-flight device-to-host copy of the counter (see ExpertCounter.start_read)."""
+
+    def __init__(self, counter, host, event, t_ns):
+        self._counter = counter
+        self._host = host
+        self._event = event
+        self._t_ns = t_ns
+        self._snap = None
+
+    def ready(self):
+        return self._snap is not None or self._event is None or self._event.query()
+
+    def result(self):
+        """The snapshot; waits for this copy only (event.synchronize), never the whole device."""
+        if self._snap is None:
+            if self._event is not None:
+                self._event.synchronize()
+            self._snap = self._counter._snapshot(self._host, self._t_ns)
+            self._counter._release_host(self._host)
+            self._host = None
+        return self._snap
+
+
+class ExpertCounter:
+    """Per-layer MoE expert statistics in fixed device buffers; see the module docstring.
+
+    ExpertCounter(num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
+                  weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True)
+    """
+
+    def __init__(self, num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
+                 weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True):
+        import torch
+        if backend not in BACKENDS:
+            raise ValueError("backend must be one of %s" % (BACKENDS,))
+        self.num_layers = L = int(num_layers)
+        self.num_experts = E = int(num_experts)
+        self.top_k = K = int(top_k)
+        self.weight_bins = B = int(weight_bins)
+        self.sample_every = max(1, int(sample_every))
+        lo, hi = float(weight_range[0]), float(weight_range[1])
+        if not (L > 0 and E > 0 and K > 0 and B > 0 and hi > lo):
+            raise ValueError("bad ExpertCounter shape")
+        self.weight_range = (lo, hi)
+        self._w_lo, self._w_scale = lo, B / (hi - lo)
+        self.coselection_enabled = bool(coselection)
+        self.device = torch.device(device)
+        if self.device.type == "cuda" and self.device.index is None:
+            self.device = torch.device("cuda", torch.cuda.current_device())
+        size = L * E + L * E * E + L * E * B + L
+        self.buf = torch.zeros(size, dtype=torch.int64, device=self.device)
+        self.counts, self.coselection, self.weight_hist, self.calls = _views(self.buf, L, E, B)
+        self._pairs = _pairs(K, self.device)
+        _PAIRS_CACHE[(K, str(self.buf.device))] = self._pairs
+        self._torch = torch
+        self._is_compiling = _is_compiling_fn()
+        self._capturing = (torch.cuda.is_current_stream_capturing if self.device.type == "cuda"
+                           else (lambda: False))
+        want_triton = backend == "triton" or (backend == "auto" and self.device.type == "cuda")
+        self._kernel = triton_kernel() if want_triton else None
+        if backend == "triton" and self._kernel is None:
+            raise RuntimeError("triton backend unavailable: %s" % _TRITON_STATE["error"])
+        self.backend = "triton" if self._kernel is not None else "torch"
+        self._use_triton = self._kernel is not None
+        self._hosts = []            # free pinned host buffers (reused)
+        self._kp = _next_pow2(max(K, 2))
+        self._bt = _block_t(self._kp, self.coselection_enabled and K > 1)
+        self._cosel_kernel = bool(self.coselection_enabled and K > 1)
+        # registered now, not while Dynamo traces record() (it cannot trace the registration)
+        self._op = custom_op()
+        self.fast_launch_error = None
+        use_fast = fast_launch and self._kernel is not None and self.device.type == "cuda"
+        self._fast = {} if use_fast else None
+
+    # -- hot path ----------------------------------------------------------------------
+    def record(self, layer_idx, topk_ids, topk_weights=None, num_valid_tokens=None):
+        """Accumulates one layer's routing: topk_ids [T, top_k] (any int dtype; ids outside
+        [0, E) are ignored), topk_weights [T, top_k] (float) or None, num_valid_tokens a
+        one-element device int tensor or None. Graph-safe; no host sync."""
+        K = self.top_k
+        if topk_ids.shape[-1] != K:
+            raise ValueError("topk_ids last dim %d != top_k %d" % (topk_ids.shape[-1], K))
+        if not 0 <= layer_idx < self.num_layers:
+            raise IndexError("layer_idx %r out of range" % (layer_idx,))
+        if topk_ids.dim() != 2 or not topk_ids.is_contiguous():
+            topk_ids = topk_ids.reshape(-1, K).contiguous()
+        if topk_weights is not None and (topk_weights.dim() != 2 or not topk_weights.is_contiguous()):
+            topk_weights = topk_weights.reshape(-1, K).contiguous()
+        op = self._op
+        if op is not None and self._is_compiling():
+            op(self.buf, topk_ids, topk_weights, num_valid_tokens, int(layer_idx), self.num_layers,
+               self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
+               self.coselection_enabled, self._use_triton)
+            return
+        kernel = self._kernel
+        if kernel is not None:
+            T = topk_ids.shape[0]
+            if T == 0:
+                return
+            if self.sample_every > 1:
+                grid0 = SAMPLED_PROGRAMS
+            else:
+                grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
+            w = topk_ids if topk_weights is None else topk_weights
+            nv = topk_ids if num_valid_tokens is None else num_valid_tokens
+            fast = self._fast
+            if fast is not None:
+                key = (topk_ids.dtype, w.dtype, nv.dtype, topk_weights is None, num_valid_tokens is None)
+                launch = fast.get(key)
+                if launch is not None and not (topk_ids.data_ptr() | w.data_ptr() | nv.data_ptr()) & 15:
+                    launch(grid0, topk_ids, w, nv, self.buf, T, layer_idx)
+                    return
+            kernel[(grid0,)](topk_ids, w, nv, self.buf, T, layer_idx, **self._constexprs(topk_weights, num_valid_tokens))
+            if fast is not None and key not in fast:
+                self._make_fast(key, (topk_ids, w, nv, self.buf, T, layer_idx), topk_weights, num_valid_tokens, grid0)
+            return
+        _record_torch(self.buf, topk_ids, topk_weights, num_valid_tokens, layer_idx, self.num_layers,
+                      self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
+                      self.coselection_enabled, self._pairs)
+
+    def _constexprs(self, topk_weights, num_valid_tokens):
+        return dict(L=self.num_layers, E=self.num_experts, K=self.top_k, KP=self._kp, BINS=self.weight_bins,
+                    W_LO=self._w_lo, W_SCALE=self._w_scale, HAS_W=topk_weights is not None,
+                    HAS_NVALID=num_valid_tokens is not None, COSEL=self._cosel_kernel,
+                    SAMPLE_EVERY=self.sample_every, BLOCK_T=self._bt, num_warps=4)
+
+    def _make_fast(self, key, args, topk_weights, num_valid_tokens, grid0):
+        """Direct launcher for one compiled specialisation: skips triton's per-call argument
+        binding (most of a JIT launch's host cost). Only used for 16-byte-aligned inputs (the
+        specialisation triton picked for them); any surprise disables it for good."""
+        try:
+            kw = self._constexprs(topk_weights, num_valid_tokens)
+            compiled = self._kernel.warmup(*args, grid=(grid0,), **kw)
+            if any(a.data_ptr() & 15 for a in args[:4]):
+                return
+            compiled._init_handles()
+            run, function, packed = compiled.run, compiled.function, compiled.packed_metadata
+            names = list(self._kernel.arg_names)
+            tail = tuple(kw[n] for n in names[6:])
+            raw_stream = self._torch._C._cuda_getCurrentRawStream
+            dev = self.device.index
+
+            def launch(g0, ids, w, nv, buf, T, layer):
+                run(g0, 1, 1, raw_stream(dev), function, packed, None, None, None,
+                    ids, w, nv, buf, T, layer, *tail)
+            self._fast[key] = launch
+        except Exception as exc:
+            self._fast = None
+            self.fast_launch_error = "%s: %s" % (type(exc).__name__, exc)
+
+    def capture_fn(self, layer_idx):
+        """A callable(topk_ids) for vLLM's BaseRouter.set_capture_fn (ids only, no weights)."""
+        record = self.record
+
+        def capture(topk_ids):
+            record(layer_idx, topk_ids)
+        return capture
+
+    # -- off the hot path --------------------------------------------------------------
+    def reset(self):
+        self.buf.zero_()
+
+    def start_read(self, reset=True):
+        """Starts a non-blocking copy of the buffers into pinned host memory (then zero_()
+        when reset), both ordered on the current stream. Returns a PendingRead, or None while
+        the current stream is capturing a CUDA graph."""
+        torch = self._torch
+        if self._capturing():
+            return None
+        t_ns = _monotonic_ns()
+        host = self._take_host()
+        if self.device.type == "cuda":
+            host.copy_(self.buf, non_blocking=True)
+            if reset:
+                self.buf.zero_()
+            event = torch.cuda.Event()
+            event.record()
+        else:
+            host.copy_(self.buf)
+            if reset:
+                self.buf.zero_()
+            event = None
+        return PendingRead(self, host, event, t_ns)
+
+    def read_and_reset(self):
+        """Copies the statistics to the host and zeroes them; waits for that copy only."""
+        pending = self.start_read(reset=True)
+        return None if pending is None else pending.result()
+
+    def read(self):
+        """Like read_and_reset() without the reset."""
+        pending = self.start_read(reset=False)
+        return None if pending is None else pending.result()
+
+    # -- internals ---------------------------------------------------------------------
+    def _take_host(self):
+        if self._hosts:
+            return self._hosts.pop()
+        pin = self.device.type == "cuda"
+        return self._torch.empty(self.buf.numel(), dtype=self._torch.int64, pin_memory=pin)
+
+    def _release_host(self, host):
+        if len(self._hosts) < 2:
+            self._hosts.append(host)
+
+    def _snapshot(self, host, t_ns):
+        L, E, B = self.num_layers, self.num_experts, self.weight_bins
+        flat = host.clone()
+        counts, cos, hist, calls = _views(flat, L, E, B)
+        cos = cos + cos.transpose(1, 2)
+        if self.backend == "triton" and self.sample_every > 1:
+            calls = calls // SAMPLED_PROGRAMS
+        return ExpertSnapshot(counts, cos, hist, calls, t_ns, self.sample_every, self.top_k)
+
+    def info(self):
+        return {"backend": self.backend, "num_layers": self.num_layers, "num_experts": self.num_experts,
+                "top_k": self.top_k, "weight_bins": self.weight_bins, "sample_every": self.sample_every,
+                "weight_range": list(self.weight_range), "coselection": self.coselection_enabled,
+                "buffer_bytes": self.buf.numel() * 8, "device": str(self.device),
+                "triton_error": _TRITON_STATE["error"], "fast_launch": self._fast is not None,
+                "fast_launch_error": self.fast_launch_error}
+
+
+def reference_stats(num_layers, num_experts, top_k, weight_bins, steps, weight_range=(0.0, 1.0)):
+    """Pure-Python reference: steps = iterable of (layer, ids rows, weight rows or None).
+    Returns (counts, coselection (symmetric), weight_hist) as nested lists. Used by the tests
+    and the H200 validation as the independent eager reference."""
+    L, E, K, B = num_layers, num_experts, top_k, weight_bins
+    lo, hi = weight_range
+    scale = B / (hi - lo)
+    counts = [[0] * E for _ in range(L)]
+    cos = [[[0] * E for _ in range(E)] for _ in range(L)]
+    hist = [[[0] * B for _ in range(E)] for _ in range(L)]
+    import struct
+
+    def f32(x):
+        return struct.unpack("f", struct.pack("f", x))[0]
+
+    for layer, ids_rows, w_rows in steps:
+        for r, row in enumerate(ids_rows):
+            ok = [0 <= e < E for e in row]
+            for k, e in enumerate(row):
+                if not ok[k]:
+                    continue
+                counts[layer][e] += 1
+                if w_rows is not None:
+                    b = f32(f32(f32(w_rows[r][k]) - f32(lo)) * f32(scale))
+                    if b != b:
+                        b = 0.0
+                    b = int(min(max(b, 0.0), B - 1.0))
+                    hist[layer][e][b] += 1
+            for i in range(K):
+                for j in range(i + 1, K):
+                    if ok[i] and ok[j]:
+                        cos[layer][row[i]][row[j]] += 1
+                        cos[layer][row[j]][row[i]] += 1
+    return counts, cos, hist

@@ -1,0 +1,129 @@
+"""Forward-pass GPU time per step, as prefill, decode or mixed (worker process).
+
+CUDA events from a pooled StepTimer, read back in batches (CUDA_EVENT_BATCH_SIZE); never a
+device synchronise on the step path. V1 runner: the events bracket _model_forward, and
+execute_model supplies the step's shape; dummy, warm-up and capture runs call
+_model_forward without execute_model and are not timed. Model runner V2 has no
+_model_forward: the events bracket execute_model.
+"""
+import threading
+
+from ..patching import PatchTarget
+
+PROFILER = "forward_pass"
+PHASES = {"prefill": 0, "decode": 1, "mixed": 2, "idle": 3}
+_local = threading.local()
+_timer = [None]
+# Called once per real step with the step's token count (MoE masks graph padding with it).
+STEP_LISTENERS = []
+
+
+def classify(so):
+    """(phase code, num_reqs, num_tokens) from a SchedulerOutput as the worker receives it."""
+    counts = so.num_scheduled_tokens
+    spec = so.scheduled_spec_decode_tokens or {}
+    new_ids = {r.req_id for r in so.scheduled_new_reqs}
+    prefill = 0
+    for rid, n in counts.items():
+        # a new request, a resumed one, or a prefill chunk schedules more than 1 + drafts
+        if rid in new_ids or n > 1 + len(spec.get(rid, ())):
+            prefill += 1
+    decode = len(counts) - prefill
+    phase = "mixed" if prefill and decode else "prefill" if prefill else "decode" if decode else "idle"
+    return PHASES[phase], len(counts), so.total_num_scheduled_tokens
+
+
+def timer(prof):
+    t = _timer[0]
+    if t is None:
+        from ..gpu.event_timer import StepTimer
+        cfg = prof.config.values
+        gpu = bool(cfg.get("USE_CUDA_EVENTS", True))
+
+        def done(t0, duration, tag):
+            phase, reqs, tokens = tag
+            prof.emit("forward_pass", t0, duration, phase, reqs, tokens, 1 if t.use_cuda_events else 0)
+
+        t = StepTimer(done, batch_size=cfg.get("CUDA_EVENT_BATCH_SIZE", 100), use_cuda_events=gpu)
+        _timer[0] = t
+        import atexit
+        atexit.register(t.flush)
+    return t
+
+
+def _execute_model_v1(original, prof):
+    def execute_model(self, scheduler_output, *args, **kwargs):
+        if not prof.enabled:
+            return original(self, scheduler_output, *args, **kwargs)
+        try:
+            shape = classify(scheduler_output)
+            for listener in STEP_LISTENERS:
+                listener(shape[2])
+        except Exception as exc:
+            prof.fail("GPUModelRunner.execute_model", exc)
+            shape = None
+        _local.shape = shape
+        try:
+            return original(self, scheduler_output, *args, **kwargs)
+        finally:
+            _local.shape = None
+    return execute_model
+
+
+def _model_forward(original, prof):
+    def _model_forward(self, *args, **kwargs):
+        shape = getattr(_local, "shape", None)
+        if shape is None or not prof.enabled:
+            return original(self, *args, **kwargs)
+        _local.shape = None  # one timed forward per step (drafters call it again)
+        try:
+            t = timer(prof)
+            timed = t.begin(shape)
+        except Exception as exc:
+            prof.fail("GPUModelRunner._model_forward", exc)
+            return original(self, *args, **kwargs)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            if timed:
+                try:
+                    t.end()
+                except Exception as exc:
+                    prof.fail("GPUModelRunner._model_forward", exc)
+    return _model_forward
+
+
+def _execute_model_v2(original, prof):
+    def execute_model(self, scheduler_output, *args, **kwargs):
+        if not prof.enabled or kwargs.get("dummy_run") or kwargs.get("is_profile"):
+            return original(self, scheduler_output, *args, **kwargs)
+        try:
+            shape = classify(scheduler_output)
+            for listener in STEP_LISTENERS:
+                listener(shape[2])
+            t = timer(prof)
+            timed = t.begin(shape)
+        except Exception as exc:
+            prof.fail("GPUModelRunner.execute_model", exc)
+            return original(self, scheduler_output, *args, **kwargs)
+        try:
+            return original(self, scheduler_output, *args, **kwargs)
+        finally:
+            if timed:
+                try:
+                    t.end()
+                except Exception as exc:
+                    prof.fail("GPUModelRunner.execute_model", exc)
+    return execute_model
+
+
+V1 = "vllm.v1.worker.gpu_model_runner"
+V2 = "vllm.v1.worker.gpu.model_runner"
+TARGETS = [
+    PatchTarget(PROFILER, V1, "GPUModelRunner.execute_model", ">=0.11", _execute_model_v1, optional=True,
+                note="V1 model runner"),
+    PatchTarget(PROFILER, V1, "GPUModelRunner._model_forward", ">=0.11", _model_forward, optional=True,
+                note="V1 model runner"),
+    PatchTarget(PROFILER, V2, "GPUModelRunner.execute_model", ">=0.20", _execute_model_v2, optional=True,
+                note="model runner V2 (default in recent vLLM)"),
+]

@@ -1,0 +1,141 @@
+"""MoE expert load per layer: token counts, co-selection and routing-weight histograms
+(worker process).
+
+The router's Python runs only on eager steps, warm-up and graph capture; on graph replays
+only the kernels captured with it run. So the hook launches one fused, graph-safe kernel
+(gpu.moe_counter.ExpertCounter) that updates fixed device buffers in place: it is captured
+into every graph that contains the router and counts every replayed step. Padding rows of
+a graph are masked with a one-element device tensor refreshed each step. The buffers are
+copied out without a device sync every CUDA_EVENT_BATCH_SIZE steps.
+"""
+from time import monotonic_ns
+
+from ..patching import PatchTarget
+from . import forward_pass
+
+PROFILER = "moe"
+_state = {"counter": None, "valid": None, "layers": 0, "experts": 0, "top_k": 0, "steps": 0, "pending": None,
+          "prof": None}
+
+
+def layer_index(name):
+    digits = [p for p in str(name).split(".") if p.isdigit()]
+    return int(digits[-1]) if digits else None
+
+
+def _runner_init(original, prof):
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if prof.enabled:
+            try:
+                router = self.router
+                idx = layer_index(self.layer_name)
+                if router is not None and idx is not None:
+                    router._profilemate_layer = idx
+                    _state["layers"] = max(_state["layers"], idx + 1)
+                    _state["experts"] = max(_state["experts"], int(router.global_num_experts))
+                    _state["top_k"] = max(_state["top_k"], int(router.top_k))
+            except Exception as exc:
+                prof.fail("MoERunner.__init__", exc)
+    return __init__
+
+
+def _counter(device):
+    c = _state["counter"]
+    if c is None:
+        import torch
+        from ..gpu.moe_counter import ExpertCounter
+        c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device)
+        _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
+        _state["counter"] = c
+    return c
+
+
+def _select_experts(original, prof):
+    def select_experts(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        if prof.enabled:
+            layer = getattr(self, "_profilemate_layer", None)
+            if layer is not None:
+                try:
+                    weights, ids = result[0], result[1]
+                    _counter(ids.device).record(layer, ids, weights, _state["valid"])
+                except Exception as exc:
+                    prof.fail("FusedMoERouter.select_experts", exc)
+        return result
+    return select_experts
+
+
+def _on_step(num_tokens):
+    """Per real step (from forward_pass): mask padding, and read the buffers every N steps."""
+    prof = _state["prof"]
+    c = _state["counter"]
+    if c is None or prof is None or not prof.enabled:
+        return
+    try:
+        _state["valid"].fill_(num_tokens)
+        _state["steps"] += 1
+        if _state["steps"] % prof.config.values.get("CUDA_EVENT_BATCH_SIZE", 100):
+            return
+        pending = _state["pending"]
+        if pending is not None and pending.ready():
+            emit_snapshot(prof, pending.result())
+            pending = None
+        if pending is None:
+            _state["pending"] = c.start_read(reset=True)
+    except Exception as exc:
+        prof.fail("moe step read-back", exc)
+
+
+def emit_snapshot(prof, snap):
+    t = snap.t_ns or monotonic_ns()
+    counts = snap.counts.tolist()
+    calls = snap.calls.tolist()
+    cos = snap.coselection.tolist()
+    hist = snap.weight_hist.tolist()
+    lo, hi = getattr(_state["counter"], "weight_range", (0.0, 1.0))
+    for layer, row in enumerate(counts):
+        if not any(row):
+            continue
+        prof.emit("moe_expert_counts", t, layer, int(calls[layer]), ",".join(map(str, row)))
+        pairs = ";".join("%d-%d:%d" % (i, j, v) for i, r in enumerate(cos[layer]) for j, v in enumerate(r)
+                         if j > i and v)
+        prof.emit("moe_expert_pairs", t, layer, pairs)
+        cells = ";".join("%d:%d:%d" % (e, b, v) for e, r in enumerate(hist[layer]) for b, v in enumerate(r) if v)
+        prof.emit("moe_weight_histogram", t, layer, len(hist[layer][0]) if hist[layer] else 0, lo, hi, cells)
+
+
+def flush():
+    """At exit: the last window, waiting for its copy only."""
+    prof, c = _state["prof"], _state["counter"]
+    if prof is None or c is None:
+        return
+    pending = _state["pending"]
+    if pending is not None:
+        emit_snapshot(prof, pending.result())
+    snap = c.read_and_reset()
+    if snap is not None:
+        emit_snapshot(prof, snap)
+
+
+def setup(prof):
+    _state["prof"] = prof
+    forward_pass.STEP_LISTENERS.append(_on_step)
+    import atexit
+    atexit.register(lambda: _safe_flush(prof))
+
+
+def _safe_flush(prof):
+    try:
+        flush()
+    except Exception as exc:
+        prof.fail("moe flush", exc)
+
+
+ROUTER = "vllm.model_executor.layers.fused_moe.router.fused_moe_router"
+TARGETS = [
+    PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.runner.moe_runner", "MoERunner.__init__", ">=0.20",
+                _runner_init, note="maps each router to its layer index"),
+    PatchTarget(PROFILER, ROUTER, "FusedMoERouter.select_experts", ">=0.20", _select_experts,
+                note="routing of every MoE layer; graph-safe counting kernel"),
+]

@@ -1,0 +1,240 @@
+"""ExpertCounter on the CPU: the torch fallback, the triton kernel under triton's interpreter,
+the custom op under torch.compile, and (when a GPU is present) inside a captured CUDA graph."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROBE
+
+torch = pytest.importorskip("torch")
+
+from profilemate_probe.gpu import moe_counter  # noqa: E402
+from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats  # noqa: E402
+
+
+def routing(T, E, K, gen, ids_dtype=torch.int32, w_dtype=torch.float32):
+    logits = torch.randn(T, E, generator=gen)
+    w, ids = torch.softmax(logits, -1).topk(K)
+    w = w / w.sum(-1, keepdim=True)
+    return ids.to(ids_dtype), w.to(w_dtype)
+
+
+def run_steps(counter, L, E, K, steps, gen, sizes=(1, 7, 64), **kw):
+    rec = []
+    for s in range(steps):
+        for layer in range(L):
+            T = sizes[(s + layer) % len(sizes)]
+            ids, w = routing(T, E, K, gen, **kw)
+            counter.record(layer, ids, w)
+            rec.append((layer, ids.tolist(), w.float().tolist()))
+    return rec
+
+
+def check(snap, L, E, K, B, rec, weights=True):
+    rc, rcos, rh = reference_stats(L, E, K, B, rec)
+    assert snap.counts.tolist() == rc
+    assert snap.coselection.tolist() == rcos
+    if weights:
+        assert snap.weight_hist.tolist() == rh
+
+
+@pytest.mark.parametrize("K,E", [(1, 4), (2, 8), (8, 64)])
+def test_torch_backend_exact(K, E):
+    L, B = 3, 20
+    gen = torch.Generator().manual_seed(K)
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B)
+    assert c.backend == "torch"
+    rec = run_steps(c, L, E, K, 4, gen)
+    snap = c.read_and_reset()
+    check(snap, L, E, K, B, rec)
+    assert snap.calls.tolist() == [4] * L
+    assert int(snap.tokens().sum()) == sum(len(r[1]) for r in rec)
+    assert int(c.buf.abs().sum()) == 0               # reset
+
+
+def test_dtypes_invalid_ids_and_weights_none():
+    L, E, K, B = 2, 8, 2, 10
+    gen = torch.Generator().manual_seed(1)
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B)
+    ids, w = routing(16, E, K, gen, ids_dtype=torch.int64, w_dtype=torch.bfloat16)
+    ids[0, 0] = -1
+    ids[3, 1] = E + 5
+    c.record(0, ids, w)
+    c.record(1, ids.to(torch.int16), None)
+    snap = c.read()
+    rc, rcos, rh = reference_stats(L, E, K, B, [(0, ids.tolist(), w.float().tolist()), (1, ids.tolist(), None)])
+    assert snap.counts.tolist() == rc and snap.coselection.tolist() == rcos and snap.weight_hist.tolist() == rh
+    assert int(snap.counts[0].sum()) == 30 and int(snap.weight_hist[1].sum()) == 0
+    assert int(c.buf.sum()) > 0                      # read() does not reset
+
+
+def test_weight_bins_edges_and_range():
+    c = ExpertCounter(1, 4, 2, "cpu", weight_bins=4, weight_range=(0.0, 2.0))
+    ids = torch.tensor([[0, 1], [2, 3], [0, 3]], dtype=torch.int32)
+    w = torch.tensor([[0.0, 0.5], [1.999, 2.0], [-1.0, float("nan")]])
+    c.record(0, ids, w)
+    h = c.read().weight_hist[0].tolist()
+    assert h[0] == [2, 0, 0, 0]        # 0.0 and -1.0 (clamped) -> bin 0
+    assert h[1] == [0, 1, 0, 0]        # 0.5 -> bin 1 of width 0.5
+    assert h[2] == [0, 0, 0, 1]        # 1.999 -> last
+    assert h[3] == [1, 0, 0, 1]        # 2.0 clamped to last; NaN -> bin 0
+
+
+def test_num_valid_tokens_masks_padding_rows():
+    L, E, K, B = 1, 8, 2, 20
+    gen = torch.Generator().manual_seed(2)
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B)
+    nvalid = torch.tensor([5], dtype=torch.int32)
+    ids, w = routing(32, E, K, gen)
+    c.record(0, ids, w, num_valid_tokens=nvalid)
+    snap = c.read_and_reset()
+    check(snap, L, E, K, B, [(0, ids[:5].tolist(), w[:5].tolist())])
+
+
+def test_sample_every_records_one_launch_in_n():
+    L, E, K, B = 2, 8, 2, 20
+    gen = torch.Generator().manual_seed(3)
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B, sample_every=3)
+    kept = []
+    for s in range(7):
+        for layer in range(L):
+            ids, w = routing(9, E, K, gen)
+            c.record(layer, ids, w)
+            if s % 3 == 0:
+                kept.append((layer, ids.tolist(), w.tolist()))
+    snap = c.read_and_reset()
+    check(snap, L, E, K, B, kept)
+    assert snap.calls.tolist() == [7, 7]
+
+
+def test_coselection_off_and_shape_errors():
+    c = ExpertCounter(2, 8, 2, "cpu", coselection=False)
+    ids = torch.tensor([[1, 2]], dtype=torch.int32)
+    c.record(0, ids, None)
+    assert int(c.read().coselection.sum()) == 0
+    with pytest.raises(ValueError):
+        c.record(0, torch.zeros(3, 3, dtype=torch.int32))
+    with pytest.raises(IndexError):
+        c.record(2, ids)
+
+
+def test_capture_fn_matches_vllm_set_capture_fn_contract():
+    c = ExpertCounter(3, 8, 2, "cpu")
+    fn = c.capture_fn(2)
+    fn(torch.tensor([[0, 1], [1, 2]], dtype=torch.int32))
+    assert c.read().counts[2].tolist() == [1, 2, 1, 0, 0, 0, 0, 0]
+
+
+def test_package_import_does_not_import_torch():
+    code = ("import sys, profilemate_probe.gpu as g, profilemate_probe.gpu.moe_counter, "
+            "profilemate_probe.gpu.event_timer, profilemate_probe.gpu.graph_counter;"
+            "print('torch' in sys.modules, 'triton' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=PROBE), timeout=120)
+    assert out.stdout.strip() == "False False", out.stderr
+
+
+INTERP = r"""
+import sys, torch
+sys.path.insert(0, %r)
+from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats
+gen = torch.Generator().manual_seed(5)
+bad = []
+for (L, E, K, se, nv) in [(2, 8, 2, 1, None), (2, 16, 8, 1, 11), (3, 8, 2, 2, None), (1, 8, 3, 1, 0)]:
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=20, sample_every=se, backend="triton")
+    assert c.backend == "triton"
+    nvt = None if nv is None else torch.tensor([nv], dtype=torch.int64)
+    rec = []
+    for s in range(4):
+        for layer in range(L):
+            T = (1, 5, 40, 200)[(s + layer) %% 4]
+            logits = torch.randn(T, E, generator=gen)
+            w, ids = torch.softmax(logits, -1).topk(K)
+            w = w / w.sum(-1, keepdim=True)
+            ids = ids.to(torch.int32)
+            ids[0, 0] = -1 if s == 1 else ids[0, 0]
+            c.record(layer, ids, w, num_valid_tokens=nvt)
+            n = T if nv is None else min(nv, T)
+            if s %% se == 0:
+                rec.append((layer, ids[:n].tolist(), w[:n].tolist()))
+    snap = c.read_and_reset()
+    rc, rcos, rh = reference_stats(L, E, K, 20, rec)
+    ok = (snap.counts.tolist() == rc, snap.coselection.tolist() == rcos, snap.weight_hist.tolist() == rh,
+          snap.calls.tolist() == [4] * L)
+    if not all(ok):
+        bad.append(((L, E, K, se, nv), ok))
+print("BAD" if bad else "OK", bad)
+"""
+
+
+def test_triton_kernel_under_interpreter():
+    pytest.importorskip("triton")
+    env = dict(os.environ, TRITON_INTERPRET="1", PYTHONPATH=PROBE)
+    out = subprocess.run([sys.executable, "-c", INTERP % PROBE], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.stdout.startswith("OK"), out.stdout + out.stderr[-3000:]
+
+
+def test_custom_op_is_opaque_under_torch_compile():
+    L, E, K, B = 2, 8, 2, 20
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B)
+    gate = torch.nn.Linear(16, E, bias=False)
+    seen = []
+
+    def backend(gm, example_inputs):
+        seen.extend(str(n.target) for n in gm.graph.nodes if n.op == "call_function")
+        from torch._dynamo.backends.common import aot_autograd
+        return aot_autograd(fw_compiler=lambda g, _: g)(gm, example_inputs)
+
+    def block(x, layer: int):
+        probs = torch.softmax(gate(x), -1)
+        w, ids = probs.topk(K)
+        w = w / w.sum(-1, keepdim=True)
+        c.record(layer, ids, w)
+        return w.sum()
+
+    compiled = torch.compile(block, backend=backend, fullgraph=True)
+    gen = torch.Generator().manual_seed(7)
+    rec = []
+    with torch.no_grad():
+        for s in range(3):
+            for layer in range(L):
+                x = torch.randn(12, 16, generator=gen)
+                compiled(x, layer)
+                w, ids = torch.softmax(gate(x), -1).topk(K)
+                rec.append((layer, ids.tolist(), (w / w.sum(-1, keepdim=True)).tolist()))
+    assert any("profilemate" in s and "moe_record" in s for s in seen), seen
+    snap = c.read_and_reset()
+    check(snap, L, E, K, B, rec)
+
+
+def test_cuda_graph_capture_replay_if_present():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA")
+    L, E, K, B = 2, 8, 2, 20
+    c = ExpertCounter(L, E, K, "cuda", weight_bins=B)
+    gen = torch.Generator(device="cuda").manual_seed(0)
+    static_logits = torch.randn(64, E, device="cuda", generator=gen)
+
+    def step():
+        for layer in range(L):
+            w, ids = torch.softmax(static_logits, -1).topk(K)
+            c.record(layer, ids, w)
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        step()
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        step()
+    c.reset()
+    rec = []
+    for i in range(5):
+        static_logits.copy_(torch.randn(64, E, device="cuda", generator=gen))
+        g.replay()
+        w, ids = torch.softmax(static_logits, -1).topk(K)
+        rec += [(layer, ids.tolist(), w.tolist()) for layer in range(L)]
+    check(c.read_and_reset(), L, E, K, B, rec)
