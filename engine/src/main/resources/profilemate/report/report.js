@@ -213,6 +213,17 @@
         })
       });
     },
+    moe_router_weights: function () {
+      var b = A.moe.router_weights;
+      return base({
+        legend: {show: false},
+        tooltip: {trigger: 'axis', confine: true, formatter: valueTip('choices')},
+        xAxis: {type: 'category', name: 'weight', nameLocation: 'middle', nameGap: 28,
+          data: b.map(function (x) { return x[0].toFixed(2) + '–' + x[1].toFixed(2); })},
+        yAxis: {type: 'value', name: 'choices'},
+        series: [{name: 'expert choices', type: 'bar', barMaxWidth: 40, data: b.map(function (x) { return x[2]; })}]
+      });
+    },
     encdec_split: function () {
       return pie('ms', A.encoder_decoder.components.map(function (c) { return {name: c.component, value: n(c.duration_ms.total)}; }), 'ms');
     }

@@ -25,7 +25,11 @@ record MoeAnalysis(
     List<double[]> coselection,
     List<Pair> topPairs,
     SectionStatus imbalanceStatus,
-    Map<String, List<double[]>> imbalanceOverTime) {
+    Map<String, List<double[]>> imbalanceOverTime,
+    SectionStatus routerWeightsStatus,
+    String routerWeightsFrom,
+    List<double[]> routerWeights,
+    double meanRouterWeight) {
 
   static final double BALANCED_BELOW = 2.0;
   static final int MAX_IMBALANCE_LAYERS = 12;
@@ -91,8 +95,46 @@ record MoeAnalysis(
             : status.reason());
     SectionStatus imStatus = !s.moeImbalance().isEmpty() ? SectionStatus.RECORDED : SectionStatus.notRecorded(
         status.recorded() ? "no rows in moe_load_imbalance.csv" : status.reason());
+    RouterWeights w = routerWeights(s);
+    SectionStatus wStatus = !w.bins().isEmpty() ? SectionStatus.RECORDED : SectionStatus.notRecorded(
+        status.recorded() ? "no rows in moe_routing_weights_histogram.csv or moe_routing_weights_hist.csv"
+            : status.reason());
     return new MoeAnalysis(status, byLayer.size(), experts, BALANCED_BELOW, layers, heat, coStatus, co,
-        List.copyOf(all.subList(0, Math.min(10, all.size()))), imStatus, imbalance(s.moeImbalance()));
+        List.copyOf(all.subList(0, Math.min(10, all.size()))), imStatus, imbalance(s.moeImbalance()), wStatus,
+        w.from(), w.bins(), w.mean());
+  }
+
+  private record RouterWeights(String from, List<double[]> bins, double mean) {}
+
+  /**
+   * The chosen experts' router weights as [lo, hi, count] bins over all layers and experts: from
+   * the full histogram when recorded, else from the sampled weights in tenths.
+   */
+  private static RouterWeights routerWeights(SessionData s) {
+    TreeMap<String, double[]> bins = new TreeMap<>();
+    String from = "moe_routing_weights_histogram.csv";
+    for (SessionRows.WeightBin b : s.moeWeightBins()) {
+      bins.computeIfAbsent(key(b.lo(), b.hi()), k -> new double[] {b.lo(), b.hi(), 0})[2] += b.count();
+    }
+    if (bins.isEmpty()) {
+      from = "moe_routing_weights_hist.csv (sampled)";
+      for (double w : s.moeWeightSamples()) {
+        if (Double.isNaN(w)) {
+          continue;
+        }
+        double lo = Math.min(9, Math.max(0, Math.floor(w * 10))) / 10;
+        bins.computeIfAbsent(key(lo, lo + 0.1), k -> new double[] {lo, lo + 0.1, 0})[2]++;
+      }
+    }
+    List<double[]> out = new ArrayList<>(bins.values());
+    out.sort(Comparator.comparingDouble((double[] b) -> b[0]));
+    double n = out.stream().mapToDouble(b -> b[2]).sum();
+    double mean = n > 0 ? out.stream().mapToDouble(b -> (b[0] + b[1]) / 2 * b[2]).sum() / n : Double.NaN;
+    return new RouterWeights(out.isEmpty() ? "" : from, out, mean);
+  }
+
+  private static String key(double lo, double hi) {
+    return String.format(java.util.Locale.ROOT, "%012.6f-%012.6f", lo, hi);
   }
 
   /** max/min ratio over time for the layers with the highest mean ratio. */

@@ -14,6 +14,7 @@ import dev.profilemate.report.SessionRows.LayerImbalance;
 import dev.profilemate.report.SessionRows.PreemptionEvent;
 import dev.profilemate.report.SessionRows.Request;
 import dev.profilemate.report.SessionRows.SchedulerStep;
+import dev.profilemate.report.SessionRows.WeightBin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,8 @@ record SessionData(
     List<ExpertActivation> moeActivations,
     List<ExpertPair> moeCoselection,
     List<LayerImbalance> moeImbalance,
+    List<WeightBin> moeWeightBins,
+    List<Double> moeWeightSamples,
     List<EncoderDecoderTiming> encoderDecoder) {
 
   /** Block counters that only kv_cache_summary.txt carries (allocations, prefix-cache hits). */
@@ -99,6 +102,9 @@ record SessionData(
         byTime(rows(t, SessionFile.MOE_IMBALANCE, (c, r) -> new LayerImbalance((int) c.whole(r, "layer_idx"),
             c.number(r, "timestamp_sec"), c.number(r, "std_dev"), c.number(r, "max_min_ratio"))),
             LayerImbalance::timeSec),
+        rows(t, SessionFile.MOE_WEIGHT_HISTOGRAM, (c, r) -> new WeightBin((int) c.whole(r, "layer_idx"),
+            (int) c.whole(r, "expert_id"), c.number(r, "weight_lo"), c.number(r, "weight_hi"), c.whole(r, "count"))),
+        rows(t, SessionFile.MOE_WEIGHTS, (c, r) -> c.number(r, "weight")),
         rows(t, SessionFile.ENCODER_DECODER, (c, r) -> new EncoderDecoderTiming(c.number(r, "timestamp_sec"),
             c.text(r, "component"), c.number(r, "duration_ms"))));
   }

@@ -76,6 +76,9 @@ final class SessionRows {
   /** moe_expert_coselection.csv */
   record ExpertPair(int layer, int expert1, int expert2, long count) {}
 
+  /** moe_routing_weights_histogram.csv: chosen experts' router weights in [lo, hi) bins. */
+  record WeightBin(int layer, int expert, double lo, double hi, long count) {}
+
   /** moe_load_imbalance.csv */
   record LayerImbalance(int layer, double timeSec, double stdDev, double maxMinRatio) {}
 

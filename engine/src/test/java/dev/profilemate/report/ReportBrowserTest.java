@@ -130,7 +130,7 @@ class ReportBrowserTest {
     Loaded l = open(html);
     assertClean(l, html);
     assertEveryChartDrew(l.page());
-    assertThat(l.page().locator("[data-chart]").count()).isEqualTo(13);
+    assertThat(l.page().locator("[data-chart]").count()).isEqualTo(15);
     assertThat(l.page().locator("section[data-recorded=false]").count())
         .as("only MFU lacks data in the golden session (no model config)").isEqualTo(1);
     assertThat(l.page().locator(".rec").count()).isGreaterThanOrEqualTo(7);

@@ -58,7 +58,7 @@ class ReportGoldenTest {
       charts++;
       assertThat(html.contains("    " + m.group(1) + ": function ()")).as("drawer for " + m.group(1)).isTrue();
     }
-    assertThat(charts).isEqualTo(13); // all but MFU (no model config) and co-selection (no rows)
+    assertThat(charts).isEqualTo(15); // all but MFU (the golden metadata has no model config)
   }
 
   @Test
