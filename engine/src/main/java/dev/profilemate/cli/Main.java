@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       CollectCommand.class,
       DoctorCommand.class,
       DemoCommand.class,
+      ReportCommand.class,
     },
     footer = {
       "",

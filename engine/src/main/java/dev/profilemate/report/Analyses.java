@@ -1,0 +1,29 @@
+package dev.profilemate.report;
+
+/** Every analysis of one session, each an immutable record built from the session files. */
+record Analyses(
+    KvCacheAnalysis kv,
+    CudaGraphAnalysis graphs,
+    StepTimeAnalysis steps,
+    EfficiencyAnalysis efficiency,
+    CpuAnalysis cpu,
+    BatchAnalysis batch,
+    PreemptionAnalysis preemption,
+    SlowRequests slowRequests,
+    MoeAnalysis moe,
+    EncoderDecoderAnalysis encoderDecoder) {
+
+  static Analyses of(SessionData s, String gpuOption) {
+    return new Analyses(
+        KvCacheAnalysis.of(s),
+        CudaGraphAnalysis.of(s),
+        StepTimeAnalysis.of(s),
+        EfficiencyAnalysis.of(s, gpuOption),
+        CpuAnalysis.of(s),
+        BatchAnalysis.of(s),
+        PreemptionAnalysis.of(s),
+        SlowRequests.of(s),
+        MoeAnalysis.of(s),
+        EncoderDecoderAnalysis.of(s));
+  }
+}

@@ -1,0 +1,24 @@
+package dev.profilemate.report;
+
+import dev.profilemate.cli.UserDataException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything the HTML report shows, computed from a session folder. It is also the report's data
+ * island (JSON), which golden tests lock.
+ */
+public record Report(String format, SessionSummary session, List<Recommendation> recommendations, Analyses analyses) {
+
+  static final String FORMAT = "profilemate-report/1";
+
+  /** Reads the session's files and runs every analysis; {@code gpu} overrides metadata's GPU name (may be null). */
+  public static Report of(Path sessionDir, String gpu) {
+    if (gpu != null && !gpu.isBlank() && GpuSpecs.match(gpu).isEmpty()) {
+      throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + GpuSpecs.names());
+    }
+    SessionData s = SessionData.read(sessionDir);
+    Analyses a = Analyses.of(s, gpu);
+    return new Report(FORMAT, SessionSummary.of(s, a), Recommendations.of(a, s.metadata()), a);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.profilemate.report;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The report's header: which session, model, vLLM and engine settings. */
+record SessionSummary(
+    String session,
+    String model,
+    String startTime,
+    double durationSec,
+    String vllmVersion,
+    String gpu,
+    Map<String, String> engineConfig,
+    List<String> profilersEnabled,
+    List<String> warnings) {
+
+  /** Engine settings shown in the header, in this order, when recorded. */
+  static final List<String> CONFIG_KEYS = List.of("max_model_len", "max_num_seqs", "max_num_batched_tokens",
+      "block_size", "num_gpu_blocks", "gpu_memory_utilization", "enable_prefix_caching", "enable_chunked_prefill",
+      "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "dtype", "kv_cache_dtype",
+      "cudagraph_mode", "torch_version", "cuda_version");
+
+  static SessionSummary of(SessionData s, Analyses a) {
+    SessionMetadata m = s.metadata();
+    Map<String, String> cfg = new LinkedHashMap<>();
+    for (String k : CONFIG_KEYS) {
+      String v = m.engineText(k);
+      if (!v.isEmpty()) {
+        cfg.put(k, v);
+      }
+    }
+    String name = m.sessionText("name");
+    String gpu = a.efficiency().gpu() != null ? a.efficiency().gpu().name() : a.efficiency().gpuName();
+    return new SessionSummary(
+        name.isEmpty() ? String.valueOf(s.dir().getFileName()) : name,
+        m.model().isEmpty() ? "unknown model" : m.model(),
+        m.sessionText("start_time"),
+        m.durationSec(),
+        m.engineText("vllm_version"),
+        gpu == null || gpu.isEmpty() ? "not recorded" : gpu,
+        cfg,
+        m.profilersEnabled(),
+        m.warnings());
+  }
+}

@@ -1,0 +1,216 @@
+package dev.profilemate.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import dev.profilemate.TestPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): it
+ * loads with no errors, every chart draws, nothing is fetched, hostile names stay text, and a
+ * session with only some profilers on still renders. Skipped where Chromium is missing, except
+ * in CI (CI=true), where that is a failure: run scripts/install_chromium.sh.
+ */
+@Tag("browser")
+class ReportBrowserTest {
+  static final List<String> CHROMIUM_ARGS = List.of("--headless", "--no-sandbox", "--disable-gpu",
+      "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync");
+
+  private static Playwright playwright;
+  private static Browser browser;
+
+  static Path chromium() {
+    return Path.of(System.getProperty("profilemate.chromium", "/usr/bin/chromium"));
+  }
+
+  @BeforeAll
+  static void startBrowser() {
+    if (!Files.isExecutable(chromium())) {
+      if ("true".equals(System.getenv("CI"))) {
+        fail(chromium() + " is missing in CI: scripts/install_chromium.sh must run first");
+      }
+      assumeTrue(false, "chromium not installed (scripts/install_chromium.sh)");
+    }
+    playwright = Playwright.create(new Playwright.CreateOptions()
+        .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+        .setExecutablePath(chromium()).setHeadless(true).setArgs(CHROMIUM_ARGS));
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (playwright != null) {
+      playwright.close();
+    }
+  }
+
+  /** What one page load showed. */
+  record Loaded(Page page, List<String> errors, List<String> requests, List<String> dialogs) {}
+
+  private static Loaded open(Path html) {
+    Page page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1280, 900));
+    List<String> errors = new ArrayList<>();
+    List<String> requests = new ArrayList<>();
+    List<String> dialogs = new ArrayList<>();
+    page.onConsoleMessage(m -> {
+      if ("error".equals(m.type()) || "warning".equals(m.type())) {
+        errors.add("console " + m.type() + ": " + m.text());
+      }
+    });
+    page.onPageError(e -> errors.add("pageerror: " + e));
+    page.onRequest(r -> requests.add(r.url()));
+    page.onDialog(d -> {
+      dialogs.add(d.message());
+      d.dismiss();
+    });
+    page.navigate(html.toUri().toString());
+    page.waitForFunction("() => window.__reportReady === true");
+    return new Loaded(page, errors, requests, dialogs);
+  }
+
+  /** Every chart div has an ECharts instance and a canvas with painted pixels. */
+  private static void assertEveryChartDrew(Page page) {
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> charts = (List<Map<String, Object>>) page.evaluate("""
+        () => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
+          const inst = echarts.getInstanceByDom(el);
+          const canvases = Array.from(el.querySelectorAll('canvas'));
+          let painted = 0;
+          for (const c of canvases) {
+            if (c.width === 0 || c.height === 0) continue;
+            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < px.length; i += 4) { if (px[i] !== 0) painted++; }
+          }
+          const svg = el.querySelectorAll('svg *').length;
+          return {name: el.dataset.chart, instance: !!inst, drawn: el.dataset.drawn || '', painted: painted,
+                  svg: svg, height: el.getBoundingClientRect().height};
+        })""");
+    assertThat(charts).isNotEmpty();
+    for (Map<String, Object> c : charts) {
+      assertThat(c.get("instance")).as("echarts instance of " + c.get("name")).isEqualTo(true);
+      assertThat(c.get("drawn")).as("drawn flag of " + c.get("name")).isEqualTo("true");
+      assertThat(((Number) c.get("painted")).intValue() + ((Number) c.get("svg")).intValue())
+          .as("painted pixels of " + c.get("name")).isGreaterThan(500);
+      assertThat(((Number) c.get("height")).doubleValue()).as("height of " + c.get("name")).isGreaterThan(100);
+    }
+  }
+
+  private static void assertClean(Loaded l, Path html) {
+    assertThat(l.errors()).as("console errors and page errors").isEmpty();
+    assertThat(l.page().evaluate("() => window.__errors.length")).isEqualTo(0);
+    assertThat(l.dialogs()).as("dialogs opened by the page").isEmpty();
+    assertThat(l.requests()).as("self-contained: the only request is the file itself")
+        .containsExactly(html.toUri().toString());
+  }
+
+  @Test
+  void goldenReportLoadsCleanlyAndEveryChartDraws(@TempDir Path tmp) throws IOException {
+    Path html = ReportWriter.write(TestSessions.GOLDEN, tmp.resolve("golden.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    assertThat(l.page().locator("[data-chart]").count()).isEqualTo(15);
+    assertThat(l.page().locator("section[data-recorded=false]").count())
+        .as("only MFU lacks data in the golden session (no model config)").isEqualTo(1);
+    assertThat(l.page().locator(".rec").count()).isGreaterThanOrEqualTo(7);
+    Path shot = TestSessions.outDir().resolve("report-golden.png");
+    l.page().screenshot(new Page.ScreenshotOptions().setPath(shot).setFullPage(true));
+    if (Boolean.getBoolean("profilemate.updateScreenshot")) {
+      Path docs = TestPaths.repoRoot().resolve("docs/report-screenshot.png");
+      Files.createDirectories(docs.getParent());
+      Files.copy(shot, docs, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    l.page().close();
+  }
+
+  @Test
+  void scriptInAModelNameAndARequestIdShowsAsText(@TempDir Path tmp) throws IOException {
+    Path s = TestSessions.copyOfGolden(tmp);
+    String model = "<script>window.__pwned=1;alert('model')</script><img src=x onerror=\"window.__pwned=2\">";
+    String request = "<script>window.__pwned=3</script>req-b";
+    TestSessions.editMetadata(s, m -> ((ObjectNode) m.get("engine")).put("model", model));
+    TestSessions.replaceIn(s.resolve("request_lifecycle.csv"), "req-b", request);
+    TestSessions.replaceIn(s.resolve("preemption_events.csv"), "req-b", request);
+    Path html = ReportWriter.write(s, tmp.resolve("hostile.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    assertThat(l.page().evaluate("() => window.__pwned === undefined")).isEqualTo(true);
+    assertThat(l.page().textContent("#model-name")).isEqualTo(model);
+    assertThat(l.page().title()).contains(model);
+    assertThat(l.page().textContent("#slow-requests-table")).contains(request);
+    assertThat(l.page().locator("img").count()).isZero();
+    l.page().close();
+  }
+
+  @Test
+  void sessionWithOnlySomeProfilersOnRendersWithNotRecordedSections(@TempDir Path tmp) throws IOException {
+    Path s = TestSessions.copyOfGolden(tmp);
+    for (String f : List.of("moe_expert_activations.csv", "moe_expert_coselection.csv", "moe_load_imbalance.csv",
+        "moe_routing_weights_hist.csv", "moe_summary.json", "cuda_graph_captures.csv", "cuda_graph_usage.csv",
+        "cuda_graph_timeline.csv", "encoder_decoder_timing.csv", "encoder_decoder_summary.json")) {
+      TestSessions.delete(s, f);
+    }
+    TestSessions.headerOnly(s.resolve("forward_pass_timing.csv"));
+    TestSessions.headerOnly(s.resolve("cpu_operations_timing.csv"));
+    TestSessions.editMetadata(s, m -> {
+      ObjectNode cfg = m.putObject("probe_config");
+      cfg.put("ENABLE_FORWARD_PASS_TIMING", false);
+      cfg.put("ENABLE_CUDA_GRAPH_TRACKING", false);
+      m.putArray("profilers_enabled").add("scheduler").add("kv_cache").add("cpu_timing");
+    });
+    Path html = ReportWriter.write(s, tmp.resolve("partial.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(p.textContent("#step-time")).contains("not recorded")
+        .contains("ENABLE_FORWARD_PASS_TIMING is False");
+    assertThat(p.textContent("#moe")).contains("not recorded").contains("profilers_enabled");
+    assertThat(p.textContent("#encoder-decoder")).contains("not recorded");
+    assertThat(p.textContent("#cpu")).contains("not recorded").contains("no rows");
+    assertThat(p.textContent("#kv-cache")).doesNotContain("not recorded");
+    assertThat(p.locator("#kv-cache [data-chart]").count()).isEqualTo(1);
+    // the graph section still recommends capture sizes from the scheduler's batch sizes
+    assertThat(p.textContent("#cuda-graphs")).contains("ENABLE_CUDA_GRAPH_TRACKING is False")
+        .contains("batch_utilization.csv");
+    p.close();
+  }
+
+  @Test
+  void realSchedulerSessionRendersWithItsMissingProfilersExplained(@TempDir Path tmp) {
+    Path html = ReportWriter.write(TestSessions.REAL_SCHEDULER, tmp.resolve("real.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(p.textContent("#moe")).contains("not an MoE model");
+    assertThat(p.textContent("#step-time")).contains("not recorded").contains("forward_pass_timing.csv is empty");
+    assertThat(p.textContent("#recommendations")).contains("kv_cache_full 5");
+    assertThat(p.locator("#preemptions [data-chart=preemption_reasons]").count()).isEqualTo(1);
+    assertThat(p.locator("#slow-requests-table tr").count()).isEqualTo(10); // header + 9 requests
+    assertThat(p.locator(".rec.act").count()).isGreaterThanOrEqualTo(2); // KV under-provisioned, preemptions
+    p.close();
+  }
+}
