@@ -27,6 +27,10 @@ from collections import deque
 _monotonic_ns = time.monotonic_ns
 
 
+def _never():
+    return False
+
+
 def _cuda_available():
     try:
         import torch
@@ -42,12 +46,15 @@ class StepTimer:
       callback(t_ns_host_start: int, duration_ns: int, tag) -> None
       batch_size: read back every batch_size ended steps (CUDA_EVENT_BATCH_SIZE)
       max_pending: event pairs in the pool (default max(4 * batch_size, 64))
+      check_capture: ask the driver whether the current stream is capturing on each begin()
+        (one cudaStreamIsCapturing call); pass False when the caller already keeps timing out
+        of graph captures (e.g. it does not time steps inside capture_model())
       event_factory, is_capturing: replacements for torch.cuda.Event(enable_timing=True) and
         torch.cuda.is_current_stream_capturing (tests)
     """
 
     def __init__(self, callback, batch_size=100, use_cuda_events=True, max_pending=None,
-                 event_factory=None, is_capturing=None):
+                 event_factory=None, is_capturing=None, check_capture=True):
         self.callback = callback
         self.batch_size = max(1, int(batch_size))
         self.max_pending = max(1, int(max_pending)) if max_pending else max(4 * self.batch_size, 64)
@@ -74,6 +81,8 @@ class StepTimer:
         else:
             self._Event = None
             self._capturing = None
+        if self.use_cuda_events and not check_capture:
+            self._capturing = _never
 
     # -- hot path ----------------------------------------------------------------------
     def begin(self, tag=None):
