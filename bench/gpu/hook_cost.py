@@ -148,7 +148,6 @@ def main():
 
             # dispatch only: everything record() does before the launch
             c2 = ExpertCounter(L, E, K, "cpu", weight_bins=20)
-            c2._kernel = lambda *a, **k: None        # a launch that does nothing
             c2._kernel = _NullKernel()
 
             def disp_loop(k, c2=c2, ids=ids, wts=wts, L=L):
@@ -167,6 +166,15 @@ def main():
                     b(i)
                     e()
             out["step_timer_begin_end_cuda_events_ns"] = per_call(cuda_loop, min(n, 5000), rounds, after=tc.flush)
+            tn = StepTimer(lambda *a: None, batch_size=100, check_capture=False)
+
+            def cuda_loop_nc(k):
+                b, e = tn.begin, tn.end
+                for i in range(k):
+                    b(i)
+                    e()
+            out["step_timer_begin_end_cuda_events_no_capture_check_ns"] = per_call(cuda_loop_nc, min(n, 5000), rounds,
+                                                                                    after=tn.flush)
             for fast in (True, False):
                 c = ExpertCounter(48, 128, 8, dev, weight_bins=20, fast_launch=fast)
                 logits = torch.randn(64, 128, device=dev)

@@ -27,6 +27,40 @@ from collections import deque
 _monotonic_ns = time.monotonic_ns
 
 
+def _never():
+    return False
+
+
+def _no_stream():
+    return None
+
+
+def _stream_getter(torch, device):
+    """The current stream as a torch Stream object, cached per stream: torch.cuda.current_stream()
+    builds a new object (and switches device) on every call, several microseconds on some hosts;
+    Event.record() without a stream calls it."""
+    try:
+        get = torch._C._cuda_getCurrentStream
+        dev = torch.cuda.current_device() if device is None else torch.device(device).index
+        if dev is None:
+            dev = torch.cuda.current_device()
+        Stream = torch.cuda.Stream
+        cache = {}
+
+        def current():
+            sd = get(dev)
+            s = cache.get(sd)
+            if s is None:
+                if len(cache) > 256:
+                    cache.clear()
+                s = cache[sd] = Stream(stream_id=sd[0], device_index=sd[1], device_type=sd[2])
+            return s
+        current()
+        return current
+    except Exception:
+        return _no_stream
+
+
 def _cuda_available():
     try:
         import torch
@@ -42,12 +76,16 @@ class StepTimer:
       callback(t_ns_host_start: int, duration_ns: int, tag) -> None
       batch_size: read back every batch_size ended steps (CUDA_EVENT_BATCH_SIZE)
       max_pending: event pairs in the pool (default max(4 * batch_size, 64))
+      device: the CUDA device whose current stream is timed (default: the current device)
+      check_capture: ask the driver whether the current stream is capturing on each begin()
+        (one cudaStreamIsCapturing call); pass False when the caller already keeps timing out
+        of graph captures (e.g. it does not time steps inside capture_model())
       event_factory, is_capturing: replacements for torch.cuda.Event(enable_timing=True) and
         torch.cuda.is_current_stream_capturing (tests)
     """
 
     def __init__(self, callback, batch_size=100, use_cuda_events=True, max_pending=None,
-                 event_factory=None, is_capturing=None):
+                 event_factory=None, is_capturing=None, check_capture=True, device=None):
         self.callback = callback
         self.batch_size = max(1, int(batch_size))
         self.max_pending = max(1, int(max_pending)) if max_pending else max(4 * self.batch_size, 64)
@@ -64,6 +102,7 @@ class StepTimer:
         self._allocated = 0
         self._active = None
         self._since_read = 0
+        self._stream = _no_stream
         if self.use_cuda_events and event_factory is not None:
             self._Event = event_factory
             self._capturing = is_capturing or (lambda: False)
@@ -71,9 +110,12 @@ class StepTimer:
             import torch
             self._Event = torch.cuda.Event
             self._capturing = is_capturing or torch.cuda.is_current_stream_capturing
+            self._stream = _stream_getter(torch, device)
         else:
             self._Event = None
             self._capturing = None
+        if self.use_cuda_events and not check_capture:
+            self._capturing = _never
 
     # -- hot path ----------------------------------------------------------------------
     def begin(self, tag=None):
@@ -97,7 +139,7 @@ class StepTimer:
             if pair is None:
                 self.dropped += 1
                 return False
-        pair[0].record()
+        pair[0].record(self._stream())
         self._active = (t0, pair, tag)
         return True
 
@@ -112,7 +154,7 @@ class StepTimer:
             self.delivered += 1
             self.callback(active[0], t1 - active[0], active[2])
             return
-        active[1][1].record()
+        active[1][1].record(self._stream())
         self._pending.append(active)
         self._since_read += 1
         if self._since_read >= self.batch_size:
