@@ -73,6 +73,8 @@ def _on_step(num_tokens):
     if c is None or prof is None or not prof.enabled:
         return
     try:
+        if _state["steps"] == 0:
+            c.reset()  # warm-up, memory-profiling and capture runs routed dummy tokens
         _state["valid"].fill_(num_tokens)
         _state["steps"] += 1
         if _state["steps"] % prof.config.values.get("CUDA_EVENT_BATCH_SIZE", 100):
