@@ -20,6 +20,7 @@ PROFILER_MODULES = (
     ("cuda_graphs", ("ENABLE_CUDA_GRAPH_TRACKING",)),
     ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),
     ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
+    ("encoder_decoder", ("ENABLE_ENCODER_DECODER_TIMING",)),
 )
 
 ATTACHED, MISSING, FAILED, SKIPPED = 1, 0, 2, 3

@@ -10,6 +10,7 @@ public final class EncoderDecoder implements RecordConsumer {
   private final SessionClock clock;
   private final Consumer<Timing> sink;
   private final Map<String, Percentiles> byComponent = new TreeMap<>();
+  private final Percentiles decoder = new Percentiles();
 
   public EncoderDecoder(SessionClock clock, Consumer<Timing> sink) {
     this.clock = clock;
@@ -22,6 +23,10 @@ public final class EncoderDecoder implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
+    if (r.name().equals("forward_pass")) {
+      decoder.add(r.getLong("duration_ns")); // the decoder side: the language model's forward
+      return;
+    }
     if (!r.name().equals("encoder_decoder")) {
       return;
     }
@@ -36,6 +41,10 @@ public final class EncoderDecoder implements RecordConsumer {
     for (Map.Entry<String, Percentiles> e : byComponent.entrySet()) {
       m.put(e.getKey(), e.getValue().snapshot());
       total += m.get(e.getKey()).totalMs();
+    }
+    if (!m.isEmpty() && !m.containsKey("decoder") && decoder.count() > 0) {
+      m.put("decoder", decoder.snapshot());
+      total += m.get("decoder").totalMs();
     }
     Map<String, Double> share = new TreeMap<>();
     for (Map.Entry<String, Percentiles.Snapshot> e : m.entrySet()) {
