@@ -24,6 +24,17 @@ import profilemate_probe
 from profilemate_probe.targets import forward_pass, moe
 
 
+def _fc(mode, bd):
+    """A real ForwardContext; older vLLM also wants virtual_engine."""
+    import inspect
+    kwargs = dict(no_compile_layers={}, attn_metadata={}, slot_mapping={}, cudagraph_runtime_mode=mode,
+                  batch_descriptor=bd)
+    params = inspect.signature(ForwardContext).parameters
+    if "virtual_engine" in params:
+        kwargs["virtual_engine"] = 0
+    return ForwardContext(**{k: v for k, v in kwargs.items() if k in params})
+
+
 class StandInGraph:
     """Stands in for torch.cuda.CUDAGraph: there is no GPU on this machine."""
 
@@ -43,21 +54,18 @@ def graphs():
                                     for d in descs}
     plan = [0, 0, 1, 0, 1, 1, 0]
     for i in plan:
-        ctx = ForwardContext(no_compile_layers={}, attn_metadata={}, slot_mapping={},
-                             cudagraph_runtime_mode=CUDAGraphMode.FULL, batch_descriptor=descs[i])
+        ctx = _fc(CUDAGraphMode.FULL, descs[i])
         with override_forward_context(ctx):
             w(torch.zeros(1))
     # a piece that is not the first of a PIECEWISE model: never counted
     piece = object.__new__(CUDAGraphWrapper)
     piece.__dict__.update(w.__dict__)
     piece.cudagraph_options = CUDAGraphOptions(debug_log_enable=False)
-    ctx = ForwardContext(no_compile_layers={}, attn_metadata={}, slot_mapping={},
-                         cudagraph_runtime_mode=CUDAGraphMode.FULL, batch_descriptor=descs[0])
+    ctx = _fc(CUDAGraphMode.FULL, descs[0])
     with override_forward_context(ctx):
         piece(torch.zeros(1))
     # eager step (mode NONE): no replay
-    ctx = ForwardContext(no_compile_layers={}, attn_metadata={}, slot_mapping={},
-                         cudagraph_runtime_mode=CUDAGraphMode.NONE, batch_descriptor=descs[0])
+    ctx = _fc(CUDAGraphMode.NONE, descs[0])
     with override_forward_context(ctx):
         w(torch.zeros(1))
     return {"replays": {"8": plan.count(0), "16": plan.count(1)}}

@@ -46,9 +46,26 @@ def timer(prof):
 
         t = StepTimer(done, batch_size=cfg.get("CUDA_EVENT_BATCH_SIZE", 100), use_cuda_events=gpu)
         _timer[0] = t
+        _emit_gpu(prof)
         import atexit
         atexit.register(t.flush)
     return t
+
+
+def _emit_gpu(prof):
+    """The GPU the worker runs on, for MFU and bandwidth estimates (CUDA is up by now)."""
+    import json
+    from time import monotonic_ns
+    try:
+        import torch
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            i = torch.cuda.current_device()
+            props = torch.cuda.get_device_properties(i)
+            prof.emit("engine_config", monotonic_ns(), json.dumps({
+                "gpu_name": torch.cuda.get_device_name(i), "gpu_count": torch.cuda.device_count(),
+                "gpu_memory_gib": round(props.total_memory / 2**30, 1)}, sort_keys=True))
+    except Exception:
+        pass  # the report then asks for --gpu
 
 
 def _execute_model_v1(original, prof):
