@@ -28,6 +28,19 @@ import org.sqlite.SQLiteOpenMode;
 public final class NsysDatabase implements AutoCloseable {
   private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
+  static {
+    // sqlite-jdbc extracts its native library to org.sqlite.tmpdir and never creates that folder;
+    // a missing one fails later with a misleading "no native library" error
+    String tmp = System.getProperty("org.sqlite.tmpdir");
+    if (tmp != null && !tmp.isBlank()) {
+      try {
+        Files.createDirectories(Path.of(tmp));
+      } catch (IOException e) {
+        // the driver reports its own error if it really cannot extract
+      }
+    }
+  }
+
   private final Path file;
   private final Connection conn;
   private final Set<String> tables = new HashSet<>();
