@@ -112,7 +112,11 @@ public final class NsysAnalyzer {
 
   private static LaunchRanges buildLaunches(NsysDatabase db, NvtxRanges ranges, boolean sorted) throws SQLException {
     LaunchRanges lr = new LaunchRanges();
-    String sql = "SELECT correlationId, globalTid, start, end FROM " + RUNTIME + (sorted ? " ORDER BY correlationId" : "");
+    // Only calls that can put work on the GPU (kernel and graph launches, memcpy, memset) carry the
+    // correlation ids of GPU operations; skipping the rest keeps the segments exact and the pass short.
+    String sql = "SELECT correlationId, globalTid, start, end FROM " + RUNTIME
+        + " WHERE nameId IN (SELECT id FROM StringIds WHERE value LIKE '%launch%' OR value LIKE '%memcpy%'"
+        + " OR value LIKE '%memset%')" + (sorted ? " ORDER BY correlationId" : "");
     try (PreparedStatement st = db.connection().prepareStatement(sql)) {
       st.setFetchSize(4096);
       try (ResultSet rs = st.executeQuery()) {
