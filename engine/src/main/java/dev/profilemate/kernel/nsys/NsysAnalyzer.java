@@ -85,21 +85,37 @@ public final class NsysAnalyzer {
     Map<String, String> meta = db.exportMetadata();
     String mode = db.cudaGraphTraceMode();
     NvtxRanges ranges = NvtxRanges.load(db);
-    LaunchRanges launches = null;
-    if (ranges.size() > 0 && db.hasTable(RUNTIME)) {
+    boolean phases = ranges.size() > 0 && db.hasTable(RUNTIME);
+    GpuPass pass = null;
+    if (phases && Integer.getInteger("profilemate.nsys.threads", 2) > 1) {
+      // the launch calls are read on a second connection and thread while this one reads the GPU operations
+      LaunchRanges launches = new LaunchRanges(ranges);
+      LaunchBuilder builder = new LaunchBuilder(db.file(), ranges, launches);
+      builder.start();
       try {
-        launches = buildLaunches(db, ranges, false);
-      } catch (LaunchRanges.OutOfOrderException e) {
-        launches = buildLaunches(db, ranges, true);
+        pass = gpuPass(db, ranges, launches);
+      } catch (LaunchRanges.BuilderFailedException e) {
+        pass = null;
+      } finally {
+        builder.finish();
+      }
+      if (builder.error != null) {
+        throw builder.error;
+      }
+      if (builder.outOfOrder) {
+        pass = null;
       }
     }
-    GpuPass pass;
-    try {
-      pass = new GpuPass(db, ranges, launches);
-      pass.run(false);
-    } catch (IdleGapTracker.OutOfOrderException e) {
-      pass = new GpuPass(db, ranges, launches);
-      pass.run(true);
+    if (pass == null) {
+      LaunchRanges launches = null;
+      if (phases) {
+        try {
+          launches = buildLaunches(db, ranges, false);
+        } catch (LaunchRanges.OutOfOrderException e) {
+          launches = buildLaunches(db, ranges, true);
+        }
+      }
+      pass = gpuPass(db, ranges, launches);
     }
     NsysReport.Source source = new NsysReport.Source(
         db.file().getFileName().toString(),
@@ -110,26 +126,102 @@ public final class NsysAnalyzer {
     return pass.result(source, mode);
   }
 
+  private GpuPass gpuPass(NsysDatabase db, NvtxRanges ranges, LaunchRanges launches) throws SQLException {
+    try {
+      GpuPass pass = new GpuPass(db, ranges, launches);
+      pass.run(false);
+      return pass;
+    } catch (IdleGapTracker.OutOfOrderException e) {
+      GpuPass pass = new GpuPass(db, ranges, launches);
+      pass.run(true);
+      return pass;
+    }
+  }
+
+  /** Builds {@link LaunchRanges} on its own connection and thread. */
+  private static final class LaunchBuilder extends Thread {
+    final Path file;
+    final NvtxRanges ranges;
+    final LaunchRanges launches;
+    volatile RuntimeException error;
+    volatile boolean outOfOrder;
+
+    LaunchBuilder(Path file, NvtxRanges ranges, LaunchRanges launches) {
+      super("profilemate-nsys-launches");
+      setDaemon(true);
+      this.file = file;
+      this.ranges = ranges;
+      this.launches = launches;
+    }
+
+    @Override
+    public void run() {
+      try (NsysDatabase db = NsysDatabase.open(file)) {
+        try {
+          readLaunches(db, ranges.copyForThread(), launches, false);
+        } catch (SQLException e) {
+          throw db.error(e);
+        }
+      } catch (LaunchRanges.OutOfOrderException e) {
+        outOfOrder = true;
+        launches.fail();
+      } catch (RuntimeException e) {
+        error = e;
+        launches.fail();
+      } catch (Error e) {
+        error = new IllegalStateException(e);
+        launches.fail();
+      }
+    }
+
+    void finish() {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   private static LaunchRanges buildLaunches(NsysDatabase db, NvtxRanges ranges, boolean sorted) throws SQLException {
-    LaunchRanges lr = new LaunchRanges();
+    LaunchRanges lr = new LaunchRanges(ranges);
+    readLaunches(db, ranges, lr, sorted);
+    return lr;
+  }
+
+  private static void readLaunches(NsysDatabase db, NvtxRanges ranges, LaunchRanges lr, boolean sorted) throws SQLException {
     // Only calls that can put work on the GPU (kernel and graph launches, memcpy, memset) carry the
     // correlation ids of GPU operations; skipping the rest keeps the segments exact and the pass short.
-    String sql = "SELECT correlationId, globalTid, start, end FROM " + RUNTIME
-        + " WHERE nameId IN (SELECT id FROM StringIds WHERE value LIKE '%launch%' OR value LIKE '%memcpy%'"
+    // Column 2 packs the correlation id with the call's duration (clamped; the real end is read if it is).
+    String sql = "SELECT globalTid, (correlationId & 4294967295) | (min(end - start, 4294967295) << 32), start, end FROM "
+        + RUNTIME + " WHERE nameId IN (SELECT id FROM StringIds WHERE value LIKE '%launch%' OR value LIKE '%memcpy%'"
         + " OR value LIKE '%memset%')" + (sorted ? " ORDER BY correlationId" : "");
     try (PreparedStatement st = db.connection().prepareStatement(sql)) {
       st.setFetchSize(4096);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          long corr = rs.getLong(1);
-          long tid = rs.getLong(2);
-          int r = ranges.hasThread(tid) ? ranges.innermost(tid, rs.getLong(3), rs.getLong(4)) : -1;
-          lr.add(tid, corr, r);
+          long tid = rs.getLong(1);
+          long packed = rs.getLong(2);
+          long corr = packed & 0xFFFFFFFFL;
+          int r = -1;
+          if (ranges.hasThread(tid)) {
+            long start = rs.getLong(3);
+            long dur = packed >>> 32;
+            long end = dur == 0xFFFFFFFFL ? rs.getLong(4) : start + dur;
+            r = ranges.innermost(tid, start, end);
+          }
+          lr.add((tid >> 24) & 0xFFFFFF, corr, r);
         }
       }
     }
     lr.finish();
-    return lr;
   }
 
   /** One pass over all GPU operations; a fresh instance per attempt. */
@@ -156,8 +248,6 @@ public final class NsysAnalyzer {
     final long[] projEnd;
     final long[] rangeKernels;
     final long[] rangeKernelNs;
-    final long[] corrMin;
-    final long[] corrMax;
     final BitSet[] corrSeen;
     // phases
     final PhaseAccumulator phases = new PhaseAccumulator();
@@ -167,8 +257,7 @@ public final class NsysAnalyzer {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     // last lookup, since graph kernels share a correlation id
-    long lastPid = Long.MIN_VALUE;
-    long lastCorr = Long.MIN_VALUE;
+    long lastCorrPid = Long.MIN_VALUE;
     int lastRange = -1;
 
     GpuPass(NsysDatabase db, NvtxRanges ranges, LaunchRanges launches) {
@@ -182,19 +271,7 @@ public final class NsysAnalyzer {
       Arrays.fill(projEnd, Long.MIN_VALUE);
       rangeKernels = new long[n];
       rangeKernelNs = new long[n];
-      corrMin = new long[n];
-      corrMax = new long[n];
       corrSeen = new BitSet[n];
-      Arrays.fill(corrMin, Long.MAX_VALUE);
-      Arrays.fill(corrMax, Long.MIN_VALUE);
-      if (launches != null) {
-        launches.forEachSegment((r, f, l) -> {
-          for (int c = r; c >= 0; c = ranges.parent[c]) {
-            corrMin[c] = Math.min(corrMin[c], f);
-            corrMax[c] = Math.max(corrMax[c], l);
-          }
-        });
-      }
       slotOfRange = new PhaseAccumulator.Slot[n];
       if (n == 0 || launches == null) {
         phaseSource = "none";
@@ -261,10 +338,9 @@ public final class NsysAnalyzer {
       }
       int range = -1;
       if (launches != null) {
-        if (c.pid != lastPid || c.corr != lastCorr) {
-          lastPid = c.pid;
-          lastCorr = c.corr;
-          lastRange = launches.lookup(c.pid, c.corr);
+        if (c.corrPid != lastCorrPid) {
+          lastCorrPid = c.corrPid;
+          lastRange = launches.lookup(c.pid(), c.corr());
         }
         range = lastRange;
       }
@@ -276,8 +352,8 @@ public final class NsysAnalyzer {
             graphKernelNs += dur;
             graphKernels++;
             long key = ((long) c.device << 40) ^ c.stream;
-            Long prev = lastGraphCorrByStream.put(key, c.corr);
-            if (prev == null || prev != c.corr) {
+            Long prev = lastGraphCorrByStream.put(key, c.corrPid);
+            if (prev == null || prev != c.corrPid) {
               nodeGraphLaunches++;
             }
           }
@@ -334,13 +410,15 @@ public final class NsysAnalyzer {
           rangeKernels[r]++;
           rangeKernelNs[r] += dur;
         }
-        if (c.corr >= corrMin[r] && c.corr <= corrMax[r]) {
+        // distinct launches (a graph launch's kernels share one correlation id), as a bit set from the range's first id
+        long offset = c.corr() - launches.firstCorr(r);
+        if (offset >= 0 && offset < Integer.MAX_VALUE) {
           BitSet b = corrSeen[r];
           if (b == null) {
-            b = new BitSet((int) Math.min(Integer.MAX_VALUE, corrMax[r] - corrMin[r] + 1));
+            b = new BitSet();
             corrSeen[r] = b;
           }
-          b.set((int) (c.corr - corrMin[r]));
+          b.set((int) offset);
         }
       }
     }

@@ -73,6 +73,23 @@ public final class NvtxRanges {
     }
   }
 
+  private NvtxRanges(NvtxRanges o) {
+    size = o.size;
+    start = o.start;
+    end = o.end;
+    tid = o.tid;
+    name = o.name;
+    style = o.style;
+    parent = o.parent;
+    depth = o.depth;
+    byThread.putAll(o.byThread);
+  }
+
+  /** The same ranges with a lookup cache of its own, for use on another thread. */
+  NvtxRanges copyForThread() {
+    return new NvtxRanges(this);
+  }
+
   static NvtxRanges empty() {
     return new NvtxRanges(List.of(), List.of(), List.of());
   }

@@ -5,9 +5,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * Streams one table of GPU operations as (start, end, device, stream, correlation id, pid, x1,
- * x2) rows; x1/x2 depend on the kind (kernel: name id, graph node id; memcpy: copy kind, bytes;
- * memset: 0, bytes; graph launch: graph exec id, graph id).
+ * Streams one table of GPU operations. To keep the per-row cost of the JDBC driver low (one
+ * native call per column read), SQLite packs several small columns into one 64-bit value: {@code
+ * corrPid} = correlation id (32 bits) | process id (24 bits) << 32, and {@code packed} = x1 (32
+ * bits) | device (15 bits) << 32 | (x2 IS NOT NULL) << 47 | stream (15 bits) << 48. x1/x2 depend on
+ * the kind (kernel: name id, graph node id; memcpy: copy kind, bytes; memset: 0, bytes; graph
+ * launch: graph exec id, graph id); x2's value is read only for kinds other than kernels.
  */
 final class OpCursor implements AutoCloseable {
   static final int KERNEL = 0;
@@ -20,10 +23,9 @@ final class OpCursor implements AutoCloseable {
   private final ResultSet rs;
   long start;
   long end;
+  long corrPid;
   int device;
   long stream;
-  long corr;
-  long pid;
   long x1;
   long x2;
   boolean x2Null;
@@ -31,9 +33,13 @@ final class OpCursor implements AutoCloseable {
 
   OpCursor(NsysDatabase db, int kind, String table, String x1, String x2, boolean sorted) throws SQLException {
     this.kind = kind;
-    String sql = "SELECT start, end, " + db.col(table, "deviceId", "0") + ", " + db.col(table, "streamId", "0") + ", "
-        + db.col(table, "correlationId", "0") + ", " + db.col(table, "globalPid", "0") + ", " + x1 + ", " + x2
-        + " FROM " + table + (sorted ? " ORDER BY start" : "");
+    String corr = db.hasColumn(table, "correlationId") ? "coalesce(correlationId, 0)" : "0";
+    String pid = db.hasColumn(table, "globalPid") ? "coalesce(globalPid, 0)" : "0";
+    String dev = db.hasColumn(table, "deviceId") ? "deviceId" : "0";
+    String stream = db.hasColumn(table, "streamId") ? "coalesce(streamId, 0)" : "0";
+    String sql = "SELECT start, end, (" + corr + " & 4294967295) | (((" + pid + " >> 24) & 16777215) << 32), ("
+        + x1 + " & 4294967295) | ((" + dev + " & 32767) << 32) | ((" + x2 + " IS NOT NULL) << 47) | ((" + stream
+        + " & 32767) << 48), " + x2 + " FROM " + table + (sorted ? " ORDER BY start" : "");
     st = db.connection().prepareStatement(sql);
     st.setFetchSize(4096);
     rs = st.executeQuery();
@@ -47,13 +53,21 @@ final class OpCursor implements AutoCloseable {
     }
     start = rs.getLong(1);
     end = rs.getLong(2);
-    device = rs.getInt(3);
-    stream = rs.getLong(4);
-    corr = rs.getLong(5);
-    pid = rs.getLong(6);
-    x1 = rs.getLong(7);
-    x2 = rs.getLong(8);
-    x2Null = rs.wasNull();
+    corrPid = rs.getLong(3);
+    long p = rs.getLong(4);
+    x1 = p & 0xFFFFFFFFL;
+    device = (int) ((p >>> 32) & 0x7FFF);
+    x2Null = ((p >>> 47) & 1) == 0;
+    stream = (p >>> 48) & 0x7FFF;
+    x2 = kind == KERNEL || x2Null ? 0 : rs.getLong(5);
+  }
+
+  long corr() {
+    return corrPid & 0xFFFFFFFFL;
+  }
+
+  long pid() {
+    return corrPid >>> 32;
   }
 
   @Override

@@ -71,6 +71,23 @@ class NsysSyntheticTest {
   }
 
   @Test
+  void concurrentAndSingleThreadedPassesAgreeOnARealExport() {
+    NsysAnalyzer.Result concurrent = new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(Fixtures.nsysNode());
+    String old = System.getProperty("profilemate.nsys.threads");
+    System.setProperty("profilemate.nsys.threads", "1");
+    try {
+      NsysAnalyzer.Result single = new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(Fixtures.nsysNode());
+      assertThat(single).isEqualTo(concurrent);
+    } finally {
+      if (old == null) {
+        System.clearProperty("profilemate.nsys.threads");
+      } else {
+        System.setProperty("profilemate.nsys.threads", old);
+      }
+    }
+  }
+
+  @Test
   void idleGapsArePerDevice() throws Exception {
     NsysReport r = analyze(probeSteps().write(Fixtures.outDir("nsys-synthetic-idle").resolve("synthetic_idle.sqlite")));
     assertThat(r.idle()).extracting(IdleGapTracker.DeviceIdle::device).containsExactly(0, 1);
