@@ -6,6 +6,7 @@ import dev.profilemate.kernel.KernelTable;
 import dev.profilemate.kernel.Num;
 import dev.profilemate.kernel.PhaseAccumulator;
 import dev.profilemate.kernel.PhaseBreakdown;
+import dev.profilemate.kernel.PhaseNames;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -282,10 +283,10 @@ public final class NsysAnalyzer {
       phaseSource = probe ? "profilemate-nvtx" : "nvtx";
       for (int i = 0; i < n; i++) {
         if (probe) {
-          String p = NvtxRanges.probePhase(ranges.name[i]);
+          String p = PhaseNames.probePhase(ranges.name[i]);
           slotOfRange[i] = p != null ? phases.phase(p) : ranges.parent[i] >= 0 ? slotOfRange[ranges.parent[i]] : null;
         } else {
-          slotOfRange[i] = phases.phase(ranges.name[i]);
+          slotOfRange[i] = phases.phase(PhaseNames.withoutStepNumber(ranges.name[i]));
         }
       }
       unattributed = phases.phase(PhaseBreakdown.UNATTRIBUTED);

@@ -1,5 +1,6 @@
 package dev.profilemate.kernel.nsys;
 
+import dev.profilemate.kernel.PhaseNames;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -8,10 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The NVTX push/pop and start/end ranges of an export (event types 59, 60, 70, 71, ended on the
@@ -19,9 +17,6 @@ import java.util.regex.Pattern;
  * their nesting. Answers "which is the innermost range on thread T that contains [s, e]".
  */
 public final class NvtxRanges {
-  /** The probe's per-step phase ranges: {@code profilemate:prefill}, {@code profilemate:decode}, {@code profilemate:mixed}. */
-  static final Pattern PHASE = Pattern.compile("^profilemate:(prefill|decode|mixed)\\b", Pattern.CASE_INSENSITIVE);
-
   final int size;
   final long[] start;
   final long[] end;
@@ -189,16 +184,10 @@ public final class NvtxRanges {
   /** True when some range is one of the probe's {@code profilemate:<phase>} ranges. */
   boolean hasProbePhases() {
     for (String n : name) {
-      if (PHASE.matcher(n).find()) {
+      if (PhaseNames.probePhase(n) != null) {
         return true;
       }
     }
     return false;
-  }
-
-  /** The phase label of a range name under the probe's naming, or null. */
-  static String probePhase(String rangeName) {
-    Matcher m = PHASE.matcher(rangeName);
-    return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
   }
 }
