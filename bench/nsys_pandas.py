@@ -34,32 +34,15 @@ PID_MASK = 0xFFFFFFFFFF000000 - (1 << 64)  # as a signed 64-bit value
 def base_name(full):
     """Same as dev.profilemate.kernel.KernelNames.baseName."""
     name = full.strip()
-    if name.startswith(("[CUDA mem", "Memcpy", "Memset", "[CUDA Unified")) or ("<" not in name and "(" not in name):
+    if name.startswith(("[CUDA mem", "Memcpy", "Memset", "[CUDA Unified")):
         return name
-    out, depth = [], 0
-    for i, c in enumerate(name):
-        if c in "<({[":
-            depth += 1
-        elif c == ">":
-            if i > 0 and name[i - 1] == "-":
-                if depth == 0:
-                    out.append(c)
-            elif depth > 0:
-                depth -= 1
-        elif c in ")}]":
-            if depth > 0:
-                depth -= 1
-        elif depth == 0:
-            out.append(c)
-    s = "".join(out).strip()
+    name = name.replace("(anonymous namespace)::", "").replace("<unnamed>::", "").replace("{anonymous}::", "")
+    cut = next((i for i, c in enumerate(name) if c in "<("), len(name))
+    s = name[:cut].strip()
     if " " in s:
         s = s[s.rindex(" ") + 1:]
-    while "::::" in s:
-        s = s.replace("::::", "::")
     while s.startswith("::"):
         s = s[2:]
-    while s.endswith("::"):
-        s = s[:-2]
     return s or name
 
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "profilemate 0.1.0",
     description = "Runtime profiler for vLLM inference servers.",
-    subcommands = {dev.profilemate.kernel.nsys.NsysCommand.class, dev.profilemate.kernel.kineto.TraceCommand.class},
+    subcommands = {dev.profilemate.kernel.nsys.NsysCommand.class, dev.profilemate.kernel.ncu.NcuCommand.class, dev.profilemate.kernel.kineto.TraceCommand.class},
     footer = {
       "",
       "Examples:",

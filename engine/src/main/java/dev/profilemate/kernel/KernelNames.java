@@ -4,7 +4,7 @@ package dev.profilemate.kernel;
  * Kernel name helpers. Tools print the same kernel differently (nsys: {@code [lambda(int)
  * (instance 1)]}, Kineto: {@code {lambda(int)#1}}, ncu drops {@code native::}), so rules match a
  * <em>base name</em>: the qualified function name without return type, template arguments and
- * parameter list, e.g. {@code void at::native::elementwise_kernel<128, 4, …>(int, T3)} →
+ * parameter list (everything from the first {@code <} or {@code (}), e.g. {@code void at::native::elementwise_kernel<128, 4, …>(int, T3)} →
  * {@code at::native::elementwise_kernel}.
  */
 public final class KernelNames {
@@ -23,49 +23,26 @@ public final class KernelNames {
       return "";
     }
     String name = full.strip();
-    if (isMemoryOp(name) || (name.indexOf('<') < 0 && name.indexOf('(') < 0)) {
+    if (isMemoryOp(name)) {
       return name;
     }
-    StringBuilder out = new StringBuilder(Math.min(name.length(), 128));
-    int depth = 0;
+    // anonymous namespaces as nsys, Kineto and ncu print them (ncu may even drop the '<')
+    name = name.replace("(anonymous namespace)::", "").replace("<unnamed>::", "").replace("{anonymous}::", "");
+    int cut = name.length();
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      switch (c) {
-        case '<', '(', '{', '[' -> depth++;
-        case '>' -> {
-          if (i > 0 && name.charAt(i - 1) == '-') {
-            if (depth == 0) {
-              out.append(c);
-            }
-          } else if (depth > 0) {
-            depth--;
-          }
-        }
-        case ')', '}', ']' -> {
-          if (depth > 0) {
-            depth--;
-          }
-        }
-        default -> {
-          if (depth == 0) {
-            out.append(c);
-          }
-        }
+      if (c == '<' || c == '(') {
+        cut = i;
+        break;
       }
     }
-    String s = out.toString().strip();
+    String s = name.substring(0, cut).strip();
     int space = s.lastIndexOf(' ');
     if (space >= 0) {
-      s = s.substring(space + 1);
-    }
-    while (s.contains("::::")) {
-      s = s.replace("::::", "::");
+      s = s.substring(space + 1); // the return type
     }
     while (s.startsWith("::")) {
       s = s.substring(2);
-    }
-    while (s.endsWith("::")) {
-      s = s.substring(0, s.length() - 2);
     }
     return s.isEmpty() ? name : s;
   }

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.profilemate.cli.UserDataException;
-import java.io.BufferedInputStream;
+import dev.profilemate.kernel.Inputs;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,6 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -38,24 +37,12 @@ final class KinetoReader {
 
   private KinetoReader() {}
 
-  static InputStream open(Path file) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-    in.mark(2);
-    int b1 = in.read();
-    int b2 = in.read();
-    in.reset();
-    if (b1 == 0x1f && b2 == 0x8b) {
-      return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-    }
-    return in;
-  }
-
   static Header read(Path file, Consumer<KinetoEvent> sink) {
     if (!Files.isRegularFile(file)) {
       throw new UserDataException(file + ": file not found");
     }
     Header h = new Header();
-    try (InputStream in = open(file); JsonParser p = FACTORY.createParser(in)) {
+    try (InputStream in = Inputs.open(file); JsonParser p = FACTORY.createParser(in)) {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_ARRAY) { // the Chrome trace format also allows a bare array of events
         h.sawTraceEvents = true;
