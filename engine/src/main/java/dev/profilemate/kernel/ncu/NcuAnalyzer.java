@@ -67,15 +67,15 @@ public final class NcuAnalyzer {
       }
       Double perCycle = l.metric("dram__bytes.sum.peak_sustained");
       Double clock = l.metric("dram__cycles_elapsed.avg.per_second");
-      if (counterPeak == null && perCycle != null && clock != null && perCycle > 0 && clock > 0) {
-        counterPeak = perCycle * clock;
+      if (perCycle != null && clock != null && perCycle > 0 && clock > 0 && (counterPeak == null || perCycle * clock > counterPeak)) {
+        counterPeak = perCycle * clock; // the highest DRAM clock ncu saw
       }
     }
     GpuPeaks.Peak p = peaks.find(name);
-    Double bw = p != null ? Double.valueOf(p.peakDramGBps() * 1e9) : counterPeak;
+    Double bw = p != null ? Double.valueOf(Math.round(p.peakDramGBps() * 1e9)) : counterPeak;
     String bwSource = p != null ? "datasheet" : counterPeak != null ? "ncu-counters" : null;
-    Double tensor = p != null ? p.peakFp16Bf16DenseTflops() * 1e12 : null;
-    Double fp32 = p != null ? p.peakFp32Tflops() * 1e12 : null;
+    Double tensor = p != null ? Double.valueOf(Math.round(p.peakFp16Bf16DenseTflops() * 1e12)) : null;
+    Double fp32 = p != null ? Double.valueOf(Math.round(p.peakFp32Tflops() * 1e12)) : null;
     return new NcuReport.Gpu(name, p == null ? null : p.name(), bw, bwSource, counterPeak == null ? null : Num.round(counterPeak, 0),
         tensor, fp32, ratio(tensor, bw), ratio(fp32, bw));
   }

@@ -66,15 +66,15 @@ final class NcuUnits {
     if (slash >= 0) {
       double num = factor(u.substring(0, slash));
       String den = u.substring(slash + 1).strip();
-      double d = switch (den) {
+      double perSecond = switch (den) {
         case "s", "second" -> 1;
-        case "ms", "msecond" -> 1e-3;
-        case "us", "usecond" -> 1e-6;
-        case "ns", "nsecond" -> 1e-9;
+        case "ms", "msecond" -> 1e3;
+        case "us", "usecond" -> 1e6;
+        case "ns", "nsecond" -> 1e9;
         default -> 1; // per cycle, per block, per thread, per SM: the numerator's scale only
       };
-      // "byte/s": num is a count factor; time denominators convert "per ns" etc. to "per second"
-      return isTime(u.substring(0, slash)) ? Double.NaN : num / d;
+      // "byte/s": num is a count factor; time denominators turn "per ns" etc. into "per second"
+      return isTime(u.substring(0, slash)) ? Double.NaN : num * perSecond;
     }
     switch (u) {
       case "ns", "nsecond" -> {
