@@ -23,8 +23,7 @@ OUT=bench/results/nsys_bench_$(date -u +%Y%m%dT%H%M%SZ).txt
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q pandas
 fi
-[ -f engine/target/profilemate-all.jar ] && [ -d engine/target/test-classes/dev/profilemate/kernel/bench ] \
-  || mvn -B -q -f engine/pom.xml package -DskipTests
+mvn -B -q -f engine/pom.xml package -DskipTests   # the fat jar plus the benchmark main in test-classes
 CP=engine/target/test-classes:engine/target/profilemate-all.jar
 
 {

@@ -8,10 +8,13 @@ import dev.profilemate.kernel.PhaseAccumulator;
 import dev.profilemate.kernel.PhaseBreakdown;
 import dev.profilemate.kernel.PhaseNames;
 import dev.profilemate.kernel.category.CategoryRules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -83,6 +86,16 @@ public final class NsysAnalyzer {
   }
 
   private Result analyze(NsysDatabase db) throws SQLException {
+    try {
+      return analyzeOnce(db, true);
+    } catch (UncheckedIOException e) {
+      // the direct file reader met something it does not handle: do it all again through JDBC
+      db.disableScanner();
+      return analyzeOnce(db, false);
+    }
+  }
+
+  private Result analyzeOnce(NsysDatabase db, boolean scanner) throws SQLException {
     Map<String, String> meta = db.exportMetadata();
     String mode = db.cudaGraphTraceMode();
     NvtxRanges ranges = NvtxRanges.load(db);
@@ -91,7 +104,7 @@ public final class NsysAnalyzer {
     if (phases && Integer.getInteger("profilemate.nsys.threads", 2) > 1) {
       // the launch calls are read on a second connection and thread while this one reads the GPU operations
       LaunchRanges launches = new LaunchRanges(ranges);
-      LaunchBuilder builder = new LaunchBuilder(db.file(), ranges, launches);
+      LaunchBuilder builder = new LaunchBuilder(db.file(), ranges, launches, scanner);
       builder.start();
       try {
         pass = gpuPass(db, ranges, launches);
@@ -144,20 +157,25 @@ public final class NsysAnalyzer {
     final Path file;
     final NvtxRanges ranges;
     final LaunchRanges launches;
+    final boolean scanner;
     volatile RuntimeException error;
     volatile boolean outOfOrder;
 
-    LaunchBuilder(Path file, NvtxRanges ranges, LaunchRanges launches) {
+    LaunchBuilder(Path file, NvtxRanges ranges, LaunchRanges launches, boolean scanner) {
       super("profilemate-nsys-launches");
       setDaemon(true);
       this.file = file;
       this.ranges = ranges;
       this.launches = launches;
+      this.scanner = scanner;
     }
 
     @Override
     public void run() {
       try (NsysDatabase db = NsysDatabase.open(file)) {
+        if (!scanner) {
+          db.disableScanner();
+        }
         try {
           readLaunches(db, ranges.copyForThread(), launches, false);
         } catch (SQLException e) {
@@ -200,10 +218,41 @@ public final class NsysAnalyzer {
   private static void readLaunches(NsysDatabase db, NvtxRanges ranges, LaunchRanges lr, boolean sorted) throws SQLException {
     // Only calls that can put work on the GPU (kernel and graph launches, memcpy, memset) carry the
     // correlation ids of GPU operations; skipping the rest keeps the segments exact and the pass short.
+    String launchNames = "SELECT id FROM StringIds WHERE value LIKE '%launch%' OR value LIKE '%memcpy%' OR value LIKE '%memset%'";
+    SqliteTableScanner scan = sorted ? null : db.scanner(RUNTIME, "globalTid", "correlationId", "start", "end", "nameId");
+    if (scan != null) {
+      java.util.BitSet small = new java.util.BitSet();
+      Set<Long> large = new HashSet<>();
+      try (Statement st = db.connection().createStatement(); ResultSet rs = st.executeQuery(launchNames)) {
+        while (rs.next()) {
+          long id = rs.getLong(1);
+          if (id >= 0 && id < Integer.MAX_VALUE) {
+            small.set((int) id);
+          } else {
+            large.add(id);
+          }
+        }
+      }
+      try (scan) {
+        while (scan.next()) {
+          long name = scan.getLong(4);
+          if (!(name >= 0 && name < Integer.MAX_VALUE ? small.get((int) name) : large.contains(name))) {
+            continue;
+          }
+          long tid = scan.getLong(0);
+          long corr = scan.getLong(1) & 0xFFFFFFFFL;
+          int r = ranges.hasThread(tid) ? ranges.innermost(tid, scan.getLong(2), scan.getLong(3)) : -1;
+          lr.add((tid >> 24) & 0xFFFFFF, corr, r);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      lr.finish();
+      return;
+    }
     // Column 2 packs the correlation id with the call's duration (clamped; the real end is read if it is).
     String sql = "SELECT globalTid, (correlationId & 4294967295) | (min(end - start, 4294967295) << 32), start, end FROM "
-        + RUNTIME + " WHERE nameId IN (SELECT id FROM StringIds WHERE value LIKE '%launch%' OR value LIKE '%memcpy%'"
-        + " OR value LIKE '%memset%')" + (sorted ? " ORDER BY correlationId" : "");
+        + RUNTIME + " WHERE nameId IN (" + launchNames + ")" + (sorted ? " ORDER BY correlationId" : "");
     try (PreparedStatement st = db.connection().prepareStatement(sql)) {
       st.setFetchSize(4096);
       try (ResultSet rs = st.executeQuery()) {
@@ -296,17 +345,16 @@ public final class NsysAnalyzer {
       List<OpCursor> cursors = new ArrayList<>();
       try {
         if (db.hasTable(KERNEL)) {
-          cursors.add(new OpCursor(db, OpCursor.KERNEL, KERNEL, "demangledName", db.col(KERNEL, "graphNodeId", "NULL"), sorted));
+          cursors.add(new OpCursor(db, OpCursor.KERNEL, KERNEL, "demangledName", "graphNodeId", sorted));
         }
         if (db.hasTable(MEMCPY)) {
-          cursors.add(new OpCursor(db, OpCursor.MEMCPY, MEMCPY, db.col(MEMCPY, "copyKind", "0"), db.col(MEMCPY, "bytes", "0"), sorted));
+          cursors.add(new OpCursor(db, OpCursor.MEMCPY, MEMCPY, "copyKind", "bytes", sorted));
         }
         if (db.hasTable(MEMSET)) {
-          cursors.add(new OpCursor(db, OpCursor.MEMSET, MEMSET, "0", db.col(MEMSET, "bytes", "0"), sorted));
+          cursors.add(new OpCursor(db, OpCursor.MEMSET, MEMSET, null, "bytes", sorted));
         }
         if (db.hasTable(GRAPH_TRACE)) {
-          cursors.add(new OpCursor(db, OpCursor.GRAPH, GRAPH_TRACE, db.col(GRAPH_TRACE, "graphExecId", "0"),
-              db.col(GRAPH_TRACE, "graphId", "0"), sorted));
+          cursors.add(new OpCursor(db, OpCursor.GRAPH, GRAPH_TRACE, "graphExecId", "graphId", sorted));
         }
         OpCursor[] cs = cursors.toArray(new OpCursor[0]);
         while (true) {

@@ -45,6 +45,8 @@ public final class NsysDatabase implements AutoCloseable {
   private final Connection conn;
   private final Set<String> tables = new HashSet<>();
   private final Map<String, Set<String>> columns = new HashMap<>();
+  private final Map<String, List<String>> orderedColumns = new HashMap<>();
+  private volatile SqliteTableScanner.Layout layout;
   private final Map<Long, String> strings = new HashMap<>();
   private PreparedStatement stringQuery;
 
@@ -74,6 +76,13 @@ public final class NsysDatabase implements AutoCloseable {
       Connection c = cfg.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
       NsysDatabase db = new NsysDatabase(file, c);
       db.loadSchema();
+      if (!"jdbc".equals(System.getProperty("profilemate.nsys.reader"))) {
+        try {
+          db.layout = SqliteTableScanner.layout(file);
+        } catch (IOException e) {
+          db.layout = null;
+        }
+      }
       return db;
     } catch (SQLException e) {
       throw new UserDataException(file + ": cannot open as SQLite (" + oneLine(e) + ")");
@@ -120,8 +129,13 @@ public final class NsysDatabase implements AutoCloseable {
   }
 
   public Set<String> columns(String table) {
-    return columns.computeIfAbsent(table, t -> {
-      Set<String> s = new HashSet<>();
+    return columns.computeIfAbsent(table, t -> new HashSet<>(orderedColumns(t)));
+  }
+
+  /** Column names in declaration order (the order of values in a stored record). */
+  List<String> orderedColumns(String table) {
+    return orderedColumns.computeIfAbsent(table, t -> {
+      List<String> s = new ArrayList<>();
       if (!tables.contains(t)) {
         return s;
       }
@@ -134,6 +148,47 @@ public final class NsysDatabase implements AutoCloseable {
       }
       return s;
     });
+  }
+
+  /** Stops using the direct file reader (after it met something it does not handle). */
+  void disableScanner() {
+    layout = null;
+  }
+
+  /**
+   * A direct reader of {@code table}'s rows in rowid order, decoding the named integer columns
+   * (absent ones read as NULL), or null when the file or table is not one it handles.
+   */
+  SqliteTableScanner scanner(String table, String... names) throws SQLException {
+    SqliteTableScanner.Layout l = layout;
+    if (l == null || !hasTable(table)) {
+      return null;
+    }
+    long root;
+    try (PreparedStatement st = conn.prepareStatement("SELECT rootpage, sql FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+      st.setString(1, table);
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        root = rs.getLong(1);
+        String sql = rs.getString(2);
+        if (root < 1 || sql == null || sql.toUpperCase(java.util.Locale.ROOT).contains("WITHOUT ROWID")
+            || sql.toUpperCase(java.util.Locale.ROOT).contains("PRIMARY KEY")) {
+          return null; // rowid aliases are not needed for the event tables; keep the reader simple
+        }
+      }
+    }
+    List<String> cols = orderedColumns(table);
+    int[] idx = new int[names.length];
+    for (int i = 0; i < names.length; i++) {
+      idx[i] = names[i] == null ? -1 : cols.indexOf(names[i]);
+    }
+    try {
+      return new SqliteTableScanner(file, l, root, idx);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** {@code column} when the table has it, else {@code fallback} (an SQL literal). */

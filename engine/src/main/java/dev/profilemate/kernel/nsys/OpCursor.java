@@ -1,16 +1,19 @@
 package dev.profilemate.kernel.nsys;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * Streams one table of GPU operations. To keep the per-row cost of the JDBC driver low (one
- * native call per column read), SQLite packs several small columns into one 64-bit value: {@code
- * corrPid} = correlation id (32 bits) | process id (24 bits) << 32, and {@code packed} = x1 (32
- * bits) | device (15 bits) << 32 | (x2 IS NOT NULL) << 47 | stream (15 bits) << 48. x1/x2 depend on
- * the kind (kernel: name id, graph node id; memcpy: copy kind, bytes; memset: 0, bytes; graph
- * launch: graph exec id, graph id); x2's value is read only for kinds other than kernels.
+ * Streams one table of GPU operations as (start, end, device, stream, correlation id, process, x1,
+ * x2), where x1/x2 depend on the kind (kernel: name id, graph node id; memcpy: copy kind, bytes;
+ * memset: -, bytes; graph launch: graph exec id, graph id). Rows come from the {@link
+ * SqliteTableScanner} in rowid order when it can read the file, else from JDBC; {@code sorted}
+ * asks JDBC for {@code ORDER BY start}. On the JDBC path SQLite packs several small columns into
+ * one 64-bit value to save native calls: corrPid = correlation id (32 bits) | PID (24 bits) << 32,
+ * and packed = x1 (32 bits) | device (15 bits) << 32 | (x2 IS NOT NULL) << 47 | stream (15 bits) << 48.
  */
 final class OpCursor implements AutoCloseable {
   static final int KERNEL = 0;
@@ -19,6 +22,7 @@ final class OpCursor implements AutoCloseable {
   static final int GRAPH = 3;
 
   final int kind;
+  private final SqliteTableScanner scan;
   private final PreparedStatement st;
   private final ResultSet rs;
   long start;
@@ -31,22 +35,55 @@ final class OpCursor implements AutoCloseable {
   boolean x2Null;
   boolean done;
 
-  OpCursor(NsysDatabase db, int kind, String table, String x1, String x2, boolean sorted) throws SQLException {
+  /** {@code x1Col}/{@code x2Col}: column names, or null for "0" / NULL. */
+  OpCursor(NsysDatabase db, int kind, String table, String x1Col, String x2Col, boolean sorted) throws SQLException {
     this.kind = kind;
-    String corr = db.hasColumn(table, "correlationId") ? "coalesce(correlationId, 0)" : "0";
-    String pid = db.hasColumn(table, "globalPid") ? "coalesce(globalPid, 0)" : "0";
-    String dev = db.hasColumn(table, "deviceId") ? "deviceId" : "0";
-    String stream = db.hasColumn(table, "streamId") ? "coalesce(streamId, 0)" : "0";
-    String sql = "SELECT start, end, (" + corr + " & 4294967295) | (((" + pid + " >> 24) & 16777215) << 32), ("
-        + x1 + " & 4294967295) | ((" + dev + " & 32767) << 32) | ((" + x2 + " IS NOT NULL) << 47) | ((" + stream
-        + " & 32767) << 48), " + x2 + " FROM " + table + (sorted ? " ORDER BY start" : "");
-    st = db.connection().prepareStatement(sql);
-    st.setFetchSize(4096);
-    rs = st.executeQuery();
+    String x1 = x1Col != null && db.hasColumn(table, x1Col) ? x1Col : null;
+    String x2 = x2Col != null && db.hasColumn(table, x2Col) ? x2Col : null;
+    SqliteTableScanner s = sorted ? null
+        : db.scanner(table, "start", "end", "deviceId", "streamId", "correlationId", "globalPid", x1, x2);
+    if (s != null) {
+      scan = s;
+      st = null;
+      rs = null;
+    } else {
+      scan = null;
+      String corr = db.hasColumn(table, "correlationId") ? "coalesce(correlationId, 0)" : "0";
+      String pid = db.hasColumn(table, "globalPid") ? "coalesce(globalPid, 0)" : "0";
+      String dev = db.hasColumn(table, "deviceId") ? "deviceId" : "0";
+      String stream = db.hasColumn(table, "streamId") ? "coalesce(streamId, 0)" : "0";
+      String x1e = x1 == null ? "0" : "coalesce(" + x1 + ", 0)";
+      String x2e = x2 == null ? "NULL" : x2;
+      String sql = "SELECT start, end, (" + corr + " & 4294967295) | (((" + pid + " >> 24) & 16777215) << 32), ("
+          + x1e + " & 4294967295) | ((" + dev + " & 32767) << 32) | ((" + x2e + " IS NOT NULL) << 47) | ((" + stream
+          + " & 32767) << 48), " + x2e + " FROM " + table + (sorted ? " ORDER BY start" : "");
+      st = db.connection().prepareStatement(sql);
+      st.setFetchSize(4096);
+      rs = st.executeQuery();
+    }
     advance();
   }
 
   void advance() throws SQLException {
+    if (scan != null) {
+      try {
+        if (!scan.next()) {
+          done = true;
+          return;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      start = scan.getLong(0);
+      end = scan.getLong(1);
+      device = (int) (scan.getLong(2) & 0x7FFF);
+      stream = scan.getLong(3) & 0x7FFF;
+      corrPid = (scan.getLong(4) & 0xFFFFFFFFL) | (((scan.getLong(5) >> 24) & 0xFFFFFF) << 32);
+      x1 = scan.getLong(6) & 0xFFFFFFFFL;
+      x2Null = scan.isNull(7);
+      x2 = x2Null ? 0 : scan.getLong(7);
+      return;
+    }
     if (!rs.next()) {
       done = true;
       return;
@@ -72,7 +109,15 @@ final class OpCursor implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    rs.close();
-    st.close();
+    if (scan != null) {
+      try {
+        scan.close();
+      } catch (IOException e) {
+        // read-only file
+      }
+    } else {
+      rs.close();
+      st.close();
+    }
   }
 }

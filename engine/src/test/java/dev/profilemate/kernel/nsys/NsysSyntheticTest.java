@@ -71,18 +71,31 @@ class NsysSyntheticTest {
   }
 
   @Test
-  void concurrentAndSingleThreadedPassesAgreeOnARealExport() {
-    NsysAnalyzer.Result concurrent = new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(Fixtures.nsysNode());
-    String old = System.getProperty("profilemate.nsys.threads");
-    System.setProperty("profilemate.nsys.threads", "1");
+  void everyReadingStrategyAgreesOnTheRealExports() {
+    for (Path f : java.util.List.of(Fixtures.nsysNode(), Fixtures.nsysGraph())) {
+      NsysAnalyzer.Result reference = withProperty("profilemate.nsys.reader", "jdbc",
+          () -> withProperty("profilemate.nsys.threads", "1", () -> new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(f)));
+      NsysAnalyzer.Result scannerConcurrent = new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(f);
+      NsysAnalyzer.Result scannerSingle = withProperty("profilemate.nsys.threads", "1",
+          () -> new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(f));
+      NsysAnalyzer.Result jdbcConcurrent = withProperty("profilemate.nsys.reader", "jdbc",
+          () -> new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(f));
+      assertThat(scannerConcurrent).isEqualTo(reference);
+      assertThat(scannerSingle).isEqualTo(reference);
+      assertThat(jdbcConcurrent).isEqualTo(reference);
+    }
+  }
+
+  static <T> T withProperty(String key, String value, java.util.function.Supplier<T> body) {
+    String old = System.getProperty(key);
+    System.setProperty(key, value);
     try {
-      NsysAnalyzer.Result single = new NsysAnalyzer(CategoryRules.defaults(), 10).analyze(Fixtures.nsysNode());
-      assertThat(single).isEqualTo(concurrent);
+      return body.get();
     } finally {
       if (old == null) {
-        System.clearProperty("profilemate.nsys.threads");
+        System.clearProperty(key);
       } else {
-        System.setProperty("profilemate.nsys.threads", old);
+        System.setProperty(key, old);
       }
     }
   }
