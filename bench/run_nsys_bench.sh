@@ -51,6 +51,14 @@ CP=engine/target/test-classes:engine/target/profilemate-all.jar
   pc=$(awk '/^pandas best cpu:/ {print $4}' "$WORK/pandas.txt")
   echo "speed (wall): java best ${j} s vs pandas best ${p} s -> $(python3 -c "print(f'{$p/$j:.1f}')")x faster (first runs: ${j1} s vs ${p1} s -> $(python3 -c "print(f'{$p1/$j1:.1f}')")x)"
   echo "speed (cpu):  java best ${jc} s vs pandas best ${pc} s -> $(python3 -c "print(f'{$pc/$jc:.1f}')")x less CPU time"
+  echo
+  echo "end to end, one cold command each (JVM start + 'profilemate nsys FILE --json', vs Python start + pandas import + one analysis):"
+  /usr/bin/time -f "%e %M" -o "$WORK/cli.time" "$JAVA_HOME/bin/java" -Xmx"$XMX" --enable-native-access=ALL-UNNAMED \
+    -Dorg.sqlite.tmpdir="$WORK/native-tmp" -jar engine/target/profilemate-all.jar nsys "$DB" --json "$WORK/cli.json" > "$WORK/cli.txt"
+  /usr/bin/time -f "%e %M" -o "$WORK/py.time" "$VENV/bin/python" bench/nsys_pandas.py "$DB" 1 > /dev/null
+  read -r jw jm < "$WORK/cli.time"
+  read -r pw pm < "$WORK/py.time"
+  echo "  profilemate nsys: ${jw} s wall, peak RSS $((jm / 1024)) MiB;  pandas script: ${pw} s wall, peak RSS $((pm / 1024)) MiB -> $(python3 -c "print(f'{$pw/$jw:.1f}')")x faster"
   echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
   if diff <(grep ' check: ' "$WORK/java.txt" | sed 's/^java //') <(grep ' check: ' "$WORK/pandas.txt" | sed 's/^pandas //') >/dev/null; then
     echo "results: identical check figures (kernel totals, categories, phases, graph time, idle per device)"

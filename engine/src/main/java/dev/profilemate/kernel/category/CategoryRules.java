@@ -1,7 +1,5 @@
 package dev.profilemate.kernel.category;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.profilemate.cli.UserDataException;
 import dev.profilemate.kernel.KernelNames;
 import java.io.IOException;
@@ -42,8 +40,8 @@ public final class CategoryRules {
       if (in == null) {
         throw new IllegalStateException("missing resource " + RESOURCE);
       }
-      JsonNode root = new ObjectMapper().readTree(in);
-      return new CategoryRules(parseRules(root, "built-in", RESOURCE), root.path("default").asText("other"));
+      Map<?, ?> root = (Map<?, ?>) RulesJson.read(in);
+      return new CategoryRules(parseRules(root, "built-in", RESOURCE), text(root.get("default"), "other"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -58,31 +56,39 @@ public final class CategoryRules {
     if (!Files.isRegularFile(userFile)) {
       throw new UserDataException(userFile + ": categories file not found");
     }
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(userFile.toFile());
+    Object doc;
+    try (InputStream in = Files.newInputStream(userFile)) {
+      doc = RulesJson.read(in);
     } catch (IOException e) {
       throw new UserDataException(userFile + ": not valid JSON (" + firstLine(e.getMessage()) + ")");
     }
-    if (root == null || !root.isObject() || !root.path("rules").isArray()) {
+    if (!(doc instanceof Map<?, ?> root) || !(root.get("rules") instanceof List<?>)) {
       throw new UserDataException(userFile + ": expected a JSON object with a \"rules\" array");
     }
     List<CategoryRule> all = new ArrayList<>(parseRules(root, userFile.toString(), userFile.toString()));
-    if (!root.path("replaceDefaults").asBoolean(false)) {
+    if (!Boolean.TRUE.equals(root.get("replaceDefaults"))) {
       all.addAll(base.rules);
     }
-    String def = root.hasNonNull("default") ? root.get("default").asText() : base.defaultCategory;
+    String def = root.get("default") instanceof String d ? d : base.defaultCategory;
     return new CategoryRules(all, def);
   }
 
-  private static List<CategoryRule> parseRules(JsonNode root, String origin, String where) {
+  private static String text(Object v, String fallback) {
+    return v instanceof String s ? s : fallback;
+  }
+
+  private static List<CategoryRule> parseRules(Map<?, ?> root, String origin, String where) {
     List<CategoryRule> out = new ArrayList<>();
     int i = 0;
-    for (JsonNode r : root.path("rules")) {
+    Object list = root.get("rules");
+    for (Object o : list instanceof List<?> l ? l : List.of()) {
       i++;
-      String category = r.path("category").asText("");
-      String pattern = r.path("pattern").asText("");
-      String on = r.path("match").asText("base");
+      if (!(o instanceof Map<?, ?> r)) {
+        throw new UserDataException(where + ": rule " + i + " is not a JSON object");
+      }
+      String category = text(r.get("category"), "");
+      String pattern = text(r.get("pattern"), "");
+      String on = text(r.get("match"), "base");
       if (category.isBlank() || pattern.isEmpty()) {
         throw new UserDataException(where + ": rule " + i + " needs \"category\" and \"pattern\"");
       }

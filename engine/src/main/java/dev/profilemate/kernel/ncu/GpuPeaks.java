@@ -1,12 +1,12 @@
 package dev.profilemate.kernel.ncu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.profilemate.kernel.category.RulesJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** The GPU peak table (resource {@value #RESOURCE}): datasheet peaks looked up by device name. */
@@ -29,12 +29,13 @@ public final class GpuPeaks {
       if (in == null) {
         throw new IllegalStateException("missing resource " + RESOURCE);
       }
-      JsonNode root = new ObjectMapper().readTree(in);
+      Map<?, ?> root = (Map<?, ?>) RulesJson.read(in);
       List<Entry> list = new ArrayList<>();
-      for (JsonNode g : root.path("gpus")) {
-        list.add(new Entry(Pattern.compile(g.get("match").asText(), Pattern.CASE_INSENSITIVE),
-            new Peak(g.get("name").asText(), g.get("peakDramGBps").asDouble(), g.get("peakFp16Bf16DenseTflops").asDouble(),
-                g.get("peakFp32Tflops").asDouble())));
+      for (Object o : (List<?>) root.get("gpus")) {
+        Map<?, ?> g = (Map<?, ?>) o;
+        list.add(new Entry(Pattern.compile((String) g.get("match"), Pattern.CASE_INSENSITIVE),
+            new Peak((String) g.get("name"), (Double) g.get("peakDramGBps"), (Double) g.get("peakFp16Bf16DenseTflops"),
+                (Double) g.get("peakFp32Tflops"))));
       }
       return new GpuPeaks(list);
     } catch (IOException e) {
