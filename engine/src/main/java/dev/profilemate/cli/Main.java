@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
       DoctorCommand.class,
       DemoCommand.class,
       ReportCommand.class,
+      dev.profilemate.kernel.nsys.NsysCommand.class,
+      dev.profilemate.kernel.ncu.NcuCommand.class,
+      dev.profilemate.kernel.kineto.TraceCommand.class,
     },
     footer = {
       "",
@@ -25,6 +28,8 @@ import picocli.CommandLine.Command;
       "  profilemate demo --out /tmp/pm            run a built-in workload on the real vLLM scheduler",
       "  profilemate export /tmp/vllm_profiling/session_20261129_101500",
       "  profilemate doctor                        which probe targets attach on the installed vLLM",
+      "  profilemate report SESSION --gpu H200     the HTML report of a session",
+      "  profilemate nsys report.sqlite            kernel time by category, phases, graph coverage",
     })
 public final class Main implements Runnable {
 

@@ -1,0 +1,101 @@
+package dev.profilemate.kernel.kineto;
+
+import dev.profilemate.kernel.CategoryTotal;
+import dev.profilemate.kernel.CsvOut;
+import dev.profilemate.kernel.IdleGapTracker;
+import dev.profilemate.kernel.KernelJson;
+import dev.profilemate.kernel.KernelSummary;
+import dev.profilemate.kernel.KernelText;
+import dev.profilemate.kernel.MemoryOpSummary;
+import dev.profilemate.kernel.Num;
+import dev.profilemate.kernel.TextTable;
+import dev.profilemate.kernel.category.CategoryRules;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code profilemate trace FILE.json[.gz] [--json OUT] [--csv-dir DIR] [--categories FILE]}. */
+@Command(
+    name = "trace",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Kernel-level analysis of a PyTorch profiler (Kineto) Chrome trace, as vLLM's torch profiler writes it.",
+      "Kernel totals, time per category, phases from GPU annotations, CUDA-graph share and GPU idle gaps."
+    })
+public final class TraceCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "a .json or .json.gz trace (e.g. *.pt.trace.json.gz)")
+  Path file;
+
+  @Option(names = "--json", paramLabel = "OUT", description = "write the results as JSON to OUT")
+  Path json;
+
+  @Option(names = "--csv-dir", paramLabel = "DIR", description = "write kernels.csv, memory_ops.csv, categories.csv, idle.csv to DIR")
+  Path csvDir;
+
+  @Option(names = "--categories", paramLabel = "FILE", description = "extra kernel category rules (JSON, same shape as the built-in table)")
+  Path categories;
+
+  @Option(names = "--top", defaultValue = "15", description = "kernels to list in the text summary (default ${DEFAULT-VALUE})")
+  int top;
+
+  @Option(names = "--gaps", defaultValue = "10", description = "largest idle gaps to keep per GPU (default ${DEFAULT-VALUE})")
+  int gaps;
+
+  @Override
+  public Integer call() {
+    CategoryRules rules = CategoryRules.load(categories);
+    TraceReport r = new KinetoAnalyzer(rules, Math.max(0, gaps)).analyze(file);
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(render(r, Math.max(0, top), Math.max(0, gaps)));
+    if (json != null) {
+      KernelJson.write(json, r);
+      out.println("wrote " + json);
+    }
+    if (csvDir != null) {
+      CsvOut.write(csvDir, "kernels.csv", KernelSummary.class, r.kernels());
+      CsvOut.write(csvDir, "memory_ops.csv", MemoryOpSummary.class, r.memoryOps());
+      CsvOut.write(csvDir, "categories.csv", CategoryTotal.class, r.categories());
+      CsvOut.write(csvDir, "idle.csv", IdleGapTracker.DeviceIdle.class, r.idle());
+      out.println("wrote CSV files to " + csvDir);
+    }
+    out.flush();
+    return 0;
+  }
+
+  static String render(TraceReport r, int top, int gaps) {
+    StringBuilder sb = new StringBuilder();
+    TraceReport.Source s = r.source();
+    sb.append(Num.f("PyTorch profiler trace %s (%d events%s)%n", s.file(), r.totals().events(),
+        s.rank() == null ? "" : Num.f(", rank %d of %d", s.rank(), s.worldSize() == null ? 0 : s.worldSize())));
+    for (TraceReport.Gpu g : s.gpus()) {
+      sb.append(Num.f("GPU %d: %s%s%n", g.id(), g.name(), g.numSms() == null ? "" : ", " + g.numSms() + " SMs"));
+    }
+    TraceReport.Totals t = r.totals();
+    if (t.kernelInstances() == 0 && t.memoryOpInstances() == 0) {
+      return sb.append("No GPU kernels or memory operations in this trace (CPU-only, or CUDA activity was not recorded).\n")
+          .toString();
+    }
+    sb.append(Num.f("Kernels: %d executions of %d names, %s; memory operations: %d, %s%n%n", t.kernelInstances(),
+        r.kernels().size(), Num.time(t.kernelNs()), t.memoryOpInstances(), Num.time(t.memoryOpNs())));
+    sb.append(KernelText.kernels(r.kernels(), top)).append('\n');
+    if (!r.memoryOps().isEmpty()) {
+      TextTable m = new TextTable("memory operation", "instances>", "total>", "bytes>");
+      for (MemoryOpSummary o : r.memoryOps()) {
+        m.row(o.name(), o.instances(), Num.time(o.totalNs()), o.bytes());
+      }
+      sb.append(m.render("  ")).append('\n');
+    }
+    sb.append(KernelText.categories(r.categories())).append('\n');
+    sb.append(KernelText.phases(r.phases())).append('\n');
+    sb.append(KernelText.graphs(r.cudaGraphs())).append('\n');
+    sb.append(KernelText.idle(r.idle(), gaps));
+    return sb.toString();
+  }
+}
