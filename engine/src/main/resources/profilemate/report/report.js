@@ -226,8 +226,176 @@
     },
     encdec_split: function () {
       return pie('ms', A.encoder_decoder.components.map(function (c) { return {name: c.component, value: n(c.duration_ms.total)}; }), 'ms');
-    }
+    },
+    kernel_categories_nsys: function () { return kernelCategories(timeline('nsys')); },
+    kernel_categories_trace: function () { return kernelCategories(timeline('trace')); },
+    kernel_top_nsys: function () { return kernelTop(timeline('nsys')); },
+    kernel_top_trace: function () { return kernelTop(timeline('trace')); },
+    kernel_phases_nsys: function () { return kernelPhases(timeline('nsys')); },
+    kernel_phases_trace: function () { return kernelPhases(timeline('trace')); },
+    kernel_graphs_nsys: function () { return kernelGraphs(timeline('nsys')); },
+    kernel_graphs_trace: function () { return kernelGraphs(timeline('trace')); },
+    kernel_idle_nsys: function () { return kernelIdle(timeline('nsys')); },
+    kernel_idle_trace: function () { return kernelIdle(timeline('trace')); },
+    ncu_throughput: function () { return ncuThroughput(A.kernels.roofline); },
+    ncu_roofline: function () { return ncuRoofline(A.kernels.roofline); }
   };
+
+  /* Kernel sections: every name shown in a tooltip goes through esc(); axis labels are canvas text. */
+  var CATEGORY = {attention: '#2563eb', gemm: '#c2410c', moe: '#7c3aed', norm: '#0f766e', activation: '#a16207',
+    rope: '#4d7c0f', communication: '#b91c1c', sampling: '#be185d', quantize: '#0891b2', 'memcpy/memset': '#6b7280',
+    other: '#94a3b8'};
+  function categoryColor(c, i) { return CATEGORY[c] || COLORS[i % COLORS.length]; }
+  function timeline(source) {
+    var t = A.kernels.timelines.filter(function (x) { return x.source === source; })[0];
+    if (!t) { throw new Error('no ' + source + ' timeline in the report data'); }
+    return t;
+  }
+  function clip(s, max) { s = String(s); return s.length > max ? s.slice(0, max - 1) + '…' : s; }
+  function kernelCategories(t) {
+    var c = t.categories;
+    return base({
+      grid: {left: 110, right: 40, top: 20, bottom: 40},
+      legend: {show: false},
+      tooltip: {trigger: 'item', confine: true, formatter: function (p) {
+        var x = c[p.dataIndex];
+        return esc(x.category) + ': ' + esc(fmt(x.ms)) + ' ms<br>' + esc(fmt(x.gpu_time_pct)) + '% of GPU time, '
+          + (n(x.kernel_time_pct) === null ? '' : esc(fmt(x.kernel_time_pct)) + '% of kernel time, ')
+          + esc(x.instances) + ' executions';
+      }},
+      xAxis: {type: 'value', name: 'ms'},
+      yAxis: {type: 'category', inverse: true, data: c.map(function (x) { return x.category; })},
+      series: [{name: 'GPU time', type: 'bar', barMaxWidth: 18,
+        label: {show: true, position: 'right', formatter: function (p) {
+          var v = c[p.dataIndex].gpu_time_pct;
+          return v.toFixed(v < 1 ? 2 : 1) + '%';
+        }},
+        data: c.map(function (x, i) { return {value: n(x.ms), itemStyle: {color: categoryColor(x.category, i)}}; })}]
+    });
+  }
+  function kernelTop(t) {
+    var k = t.top_kernels;
+    return base({
+      grid: {left: 250, right: 40, top: 20, bottom: 40},
+      legend: {show: false},
+      tooltip: {trigger: 'item', confine: true, formatter: function (p) {
+        var x = k[p.dataIndex];
+        return esc(clip(x.name, 300)) + '<br>' + esc(x.category) + ': ' + esc(fmt(x.total_ms)) + ' ms ('
+          + esc(fmt(x.time_pct)) + '% of kernel time), ' + esc(x.instances) + ' executions, median '
+          + esc(fmt(x.median_us)) + ' µs';
+      }},
+      xAxis: {type: 'value', name: 'ms'},
+      yAxis: {type: 'category', inverse: true, axisLabel: {width: 230, overflow: 'truncate'},
+        data: k.map(function (x, i) { return (i + 1) + '. ' + x.base_name; })},
+      series: [{name: 'total time', type: 'bar', barMaxWidth: 14,
+        data: k.map(function (x, i) { return {value: n(x.total_ms), itemStyle: {color: categoryColor(x.category, i)}}; })}]
+    });
+  }
+  function kernelPhases(t) {
+    var ph = t.phases.phases;
+    var series = t.phases.categories.map(function (c, i) {
+      return {name: c, type: 'bar', stack: 'gpu', barMaxWidth: 40, itemStyle: {color: categoryColor(c, i)},
+        data: ph.map(function (p) {
+          var hit = p.categories.filter(function (x) { return x.category === c; })[0];
+          return hit ? n(hit.ms) : 0;
+        })};
+    });
+    if (ph.some(function (p) { return p.graph_launch_ms > 0; })) {
+      series.push({name: 'CUDA graph launches', type: 'bar', stack: 'gpu', barMaxWidth: 40,
+        itemStyle: {color: '#1e7a34'}, data: ph.map(function (p) { return n(p.graph_launch_ms); })});
+    }
+    return base({
+      tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}, confine: true, formatter: valueTip('ms')},
+      xAxis: {type: 'category', data: ph.map(function (p) { return p.phase; }), axisLabel: {interval: 0, width: 120, overflow: 'truncate'}},
+      yAxis: {type: 'value', name: 'ms'},
+      series: series
+    });
+  }
+  function kernelGraphs(t) {
+    var g = t.graphs;
+    return pie('ms', [{name: 'from CUDA graphs', value: n(g.graph_ms), itemStyle: {color: '#1e7a34'}},
+      {name: 'launched one by one', value: n(g.eager_kernel_ms), itemStyle: {color: '#94a3b8'}}], 'ms');
+  }
+  function kernelIdle(t) {
+    var d = t.idle.devices;
+    var ranges = d.length ? d[0].gaps_by_size.map(function (b) { return b.range; }) : [];
+    return base({
+      tooltip: {trigger: 'item', confine: true, formatter: function (p) {
+        var b = d[p.seriesIndex].gaps_by_size[p.dataIndex];
+        return 'GPU ' + esc(d[p.seriesIndex].device) + ', gaps ' + esc(b.range) + ': ' + esc(b.count) + ' gaps, '
+          + esc(fmt(b.ms)) + ' ms idle';
+      }},
+      xAxis: {type: 'category', name: 'gap size', nameLocation: 'middle', nameGap: 28, data: ranges},
+      yAxis: {type: 'value', name: 'ms idle'},
+      series: d.map(function (dev) {
+        return {name: 'GPU ' + dev.device, type: 'bar', barMaxWidth: 36,
+          data: dev.gaps_by_size.map(function (b) { return n(b.ms); })};
+      })
+    });
+  }
+  function ncuThroughput(r) {
+    var k = r.top_kernels;
+    return base({
+      grid: {left: 250, right: 30, top: 36, bottom: 40},
+      tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}, confine: true, formatter: function (ps) {
+        var x = k[ps[0].dataIndex];
+        return esc(clip(x.name, 300)) + '<br>' + esc(x.bound) + '-bound, ' + esc(fmt(x.time_pct)) + '% of profiled time'
+          + '<br>DRAM ' + esc(fmt(x.dram_gbps)) + ' GB/s = ' + esc(fmt(x.dram_pct_of_peak)) + '% of peak<br>SM throughput '
+          + esc(fmt(x.sm_pct)) + '%';
+      }},
+      xAxis: {type: 'value', name: '% of peak', nameLocation: 'middle', nameGap: 24, min: 0, max: 100},
+      yAxis: {type: 'category', inverse: true, axisLabel: {width: 230, overflow: 'truncate'},
+        data: k.map(function (x, i) { return (i + 1) + '. ' + x.base_name; })},
+      series: [
+        {name: 'DRAM bandwidth', type: 'bar', barMaxWidth: 10, data: k.map(function (x) { return n(x.dram_pct_of_peak); }),
+          markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed', color: '#6b7280'},
+            label: {formatter: 'latency below 60%', position: 'insideEndTop'}, data: [{xAxis: 60}]}},
+        {name: 'SM throughput', type: 'bar', barMaxWidth: 10, data: k.map(function (x) { return n(x.sm_pct); })}
+      ]
+    });
+  }
+  function ncuRoofline(r) {
+    var pts = r.roofline;
+    var g = r.gpu || {};
+    var bw = n(g.dram_gbps);
+    var fp32 = n(g.fp32_tflops) === null ? null : g.fp32_tflops * 1000;
+    var tensor = n(g.tensor_tflops) === null ? null : g.tensor_tflops * 1000;
+    var xs = pts.map(function (p) { return p.flop_per_byte; });
+    var ys = pts.map(function (p) { return p.gflops; });
+    var xmin = Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, xs.concat([0.1])))));
+    var xmax = Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, xs.concat([(n(g.ridge_tensor) || 10) * 4])))));
+    var series = [{name: 'kernels', type: 'scatter', symbolSize: function (v) { return 6 + Math.sqrt(Math.max(0, v[2])) * 3; },
+      itemStyle: {color: COLORS[0], opacity: 0.8},
+      data: pts.map(function (p) { return [p.flop_per_byte, p.gflops, p.time_pct]; })}];
+    function roof(name, peak, color) {
+      var ridge = peak / bw;
+      series.push({name: name, type: 'line', showSymbol: false, silent: true, lineStyle: {color: color, width: 2},
+        data: [[xmin, xmin * bw], [ridge, peak], [xmax, peak]]});
+      series.push({name: name + ' ridge', type: 'scatter', symbol: 'diamond', symbolSize: 10, itemStyle: {color: color}, z: 1,
+        label: {show: true, position: 'top', formatter: 'ridge ' + fmt(ridge) + ' FLOP/B'}, data: [[ridge, peak]]});
+    }
+    if (bw !== null && fp32 !== null) { roof('FP32 roof', fp32, '#b91c1c'); }
+    if (bw !== null && tensor !== null) { roof('BF16 tensor roof', tensor, '#7c3aed'); }
+    if (bw !== null && fp32 === null) {
+      series.push({name: 'DRAM bandwidth', type: 'line', showSymbol: false, silent: true, lineStyle: {color: '#b91c1c'},
+        data: [[xmin, xmin * bw], [xmax, xmax * bw]]});
+    }
+    var ymin = Math.pow(10, Math.floor(Math.log10(Math.max(1e-3, Math.min.apply(null, ys.concat([xmin * (bw || 1)]))))));
+    return base({
+      grid: {left: 70, right: 30, top: 56, bottom: 56},
+      legend: {top: 4, type: 'scroll', data: series.filter(function (x) { return !/ ridge$/.test(x.name); })
+        .map(function (x) { return x.name; })},
+      tooltip: {trigger: 'item', confine: true, formatter: function (p) {
+        if (p.seriesIndex !== 0) { return esc(p.seriesName); }
+        var x = pts[p.dataIndex];
+        return esc(clip(x.name, 300)) + '<br>' + esc(fmt(x.flop_per_byte)) + ' FLOP/byte, ' + esc(fmt(x.gflops))
+          + ' GFLOP/s, ' + esc(fmt(x.time_pct)) + '% of profiled time<br>' + esc(x.side || '') + ' side of the FP32 ridge';
+      }},
+      xAxis: {type: 'log', name: 'FLOP per DRAM byte', nameLocation: 'middle', nameGap: 28, min: xmin, max: xmax},
+      yAxis: {type: 'log', name: 'GFLOP/s', min: ymin},
+      series: series
+    });
+  }
 
   function range(k) { var r = []; for (var i = 0; i < k; i++) { r.push(String(i)); } return r; }
   function pie(name, items, unit) {

@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "report",
     description = "Write one self-contained HTML report (charts, analyses, recommendations) from a session's "
-        + "exported files.")
+        + "exported files, with kernel sections from --nsys, --ncu and --trace when given.")
 final class ReportCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SESSION", description = "an exported session folder (CSV/JSON files)")
   Path session;
@@ -22,9 +23,24 @@ final class ReportCommand implements Callable<Integer> {
       description = "GPU for the MFU/bandwidth estimate when metadata.json has none (e.g. H100-SXM, A100-80GB, L40S)")
   String gpu;
 
+  @Option(names = "--nsys", paramLabel = "FILE",
+      description = "an Nsight Systems export (nsys export --type sqlite; an .nsys-rep is exported first when nsys is on "
+          + "PATH): adds time per kernel category, top kernels, the prefill/decode split, CUDA-graph coverage and GPU "
+          + "idle gaps")
+  Path nsys;
+
+  @Option(names = "--ncu", paramLabel = "FILE",
+      description = "an Nsight Compute CSV (ncu --csv --page raw|details): adds per-kernel DRAM bandwidth and SM "
+          + "throughput against the GPU's peak, and the roofline")
+  Path ncu;
+
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "a PyTorch profiler trace (.json or .json.gz): the same kernel sections as --nsys, without Nsight")
+  Path trace;
+
   @Override
   public Integer call() {
-    Path written = ReportWriter.write(session, out, gpu);
+    Path written = ReportWriter.write(session, out, gpu, new KernelInputs(nsys, ncu, trace));
     System.out.println("wrote " + written);
     return 0;
   }

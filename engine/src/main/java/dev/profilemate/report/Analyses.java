@@ -11,9 +11,10 @@ record Analyses(
     PreemptionAnalysis preemption,
     SlowRequests slowRequests,
     MoeAnalysis moe,
-    EncoderDecoderAnalysis encoderDecoder) {
+    EncoderDecoderAnalysis encoderDecoder,
+    KernelAnalysis kernels) {
 
-  static Analyses of(SessionData s, String gpuOption) {
+  static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
     return new Analyses(
         KvCacheAnalysis.of(s),
         CudaGraphAnalysis.of(s),
@@ -24,6 +25,7 @@ record Analyses(
         PreemptionAnalysis.of(s),
         SlowRequests.of(s),
         MoeAnalysis.of(s),
-        EncoderDecoderAnalysis.of(s));
+        EncoderDecoderAnalysis.of(s),
+        KernelAnalysis.of(kernels));
   }
 }

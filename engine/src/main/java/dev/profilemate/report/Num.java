@@ -43,6 +43,15 @@ public final class Num {
     return Double.isNaN(v) ? "n/a" : Long.toString(Math.round(v));
   }
 
+  /** A value that may be missing (null): "n/a" then. */
+  public static String opt(Double v) {
+    return v == null ? "n/a" : g(v);
+  }
+
+  public static String optPct(Double v) {
+    return v == null ? "n/a" : pct(v);
+  }
+
   /** "decode 3, prefill 1" */
   public static String counts(java.util.Map<String, Long> m) {
     return String.join(", ", m.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());

@@ -37,6 +37,7 @@ final class Recommendations {
     if (a.efficiency().status().recorded()) {
       out.add(efficiency(a.efficiency()));
     }
+    out.addAll(KernelRecommendations.of(a, m));
     return List.copyOf(out);
   }
 

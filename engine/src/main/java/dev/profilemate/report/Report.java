@@ -14,11 +14,16 @@ public record Report(String format, SessionSummary session, List<Recommendation>
 
   /** Reads the session's files and runs every analysis; {@code gpu} overrides metadata's GPU name (may be null). */
   public static Report of(Path sessionDir, String gpu) {
+    return of(sessionDir, gpu, KernelInputs.NONE);
+  }
+
+  /** As {@link #of(Path, String)}, with the kernel traces analysed in-process and joined as the kernel sections. */
+  public static Report of(Path sessionDir, String gpu, KernelInputs kernels) {
     if (gpu != null && !gpu.isBlank() && GpuSpecs.match(gpu).isEmpty()) {
       throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + GpuSpecs.names());
     }
     SessionData s = SessionData.read(sessionDir);
-    Analyses a = Analyses.of(s, gpu);
+    Analyses a = Analyses.of(s, gpu, KernelRuns.of(kernels, gpu));
     return new Report(FORMAT, SessionSummary.of(s, a), Recommendations.of(a, s.metadata()), a);
   }
 }

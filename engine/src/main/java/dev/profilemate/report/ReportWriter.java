@@ -14,7 +14,11 @@ public final class ReportWriter {
   private ReportWriter() {}
 
   public static Path write(Path session, Path out, String gpu) {
-    Report report = Report.of(session, gpu);
+    return write(session, out, gpu, KernelInputs.NONE);
+  }
+
+  public static Path write(Path session, Path out, String gpu, KernelInputs kernels) {
+    Report report = Report.of(session, gpu, kernels);
     Path target = out != null ? out : session.resolve(DEFAULT_NAME);
     String html = HtmlReport.render(report);
     try {

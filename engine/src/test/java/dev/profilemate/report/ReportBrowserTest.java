@@ -132,7 +132,9 @@ class ReportBrowserTest {
     assertEveryChartDrew(l.page());
     assertThat(l.page().locator("[data-chart]").count()).isEqualTo(15);
     assertThat(l.page().locator("section[data-recorded=false]").count())
-        .as("only MFU lacks data in the golden session (no model config)").isEqualTo(1);
+        .as("MFU (no model config) and the two kernel sections (no --nsys/--ncu/--trace)").isEqualTo(3);
+    assertThat(l.page().textContent("#gpu-kernels")).contains("not recorded").contains("--nsys").contains("--trace");
+    assertThat(l.page().textContent("#kernel-roofline")).contains("not recorded").contains("--ncu");
     assertThat(l.page().locator(".rec").count()).isGreaterThanOrEqualTo(7);
     Path shot = TestSessions.outDir().resolve("report-golden.png");
     l.page().screenshot(new Page.ScreenshotOptions().setPath(shot).setFullPage(true));
@@ -211,6 +213,96 @@ class ReportBrowserTest {
     assertThat(p.locator("#preemptions [data-chart=preemption_reasons]").count()).isEqualTo(1);
     assertThat(p.locator("#slow-requests-table tr").count()).isEqualTo(10); // header + 9 requests
     assertThat(p.locator(".rec.act").count()).isGreaterThanOrEqualTo(2); // KV under-provisioned, preemptions
+    p.close();
+  }
+
+  /** Every kernel chart name the page holds, in page order. */
+  private static List<String> chartNames(Page page) {
+    @SuppressWarnings("unchecked")
+    List<String> names = (List<String>) page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-chart]')).map(el => el.dataset.chart)");
+    return names;
+  }
+
+  @Test
+  void reportWithNsysNcuAndTraceLoadsCleanlyAndEveryKernelChartDraws(@TempDir Path tmp) throws IOException {
+    Path html = ReportWriter.write(TestSessions.GOLDEN, tmp.resolve("kernels.html"), null,
+        new KernelInputs(KernelInputFiles.nsysNode(), KernelInputFiles.ncuRaw(), KernelInputFiles.trace()));
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(chartNames(p)).contains("kernel_categories_nsys", "kernel_top_nsys", "kernel_phases_nsys",
+        "kernel_graphs_nsys", "kernel_idle_nsys", "kernel_categories_trace", "kernel_top_trace", "kernel_phases_trace",
+        "kernel_graphs_trace", "kernel_idle_trace", "ncu_throughput", "ncu_roofline").hasSize(15 + 12);
+    assertThat(p.locator("#gpu-kernels").getAttribute("data-recorded")).isEqualTo("true");
+    assertThat(p.locator("#kernel-roofline").getAttribute("data-recorded")).isEqualTo("true");
+    assertThat(p.textContent("#kernels-nsys")).contains("tinyllama_h200_nsys2025.3_cudagraph-node.sqlite")
+        .contains("decode_cudagraph").contains("prefill").contains("graph-node-kernels");
+    assertThat(p.textContent("#kernels-trace")).contains("GPU annotations").contains("decode_eager");
+    assertThat(p.locator("#kernels-nsys table.kernel-top tbody tr").count()).isEqualTo(KernelTimeline.TOP_KERNELS);
+    assertThat(p.textContent("#kernel-roofline")).contains("H200 SXM").contains("latency");
+    assertThat(p.textContent("#recommendations")).contains("GPU idle time (nsys)").contains("CUDA-graph coverage (trace)")
+        .contains("What bounds the kernels (ncu)").contains("GEMMs at this batch size (ncu)");
+    for (String section : List.of("gpu-kernels", "kernel-roofline")) {
+      p.locator("#" + section).screenshot(new com.microsoft.playwright.Locator.ScreenshotOptions()
+          .setPath(TestSessions.outDir().resolve("report-" + section + ".png")));
+    }
+    p.close();
+  }
+
+  @Test
+  void eachKernelInputAloneRendersAndTheOtherSectionSaysWhatToPass(@TempDir Path tmp) {
+    record Case(String name, KernelInputs in, String recorded, String missing) {}
+    for (Case c : List.of(
+        new Case("nsys-graph", new KernelInputs(KernelInputFiles.nsysGraph(), null, null), "gpu-kernels", "kernel-roofline"),
+        new Case("trace", new KernelInputs(null, null, KernelInputFiles.trace()), "gpu-kernels", "kernel-roofline"),
+        new Case("ncu-details", new KernelInputs(null, KernelInputFiles.ncuDetails(), null), "kernel-roofline", "gpu-kernels"),
+        new Case("ncu-all", new KernelInputs(null, KernelInputFiles.ncuAll(), null), "kernel-roofline", "gpu-kernels"),
+        new Case("ncu-live", new KernelInputs(null, KernelInputFiles.ncuLiveStdout(), null), "kernel-roofline", "gpu-kernels"))) {
+      Path html = ReportWriter.write(TestSessions.REAL_SCHEDULER, tmp.resolve(c.name() + ".html"), null, c.in());
+      Loaded l = open(html);
+      assertClean(l, html);
+      assertEveryChartDrew(l.page());
+      Page p = l.page();
+      assertThat(p.locator("#" + c.recorded()).getAttribute("data-recorded")).as(c.name()).isEqualTo("true");
+      assertThat(p.locator("#" + c.missing()).getAttribute("data-recorded")).as(c.name()).isEqualTo("false");
+      assertThat(p.textContent("#" + c.missing())).as(c.name()).contains("not recorded").contains("Pass --");
+      p.close();
+    }
+  }
+
+  @Test
+  void scriptInKernelNamesShowsAsTextInTablesAndTooltips(@TempDir Path tmp) throws Exception {
+    KernelInputs in = new KernelInputs(KernelInputFiles.hostileNsys(tmp), KernelInputFiles.hostileNcu(tmp),
+        KernelInputFiles.hostileTrace(tmp));
+    Path html = ReportWriter.write(TestSessions.GOLDEN, tmp.resolve("hostile-kernels.html"), null, in);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    String hostile = KernelInputFiles.HOSTILE;
+    assertThat(p.textContent("#kernels-nsys table.kernel-top")).contains(hostile + "nvjet_sm90_tst_256x8_64x6_2x1_v_bz_TNT");
+    assertThat(p.textContent("#kernels-trace table.kernel-top")).contains(hostile + "nvjet_sm90_tst_256x8_64x6_2x1_v_bz_TNT");
+    assertThat(p.textContent("#kernel-roofline table.kernel-ncu")).contains(hostile + "nvjet_sm90_tst_96x128_64x7_2x1_v_bz_TNN");
+    // open the tooltip of every hostile bar: ECharts writes tooltips as HTML, report.js escapes them
+    for (String chart : List.of("kernel_top_nsys", "kernel_top_trace", "ncu_throughput")) {
+      Object shown = p.evaluate("""
+          (chart) => {
+            const el = document.querySelector('[data-chart="' + chart + '"]');
+            const inst = echarts.getInstanceByDom(el);
+            const labels = inst.getOption().yAxis[0].data;
+            const i = labels.findIndex(x => String(x).includes('<script>'));
+            inst.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: i});
+            return i;
+          }""", chart);
+      assertThat(((Number) shown).intValue()).as("hostile bar in " + chart).isGreaterThanOrEqualTo(0);
+      p.waitForTimeout(100);
+      assertThat(p.textContent("[data-chart=\"" + chart + "\"]")).as("tooltip text of " + chart).contains("<script>window.__pwned=1");
+    }
+    assertThat(p.evaluate("() => window.__pwned === undefined")).isEqualTo(true);
+    assertThat(p.locator("img").count()).isZero();
+    assertThat(l.errors()).isEmpty();
     p.close();
   }
 }

@@ -15,14 +15,14 @@ import java.util.concurrent.TimeUnit;
  * X.sqlite}) with {@code nsys export --type sqlite}, when nsys is on PATH. An export that is
  * already there and newer than the report is reused.
  */
-final class NsysRepExporter {
+public final class NsysRepExporter {
   private final String path;
 
-  NsysRepExporter(String pathVariable) {
+  public NsysRepExporter(String pathVariable) {
     this.path = pathVariable == null ? "" : pathVariable;
   }
 
-  static boolean isReport(Path file) {
+  public static boolean isReport(Path file) {
     return file.getFileName().toString().endsWith(".nsys-rep") || file.getFileName().toString().endsWith(".qdrep");
   }
 
@@ -39,7 +39,7 @@ final class NsysRepExporter {
     return null;
   }
 
-  Path export(Path rep) {
+  public Path export(Path rep) {
     if (!Files.isRegularFile(rep)) {
       throw new UserDataException(rep + ": file not found");
     }
