@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ReportCommandTest {
 
@@ -82,5 +84,50 @@ class ReportCommandTest {
     Run r = run("report", s.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err().strip()).doesNotContain("\n").contains("metadata.json");
+  }
+
+  @Test
+  void kernelOptionsAddTheKernelSections(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("k.html");
+    Run r = run("report", TestSessions.GOLDEN.toString(), "--out", out.toString(),
+        "--nsys", KernelInputFiles.nsysNode().toString(), "--ncu", KernelInputFiles.ncuRaw().toString(),
+        "--trace", KernelInputFiles.trace().toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    String html = Files.readString(out);
+    assertThat(html).contains("id=\"kernels-nsys\"").contains("id=\"kernels-trace\"")
+        .contains("data-chart=\"ncu_roofline\"").contains("What bounds the kernels (ncu)");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "--nsys,ncu/tinyllama_h200_ncu2025.3_first45_raw.csv,not an SQLite database",
+    "--ncu,kineto/hta_cpu_only.pt.trace.json.gz,no ncu CSV header",
+    "--trace,ncu/tinyllama_h200_ncu2025.3_first45_raw.csv,not a PyTorch profiler trace",
+    "--nsys,nsys/missing.sqlite,file not found",
+    "--ncu,ncu/missing.csv,file not found",
+    "--trace,kineto/missing.json.gz,file not found"})
+  void badKernelInputIsOneLineNamingTheOptionAndTheFile(String option, String fixture, String problem, @TempDir Path tmp) {
+    Path file = dev.profilemate.kernel.Fixtures.path(fixture);
+    Run r = run("report", TestSessions.GOLDEN.toString(), "--out", tmp.resolve("x.html").toString(), option, file.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).doesNotContain("\n").startsWith("report: " + option + " " + file + ": ").contains(problem);
+    assertThat(Files.exists(tmp.resolve("x.html"))).as("nothing written").isFalse();
+  }
+
+  @Test
+  void truncatedTraceIsOneLine(@TempDir Path tmp) throws IOException {
+    byte[] gz = Files.readAllBytes(KernelInputFiles.trace());
+    Path cut = tmp.resolve("cut.pt.trace.json.gz");
+    Files.write(cut, java.util.Arrays.copyOf(gz, gz.length / 2));
+    Run r = run("report", TestSessions.GOLDEN.toString(), "--out", tmp.resolve("x.html").toString(), "--trace", cut.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).doesNotContain("\n").startsWith("report: --trace " + cut + ": ");
+  }
+
+  @Test
+  void aKernelOptionGivenTwiceIsAUsageError() {
+    Run r = run("report", TestSessions.GOLDEN.toString(), "--ncu", "a.csv", "--ncu", "b.csv");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--ncu").contains("only once");
   }
 }
