@@ -5,18 +5,25 @@ import dev.profilemate.report.ReportWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
     name = "report",
     description = "Write one self-contained HTML report (charts, analyses, recommendations) from a session's "
         + "exported files, with kernel sections from --nsys, --ncu and --trace when given.")
 final class ReportCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SESSION", description = "an exported session folder (CSV/JSON files)")
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SESSION",
+      description = "an exported session folder (CSV/JSON files); may be left out when --nsys, --ncu or --trace is given")
   Path session;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "where to write (default: SESSION/profile_report.html)")
+  @Option(names = "--out", paramLabel = "FILE",
+      description = "where to write (default: SESSION/profile_report.html, or ./profile_report.html without SESSION)")
   Path out;
 
   @Option(names = "--gpu", paramLabel = "NAME",
@@ -40,7 +47,12 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Path written = ReportWriter.write(session, out, gpu, new KernelInputs(nsys, ncu, trace));
+    KernelInputs kernels = new KernelInputs(nsys, ncu, trace);
+    if (session == null && !kernels.any()) {
+      throw new ParameterException(spec.commandLine(), "Missing SESSION: give a session folder, or at least one of "
+          + "--nsys, --ncu, --trace");
+    }
+    Path written = ReportWriter.write(session, out, gpu, kernels);
     System.out.println("wrote " + written);
     return 0;
   }

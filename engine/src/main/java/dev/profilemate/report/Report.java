@@ -17,12 +17,19 @@ public record Report(String format, SessionSummary session, List<Recommendation>
     return of(sessionDir, gpu, KernelInputs.NONE);
   }
 
-  /** As {@link #of(Path, String)}, with the kernel traces analysed in-process and joined as the kernel sections. */
+  /**
+   * As {@link #of(Path, String)}, with the kernel traces analysed in-process and joined as the kernel
+   * sections. {@code sessionDir} may be null when kernel traces are given: the session's sections
+   * then say there is no session.
+   */
   public static Report of(Path sessionDir, String gpu, KernelInputs kernels) {
     if (gpu != null && !gpu.isBlank() && GpuSpecs.match(gpu).isEmpty()) {
       throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + GpuSpecs.names());
     }
-    SessionData s = SessionData.read(sessionDir);
+    if (sessionDir == null && (kernels == null || !kernels.any())) {
+      throw new IllegalArgumentException("a report needs a session or a kernel trace");
+    }
+    SessionData s = sessionDir == null ? SessionData.none() : SessionData.read(sessionDir);
     Analyses a = Analyses.of(s, gpu, KernelRuns.of(kernels, gpu));
     return new Report(FORMAT, SessionSummary.of(s, a), Recommendations.of(a, s.metadata()), a);
   }

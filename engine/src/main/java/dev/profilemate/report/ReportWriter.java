@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Session folder → profile_report.html, written whole (temporary file, then moved into place). */
+/**
+ * Session folder (and kernel traces) → profile_report.html, written whole (temporary file, then
+ * moved into place): by default into the session folder, or the current folder without one.
+ */
 public final class ReportWriter {
   public static final String DEFAULT_NAME = "profile_report.html";
 
@@ -19,7 +22,7 @@ public final class ReportWriter {
 
   public static Path write(Path session, Path out, String gpu, KernelInputs kernels) {
     Report report = Report.of(session, gpu, kernels);
-    Path target = out != null ? out : session.resolve(DEFAULT_NAME);
+    Path target = out != null ? out : session != null ? session.resolve(DEFAULT_NAME) : Path.of(DEFAULT_NAME);
     String html = HtmlReport.render(report);
     try {
       Path dir = target.toAbsolutePath().getParent();

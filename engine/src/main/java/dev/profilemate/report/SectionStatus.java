@@ -13,7 +13,13 @@ record SectionStatus(boolean recorded, String reason) {
     return new SectionStatus(false, reason);
   }
 
+  static final String NO_SESSION = "no session: this report was made from kernel traces alone "
+      + "(profilemate report SESSION --nsys ... adds the probe's data)";
+
   static SectionStatus of(SessionData s, Profiler p) {
+    if (s.dir() == null) {
+      return notRecorded(NO_SESSION);
+    }
     CsvTable t = s.table(p.file);
     if (t.hasRows()) {
       return RECORDED;

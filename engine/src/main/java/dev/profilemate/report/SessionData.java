@@ -56,6 +56,17 @@ record SessionData(
     static final KvCounters NONE = new KvCounters(Double.NaN, Double.NaN);
   }
 
+  /** No session: every file absent ({@code dir} null), for a report made from kernel traces alone. */
+  static SessionData none() {
+    Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
+    for (SessionFile f : SessionFile.values()) {
+      t.put(f, CsvTable.absent(f.fileName));
+    }
+    return new SessionData(null, SessionMetadata.empty(), Map.copyOf(t), List.of(), List.of(), KvCounters.NONE,
+        List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+        List.of(), List.of(), List.of());
+  }
+
   static SessionData read(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new UserDataException(dir + ": not a session directory (no such folder)");

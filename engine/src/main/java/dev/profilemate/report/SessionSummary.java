@@ -34,7 +34,7 @@ record SessionSummary(
     String name = m.sessionText("name");
     String gpu = a.efficiency().gpu() != null ? a.efficiency().gpu().name() : a.efficiency().gpuName();
     return new SessionSummary(
-        name.isEmpty() ? String.valueOf(s.dir().getFileName()) : name,
+        !name.isEmpty() ? name : s.dir() == null ? "none (kernel traces only)" : String.valueOf(s.dir().getFileName()),
         m.model().isEmpty() ? "unknown model" : m.model(),
         m.sessionText("start_time"),
         m.durationSec(),

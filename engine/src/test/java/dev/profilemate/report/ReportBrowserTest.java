@@ -305,4 +305,18 @@ class ReportBrowserTest {
     assertThat(l.errors()).isEmpty();
     p.close();
   }
+
+  @Test
+  void kernelTracesWithoutASessionRenderAndTheSessionSectionsSaySo(@TempDir Path tmp) {
+    Path html = ReportWriter.write(null, tmp.resolve("no-session.html"), null,
+        new KernelInputs(KernelInputFiles.nsysNode(), KernelInputFiles.ncuAll(), null));
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(p.locator("section[data-recorded=true]").count()).isEqualTo(2); // the two kernel sections
+    assertThat(p.textContent("#kv-cache")).contains("not recorded").contains("no session");
+    assertThat(p.textContent("#recommendations")).contains("GPU idle time (nsys)").contains("(ncu)");
+    p.close();
+  }
 }

@@ -130,4 +130,21 @@ class ReportCommandTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--ncu").contains("only once");
   }
+
+  @Test
+  void kernelTracesAloneMakeAReportWithoutASession(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("kernels-only.html");
+    Run r = run("report", "--nsys", KernelInputFiles.nsysGraph().toString(), "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    String html = Files.readString(out);
+    assertThat(html).contains("id=\"kernels-nsys\"").contains(SectionStatus.NO_SESSION)
+        .contains("none (kernel traces only)");
+  }
+
+  @Test
+  void neitherSessionNorKernelTraceIsAUsageError() {
+    Run r = run("report");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing SESSION").contains("--nsys");
+  }
 }
