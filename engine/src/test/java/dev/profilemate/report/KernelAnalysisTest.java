@@ -124,4 +124,15 @@ class KernelAnalysisTest {
     assertThat(r.gpu().peakTable()).isEqualTo("H100 SXM");
     assertThat(r.gpu().dramGbps()).isEqualTo(3350.0);
   }
+
+  @Test
+  void cpuOnlyTraceHasNoKernelChartsAndNoKernelRules() {
+    Report r = report(new KernelInputs(null, null, Fixtures.path("kineto/hta_cpu_only.pt.trace.json.gz")));
+    KernelTimeline t = r.analyses().kernels().timelines().get(0);
+    assertThat(t.kernelInstances()).isZero();
+    assertThat(t.idle().recorded()).isFalse();
+    assertThat(r.recommendations()).noneMatch(x -> x.topic().endsWith("(trace)"));
+    String html = HtmlReport.render(r);
+    assertThat(html).contains("No GPU kernels or memory operations in this trace.").doesNotContain("data-chart=\"kernel_");
+  }
 }

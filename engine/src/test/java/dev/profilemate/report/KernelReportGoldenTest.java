@@ -59,7 +59,7 @@ class KernelReportGoldenTest {
   }
 
   @Test
-  void theIslandEmbedsTheKernelPartVerbatim() {
+  void theIslandCarriesTheKernelPartUnderAnalyses() {
     Report r = Report.of(TestSessions.GOLDEN, null, inputs("nsys-node"));
     String island = HtmlReport.dataJson(r);
     // the kernel part sits inside the island's analyses object, written by the same writer

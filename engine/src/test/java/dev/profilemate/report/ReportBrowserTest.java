@@ -257,6 +257,8 @@ class ReportBrowserTest {
     for (Case c : List.of(
         new Case("nsys-graph", new KernelInputs(KernelInputFiles.nsysGraph(), null, null), "gpu-kernels", "kernel-roofline"),
         new Case("trace", new KernelInputs(null, null, KernelInputFiles.trace()), "gpu-kernels", "kernel-roofline"),
+        new Case("trace-cpu-only", new KernelInputs(null, null, dev.profilemate.kernel.Fixtures.path(
+            "kineto/hta_cpu_only.pt.trace.json.gz")), "gpu-kernels", "kernel-roofline"),
         new Case("ncu-details", new KernelInputs(null, KernelInputFiles.ncuDetails(), null), "kernel-roofline", "gpu-kernels"),
         new Case("ncu-all", new KernelInputs(null, KernelInputFiles.ncuAll(), null), "kernel-roofline", "gpu-kernels"),
         new Case("ncu-live", new KernelInputs(null, KernelInputFiles.ncuLiveStdout(), null), "kernel-roofline", "gpu-kernels"))) {
