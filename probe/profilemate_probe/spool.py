@@ -107,8 +107,20 @@ class SpoolWriter:
         """Packs one record; values in the declared field order, t_ns first."""
         if not self.enabled:
             return
-        data = RECORDS[name].pack(values)
-        self._append(data, values[0])
+        rec = RECORDS[name]
+        # the hot path: fixed-size records pack in one call, and the append is inlined
+        data = rec._whole.pack(rec._fixed.size, rec.type_id, *values) if rec._whole is not None else rec.pack(values)
+        with self._lock:
+            if len(self._buf) + len(data) > self._max_buffer:
+                self.dropped += 1
+                return
+            if not self._count:
+                self._first_t = values[0]
+            self._buf += data
+            self._count += 1
+            due = self._count >= self._flush_every
+        if due:
+            self._wake.set()
 
     def _append(self, data, t_ns):
         with self._lock:
