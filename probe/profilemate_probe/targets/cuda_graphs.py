@@ -8,7 +8,6 @@ are not recorded; a later clear_all_graphs() is written as a reset.
 """
 from time import monotonic_ns
 
-from ..hooks import around
 from ..patching import PatchTarget
 
 PROFILER = "cuda_graphs"
@@ -34,32 +33,31 @@ def _mode_name(mode):
 
 def _wrapper_call(original, prof):
     from vllm.forward_context import get_forward_context, is_forward_context_available
-    NONE = None
+
+    # the same capture/replay rules that bench/gpu/validate_h200.py checked on an H200
+    from ..gpu.graph_counter import CAPTURE, REPLAY, classify_call, counts_steps
 
     def __call__(self, *args, **kwargs):
-        nonlocal NONE
-        if not prof.enabled or not self.cudagraph_options.debug_log_enable:
+        if not prof.enabled or not counts_steps(self):
             return original(self, *args, **kwargs)
         try:
             if not is_forward_context_available():
                 return original(self, *args, **kwargs)
             fc = get_forward_context()
-            mode = fc.cudagraph_runtime_mode
             bd = fc.batch_descriptor
-            if bd is None or mode != self.runtime_mode or _mode_name(mode) == "NONE":
-                return original(self, *args, **kwargs)
-            entry = self.concrete_cudagraph_entries.get(bd)
-            capturing = entry is None or entry.cudagraph is None
+            kind = classify_call(self, fc.cudagraph_runtime_mode, bd)
         except Exception as exc:
             prof.fail("CUDAGraphWrapper.__call__", exc)
+            return original(self, *args, **kwargs)
+        if kind != CAPTURE and kind != REPLAY:
             return original(self, *args, **kwargs)
         t0 = monotonic_ns()
         result = original(self, *args, **kwargs)
         t1 = monotonic_ns()
-        if capturing and _profiling[0]:
+        if kind == CAPTURE and _profiling[0]:
             return result
         try:
-            prof.emit("cuda_graph_capture" if capturing else "cuda_graph_replay", t0, t1 - t0,
+            prof.emit("cuda_graph_capture" if kind == CAPTURE else "cuda_graph_replay", t0, t1 - t0,
                       *_fields(bd), _mode_name(self.runtime_mode))
         except Exception as exc:
             prof.fail("CUDAGraphWrapper.__call__", exc)
