@@ -9,6 +9,7 @@ are not recorded; a later clear_all_graphs() is written as a reset.
 from time import monotonic_ns
 
 from ..patching import PatchTarget
+from ._worker import WARMING, warmup_target
 
 PROFILER = "cuda_graphs"
 WRAPPER = "vllm.compilation.cuda_graph"
@@ -54,7 +55,7 @@ def _wrapper_call(original, prof):
         t0 = monotonic_ns()
         result = original(self, *args, **kwargs)
         t1 = monotonic_ns()
-        if kind == CAPTURE and _profiling[0]:
+        if (kind == CAPTURE and _profiling[0]) or (kind == REPLAY and WARMING[0]):
             return result
         try:
             prof.emit("cuda_graph_capture" if kind == CAPTURE else "cuda_graph_replay", t0, t1 - t0,
@@ -93,7 +94,7 @@ def _desc_fields(desc):
 
 def _run_fullgraph(original, prof):
     def run_fullgraph(self, desc, *args, **kwargs):
-        if not prof.enabled:
+        if not prof.enabled or WARMING[0]:
             return original(self, desc, *args, **kwargs)
         t0 = monotonic_ns()
         result = original(self, desc, *args, **kwargs)
@@ -146,7 +147,7 @@ def _release(original, prof):
 def _run_by_size(original, prof):
     """Early model runner V2 (about 0.14-0.2x) keyed FULL graphs by token count alone."""
     def run(self, num_tokens, *args, **kwargs):
-        if not prof.enabled:
+        if not prof.enabled or WARMING[0]:
             return original(self, num_tokens, *args, **kwargs)
         t0 = monotonic_ns()
         result = original(self, num_tokens, *args, **kwargs)
@@ -167,6 +168,7 @@ def _capture_by_size(original, prof):
 
 
 TARGETS = [
+    warmup_target(PROFILER),
     PatchTarget(PROFILER, WRAPPER, "CUDAGraphWrapper.__call__", ">=0.11", _wrapper_call),
     PatchTarget(PROFILER, WRAPPER, "CUDAGraphWrapper.clear_all_graphs", ">=0.14", _clear_all, optional=True),
     PatchTarget(PROFILER, "vllm.v1.worker.gpu_model_runner", "GPUModelRunner.profile_cudagraph_memory", ">=0.14",

@@ -9,6 +9,7 @@ _model_forward: the events bracket execute_model.
 import threading
 
 from ..patching import PatchTarget
+from ._worker import WARMING, warmup_target
 
 PROFILER = "forward_pass"
 PHASES = {"prefill": 0, "decode": 1, "mixed": 2, "idle": 3}
@@ -70,7 +71,7 @@ def _emit_gpu(prof):
 
 def _execute_model_v1(original, prof):
     def execute_model(self, scheduler_output, *args, **kwargs):
-        if not prof.enabled:
+        if not prof.enabled or WARMING[0]:
             return original(self, scheduler_output, *args, **kwargs)
         try:
             shape = classify(scheduler_output)
@@ -112,7 +113,7 @@ def _model_forward(original, prof):
 
 def _execute_model_v2(original, prof):
     def execute_model(self, scheduler_output, *args, **kwargs):
-        if not prof.enabled or kwargs.get("dummy_run") or kwargs.get("is_profile"):
+        if not prof.enabled or WARMING[0] or kwargs.get("dummy_run") or kwargs.get("is_profile"):
             return original(self, scheduler_output, *args, **kwargs)
         try:
             shape = classify(scheduler_output)
@@ -137,6 +138,7 @@ def _execute_model_v2(original, prof):
 V1 = "vllm.v1.worker.gpu_model_runner"
 V2 = "vllm.v1.worker.gpu.model_runner"
 TARGETS = [
+    warmup_target(PROFILER),
     PatchTarget(PROFILER, V1, "GPUModelRunner.execute_model", ">=0.11", _execute_model_v1, optional=True,
                 note="V1 model runner"),
     PatchTarget(PROFILER, V1, "GPUModelRunner._model_forward", ">=0.11", _model_forward, optional=True,
