@@ -1,0 +1,39 @@
+#!/bin/bash
+# Runs on the GPU machine, from the repository root (the device tool's copy of the checkout).
+# Stages (one per device call, on the same warm machine):
+#   recvN         move carried part .h200x/pN to /tmp/pm (parts of one tar.xz: vllm + missing deps)
+#   info          versions of python, torch, triton, GPU
+#   install       join the parts, check sha256, unpack into /tmp/site, import vllm, run the doctor
+#   bench RUN...  RUN = dense_on | dense_off | moe_on | moe_off: serve, drive, stop, tar the session
+set -u
+export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
+B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
+T0=$(date +%s)
+for stage in "$@"; do
+  case $stage in
+    recv*) n=${stage#recv}; mv -f .h200x/p$n $PM/ && ls -la $PM ;;
+    info)
+      python3 --version; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+      python3 -c "import torch,triton,transformers;print('torch',torch.__version__,'cuda',torch.version.cuda,'triton',triton.__version__,'transformers',transformers.__version__)"
+      ;;
+    install)
+      (cd $PM && cat $(ls p[0-9]* | sort -V) > site.tar.xz && sha256sum site.tar.xz) && cat $B/site.sha
+      mkdir -p /tmp/x && tar -xJf $PM/site.tar.xz -C /tmp/x && rm -rf $SITE && mv /tmp/x/site $SITE && rm -f $PM/p* || exit 1
+      du -sh $SITE
+      PYTHONPATH=$SITE python3 -c "import vllm, vllm.entrypoints.openai.api_server as a; print('vllm', vllm.__version__, a.__file__)" > /tmp/imp.log 2>&1
+      rc=$?; tail -5 /tmp/imp.log; [ $rc = 0 ] || { echo "vllm import failed: stop"; exit 2; }
+      PYTHONPATH=probe:$SITE timeout 120 python3 -m profilemate_probe.doctor --json-out $OUT/doctor.json > $OUT/doctor.txt 2>&1; echo "doctor rc=$?"; tail -25 $OUT/doctor.txt
+      python3 $B/make_models.py /tmp/models >/dev/null && ls /tmp/models
+      ;;
+    dense_*|moe_*)
+      el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-420} ]; then echo "skip $stage: $el s used"; continue; fi
+      m=tiny-llama; [ ${stage%_*} = moe ] && m=tiny-mixtral
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --name $stage --model /tmp/models/$m --probe ${stage#*_} \
+        --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
+        --log /tmp/sessions/$stage.log --startup-limit ${STARTUP_S:-240}
+      mkdir -p /tmp/sessions/$stage; cp /tmp/sessions/$stage.log /tmp/sessions/$stage/server.log
+      tar -czf $OUT/$stage.tgz -C /tmp/sessions $stage
+      ;;
+  esac
+done
+echo "stages done in $(( $(date +%s) - T0 )) s"

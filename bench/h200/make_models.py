@@ -1,0 +1,48 @@
+"""Write two tiny models (config.json + a local WordLevel tokenizer) for `--load-format dummy`.
+
+dense: LlamaForCausalLM, 4 layers, hidden 512.   moe: MixtralForCausalLM, 4 layers, 8 experts, top-2.
+No weights: vLLM fills them with random values. Usage: python make_models.py OUT_DIR
+"""
+import json, os, sys
+
+VOCAB = 1024
+
+
+def tokenizer(d):
+    from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+    for i in range(3, VOCAB):
+        vocab[f"w{i}"] = i
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
+    tok.save(os.path.join(d, "tokenizer.json"))
+    json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+               "unk_token": "<unk>", "model_max_length": 2048, "add_bos_token": False},
+              open(os.path.join(d, "tokenizer_config.json"), "w"), indent=1)
+    json.dump({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
+              open(os.path.join(d, "special_tokens_map.json"), "w"), indent=1)
+
+
+COMMON = dict(vocab_size=VOCAB, hidden_size=512, num_hidden_layers=4, num_attention_heads=8,
+              num_key_value_heads=8, head_dim=64, max_position_embeddings=2048, rms_norm_eps=1e-5,
+              rope_theta=10000.0, hidden_act="silu", tie_word_embeddings=False, torch_dtype="bfloat16",
+              bos_token_id=1, eos_token_id=2, initializer_range=0.02, use_cache=True)
+
+MODELS = {
+    "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
+                       intermediate_size=1408, attention_bias=False, mlp_bias=False),
+    "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",
+                         intermediate_size=512, num_local_experts=8, num_experts_per_tok=2,
+                         router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
+}
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    for name, cfg in MODELS.items():
+        d = os.path.join(out, name)
+        os.makedirs(d, exist_ok=True)
+        json.dump(cfg, open(os.path.join(d, "config.json"), "w"), indent=1)
+        json.dump({"bos_token_id": 1, "eos_token_id": 2}, open(os.path.join(d, "generation_config.json"), "w"))
+        tokenizer(d)
+        print("wrote", d)
