@@ -75,8 +75,11 @@ def _execute_model_v1(original, prof):
             return original(self, scheduler_output, *args, **kwargs)
         try:
             shape = classify(scheduler_output)
-            for listener in STEP_LISTENERS:
-                listener(shape[2])
+            if not shape[2]:
+                shape = None  # nothing scheduled (async scheduling sends empty steps): no forward
+            else:
+                for listener in STEP_LISTENERS:
+                    listener(shape[2])
         except Exception as exc:
             prof.fail("GPUModelRunner.execute_model", exc)
             shape = None
@@ -117,6 +120,8 @@ def _execute_model_v2(original, prof):
             return original(self, scheduler_output, *args, **kwargs)
         try:
             shape = classify(scheduler_output)
+            if not shape[2]:  # nothing scheduled (async scheduling sends empty steps): no forward
+                return original(self, scheduler_output, *args, **kwargs)
             for listener in STEP_LISTENERS:
                 listener(shape[2])
             t = timer(prof)
