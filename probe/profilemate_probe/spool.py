@@ -3,6 +3,7 @@
 The hot path only packs bytes into a buffer under an uncontended lock; a daemon thread
 commits chunks. On any I/O error the writer turns itself off and the host goes on.
 """
+import collections
 import json
 import os
 import struct
@@ -71,22 +72,23 @@ def encode_chunk(payload, sequence, count, first_t_ns, state=STATE_COMPLETE, fla
 
 
 class SpoolWriter:
-    """One per process. `emit()` never blocks on disk and never raises."""
+    """One per process. `emit()` never blocks on disk and never raises.
+
+    The hot path packs a record and appends it to a deque (atomic under the GIL, so no lock);
+    the flush thread drains the deque into a chunk.
+    """
 
     def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
                  max_buffer_bytes=16 << 20, on_failure=None):
         self.path = path
         self.enabled = True
         self.dropped = 0
-        self._lock = threading.Lock()
-        self._buf = bytearray()
-        self._count = 0
-        self._first_t = 0
+        self._q = collections.deque()
         self._seq = 0
         self._offset = 0
         self._flush_every = max(1, int(flush_every))
         self._flush_seconds = flush_seconds
-        self._max_buffer = max_buffer_bytes
+        self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._on_failure = on_failure
         self._wake = threading.Event()
         self._io_lock = threading.Lock()
@@ -94,8 +96,8 @@ class SpoolWriter:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(path, flags, 0o600)
         meta = json.dumps(metadata, sort_keys=True).encode("utf-8")
-        anchor = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
-        self._append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta, anchor)
+        self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
+        self._q.append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta)
         self._thread = None
 
     def start(self):
@@ -108,32 +110,18 @@ class SpoolWriter:
         if not self.enabled:
             return
         rec = RECORDS[name]
-        # the hot path: fixed-size records pack in one call, and the append is inlined
-        data = rec._whole.pack(rec._fixed.size, rec.type_id, *values) if rec._whole is not None else rec.pack(values)
-        with self._lock:
-            if len(self._buf) + len(data) > self._max_buffer:
-                self.dropped += 1
-                return
-            if not self._count:
-                self._first_t = values[0]
-            self._buf += data
-            self._count += 1
-            due = self._count >= self._flush_every
-        if due:
+        q = self._q
+        if len(q) >= self._max_records:
+            self.dropped += 1
+            return
+        q.append(rec._whole.pack(rec._fixed.size, rec.type_id, *values) if rec._whole is not None
+                 else rec.pack(values))
+        if len(q) == self._flush_every:
             self._wake.set()
 
-    def _append(self, data, t_ns):
-        with self._lock:
-            if len(self._buf) + len(data) > self._max_buffer:
-                self.dropped += 1
-                return
-            if not self._count:
-                self._first_t = t_ns
-            self._buf += data
-            self._count += 1
-            due = self._count >= self._flush_every
-        if due:
-            self._wake.set()
+    def _append(self, data, t_ns=None):
+        """A pre-packed record (tests use it for types the schema does not declare)."""
+        self._q.append(data)
 
     def _run(self):
         while not self._closed:
@@ -146,13 +134,14 @@ class SpoolWriter:
             self._flush_locked(final)
 
     def _flush_locked(self, final):
-        with self._lock:
-            buf, count, first = self._buf, self._count, self._first_t
-            self._buf, self._count = bytearray(), 0
-        if not self.enabled or (not count and not final):
+        q = self._q
+        n = len(q)
+        if not self.enabled or (not n and not final):
             return
+        items = [q.popleft() for _ in range(n)]
+        first = self._first_t(items[0]) if items else time.monotonic_ns()
         try:
-            chunk = encode_chunk(bytes(buf), self._seq, count, first, STATE_WRITING,
+            chunk = encode_chunk(b"".join(items), self._seq, n, first, STATE_WRITING,
                                  FLAG_FINAL if final else 0)
             os.pwrite(self._fd, chunk, self._offset)
             os.pwrite(self._fd, bytes([STATE_COMPLETE]), self._offset + 6)
@@ -160,8 +149,15 @@ class SpoolWriter:
             self._seq += 1
         except OSError as exc:
             self.enabled = False
+            q.clear()
             if self._on_failure:
                 self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+
+    def _first_t(self, record):
+        # every declared record starts with t_ns; the metadata record carries the clock anchor
+        if RECORD_HEADER.unpack_from(record)[1] == METADATA_TYPE or len(record) < 14:
+            return self._meta_t
+        return struct.unpack_from("<q", record, 6)[0]
 
     def close(self):
         if self._closed:

@@ -49,9 +49,9 @@ def test_full_disk_turns_the_writer_off_without_raising(tmp_path, monkeypatch):
 def test_buffer_is_bounded_and_counts_drops(tmp_path):
     w = spool.SpoolWriter(str(tmp_path / "b.pmspool"), {"clock": {"monotonic_ns": 1}}, flush_every=10**9,
                           max_buffer_bytes=4096)
-    for i in range(1000):
+    for i in range(3000):
         w.emit("cpu_operation", i, 1, "scheduling", "")
-    assert w.dropped > 0
+    assert w.dropped == 3000 - 1024 + 1  # the queue holds 1024 records, the metadata record included
     w.close()
 
 
