@@ -62,6 +62,7 @@ public final class BenchJson {
       errors.add(x);
     }
     m.put("errors", errors);
+    m.put("warmup_error", r.warmupError());
     return m;
   }
 

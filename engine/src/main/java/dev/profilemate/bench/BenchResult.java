@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The outcome of a benchmark run, in the terms of {@code vllm bench serve}. Latencies and token
  * counts cover completed requests only; failed requests are counted in {@code failed} and grouped
- * by reason in {@code errors}.
+ * by reason in {@code errors}. {@code warmupError}: why the untimed warm-up request failed (null if
+ * it did not, or none was sent).
  */
 public record BenchResult(
     BenchSettings settings,
@@ -26,7 +27,8 @@ public record BenchResult(
     Latency tpot,
     Latency itl,
     Latency e2el,
-    List<ErrorCount> errors) {
+    List<ErrorCount> errors,
+    String warmupError) {
 
   public record ErrorCount(String reason, int count) {}
 

@@ -5,6 +5,8 @@ import java.net.URI;
 /**
  * One benchmark run. {@code requestRate} null = every request sent at once (as {@code vllm bench
  * serve --request-rate inf}); {@code maxConcurrency} null = no limit on requests in flight.
+ * {@code warmup}: send one short untimed request first (as vllm bench serve does), so the first
+ * timed request does not pay for connection setup and the client's class loading.
  */
 public record BenchSettings(
     URI baseUrl,
@@ -17,7 +19,8 @@ public record BenchSettings(
     LengthDistribution outputLen,
     PromptType promptType,
     long seed,
-    double timeoutS) {
+    double timeoutS,
+    boolean warmup) {
 
   public BenchSettings {
     if (numPrompts < 1) {
@@ -36,17 +39,17 @@ public record BenchSettings(
 
   public BenchSettings withBaseUrl(URI url) {
     return new BenchSettings(url, model, endpoint, numPrompts, requestRate, maxConcurrency, promptLen, outputLen,
-        promptType, seed, timeoutS);
+        promptType, seed, timeoutS, warmup);
   }
 
   public BenchSettings withNumPrompts(int n) {
     return new BenchSettings(baseUrl, model, endpoint, n, requestRate, maxConcurrency, promptLen, outputLen,
-        promptType, seed, timeoutS);
+        promptType, seed, timeoutS, warmup);
   }
 
   public BenchSettings withModel(String name) {
     return new BenchSettings(baseUrl, name, endpoint, numPrompts, requestRate, maxConcurrency, promptLen, outputLen,
-        promptType, seed, timeoutS);
+        promptType, seed, timeoutS, warmup);
   }
 
   public URI url() {

@@ -11,7 +11,7 @@ import java.util.Map;
 final class BenchSummary {
   private BenchSummary() {}
 
-  static BenchResult of(BenchSettings s, List<RequestResult> results, long durationNs) {
+  static BenchResult of(BenchSettings s, List<RequestResult> results, long durationNs, String warmupError) {
     Latency.Recorder ttft = new Latency.Recorder();
     Latency.Recorder tpot = new Latency.Recorder();
     Latency.Recorder itl = new Latency.Recorder();
@@ -60,7 +60,8 @@ final class BenchSummary {
     return new BenchResult(s, secs, completed, results.size() - completed, input, inputFromUsage, requestedIn,
         output, outputFromUsage, requestedOut,
         secs > 0 ? completed / secs : 0, secs > 0 ? output / secs : 0, secs > 0 ? (input + output) / secs : 0,
-        peakInFlight(results), ttft.summary(), tpot.summary(), itl.summary(), e2el.summary(), List.copyOf(errorList));
+        peakInFlight(results), ttft.summary(), tpot.summary(), itl.summary(), e2el.summary(), List.copyOf(errorList),
+        warmupError);
   }
 
   /** The most requests that were in flight at once, seen from the client. */

@@ -27,6 +27,9 @@ public final class BenchText {
     latency(sb, "Time per output token (TPOT)", r.tpot());
     latency(sb, "Inter-token latency (ITL)", r.itl());
     latency(sb, "End-to-end latency (E2E)", r.e2el());
+    if (r.warmupError() != null) {
+      sb.append("Warm-up request (not counted) failed: ").append(r.warmupError()).append('\n');
+    }
     if (!r.errors().isEmpty()) {
       sb.append("Failed requests by reason:\n");
       for (BenchResult.ErrorCount e : r.errors()) {

@@ -32,8 +32,25 @@ public final class LoadGenerator {
   /** Runs the whole benchmark and returns its results. */
   public BenchResult run() throws InterruptedException {
     List<PlannedRequest> plan = RequestPlan.of(settings);
+    String warmupError = settings.warmup() ? warmup() : null;
     Run r = send(plan);
-    return BenchSummary.of(settings, r.results(), r.durationNs());
+    return BenchSummary.of(settings, r.results(), r.durationNs(), warmupError);
+  }
+
+  /** Sends the warm-up request; returns why it failed, or null. */
+  String warmup() {
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bench-timeouts");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      RequestResult w = new StreamingClient(http, settings.url(), settings.timeoutS(), watchdog)
+          .send(RequestPlan.warmup(settings), System.nanoTime());
+      return w.error();
+    } finally {
+      watchdog.shutdownNow();
+    }
   }
 
   record Run(List<RequestResult> results, long durationNs) {}

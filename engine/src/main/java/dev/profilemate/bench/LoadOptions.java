@@ -41,6 +41,9 @@ public final class LoadOptions {
       description = "a request still streaming after S seconds is counted as failed; 0 = no limit (default ${DEFAULT-VALUE})")
   double timeoutS;
 
+  @Option(names = "--no-warmup", description = "skip the untimed warm-up request sent before the run")
+  boolean noWarmup;
+
   /** Checks the combination (bad ones are argument errors, exit 2) and builds the settings. */
   public BenchSettings settings(CommandSpec spec, URI baseUrl, String model, int defaultNumPrompts, Integer defaultConcurrency) {
     if (requestRate != null && maxConcurrency != null) {
@@ -64,7 +67,7 @@ public final class LoadOptions {
       throw new ParameterException(spec.commandLine(), "--prompt-type token-ids needs --endpoint completions (chat messages are text)");
     }
     Integer concurrency = maxConcurrency != null || requestRate != null ? maxConcurrency : defaultConcurrency;
-    return new BenchSettings(baseUrl, model, endpoint, n, requestRate, concurrency, promptLen, outputLen, type, seed, timeoutS);
+    return new BenchSettings(baseUrl, model, endpoint, n, requestRate, concurrency, promptLen, outputLen, type, seed, timeoutS, !noWarmup);
   }
 
   public static final class EndpointConverter implements picocli.CommandLine.ITypeConverter<Endpoint> {

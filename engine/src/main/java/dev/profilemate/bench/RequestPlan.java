@@ -34,6 +34,12 @@ public final class RequestPlan {
     return plan;
   }
 
+  /** The untimed warm-up request: an 8-token prompt of its own (so it warms no prefix cache for the run), 1 output token. */
+  public static PlannedRequest warmup(BenchSettings s) {
+    Random r = new Random(s.seed() * 31 + 13);
+    return new PlannedRequest(-1, 8, 1, 0, body(s, 8, 1, r));
+  }
+
   static double exponential(Random r, double rate) {
     return -Math.log(1.0 - r.nextDouble()) / rate;
   }

@@ -58,7 +58,7 @@ final class StreamingClient {
       return exchange(p, t0, startNs);
     } catch (IOException | InterruptedException | RuntimeException e) {
       String why = timedOut.get()
-          ? "timed out after " + Math.round(timeoutNs / 1e9) + " s"
+          ? "timed out after " + seconds(timeoutNs) + " s"
           : describe(e);
       return RequestResult.failed(p, startNs, System.nanoTime() - t0, why);
     } finally {
@@ -126,6 +126,11 @@ final class StreamingClient {
     }
     return RequestResult.failed(p, startNs, System.nanoTime() - t0,
         "stream ended before data: [DONE] (" + chunks + " text chunks received)");
+  }
+
+  private static String seconds(long ns) {
+    double s = ns / 1e9;
+    return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
   }
 
   private static String describe(Throwable e) {
