@@ -106,8 +106,8 @@ public final class ProfileRun {
     step("starting vLLM" + (s.mode().usesNsys() ? " under nsys" : "") + " (log: " + log + ")");
     summary.ran(cmd);
     summary.file("vllm_server.log", "the server's output" + (s.mode().usesNsys() ? " (and nsys's)" : ""));
-    BenchResult main = serveAndBench(cmd, tools.childEnv(env), log, bench, null);
-    writeBench(dir, "bench", main);
+    BenchResult main = serveAndBench(cmd, s.mode().usesNsys(), tools.childEnv(env), log, bench, null);
+    writeBench(dir, "bench", main, "the benchmark's results (vllm bench serve key names)");
 
     if (s.mode().usesNsys()) {
       step("nsys export --type sqlite, then profilemate nsys");
@@ -153,14 +153,14 @@ public final class ProfileRun {
         + " (log: " + log + ")");
     summary.ran(cmd);
     Map<String, String> env = tools.childEnv(Map.of("VLLM_ENABLE_PROFILING", "0"));
-    BenchResult r = serveAndBench(cmd, env, log, bench.withNumPrompts(s.ncuPrompts()), server -> {
+    BenchResult r = serveAndBench(cmd, true, env, log, bench.withNumPrompts(s.ncuPrompts()), server -> {
       int status = server.post("/start_profile", Duration.ofMinutes(10));
       if (status != 200) {
         summary.problem("POST /start_profile answered " + (status < 0 ? "nothing" : "HTTP " + status)
             + ": ncu only profiles between /start_profile and /stop_profile (vLLM 0.13+ with --profiler-config)");
       }
     });
-    writeBench(dir, "ncu/bench", r);
+    writeBench(dir, "ncu/bench", r, "the short benchmark of the ncu run (slowed by ncu: not a latency measurement)");
     step("ncu --import --csv --page raw, then profilemate ncu");
     String problem = NcuPass.exportCsv(tools.which("ncu").orElseThrow(), dir, tools.childEnv(Map.of()));
     if (problem != null) {
@@ -176,9 +176,9 @@ public final class ProfileRun {
     void accept(VllmServer server) throws InterruptedException;
   }
 
-  private BenchResult serveAndBench(List<String> cmd, Map<String, String> env, Path log, BenchSettings bench,
-      BeforeBench before) throws InterruptedException {
-    try (VllmServer server = VllmServer.start(cmd, env, log, bench.baseUrl(), out)) {
+  private BenchResult serveAndBench(List<String> cmd, boolean underProfiler, Map<String, String> env, Path log,
+      BenchSettings bench, BeforeBench before) throws InterruptedException {
+    try (VllmServer server = VllmServer.start(cmd, underProfiler, env, log, bench.baseUrl(), out)) {
       Thread hook = new Thread(server::close, "profilemate-stop-vllm");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
@@ -210,14 +210,14 @@ public final class ProfileRun {
     }
   }
 
-  private void writeBench(Path dir, String name, BenchResult r) {
+  private void writeBench(Path dir, String name, BenchResult r, String description) {
     BenchJson.write(dir.resolve(name + ".json"), r);
     try {
       Files.writeString(dir.resolve(name + ".txt"), BenchText.render(r), StandardCharsets.UTF_8);
     } catch (IOException e) {
       summary.problem("cannot write " + name + ".txt: " + e.getMessage());
     }
-    summary.file(name + ".json, " + name + ".txt", "the benchmark's results (vllm bench serve key names)");
+    summary.file(name + ".json, " + name + ".txt", description);
     if (r.completed() == 0) {
       summary.problem("every benchmark request failed (" + name + "); first reason: " + r.errors().get(0).reason());
     } else if (r.failed() > 0) {

@@ -28,7 +28,7 @@ final class ProfileSummary {
   }
 
   void file(String rel, String what) {
-    files.add(String.format("  %-28s %s", rel, what));
+    files.add(String.format("  %-34s %s", rel, what));
   }
 
   void note(String n) {

@@ -37,15 +37,19 @@ public final class VllmServer implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
   private final List<ProcessHandle> seen = new ArrayList<>();
+  private final boolean underProfiler;
 
-  private VllmServer(Process launcher, URI baseUrl, Path log, PrintWriter console) {
+  private VllmServer(Process launcher, boolean underProfiler, URI baseUrl, Path log, PrintWriter console) {
     this.launcher = launcher;
+    this.underProfiler = underProfiler;
     this.baseUrl = baseUrl;
     this.log = log;
     this.console = console;
   }
 
-  public static VllmServer start(List<String> command, Map<String, String> env, Path log, URI baseUrl, PrintWriter console) {
+  /** {@code underProfiler}: the command is nsys or ncu running vLLM, not vLLM itself. */
+  public static VllmServer start(List<String> command, boolean underProfiler, Map<String, String> env, Path log, URI baseUrl,
+      PrintWriter console) {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().clear();
     pb.environment().putAll(env);
@@ -53,7 +57,7 @@ public final class VllmServer implements AutoCloseable {
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     try {
-      return new VllmServer(pb.start(), baseUrl, log, console);
+      return new VllmServer(pb.start(), underProfiler, baseUrl, log, console);
     } catch (IOException e) {
       throw new UserDataException("cannot start " + command.get(0) + ": " + e.getMessage());
     }
@@ -144,16 +148,27 @@ public final class VllmServer implements AutoCloseable {
     });
   }
 
-  /** The vLLM API server process: the launcher itself or its topmost descendant running the server module. */
+  /**
+   * The vLLM API server process. Without a profiler it is the launched process. Under nsys or ncu
+   * (whose own command lines name the server module too) it is the topmost descendant running the
+   * server module, preferring a python executable; forked engine processes share its command line
+   * but sit below it.
+   */
   Optional<ProcessHandle> serverProcess() {
-    List<ProcessHandle> all = new ArrayList<>();
-    all.add(launcher.toHandle());
-    launcher.descendants().forEach(all::add);
-    List<ProcessHandle> matches = all.stream().filter(h -> commandLine(h).contains(SERVER_MODULE)).toList();
-    Set<Long> pids = matches.stream().map(ProcessHandle::pid).collect(Collectors.toSet());
-    return matches.stream()
+    if (!underProfiler) {
+      return Optional.of(launcher.toHandle());
+    }
+    List<ProcessHandle> matches = launcher.descendants().filter(h -> commandLine(h).contains(SERVER_MODULE)).toList();
+    List<ProcessHandle> pythons = matches.stream().filter(VllmServer::isPython).toList();
+    List<ProcessHandle> pool = pythons.isEmpty() ? matches : pythons;
+    Set<Long> pids = pool.stream().map(ProcessHandle::pid).collect(Collectors.toSet());
+    return pool.stream()
         .filter(h -> h.parent().map(p -> !pids.contains(p.pid())).orElse(true))
         .findFirst();
+  }
+
+  private static boolean isPython(ProcessHandle h) {
+    return h.info().command().map(c -> Path.of(c).getFileName().toString().startsWith("python")).orElse(false);
   }
 
   private static String commandLine(ProcessHandle h) {
