@@ -12,7 +12,7 @@ public final class LoadOptions {
   Integer numPrompts;
 
   @Option(names = "--request-rate", paramLabel = "R",
-      description = "Poisson arrivals at R requests/s (default: every request at once, unless --max-concurrency)")
+      description = "Poisson arrivals at R requests/s (bench default: every request at once; profile default: --max-concurrency 32)")
   Double requestRate;
 
   @Option(names = "--max-concurrency", paramLabel = "C", description = "at most C requests in flight; the next starts when one ends")

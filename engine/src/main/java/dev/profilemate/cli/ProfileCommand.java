@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
     name = "profile",
     mixinStandardHelpOptions = true,
     description = {
-      "Start vLLM with the probe (under nsys for quick/full), wait for /health, drive load with the built-in",
-      "benchmark, stop it cleanly, run the nsys/ncu analyses and write profiling_results_<timestamp>/profile_report.html.",
-      "Checks first that vLLM, an NVIDIA GPU, nsys (quick, full) and ncu (full, --with-ncu) are there."
+      "Start vLLM with the probe (under nsys for quick/full), wait for /health, drive load with the built-in benchmark,",
+      "stop it cleanly, run the nsys/ncu analyses and write profiling_results_<timestamp>/profile_report.html.",
+      "Checks first that vLLM, an NVIDIA GPU, nsys (quick, full) and ncu (full, --with-ncu) are there.",
+      "Load: --max-concurrency 32 unless --request-rate or --max-concurrency is given."
     })
 final class ProfileCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

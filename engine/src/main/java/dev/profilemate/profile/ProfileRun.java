@@ -192,6 +192,10 @@ public final class ProfileRun {
         step("profilemate bench: " + bench.numPrompts() + " requests (" + bench.loadLabel() + ")");
         BenchResult r = new LoadGenerator(bench).run();
         out.print(BenchText.render(r));
+        if (!server.isRunning()) {
+          summary.problem("vLLM exited during the benchmark (see " + log + ")");
+          server.showTail();
+        }
         if (before != null) {
           server.post("/stop_profile", Duration.ofMinutes(30));
         }

@@ -132,7 +132,8 @@ public final class VllmServer implements AutoCloseable {
     }
   }
 
-  private void showTail() {
+  /** Prints the last lines of the server's log. */
+  public void showTail() {
     console.println("---- last lines of " + log + " ----");
     LogTail.last(log, 25).forEach(l -> console.println("  " + l));
     console.println("----");
