@@ -23,7 +23,8 @@ final class EngineStep {
       return exit == 0;
     }
 
-    String firstErrorLine() {
+    /** The last line on stderr (the command's one-line error), or the exit status. */
+    String errorLine() {
       String e = err.strip();
       return e.isEmpty() ? "exit " + exit : e.lines().reduce((a, b) -> b).orElse(e);
     }

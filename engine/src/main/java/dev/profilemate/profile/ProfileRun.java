@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,7 +240,7 @@ public final class ProfileRun {
     out.print(export.out());
     summary.ran("profilemate export " + session);
     if (!export.ok()) {
-      summary.problem("profilemate export failed: " + export.firstErrorLine());
+      summary.problem("profilemate export failed: " + export.errorLine());
       return;
     }
     summary.file(dir.relativize(session) + "/", "the probe's session files (CSV/JSON, SPEC §2)");
@@ -277,7 +276,7 @@ public final class ProfileRun {
       summary.file(files, description);
       out.println("  " + what + ": done (" + files.split(",")[0] + ")");
     } else {
-      summary.problem(what + " failed: " + o.firstErrorLine());
+      summary.problem(what + " failed: " + o.errorLine());
     }
   }
 
@@ -312,10 +311,5 @@ public final class ProfileRun {
     step++;
     out.println("[" + step + "] " + what);
     out.flush();
-  }
-
-  /** For tests: the steps' problems and notes. */
-  List<String> problems() {
-    return new ArrayList<>(summary.problems());
   }
 }

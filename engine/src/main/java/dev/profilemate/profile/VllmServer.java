@@ -123,7 +123,7 @@ public final class VllmServer implements AutoCloseable {
   /** POSTs to a path of the server (e.g. /start_profile); returns the status, or -1 if it could not connect. */
   public int post(String path, Duration timeout) throws InterruptedException {
     try {
-      HttpResponse<Void> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+      HttpResponse<Void> r = http.send(
           HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build(),
           HttpResponse.BodyHandlers.discarding());
       return r.statusCode();
