@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       dev.profilemate.kernel.nsys.NsysCommand.class,
       dev.profilemate.kernel.ncu.NcuCommand.class,
       dev.profilemate.kernel.kineto.TraceCommand.class,
+      dev.profilemate.bench.BenchCommand.class,
+      ProfileCommand.class,
     },
     footer = {
       "",

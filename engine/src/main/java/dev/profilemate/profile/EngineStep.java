@@ -1,0 +1,59 @@
+package dev.profilemate.profile;
+
+import dev.profilemate.cli.Main;
+import dev.profilemate.cli.UserDataException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/**
+ * Runs one of the engine's own commands ({@code export}, {@code nsys}, {@code ncu}) in this JVM,
+ * exactly as {@code profilemate ARGS} would, keeping its text output. A failure is returned, not
+ * thrown, so one failed analysis does not lose the others.
+ */
+final class EngineStep {
+  private EngineStep() {}
+
+  record Outcome(int exit, String out, String err) {
+    boolean ok() {
+      return exit == 0;
+    }
+
+    /** The last line on stderr (the command's one-line error), or the exit status. */
+    String errorLine() {
+      String e = err.strip();
+      return e.isEmpty() ? "exit " + exit : e.lines().reduce((a, b) -> b).orElse(e);
+    }
+  }
+
+  static Outcome run(Path textOut, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof UserDataException ude) {
+        commandLine.getErr().println(commandLine.getCommandName() + ": " + ude.getMessage());
+        return 1;
+      }
+      commandLine.getErr().println(commandLine.getCommandName() + ": " + ex);
+      return 1;
+    });
+    int exit = cl.execute(args);
+    Outcome o = new Outcome(exit, out.toString(), err.toString());
+    if (textOut != null) {
+      try {
+        Files.createDirectories(textOut.toAbsolutePath().getParent());
+        Files.writeString(textOut, o.out() + o.err(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return new Outcome(1, o.out(), o.err() + "cannot write " + textOut + ": " + e.getMessage() + "\n");
+      }
+    }
+    return o;
+  }
+}
