@@ -25,3 +25,15 @@ def test_steps_inside_compile_or_warm_up_model_are_not_timed(monkeypatch):
     steps = [r for r in records if r[0] == "forward_pass"]
     assert len(steps) == 1 and steps[0][4] == 1 and steps[0][5] == 128  # prefill code 0, 1 req, 128 tokens
     assert _worker.WARMING == [0]
+
+
+def test_each_step_is_an_nvtx_range_named_by_its_phase_under_nsys(monkeypatch):
+    monkeypatch.setenv("USE_CUDA_EVENTS", "0")
+    monkeypatch.setenv("PROFILEMATE_NVTX", "1")
+    pushed = []
+    monkeypatch.setattr(forward_pass, "_nvtx", [(pushed.append, lambda: pushed.append("pop"))])
+    prof = Profiler("forward_pass", lambda m: None, lambda *a: None)
+    prof.config = load()
+    monkeypatch.setattr(forward_pass, "_timer", [None])
+    forward_pass._execute_model_v2(lambda self, so: None, prof)(None, _SO())
+    assert pushed == ["profilemate:prefill", "pop"]

@@ -13,6 +13,33 @@ from ._worker import WARMING, warmup_target
 
 PROFILER = "forward_pass"
 PHASES = {"prefill": 0, "decode": 1, "mixed": 2, "idle": 3}
+NVTX_NAMES = ("profilemate:prefill", "profilemate:decode", "profilemate:mixed", "profilemate:idle")
+
+
+def _nvtx_wanted():
+    """Per-step NVTX ranges cost a driver call each: only under Nsight Systems (or when asked)."""
+    import os
+    flag = os.environ.get("PROFILEMATE_NVTX")
+    if flag is not None:
+        return flag == "1"
+    return any(k.startswith("NSYS_") for k in os.environ)
+
+
+_nvtx = [None]  # None: undecided; False: off; else (range_push, range_pop)
+
+
+def nvtx():
+    n = _nvtx[0]
+    if n is None:
+        n = False
+        if _nvtx_wanted():
+            try:
+                import torch
+                n = (torch.cuda.nvtx.range_push, torch.cuda.nvtx.range_pop)
+            except Exception:
+                n = False
+        _nvtx[0] = n
+    return n
 _local = threading.local()
 _timer = [None]
 # Called once per real step with the step's token count (MoE masks graph padding with it).
@@ -100,12 +127,17 @@ def _model_forward(original, prof):
         try:
             t = timer(prof)
             timed = t.begin(shape)
+            ranges = nvtx()
+            if ranges:
+                ranges[0](NVTX_NAMES[shape[0]])
         except Exception as exc:
             prof.fail("GPUModelRunner._model_forward", exc)
             return original(self, *args, **kwargs)
         try:
             return original(self, *args, **kwargs)
         finally:
+            if ranges:
+                ranges[1]()
             if timed:
                 try:
                     t.end()
@@ -126,12 +158,17 @@ def _execute_model_v2(original, prof):
                 listener(shape[2])
             t = timer(prof)
             timed = t.begin(shape)
+            ranges = nvtx()
+            if ranges:
+                ranges[0](NVTX_NAMES[shape[0]])
         except Exception as exc:
             prof.fail("GPUModelRunner.execute_model", exc)
             return original(self, scheduler_output, *args, **kwargs)
         try:
             return original(self, scheduler_output, *args, **kwargs)
         finally:
+            if ranges:
+                ranges[1]()
             if timed:
                 try:
                     t.end()

@@ -98,6 +98,7 @@ public final class ProfileRun {
     Map<String, String> env = new HashMap<>();
     env.put("VLLM_PROFILING_DIR", dir.resolve("sessions").toString());
     env.put("PROFILEMATE_SIDECAR", "0"); // the session is exported below, once vLLM has exited
+    env.put("PROFILEMATE_NVTX", "1"); // per-step phase ranges for the nsys prefill/decode breakup
     if (s.mode() == ProfileMode.MOE) {
       env.put("ENABLE_MOE_EXPERT_TRACKING", "1");
     }
