@@ -81,16 +81,21 @@ def _on_init(prof, args, kwargs, result, t0, t1):
     prof.emit("engine_config", t1, _config_json(sched))
 
 
+def _pool(sched):
+    pool = sched.__dict__.get("_profilemate_pool")
+    if pool is None:
+        kvm = sched.kv_cache_manager
+        pool = getattr(kvm, "block_pool", None) or kvm.coordinator.block_pool
+        sched._profilemate_pool = pool
+    return pool
+
+
 def _kv_blocks(sched):
-    kvm = getattr(sched, "kv_cache_manager", None)
-    pool = getattr(kvm, "block_pool", None)
-    if pool is None:
-        pool = getattr(getattr(kvm, "coordinator", None), "block_pool", None)
-    if pool is None:
-        return 0, 0, 0.0
-    total = pool.num_gpu_blocks - 1  # the null block is never handed out
-    used = total - pool.get_num_free_blocks()
-    return used, total, kvm.usage
+    """(used, total, usage) exactly as BlockPool.get_usage() computes usage (null block excluded)."""
+    pool = _pool(sched)
+    total = pool.num_gpu_blocks - 1
+    free = pool.get_num_free_blocks()
+    return total - free, total, (1.0 - free / total) if total else 0.0
 
 
 def _before_schedule(prof, args, kwargs):
@@ -100,45 +105,55 @@ def _before_schedule(prof, args, kwargs):
 def _on_schedule(prof, args, kwargs, so, ctx, t0, t1):
     _state.IN_SCHEDULE[0] = False
     sched = args[0]
-    requests = sched.requests
     counts = so.num_scheduled_tokens
+    # Prefill work, from the SchedulerOutput alone (no per-request lookups): new requests,
+    # requests still inside their prompt (chunked prefill), and resumed ones recomputing.
     pre_tok = pre_reqs = 0
-    for req_id, n in counts.items():
-        req = requests.get(req_id)
-        if req is None:
-            continue
-        # schedule() has already advanced num_computed_tokens by n
-        before = req.num_computed_tokens - n
-        known = req.num_tokens if req.num_output_tokens == 0 else req.num_tokens - 1
-        p = known - before
-        if p > 0:
-            pre_tok += p if p < n else n
-            pre_reqs += 1
+    new_reqs = so.scheduled_new_reqs
+    for new in new_reqs:
+        pre_tok += counts[new.req_id]
+    pre_reqs = len(new_reqs)
+    cached = so.scheduled_cached_reqs
+    if cached.req_ids:
+        resumed = cached.resumed_req_ids
+        for rid, outs in zip(cached.req_ids, cached.num_output_tokens):
+            if outs == 0 or rid in resumed:
+                pre_tok += counts[rid]
+                pre_reqs += 1
     total = so.total_num_scheduled_tokens
     used, kv_total, usage = _kv_blocks(sched)
     preempted = so.preempted_req_ids
-    alloc, evicted, hits = _state.COUNTERS.take()
+    c = _state.COUNTERS
+    alloc, evicted, hits = c.allocated, c.evicted, c.prefix_hit
+    c.allocated = c.evicted = c.prefix_hit = 0
     step = _step[0]
     _step[0] = step + 1
-    live = _state.LIVE
-    for new in so.scheduled_new_reqs:
-        rid = new.req_id
-        if rid in _state.PREEMPTED:
-            continue
-        _req(prof, t1, 2, live.get(rid, (0,))[0], 0, new.num_computed_tokens, rid, "")
-    if _state.PREEMPTED:
-        for rid in list(_state.PREEMPTED):
-            if rid in counts:
-                _state.PREEMPTED.discard(rid)
-                req = requests.get(rid)
-                _req(prof, t1, 4, 0, req.num_output_tokens if req else 0, 0, rid, "")
+    if _track_requests[0]:
+        _request_events(prof, t1, sched, new_reqs, counts, cached)
     prof.emit(
         "scheduler_step", t0, step, t1 - t0, len(counts), total,
         pre_reqs, len(counts) - pre_reqs, pre_tok, total - pre_tok,
         len(sched.running), len(sched.waiting),
         sched.max_num_running_reqs, sched.max_num_scheduled_tokens,
         used, kv_total, usage, len(preempted) if preempted else 0,
-        len(so.scheduled_new_reqs), len(so.finished_req_ids), alloc, evicted, hits)
+        len(new_reqs), len(so.finished_req_ids), alloc, evicted, hits)
+
+
+def _request_events(prof, t, sched, new_reqs, counts, cached):
+    live = _state.LIVE
+    preempted = _state.PREEMPTED
+    emit = prof.emit
+    for new in new_reqs:
+        rid = new.req_id
+        if rid in preempted:
+            continue  # model runner V2 sends resumed requests as new ones: "resumed" below
+        emit("request_event", t, 2, live.get(rid, (0,))[0], 0, new.num_computed_tokens, rid, "")
+    if preempted:
+        for rid in list(preempted):
+            if rid in counts:
+                preempted.discard(rid)
+                req = sched.requests.get(rid)
+                emit("request_event", t, 4, 0, req.num_output_tokens if req else 0, 0, rid, "")
 
 
 def _on_update(prof, args, kwargs, outputs, t0, t1):
