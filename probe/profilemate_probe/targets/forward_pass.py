@@ -96,6 +96,29 @@ def _emit_gpu(prof):
         pass  # the report then asks for --gpu
 
 
+def timed_step(prof, where, shape, original, *args, **kwargs):
+    """Runs one model step between a pooled CUDA-event pair (and an NVTX range under nsys)."""
+    try:
+        t = timer(prof)
+        timed = t.begin(shape)
+        ranges = nvtx()
+        if ranges:
+            ranges[0](NVTX_NAMES[shape[0]])
+    except Exception as exc:
+        prof.fail(where, exc)
+        return original(*args, **kwargs)
+    try:
+        return original(*args, **kwargs)
+    finally:
+        if ranges:
+            ranges[1]()
+        if timed:
+            try:
+                t.end()
+            except Exception as exc:
+                prof.fail(where, exc)
+
+
 def _execute_model_v1(original, prof):
     def execute_model(self, scheduler_output, *args, **kwargs):
         if not prof.enabled or WARMING[0]:
@@ -124,25 +147,7 @@ def _model_forward(original, prof):
         if shape is None or not prof.enabled:
             return original(self, *args, **kwargs)
         _local.shape = None  # one timed forward per step (drafters call it again)
-        try:
-            t = timer(prof)
-            timed = t.begin(shape)
-            ranges = nvtx()
-            if ranges:
-                ranges[0](NVTX_NAMES[shape[0]])
-        except Exception as exc:
-            prof.fail("GPUModelRunner._model_forward", exc)
-            return original(self, *args, **kwargs)
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            if ranges:
-                ranges[1]()
-            if timed:
-                try:
-                    t.end()
-                except Exception as exc:
-                    prof.fail("GPUModelRunner._model_forward", exc)
+        return timed_step(prof, "GPUModelRunner._model_forward", shape, original, self, *args, **kwargs)
     return _model_forward
 
 
@@ -156,24 +161,11 @@ def _execute_model_v2(original, prof):
                 return original(self, scheduler_output, *args, **kwargs)
             for listener in STEP_LISTENERS:
                 listener(shape[2])
-            t = timer(prof)
-            timed = t.begin(shape)
-            ranges = nvtx()
-            if ranges:
-                ranges[0](NVTX_NAMES[shape[0]])
         except Exception as exc:
             prof.fail("GPUModelRunner.execute_model", exc)
             return original(self, scheduler_output, *args, **kwargs)
-        try:
-            return original(self, scheduler_output, *args, **kwargs)
-        finally:
-            if ranges:
-                ranges[1]()
-            if timed:
-                try:
-                    t.end()
-                except Exception as exc:
-                    prof.fail("GPUModelRunner.execute_model", exc)
+        return timed_step(prof, "GPUModelRunner.execute_model", shape, original, self, scheduler_output,
+                          *args, **kwargs)
     return execute_model
 
 
