@@ -63,15 +63,17 @@ def one_round():
 
 
 def loop_overhead(rounds):
-    off, on = [], []
+    """Arms off, on and a second off (the A/A control: what two identical arms differ by here)."""
+    off, on, off2 = [], [], []
     one_round()  # warm-up
     for i in range(rounds):
-        for state in ((False, True) if i % 2 == 0 else (True, False)):
+        arms = [(False, off), (True, on), (False, off2)]
+        for state, out in (arms if i % 2 == 0 else arms[::-1]):
             set_probe(state)
             ns, steps = one_round()
-            (on if state else off).append(ns)
+            out.append(ns)
     set_probe(True)
-    return off, on, steps
+    return off, on, off2, steps
 
 
 def hook_costs(reps=2000, batches=15):
@@ -122,7 +124,8 @@ def main():
     import gc
     gc.collect()
     gc.freeze()
-    off, on, steps = loop_overhead(rounds)
+    off, on, off2, steps = loop_overhead(rounds)
+    control = sorted(b / a for a, b in zip(off, off2))
     med_off, med_on = statistics.median(off), statistics.median(on)
     # rounds i of each arm ran back to back: their ratio cancels slow drifts in machine load
     pair_ratios = sorted(b / a for a, b in zip(off, on))
@@ -136,6 +139,7 @@ def main():
         "scheduler_ms_on": [round(x / 1e6, 2) for x in on],
         "median_ratio_on_over_off": round(med_on / med_off, 4),
         "median_of_paired_ratios": round(statistics.median(pair_ratios), 4),
+        "control_off_vs_off_paired_median": round(statistics.median(control), 4),
         "paired_ratio_quartiles": [round(pair_ratios[len(pair_ratios) // 4], 4),
                                    round(pair_ratios[(3 * len(pair_ratios)) // 4], 4)],
         "overhead_pct": round(100 * (med_on / med_off - 1), 2),
