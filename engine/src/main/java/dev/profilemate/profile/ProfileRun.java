@@ -6,6 +6,7 @@ import dev.profilemate.bench.BenchSettings;
 import dev.profilemate.bench.BenchText;
 import dev.profilemate.bench.LoadGenerator;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -246,16 +247,16 @@ public final class ProfileRun {
     }
     summary.file(dir.relativize(session) + "/", "the probe's session files (CSV/JSON, SPEC §2)");
     try {
-      Path report = ReportWriter.write(session, dir.resolve(ReportWriter.DEFAULT_NAME), null);
+      Path nsys = NsysPass.sqlite(dir);
+      Path ncu = NcuPass.csv(dir);
+      KernelInputs kernels = new KernelInputs(Files.isRegularFile(nsys) ? nsys : null,
+          Files.isRegularFile(ncu) ? ncu : null, null);
+      Path report = ReportWriter.write(session, dir.resolve(ReportWriter.DEFAULT_NAME), null, kernels);
       out.println("  wrote " + report);
       summary.file(ReportWriter.DEFAULT_NAME, "the HTML report of the session");
     } catch (UserDataException e) {
       summary.problem("the HTML report failed: " + e.getMessage());
       return;
-    }
-    if (Files.isRegularFile(dir.resolve("kernels/nsys.json")) || Files.isRegularFile(dir.resolve("kernels/ncu.json"))) {
-      summary.note("profile_report.html does not show kernel results yet (the report code reads a session folder"
-          + " only); they are beside it in kernels/ (nsys.txt and nsys.json, ncu.txt and ncu.json, CSV tables)");
     }
   }
 
