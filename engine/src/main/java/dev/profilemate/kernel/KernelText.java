@@ -8,6 +8,28 @@ import java.util.List;
 public final class KernelText {
   private KernelText() {}
 
+  /** The part of the nsys and trace text summaries after their own header lines. */
+  public static String body(long kernelInstances, long kernelNs, long memoryOpInstances, long memoryOpNs,
+      List<KernelSummary> kernels, List<MemoryOpSummary> memoryOps, List<CategoryTotal> categories,
+      PhaseBreakdown phases, GraphCoverage graphs, List<DeviceIdle> idle, int top, int gaps) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(Num.f("Kernels: %d executions of %d names, %s; memory operations: %d, %s%n%n", kernelInstances,
+        kernels.size(), Num.time(kernelNs), memoryOpInstances, Num.time(memoryOpNs)));
+    sb.append(kernels(kernels, top)).append('\n');
+    if (!memoryOps.isEmpty()) {
+      TextTable m = new TextTable("memory operation", "instances>", "total>", "bytes>");
+      for (MemoryOpSummary o : memoryOps) {
+        m.row(o.name(), o.instances(), Num.time(o.totalNs()), o.bytes());
+      }
+      sb.append(m.render("  ")).append('\n');
+    }
+    sb.append(categories(categories)).append('\n');
+    sb.append(phases(phases)).append('\n');
+    sb.append(graphs(graphs)).append('\n');
+    sb.append(idle(idle, gaps));
+    return sb.toString();
+  }
+
   public static String kernels(List<KernelSummary> kernels, int top) {
     StringBuilder sb = new StringBuilder();
     sb.append(Num.f("Top kernels by GPU time (%d of %d names)%n", Math.min(top, kernels.size()), kernels.size()));

@@ -8,7 +8,6 @@ import dev.profilemate.kernel.KernelSummary;
 import dev.profilemate.kernel.KernelText;
 import dev.profilemate.kernel.MemoryOpSummary;
 import dev.profilemate.kernel.Num;
-import dev.profilemate.kernel.TextTable;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -82,20 +81,8 @@ public final class TraceCommand implements Callable<Integer> {
       return sb.append("No GPU kernels or memory operations in this trace (CPU-only, or CUDA activity was not recorded).\n")
           .toString();
     }
-    sb.append(Num.f("Kernels: %d executions of %d names, %s; memory operations: %d, %s%n%n", t.kernelInstances(),
-        r.kernels().size(), Num.time(t.kernelNs()), t.memoryOpInstances(), Num.time(t.memoryOpNs())));
-    sb.append(KernelText.kernels(r.kernels(), top)).append('\n');
-    if (!r.memoryOps().isEmpty()) {
-      TextTable m = new TextTable("memory operation", "instances>", "total>", "bytes>");
-      for (MemoryOpSummary o : r.memoryOps()) {
-        m.row(o.name(), o.instances(), Num.time(o.totalNs()), o.bytes());
-      }
-      sb.append(m.render("  ")).append('\n');
-    }
-    sb.append(KernelText.categories(r.categories())).append('\n');
-    sb.append(KernelText.phases(r.phases())).append('\n');
-    sb.append(KernelText.graphs(r.cudaGraphs())).append('\n');
-    sb.append(KernelText.idle(r.idle(), gaps));
+    sb.append(KernelText.body(t.kernelInstances(), t.kernelNs(), t.memoryOpInstances(), t.memoryOpNs(), r.kernels(),
+        r.memoryOps(), r.categories(), r.phases(), r.cudaGraphs(), r.idle(), top, gaps));
     return sb.toString();
   }
 }

@@ -1,9 +1,7 @@
 package dev.profilemate.kernel.nsys;
 
 import dev.profilemate.kernel.KernelText;
-import dev.profilemate.kernel.MemoryOpSummary;
 import dev.profilemate.kernel.Num;
-import dev.profilemate.kernel.TextTable;
 
 /** The readable summary that {@code profilemate nsys} prints. */
 final class NsysText {
@@ -19,20 +17,8 @@ final class NsysText {
           g.memoryBandwidthBytesPerSec() == null ? "" : Num.f(", %.0f GB/s", g.memoryBandwidthBytesPerSec() / 1e9)));
     }
     NsysReport.Totals t = r.totals();
-    sb.append(Num.f("Kernels: %d executions of %d names, %s; memory operations: %d, %s%n%n", t.kernelInstances(),
-        r.kernels().size(), Num.time(t.kernelNs()), t.memoryOpInstances(), Num.time(t.memoryOpNs())));
-    sb.append(KernelText.kernels(r.kernels(), top)).append('\n');
-    if (!r.memoryOps().isEmpty()) {
-      TextTable m = new TextTable("memory operation", "instances>", "total>", "bytes>");
-      for (MemoryOpSummary o : r.memoryOps()) {
-        m.row(o.name(), o.instances(), Num.time(o.totalNs()), o.bytes());
-      }
-      sb.append(m.render("  ")).append('\n');
-    }
-    sb.append(KernelText.categories(r.categories())).append('\n');
-    sb.append(KernelText.phases(r.phases())).append('\n');
-    sb.append(KernelText.graphs(r.cudaGraphs())).append('\n');
-    sb.append(KernelText.idle(r.idle(), gaps));
+    sb.append(KernelText.body(t.kernelInstances(), t.kernelNs(), t.memoryOpInstances(), t.memoryOpNs(), r.kernels(),
+        r.memoryOps(), r.categories(), r.phases(), r.cudaGraphs(), r.idle(), top, gaps));
     return sb.toString();
   }
 
