@@ -12,11 +12,6 @@ class StepCounters:
         self.evicted = 0
         self.prefix_hit = 0
 
-    def take(self):
-        out = (self.allocated, self.evicted, self.prefix_hit)
-        self.allocated = self.evicted = self.prefix_hit = 0
-        return out
-
 
 COUNTERS = StepCounters()
 # request_id -> [num_prompt_tokens, num_output_tokens, first_token_seen]; live requests only

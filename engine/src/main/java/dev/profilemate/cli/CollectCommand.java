@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -52,7 +51,7 @@ final class CollectCommand implements Callable<Integer> {
       }
       Thread.sleep(Duration.ofMillis((long) (interval * 1000)));
     }
-    SessionExport.finalExport(session);
+    finalExport();
     return 0;
   }
 
@@ -87,18 +86,12 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
-  /** The last export after the processes have gone; errors here are reported. */
-  static final class SessionExport {
-    private SessionExport() {}
-
-    static void finalExport(Path session) {
-      Optional<String> err = Optional.empty();
-      try {
-        ExportCommand.run(session, session);
-      } catch (UserDataException e) {
-        err = Optional.of(e.getMessage());
-      }
-      err.ifPresent(m -> System.err.println("collect: final export failed: " + m));
+  /** The last export after the processes have gone; an error here is reported, not retried. */
+  private void finalExport() {
+    try {
+      ExportCommand.run(session, session);
+    } catch (UserDataException e) {
+      System.err.println("collect: final export failed: " + e.getMessage());
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.profilemate.export;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.profilemate.aggregate.CpuOperations;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
@@ -214,9 +213,5 @@ public final class SessionExporter {
   /** Python's spelling of booleans, as vLLM's BatchDescriptor prints them. */
   static String py(boolean b) {
     return b ? "True" : "False";
-  }
-
-  static String text(JsonNode n) {
-    return n == null || n.isNull() ? "" : n.asText();
   }
 }

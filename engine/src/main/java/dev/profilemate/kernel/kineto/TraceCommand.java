@@ -4,6 +4,7 @@ import dev.profilemate.kernel.CategoryTotal;
 import dev.profilemate.kernel.CsvOut;
 import dev.profilemate.kernel.IdleGapTracker;
 import dev.profilemate.kernel.KernelJson;
+import dev.profilemate.kernel.KernelOptions;
 import dev.profilemate.kernel.KernelSummary;
 import dev.profilemate.kernel.KernelText;
 import dev.profilemate.kernel.MemoryOpSummary;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -29,33 +31,23 @@ import picocli.CommandLine.Spec;
 public final class TraceCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin KernelOptions opts;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "a .json or .json.gz trace (e.g. *.pt.trace.json.gz)")
   Path file;
-
-  @Option(names = "--json", paramLabel = "OUT", description = "write the results as JSON to OUT")
-  Path json;
 
   @Option(names = "--csv-dir", paramLabel = "DIR", description = "write kernels.csv, memory_ops.csv, categories.csv, idle.csv to DIR")
   Path csvDir;
 
-  @Option(names = "--categories", paramLabel = "FILE", description = "extra kernel category rules (JSON, same shape as the built-in table)")
-  Path categories;
-
-  @Option(names = "--top", defaultValue = "15", description = "kernels to list in the text summary (default ${DEFAULT-VALUE})")
-  int top;
-
-  @Option(names = "--gaps", defaultValue = "10", description = "largest idle gaps to keep per GPU (default ${DEFAULT-VALUE})")
-  int gaps;
-
   @Override
   public Integer call() {
-    CategoryRules rules = CategoryRules.load(categories);
-    TraceReport r = new KinetoAnalyzer(rules, Math.max(0, gaps)).analyze(file);
+    CategoryRules rules = CategoryRules.load(opts.categories);
+    TraceReport r = new KinetoAnalyzer(rules, opts.gaps()).analyze(file);
     PrintWriter out = spec.commandLine().getOut();
-    out.print(render(r, Math.max(0, top), Math.max(0, gaps)));
-    if (json != null) {
-      KernelJson.write(json, r);
-      out.println("wrote " + json);
+    out.print(render(r, opts.top(), opts.gaps()));
+    if (opts.json != null) {
+      KernelJson.write(opts.json, r);
+      out.println("wrote " + opts.json);
     }
     if (csvDir != null) {
       CsvOut.write(csvDir, "kernels.csv", KernelSummary.class, r.kernels());

@@ -4,6 +4,7 @@ import dev.profilemate.kernel.CategoryTotal;
 import dev.profilemate.kernel.CsvOut;
 import dev.profilemate.kernel.IdleGapTracker;
 import dev.profilemate.kernel.KernelJson;
+import dev.profilemate.kernel.KernelOptions;
 import dev.profilemate.kernel.KernelSummary;
 import dev.profilemate.kernel.MemoryOpSummary;
 import dev.profilemate.kernel.category.CategoryRules;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -30,38 +32,28 @@ import picocli.CommandLine.Spec;
 public final class NsysCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin KernelOptions opts;
+
   @Parameters(index = "0", paramLabel = "FILE", description = "an .sqlite export, or an .nsys-rep (exported with nsys on PATH)")
   Path file;
-
-  @Option(names = "--json", paramLabel = "OUT", description = "write the results as JSON to OUT")
-  Path json;
 
   @Option(names = "--csv-dir", paramLabel = "DIR", description = "write kernels.csv, memory_ops.csv, categories.csv, phases.csv, nvtx_ranges.csv, idle.csv and idle_gaps.csv to DIR")
   Path csvDir;
 
-  @Option(names = "--categories", paramLabel = "FILE", description = "extra kernel category rules (JSON, same shape as the built-in table)")
-  Path categories;
-
-  @Option(names = "--top", defaultValue = "15", description = "kernels to list in the text summary (default ${DEFAULT-VALUE})")
-  int top;
-
-  @Option(names = "--gaps", defaultValue = "10", description = "largest idle gaps to keep per GPU (default ${DEFAULT-VALUE})")
-  int gaps;
-
   @Override
   public Integer call() {
-    CategoryRules rules = CategoryRules.load(categories);
+    CategoryRules rules = CategoryRules.load(opts.categories);
     Path input = file;
     if (NsysRepExporter.isReport(file)) {
       input = new NsysRepExporter(System.getenv("PATH")).export(file);
     }
-    NsysAnalyzer.Result result = new NsysAnalyzer(rules, Math.max(0, gaps)).analyze(input);
+    NsysAnalyzer.Result result = new NsysAnalyzer(rules, opts.gaps()).analyze(input);
     NsysReport r = result.report();
     PrintWriter out = spec.commandLine().getOut();
-    out.print(NsysText.render(r, Math.max(0, top), Math.max(0, gaps)));
-    if (json != null) {
-      KernelJson.write(json, r);
-      out.println("wrote " + json);
+    out.print(NsysText.render(r, opts.top(), opts.gaps()));
+    if (opts.json != null) {
+      KernelJson.write(opts.json, r);
+      out.println("wrote " + opts.json);
     }
     if (csvDir != null) {
       writeCsv(csvDir, result);
