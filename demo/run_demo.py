@@ -23,9 +23,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "probe", "tests"))
 import vllm_testbed as tb  # noqa: E402
 
 
-def build():
+def build(kv_events=True):
     sched = tb.make_scheduler(num_blocks=97, block_size=16, max_num_seqs=12,
-                              max_num_batched_tokens=256, max_model_len=2048)
+                              max_num_batched_tokens=256, max_model_len=2048, kv_events=kv_events)
     rng = random.Random(7)
     prefixes = [tb.make_prefix(128, seed=s) for s in range(4)]
     add_at = {}

@@ -5,6 +5,8 @@
 #   info          versions of python, torch, triton, GPU
 #   install       join the parts, check sha256, unpack into /tmp/site, import vllm, run the doctor
 #   bench RUN...  RUN = dense_on | dense_off | moe_on | moe_off: serve, drive, stop, tar the session
+#   pair_dense | pair_moe   probe-on and probe-off servers side by side, ROUNDS (6) ABBA rounds of
+#                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -24,6 +26,15 @@ for stage in "$@"; do
       rc=$?; tail -5 /tmp/imp.log; [ $rc = 0 ] || { echo "vllm import failed: stop"; exit 2; }
       PYTHONPATH=probe:$SITE timeout 120 python3 -m profilemate_probe.doctor --json-out $OUT/doctor.json > $OUT/doctor.txt 2>&1; echo "doctor rc=$?"; tail -25 $OUT/doctor.txt
       python3 $B/make_models.py /tmp/models >/dev/null && ls /tmp/models
+      ;;
+    pair_*)
+      # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
+      el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
+      m=tiny-llama; [ $stage = pair_moe ] && m=tiny-mixtral
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair --name $stage --model /tmp/models/$m \
+        --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
+        --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --startup-limit ${STARTUP_S:-240}
+      tar -czf $OUT/$stage.tgz -C /tmp/sessions ${stage}_on ${stage}_on.log ${stage}_off.log
       ;;
     dense_*|moe_*)
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-420} ]; then echo "skip $stage: $el s used"; continue; fi

@@ -41,6 +41,9 @@ class _NullWriter:
     def emit(self, *a):
         pass
 
+    def emit_rows(self, *a):
+        pass
+
     def close(self):
         pass
 
@@ -52,7 +55,16 @@ class _OnFirstRecord:
         self._probe = probe
 
     def emit(self, *values):
-        self._probe._open_spool_file().emit(*values)
+        writer = self._probe.writer
+        if writer is self:
+            writer = self._probe._open_spool_file()
+        writer.emit(*values)
+
+    def emit_rows(self, *values):
+        writer = self._probe.writer
+        if writer is self:
+            writer = self._probe._open_spool_file()
+        writer.emit_rows(*values)
 
     def close(self):
         pass
@@ -65,14 +77,27 @@ class Probe:
         self.active = False
         self.session_dir = None
         self.owner = False
+        self.profilers = {}
         self.writer = _NullWriter()
         self.hook = ImportHook(self._hook_error)
-        self.profilers = {}
         self.targets = []          # (module_name, PatchTarget)
         self.status = {}           # target key -> (state, reason)
         self.modules = {}
         self._vllm_version = None
         self._hooks_registered = False
+
+    @property
+    def writer(self):
+        return self._writer
+
+    @writer.setter
+    def writer(self, writer):
+        # Hooks call prof.emit on every record: point it straight at the writer instead of
+        # going through Probe.emit, one Python call less per record.
+        self._writer = writer
+        for prof in self.profilers.values():
+            prof.emit = writer.emit
+            prof.emit_rows = writer.emit_rows
 
     # -- lifecycle ---------------------------------------------------------------------
     def install(self, force=False):
@@ -147,7 +172,7 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.emit)
+            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows)
             prof.config = self.config
             prof.probe = self
             self.profilers[name] = prof

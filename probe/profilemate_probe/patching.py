@@ -63,13 +63,14 @@ def version_in(version, spec):
 class Profiler:
     """One profiler's switch. Its first hook failure turns it off with one log line."""
 
-    def __init__(self, name, log, emit):
+    def __init__(self, name, log, emit, emit_rows=None):
         self.name = name
         self.enabled = True
         self.failures = 0
         self.disabled_reason = None
         self._log = log
         self.emit = emit
+        self.emit_rows = emit_rows
 
     def fail(self, where, exc):
         self.failures += 1

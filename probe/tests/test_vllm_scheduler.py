@@ -133,7 +133,7 @@ def test_failing_hook_leaves_vllm_results_unchanged_and_logs_once(tmp_path):
         "if p.probe() is not None:\n"
         "    from profilemate_probe.targets import scheduler as s\n"
         "    def boom(*a): raise RuntimeError('planted probe failure')\n"
-        "    s._kv_blocks = boom\n"
+        "    s._prefill_ids = boom\n"
         "sched, reqs, add = tb.overflow_workload()\n"
         "trace = []\n"
         "res = tb.run(sched, reqs, on_step=lambda i, s: trace.append([i.num_scheduled_tokens, i.preempted_req_ids, sorted(i.finished.items())]), add_at=add)\n"

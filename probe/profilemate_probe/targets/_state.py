@@ -5,16 +5,20 @@ Only the EngineCore thread that runs the scheduler touches these, so plain ints 
 
 
 class StepCounters:
-    __slots__ = ("allocated", "evicted", "prefix_hit")
+    __slots__ = ("allocated", "evicted", "prefix_hit", "finished")
 
     def __init__(self):
         self.allocated = 0
         self.evicted = 0
         self.prefix_hit = 0
+        self.finished = 0
 
 
 COUNTERS = StepCounters()
-# request_id -> [num_prompt_tokens, num_output_tokens, first_token_seen]; live requests only
+# block ids evicted since the last flush, and the block pool they belong to
+EVICTED = []
+EVICTING_POOL = [None]
+# request_id -> [num_prompt_tokens, first_token_seen]; live requests only
 LIVE = {}
 PREEMPTED = set()
 # set while Scheduler.schedule() runs: preemptions there come from a full KV cache

@@ -1,9 +1,11 @@
 """KV blocks: allocation, prefix-cache hits, frees and evictions (EngineCore, BlockPool).
 
 vLLM's blocks carry no timestamps, so each pool gets two arrays indexed by block id:
-when the block was last handed out and when its last reference went away. An eviction
-record then costs two subtractions.
+when the block was last handed out and when it was last freed. An eviction then costs a
+list append where it happens, and its ages are computed per batch with map() in C.
 """
+from itertools import repeat
+from operator import sub
 from time import monotonic_ns
 
 from ..patching import PatchTarget
@@ -25,11 +27,14 @@ def _times(pool):
 
 def _get_new_blocks(original, prof):
     counters = _state.COUNTERS
+    pending = _state.EVICTED
 
     def get_new_blocks(self, *args, **kwargs):
         blocks = original(self, *args, **kwargs)
         if prof.enabled:
             try:
+                if pending:
+                    flush_evictions(prof.emit_rows)  # before the new allocation times overwrite theirs
                 alloc = _times(self)[0]
                 now = monotonic_ns()
                 for b in blocks:
@@ -42,27 +47,33 @@ def _get_new_blocks(original, prof):
 
 
 def _maybe_evict(original, prof):
-    counters = _state.COUNTERS
-    emit = prof.emit
+    pending = _state.EVICTED
+    pool_ref = _state.EVICTING_POOL
 
     def _maybe_evict_cached_block(self, block, *args, **kwargs):
-        if not prof.enabled:
-            return original(self, block, *args, **kwargs)
-        # read before the original resets it: after the call a cached block looks uncached.
-        # vLLM >= 0.11 also returns whether it evicted; older versions return None.
-        had_hash = block.block_hash is not None
+        # Called for every block taken from the free queue, so the hook does the least it can:
+        # remember the block id; flush_evictions() writes the records once per allocation.
+        # vLLM >= 0.11 returns whether the block was cached (and is now evicted).
         result = original(self, block, *args, **kwargs)
-        if result is True or (result is None and had_hash):
-            try:
-                now = monotonic_ns()
-                alloc, freed = _times(self)
-                bid = block.block_id
-                counters.evicted += 1
-                emit("kv_block_eviction", now, bid, now - alloc[bid], now - freed[bid])
-            except Exception as exc:
-                prof.fail("BlockPool._maybe_evict_cached_block", exc)
+        if result and prof.enabled:
+            pending.append(block.block_id)
+            pool_ref[0] = self
         return result
     return _maybe_evict_cached_block
+
+
+def flush_evictions(emit_rows):
+    """kv_block_eviction records for the blocks evicted since the last flush, as one batch:
+    the writer thread packs one record per block."""
+    pending = _state.EVICTED
+    alloc, freed = _times(_state.EVICTING_POOL[0])
+    now = monotonic_ns()
+    bids = pending[:]
+    pending.clear()
+    emit_rows("kv_block_eviction", now, bids,
+              list(map(sub, repeat(now), map(alloc.__getitem__, bids))),
+              list(map(sub, repeat(now), map(freed.__getitem__, bids))))
+    _state.COUNTERS.evicted += len(bids)
 
 
 def _touch(original, prof):
@@ -75,7 +86,7 @@ def _touch(original, prof):
                 n = 0
                 for b in blocks:
                     # older vLLM passes one list per KV cache group
-                    n += len(b) if isinstance(b, (list, tuple)) else (0 if b.is_null else 1)
+                    n += len(b) if b.__class__ is list else (0 if b.is_null else 1)
                 counters.prefix_hit += n
             except Exception as exc:
                 prof.fail("BlockPool.touch", exc)
@@ -91,11 +102,12 @@ def _free_blocks(original, prof):
         blocks = ordered_blocks if isinstance(ordered_blocks, list) else list(ordered_blocks)
         result = original(self, blocks, *args, **kwargs)
         try:
+            # Every block of the call gets the time, also those still shared: a block is only
+            # evicted after its last free, which writes the time again, so the last write wins.
             freed = _times(self)[1]
             now = monotonic_ns()
             for b in blocks:
-                if b.ref_cnt == 0:
-                    freed[b.block_id] = now
+                freed[b.block_id] = now
         except Exception as exc:
             prof.fail("BlockPool.free_blocks", exc)
         return result

@@ -9,12 +9,15 @@ from time import monotonic_ns
 from ..hooks import after, around
 from ..patching import PatchTarget
 from . import _state
+from .kv_cache import flush_evictions
 
 PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
 _step = [0]
 _track_requests = [True]
+# id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
+_PREFILLS = {}
 
 
 def setup(prof):
@@ -90,59 +93,91 @@ def _pool(sched):
     return pool
 
 
-def _kv_blocks(sched):
-    """(used, total, usage) exactly as BlockPool.get_usage() computes usage (null block excluded)."""
-    pool = _pool(sched)
-    total = pool.num_gpu_blocks - 1
-    free = pool.get_num_free_blocks()
-    return total - free, total, (1.0 - free / total) if total else 0.0
-
-
-def _before_schedule(prof, args, kwargs):
-    _state.IN_SCHEDULE[0] = True
-
-
-def _on_schedule(prof, args, kwargs, so, ctx, t0, t1):
-    _state.IN_SCHEDULE[0] = False
-    sched = args[0]
-    counts = so.num_scheduled_tokens
-    # Prefill work, from the SchedulerOutput alone (no per-request lookups): new requests,
-    # requests still inside their prompt (chunked prefill), and resumed ones recomputing.
-    pre_tok = pre_reqs = 0
-    new_reqs = so.scheduled_new_reqs
-    for new in new_reqs:
-        pre_tok += counts[new.req_id]
-    pre_reqs = len(new_reqs)
+def _prefill_ids(so):
+    """Requests doing prefill work in this step, from the SchedulerOutput alone: new ones,
+    cached ones with no output yet (chunked prefill) and resumed ones recomputing. Decode
+    requests are the common case, so they are never visited one by one: list.count and
+    list.index find the zero-output entries in C."""
+    ids = [new.req_id for new in so.scheduled_new_reqs]
     cached = so.scheduled_cached_reqs
-    if cached.req_ids:
+    req_ids = cached.req_ids
+    if req_ids:
+        outs = cached.num_output_tokens
+        i = -1
+        for _ in range(outs.count(0)):
+            i = outs.index(0, i + 1)
+            ids.append(req_ids[i])
         resumed = cached.resumed_req_ids
-        for rid, outs in zip(cached.req_ids, cached.num_output_tokens):
-            if outs == 0 or rid in resumed:
-                pre_tok += counts[rid]
-                pre_reqs += 1
+        if resumed:
+            ids.extend(rid for rid in resumed if outs[req_ids.index(rid)] != 0)
+    return ids
+
+
+def _schedule(original, prof):
+    in_schedule = _state.IN_SCHEDULE
+
+    def schedule(self, *args, **kwargs):
+        if not prof.enabled:
+            return original(self, *args, **kwargs)
+        in_schedule[0] = True
+        t0 = monotonic_ns()
+        try:
+            so = original(self, *args, **kwargs)
+        finally:
+            in_schedule[0] = False
+        t1 = monotonic_ns()
+        try:
+            _on_schedule(prof, self, so, t0, t1)
+        except Exception as exc:
+            prof.fail("Scheduler.schedule", exc)
+        return so
+    return schedule
+
+
+def _on_schedule(prof, sched, so, t0, t1):
+    counts = so.num_scheduled_tokens
+    new_reqs = so.scheduled_new_reqs
+    cached = so.scheduled_cached_reqs
+    pre_tok = pre_reqs = 0
+    # most steps are pure decode: `0 in` (a C scan) spares them the per-request walk
+    if new_reqs or 0 in cached.num_output_tokens or cached.resumed_req_ids:
+        prefill = _prefill_ids(so)
+        for rid in prefill:
+            pre_tok += counts[rid]
+        pre_reqs = len(prefill)
+        if _track_requests[0]:
+            # update_from_output looks for first tokens among these; it gets the same object back
+            if len(_PREFILLS) > 64:
+                _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
+            _PREFILLS[id(so)] = prefill
     total = so.total_num_scheduled_tokens
-    used, kv_total, usage = _kv_blocks(sched)
+    # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
+    pool = sched.__dict__.get("_profilemate_pool") or _pool(sched)
+    kv_total = pool.num_gpu_blocks - 1
+    used = kv_total - pool.free_block_queue.num_free_blocks
     preempted = so.preempted_req_ids
+    emit = prof.emit
+    if _state.EVICTED:
+        flush_evictions(prof.emit_rows)
     c = _state.COUNTERS
     alloc, evicted, hits = c.allocated, c.evicted, c.prefix_hit
     c.allocated = c.evicted = c.prefix_hit = 0
     step = _step[0]
     _step[0] = step + 1
-    if _track_requests[0]:
-        _request_events(prof, t1, sched, new_reqs, counts, cached)
-    prof.emit(
-        "scheduler_step", t0, step, t1 - t0, len(counts), total,
-        pre_reqs, len(counts) - pre_reqs, pre_tok, total - pre_tok,
-        len(sched.running), len(sched.waiting),
-        sched.max_num_running_reqs, sched.max_num_scheduled_tokens,
-        used, kv_total, usage, len(preempted) if preempted else 0,
-        len(new_reqs), len(so.finished_req_ids), alloc, evicted, hits)
+    if _track_requests[0] and (new_reqs or _state.PREEMPTED):
+        _request_events(emit, t1, sched, new_reqs, counts)
+    n = len(counts)
+    emit("scheduler_step", t0, step, t1 - t0, n, total,
+         pre_reqs, n - pre_reqs, pre_tok, total - pre_tok,
+         len(sched.running), len(sched.waiting),
+         sched.max_num_running_reqs, sched.max_num_scheduled_tokens,
+         used, kv_total, used / kv_total if kv_total else 0.0, len(preempted) if preempted else 0,
+         len(new_reqs), len(so.finished_req_ids), alloc, evicted, hits)
 
 
-def _request_events(prof, t, sched, new_reqs, counts, cached):
+def _request_events(emit, t, sched, new_reqs, counts):
     live = _state.LIVE
     preempted = _state.PREEMPTED
-    emit = prof.emit
     for new in new_reqs:
         rid = new.req_id
         if rid in preempted:
@@ -156,35 +191,73 @@ def _request_events(prof, t, sched, new_reqs, counts, cached):
                 emit("request_event", t, 4, 0, req.num_output_tokens if req else 0, 0, rid, "")
 
 
-def _on_update(prof, args, kwargs, outputs, t0, t1):
-    so = args[1]
-    live = _state.LIVE
-    sampled = 0
-    finished = 0
-    for eco in outputs.values():
-        for out in eco.outputs:
-            rid = out.request_id
+def _update(original, prof):
+    counters = _state.COUNTERS
+
+    def update_from_output(self, *args, **kwargs):
+        if not prof.enabled:
+            return original(self, *args, **kwargs)
+        counters.finished = 0
+        t0 = monotonic_ns()
+        outputs = original(self, *args, **kwargs)
+        t1 = monotonic_ns()
+        try:
+            _on_update(prof, self, args, kwargs, t0, t1)
+        except Exception as exc:
+            prof.fail("Scheduler.update_from_output", exc)
+        return outputs
+    return update_from_output
+
+
+def _on_update(prof, sched, args, kwargs, t0, t1):
+    so = args[0] if args else kwargs["scheduler_output"]
+    mro = args[1] if len(args) > 1 else kwargs["model_runner_output"]
+    # counts only: token ids are never recorded
+    sampled = sum(map(len, mro.sampled_token_ids)) if mro.sampled_token_ids else 0
+    emit = prof.emit
+    if _PREFILLS:
+        live = _state.LIVE
+        requests = sched.requests
+        for rid in _PREFILLS.pop(id(so), ()):
             state = live.get(rid)
-            n = len(out.new_token_ids)  # a count only: token ids are never recorded
-            sampled += n
-            if state is not None:
-                state[1] += n
-                if n and not state[2]:
-                    state[2] = True
-                    _req(prof, t1, 6, state[0], state[1], 0, rid, "")
-            if out.finish_reason is not None:
-                finished += 1
-                _finish(prof, t1, rid, out.finish_reason)
-    prof.emit("step_output", t0, _step[0] - 1, t1 - t0, sampled, finished)
+            if state is not None and not state[1]:
+                req = requests.get(rid)
+                if req is not None and req.num_output_tokens:
+                    state[1] = True
+                    emit("request_event", t1, 6, state[0], req.num_output_tokens, 0, rid, "")
+    emit("step_output", t0, _step[0] - 1, t1 - t0, sampled, _state.COUNTERS.finished)
 
 
-def _finish(prof, t, rid, reason):
+def _free_request(original, prof):
+    counters = _state.COUNTERS
+
+    def _free_request(self, request, *args, **kwargs):
+        result = original(self, request, *args, **kwargs)
+        if prof.enabled:
+            try:
+                counters.finished += 1
+                if _track_requests[0]:
+                    _finish(prof.emit, monotonic_ns(), request)
+            except Exception as exc:
+                prof.fail("Scheduler._free_request", exc)
+        return result
+    return _free_request
+
+
+def _finish(emit, t, request):
+    """Every finished request passes Scheduler._free_request, whatever ended it (stop, length,
+    abort, error), so its real reason is read there from vLLM's own request status."""
+    rid = request.request_id
     state = _state.LIVE.pop(rid, None)
     if state is None:
         return
     _state.PREEMPTED.discard(rid)
+    outs = request.num_output_tokens
+    if outs and not state[1]:
+        emit("request_event", t, 6, state[0], outs, 0, rid, "")  # first token in its last step
+    reason = request.get_finished_reason()
     name = getattr(reason, "name", None) or str(reason)
-    _req(prof, t, 5, state[0], state[1], 0, rid, name.lower())
+    emit("request_event", t, 5, state[0], outs, 0, rid, name.lower())
 
 
 def _on_add_request(prof, args, kwargs, result, t0, t1):
@@ -192,18 +265,8 @@ def _on_add_request(prof, args, kwargs, result, t0, t1):
     rid = req.request_id
     if rid in _state.LIVE:
         return  # a streaming update of a live request, not a new arrival
-    _state.LIVE[rid] = [req.num_prompt_tokens, 0, False]
+    _state.LIVE[rid] = [req.num_prompt_tokens, False]
     _req(prof, t0, 1, req.num_prompt_tokens, 0, 0, rid, "")
-
-
-def _on_finish_requests(prof, args, kwargs, result, t0, t1):
-    status = args[2] if len(args) > 2 else kwargs.get("finished_status")
-    reason = getattr(status, "name", "aborted").lower().replace("finished_", "")
-    if reason == "aborted":
-        reason = "abort"
-    for req in result or ():
-        rid = getattr(req, "request_id", None) or (req[0] if isinstance(req, tuple) else req)
-        _finish(prof, t1, rid, reason)
 
 
 def _before_preempt(prof, args, kwargs):
@@ -224,10 +287,11 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
 
 TARGETS = [
     PatchTarget(PROFILER, SCHED, "Scheduler.__init__", ">=0.11", after(_on_init)),
-    PatchTarget(PROFILER, SCHED, "Scheduler.schedule", ">=0.11", around(_before_schedule, _on_schedule)),
-    PatchTarget(PROFILER, SCHED, "Scheduler.update_from_output", ">=0.11", after(_on_update)),
+    PatchTarget(PROFILER, SCHED, "Scheduler.schedule", ">=0.11", _schedule),
+    PatchTarget(PROFILER, SCHED, "Scheduler.update_from_output", ">=0.11", _update),
     PatchTarget(PROFILER, SCHED, "Scheduler.add_request", ">=0.11", after(_on_add_request)),
-    PatchTarget(PROFILER, SCHED, "Scheduler.finish_requests", ">=0.11", after(_on_finish_requests)),
+    PatchTarget(PROFILER, SCHED, "Scheduler._free_request", ">=0.11", _free_request,
+                note="every finished request, with vLLM's own finish reason"),
     PatchTarget(PROFILER, SCHED, "Scheduler._preempt_request", ">=0.11", around(_before_preempt, _on_preempt),
                 note="preemptions with the tokens they throw away"),
 ]
