@@ -107,13 +107,15 @@ def wrap(target, profiler):
     owner, attr, current = resolve(target)
     if getattr(current, _MARK, None) is not None:
         return False
-    is_static = isinstance(current, staticmethod)
-    original = current.__func__ if is_static else current
+    # static and class methods are stored as descriptors: wrap the function inside and store
+    # the replacement as the same kind of descriptor (calling a classmethod object fails)
+    kind = type(current) if isinstance(current, (staticmethod, classmethod)) else None
+    original = current.__func__ if kind else current
     replacement = target.factory(original, profiler)
     functools.update_wrapper(replacement, original)
     setattr(replacement, _MARK, current)
     replacement.__profilemate_owned__ = attr in vars(owner)
-    setattr(owner, attr, staticmethod(replacement) if is_static else replacement)
+    setattr(owner, attr, kind(replacement) if kind else replacement)
     return True
 
 
@@ -122,7 +124,7 @@ def unwrap(target):
         owner, attr, current = resolve(target)
     except LookupError:
         return False
-    fn = current.__func__ if isinstance(current, staticmethod) else current
+    fn = current.__func__ if isinstance(current, (staticmethod, classmethod)) else current
     original = getattr(fn, _MARK, None)
     if original is None:
         return False

@@ -103,3 +103,28 @@ def test_an_inherited_method_is_not_a_target_unless_declared_so():
         raise AssertionError("wrapped an inherited method")
     except LookupError as exc:
         assert "inherited" in str(exc)
+
+
+def test_static_and_class_methods_stay_callable_as_such():
+    mod = types.ModuleType("pm_fake_g")
+    exec("class Engine:\n"
+         "    registry = [1, 2]\n"
+         "    @classmethod\n"
+         "    def clear_all(cls):\n        return len(cls.registry)\n"
+         "    @staticmethod\n"
+         "    def helper(x):\n        return x + 1\n", mod.__dict__)
+    sys.modules["pm_fake_g"] = mod
+    calls = []
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+    targets = [PatchTarget("demo", "pm_fake_g", q, "", after(lambda p, a, k, r, t0, t1: calls.append(r)))
+               for q in ("Engine.clear_all", "Engine.helper")]
+    for t in targets:
+        assert wrap(t, prof)
+    assert mod.Engine.clear_all() == 2 and mod.Engine().clear_all() == 2
+    assert mod.Engine.helper(1) == 2 and mod.Engine().helper(1) == 2
+    assert calls == [2, 2, 2, 2]
+    for t in targets:
+        assert unwrap(t)
+    assert isinstance(vars(mod.Engine)["clear_all"], classmethod)
+    assert isinstance(vars(mod.Engine)["helper"], staticmethod)
+    assert mod.Engine.clear_all() == 2 and calls == [2, 2, 2, 2]

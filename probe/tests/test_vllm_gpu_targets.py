@@ -94,3 +94,16 @@ def test_moe_counts_from_the_real_router_equal_the_routed_ids(gpu_session):
     cosel = _rows(session, "moe_expert_coselection.csv")
     tokens = sum(sum(c) for c in truth["moe_counts"]) // 2
     assert sum(int(r["coselection_count"]) for r in cosel) == tokens  # top-2: one pair per token
+
+
+def test_vllms_classmethod_targets_stay_callable_under_the_probe(tmp_path):
+    """CUDAGraphWrapper.clear_all_graphs is a classmethod that vLLM's V1 model runner calls
+    while profiling CUDA graph memory at start-up; a wrong wrapper stops the engine there."""
+    r = run_python(
+        "from vllm.compilation.cuda_graph import CUDAGraphWrapper as W\n"
+        "assert getattr(vars(W)['clear_all_graphs'].__func__, '__profilemate_original__', None) is not None\n"
+        "W.clear_all_graphs()\n"
+        "print('CLEARED')\n",
+        {"VLLM_PROFILING_DIR": str(tmp_path), "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0 and "CLEARED" in r.stdout, r.stderr[-2000:]
+    assert "disabled after a hook error" not in r.stderr

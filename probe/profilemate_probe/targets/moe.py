@@ -45,8 +45,11 @@ def _counter(device):
     if c is None:
         import torch
         from ..gpu.moe_counter import ExpertCounter
-        c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device)
-        _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
+        # First called inside vLLM's inference mode: tensors made there are inference tensors,
+        # which may not be updated in place outside it (the read-back and reset at exit do).
+        with torch.inference_mode(False):
+            c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device)
+            _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
         _state["counter"] = c
     return c
 
