@@ -30,8 +30,10 @@ for stage in "$@"; do
     pair_*)
       # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
-      m=tiny-llama; [ $stage = pair_moe ] && m=tiny-mixtral
-      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair --name $stage --model /tmp/models/$m \
+      m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral
+      # the MoE model with random weights of its own when make_models.py could write them
+      [ $stage = pair_moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair --name $stage --model /tmp/models/$m --load-format $lf \
         --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
         --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --startup-limit ${STARTUP_S:-240}
       tar -czf $OUT/$stage.tgz -C /tmp/sessions ${stage}_on ${stage}_on.log ${stage}_off.log

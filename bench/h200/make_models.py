@@ -37,6 +37,31 @@ MODELS = {
                          router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
 }
 
+def mixtral_weights(d, cfg, seed=0):
+    """Random weights under the HF checkpoint names vLLM's Mixtral loader maps (experts.N.w1/w2/w3).
+    `--load-format dummy` fills every tensor from the same seed, so all layers get the same gate
+    and route every token alike; with these, each layer routes differently, as a real model does."""
+    import torch
+    from safetensors.torch import save_file
+    g = torch.Generator().manual_seed(seed)
+    H, I, V, E = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"], cfg["num_local_experts"]
+    KV = cfg["num_key_value_heads"] * cfg["head_dim"]
+    w = lambda *shape: (torch.randn(*shape, generator=g) * 0.02).to(torch.bfloat16)
+    t = {"model.embed_tokens.weight": w(V, H), "lm_head.weight": w(V, H),
+         "model.norm.weight": torch.ones(H, dtype=torch.bfloat16)}
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % i
+        t.update({p + "self_attn.q_proj.weight": w(H, H), p + "self_attn.k_proj.weight": w(KV, H),
+                  p + "self_attn.v_proj.weight": w(KV, H), p + "self_attn.o_proj.weight": w(H, H),
+                  p + "input_layernorm.weight": torch.ones(H, dtype=torch.bfloat16),
+                  p + "post_attention_layernorm.weight": torch.ones(H, dtype=torch.bfloat16),
+                  p + "block_sparse_moe.gate.weight": (torch.randn(E, H, generator=g)).to(torch.bfloat16)})
+        for j in range(E):
+            q = p + "block_sparse_moe.experts.%d." % j
+            t.update({q + "w1.weight": w(I, H), q + "w2.weight": w(H, I), q + "w3.weight": w(I, H)})
+    save_file(t, os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     for name, cfg in MODELS.items():
@@ -46,3 +71,13 @@ if __name__ == "__main__":
         json.dump({"bos_token_id": 1, "eos_token_id": 2}, open(os.path.join(d, "generation_config.json"), "w"))
         tokenizer(d)
         print("wrote", d)
+    # the MoE model once more, with random weights of its own (served with --load-format safetensors)
+    src, d = os.path.join(out, "tiny-mixtral"), os.path.join(out, "tiny-mixtral-rw")
+    try:
+        import shutil
+        shutil.copytree(src, d, dirs_exist_ok=True)
+        mixtral_weights(d, MODELS["tiny-mixtral"])
+        print("wrote", d)
+    except Exception as exc:  # the dummy-weight model still serves
+        shutil.rmtree(d, ignore_errors=True)
+        print("no random-weight MoE model: %s" % exc)

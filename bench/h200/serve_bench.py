@@ -100,7 +100,7 @@ def server(a, name, probe, port, extra=()):
     if a.pair:  # two servers compiling the same model at once must not share the torch.compile cache
         env["VLLM_CACHE_ROOT"] = f"/tmp/vcache/{name}"
     cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", a.model,
-           "--served-model-name", "m", "--load-format", "dummy", "--port", str(port),
+           "--served-model-name", "m", "--load-format", a.load_format, "--port", str(port),
            "--max-model-len", "1024", "--num-gpu-blocks-override", str(a.blocks), "--block-size", "16",
            "--max-num-seqs", "64", "--max-num-batched-tokens", "1024", "--max-cudagraph-capture-size", "128",
            "--gpu-memory-utilization", "0.3" if a.pair else "0.5", "--seed", "0",
@@ -257,6 +257,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=96); ap.add_argument("--blocks", type=int, default=160)
     ap.add_argument("--port", type=int, default=8011); ap.add_argument("--startup-limit", type=int, default=300)
     ap.add_argument("--pair", action="store_true"); ap.add_argument("--rounds", type=int, default=6)
+    ap.add_argument("--load-format", default="dummy")  # safetensors for a model folder with weights
     ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     a = ap.parse_args()
     pair(a) if a.pair else single(a)

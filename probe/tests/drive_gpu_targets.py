@@ -118,9 +118,13 @@ def moe_routing():
         routers.append(r)
     moe._state.update(layers=3, experts=8, top_k=2)
     expected = [[0] * 8 for _ in range(3)]
+    with torch.inference_mode():  # vLLM's dummy/profile run before serving: reset at the first real step
+        for r in routers:
+            r.select_experts(torch.randn(4, 16), torch.randn(4, 8))
     for step in range(5):
         # vLLM's workers run the model under inference mode; the read-back at exit runs outside it
         with torch.inference_mode():
+            moe._on_step(6 + step)  # what forward_pass calls per real step: masks padding, reads back
             for layer, r in enumerate(routers):
                 w, ids = r.select_experts(torch.randn(6 + step, 16), torch.randn(6 + step, 8))
                 for e in ids.flatten().tolist():

@@ -55,7 +55,8 @@ def gpu_session(tmp_path_factory):
     r = run_python(
         "import sys, runpy; sys.argv = ['d', %r]; sys.path.insert(0, %r); runpy.run_path(%r, run_name='__main__')"
         % (str(truth), HERE, os.path.join(HERE, "drive_gpu_targets.py")),
-        {"VLLM_PROFILING_DIR": str(base / "prof"), "VLLM_ENABLE_PROFILING": "1", "USE_CUDA_EVENTS": "0"})
+        {"VLLM_PROFILING_DIR": str(base / "prof"), "VLLM_ENABLE_PROFILING": "1", "USE_CUDA_EVENTS": "0",
+         "CUDA_EVENT_BATCH_SIZE": "2"})  # MoE read-backs inside the steps, not only at exit
     assert r.returncode == 0, r.stderr[-3000:]
     assert "disabled after a hook error" not in r.stderr, r.stderr[-3000:]
     session = glob.glob(str(base / "prof" / "session_*"))[0]

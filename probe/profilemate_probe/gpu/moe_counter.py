@@ -473,7 +473,10 @@ class ExpertCounter:
         if self._hosts:
             return self._hosts.pop()
         pin = self.device.type == "cuda"
-        return self._torch.empty(self.buf.numel(), dtype=self._torch.int64, pin_memory=pin)
+        # taken inside vLLM's inference mode and refilled in place outside it (the read at
+        # exit): an inference tensor would refuse that, a normal one works in both
+        with self._torch.inference_mode(False):
+            return self._torch.empty(self.buf.numel(), dtype=self._torch.int64, pin_memory=pin)
 
     def _release_host(self, host):
         if len(self._hosts) < 2:

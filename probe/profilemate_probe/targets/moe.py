@@ -115,10 +115,13 @@ def flush():
     prof, c = _state["prof"], _state["counter"]
     if prof is None or c is None:
         return
-    pending = _state["pending"]
-    if pending is not None:
-        emit_snapshot(prof, pending.result())
-    snap = c.read_and_reset()
+    import torch
+    with torch.inference_mode():  # as the model ran: in-place updates work on any tensor there
+        pending = _state["pending"]
+        if pending is not None:
+            emit_snapshot(prof, pending.result())
+            _state["pending"] = None
+        snap = c.read_and_reset()
     if snap is not None:
         emit_snapshot(prof, snap)
 
