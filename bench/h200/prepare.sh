@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepare, on the dev machine (no device time), everything the H200 run needs:
 #   vLLM 0.26.0 (torch 2.11.0, CUDA 13 wheel) + the Python deps the H200 image lacks, unpacked
-#   into one site folder, trimmed, packed as tar.xz and split into <=60 MiB parts
+#   into one site folder, trimmed, packed as tar.xz and split into <=38 MiB parts
 #   (one device call carries at most 64 MiB), plus the device-side scripts.
 # Output: REPO/.h200x/{p0,p1,...,bin/} where REPO is the checkout the device tool sends
 # (ignored: .gitignore has /.h200x/). Caches: ~/.cache/profilemate/h200-{wheels,deps}.
@@ -54,7 +54,7 @@ PY
 du -sh $S/site
 mkdir -p $REPO/.h200x/bin; rm -f $REPO/.h200x/p[0-9]*
 (cd $S && tar -cf - site | xz -T0 -6 > site.tar.xz && sha256sum site.tar.xz > $REPO/.h200x/bin/site.sha &&
-  split -b 60m -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
+  split -b 38m -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
 cp "$HERE"/{device_run.sh,serve_bench.py,make_models.py} $REPO/.h200x/bin/
 rm -rf $S
 ls -la $REPO/.h200x $REPO/.h200x/bin

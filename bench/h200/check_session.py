@@ -1,0 +1,91 @@
+"""Checks an exported session of a real server run against what issue 7 asks of it.
+
+Usage: python3 check_session.py SESSION_DIR   (after `profilemate export SESSION_DIR`)
+Prints one line per check and exits 1 when one fails. Stdlib only.
+"""
+import csv
+import json
+import os
+import sys
+
+
+def rows(session, name):
+    path = os.path.join(session, name)
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load(session, name):
+    with open(os.path.join(session, name)) as f:
+        return json.load(f)
+
+
+def main(session):
+    failed = []
+
+    def check(ok, what):
+        print(("ok    " if ok else "FAIL  ") + what)
+        if not ok:
+            failed.append(what)
+
+    meta = load(session, "metadata.json")
+    procs = meta["processes"]
+    roles = sorted(p["role"] for p in procs)
+    check("engine_core" in roles and "api_server" in roles,
+          "processes merged: %s (%d records)" % (", ".join("%s/%s" % (p["role"], p["pid"]) for p in procs),
+                                                 sum(p["records"] for p in procs)))
+    check(all(p["closed_cleanly"] for p in procs), "every spool closed cleanly")
+
+    captures = rows(session, "cuda_graph_captures.csv")
+    usage = rows(session, "cuda_graph_usage.csv")
+    by_mode = {}
+    for r in usage:
+        by_mode[r["runtime_mode"]] = by_mode.get(r["runtime_mode"], 0) + int(r["replay_count"])
+    cap_modes = {}
+    for r in captures:
+        cap_modes[r["runtime_mode"]] = cap_modes.get(r["runtime_mode"], 0) + 1
+    check(captures and sum(by_mode.values()) > 0,
+          "CUDA graphs: captures %s, replays %s" % (cap_modes, by_mode))
+
+    fwd = rows(session, "forward_pass_timing.csv")
+    phases = {}
+    for r in fwd:
+        phases[r["phase"]] = phases.get(r["phase"], 0) + 1
+    summary = load(session, "forward_pass_summary.json")["phases"]
+    check(all(p in phases for p in ("prefill", "decode", "mixed")),
+          "forward timings: %s" % ", ".join("%s %d steps p50 %.3f ms" % (k, v["count"], v["p50_ms"])
+                                          for k, v in sorted(summary.items())))
+
+    kv = rows(session, "kv_cache_usage.csv")
+    ev = rows(session, "kv_cache_evictions.csv")
+    peak = max((float(r["usage_pct"]) for r in kv), default=0.0)
+    check(kv and ev, "KV cache: %d usage samples, peak %.1f %%, %d evicted blocks" % (len(kv), peak, len(ev)))
+
+    pre = load(session, "preemption_summary.json")
+    check(pre.get("preemptions", 0) > 0 and pre.get("preemptions") == pre.get("resumes"),
+          "preemptions %s (resumes %s), finished %s %s" % (pre.get("preemptions"), pre.get("resumes"),
+                                                          pre.get("finished"), pre.get("finish_reasons")))
+
+    arch = meta.get("engine", {}).get("model_config", {})
+    top_k = arch.get("num_experts_per_tok")
+    act = rows(session, "moe_expert_activations.csv")
+    if top_k and act:
+        per_layer = {}
+        for r in act:
+            per_layer[int(r["layer_idx"])] = per_layer.get(int(r["layer_idx"]), 0) + int(r["activation_count"])
+        tokens = sum(int(r["num_tokens"]) for r in fwd)
+        check(len(per_layer) == arch.get("num_hidden_layers") and
+              all(v == top_k * tokens for v in per_layer.values()),
+              "MoE: per-layer expert assignments %s == top_k %d x %d tokens of %d forward steps"
+              % (sorted(per_layer.values()), top_k, tokens, len(fwd)))
+        dists = {tuple(int(r["activation_count"]) for r in act if int(r["layer_idx"]) == layer) for layer in per_layer}
+        print("info  MoE: %d distinct per-layer expert distributions" % len(dists))
+    elif top_k:
+        check(False, "MoE model but no expert counts")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
