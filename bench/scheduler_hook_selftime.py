@@ -3,12 +3,13 @@ wrapper minus the vLLM call inside it), per call and per scheduler step, measure
 the demo workload (hot-loop microbenchmarks understate it several-fold: in the loop, vLLM's own
 code keeps the probe's code and data out of the CPU caches).
 
-Usage: python bench/scheduler_hook_selftime.py   (under the vLLM venv)
+Usage: python bench/scheduler_hook_selftime.py [demo|server64]   (under the vLLM venv)
 """
 import os
 import sys
 import time
 import gc
+WORKLOAD = sys.argv[1] if len(sys.argv) > 1 else "demo"
 sys.argv = ["x"]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheduler_overhead as so
@@ -34,8 +35,16 @@ for t in so.SCHED_TARGETS:
             return outer
         return f
     wrap(PatchTarget(t.profiler, t.module, t.qualname, t.versions, make(t.factory)), so.probe.profilers[t.profiler])
-so.one_round(); acc.clear()
-ns, steps = so.one_round()
+def one_round():
+    arm = so.Arm(False, so.WORKLOADS[WORKLOAD])
+    inside = 0
+    while arm.busy():
+        inside += arm.step()
+    return inside, arm.steps
+
+
+one_round(); acc.clear()
+ns, steps = one_round()
 tot = 0
 for key in sorted({k.rsplit(" ",1)[0] for k in acc}):
     n = acc.get(key+" n", 0); ex = acc.get(key+" all",0) - acc.get(key+" orig",0)

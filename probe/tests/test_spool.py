@@ -68,3 +68,27 @@ def test_spool_file_is_private_and_never_follows_a_symlink(tmp_path):
     w = spool.SpoolWriter(str(tmp_path / "p.pmspool"), {"clock": {"monotonic_ns": 1}})
     w.close()
     assert os.stat(tmp_path / "p.pmspool").st_mode & 0o777 == 0o600
+
+
+def test_rows_pack_as_the_same_records_one_by_one(tmp_path):
+    """emit_rows() (the batched KV evictions) writes exactly the bytes of one emit() per row,
+    across the writer's batch boundary, and counts every row in the chunk header."""
+    n = 150
+    bids = list(range(n))
+    life = [1000 + i for i in range(n)]
+    idle = [i * 7 for i in range(n)]
+    paths = []
+    for batched in (True, False):
+        path = str(tmp_path / ("rows.pmspool" if batched else "one.pmspool"))
+        w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}})
+        if batched:
+            w.emit_rows("kv_block_eviction", 42, bids, life, idle)
+        else:
+            for i in range(n):
+                w.emit("kv_block_eviction", 42, bids[i], life[i], idle[i])
+        w.close()
+        paths.append(path)
+    assert filecmp.cmp(paths[0], paths[1], shallow=False)
+    with open(paths[0], "rb") as f:
+        header = spool.CHUNK_HEADER.unpack_from(f.read(spool.CHUNK_HEADER.size))
+    assert header[8] == n + 1  # the rows and the metadata record
