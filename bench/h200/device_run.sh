@@ -6,7 +6,8 @@
 #   install       join the parts, check sha256, unpack into /tmp/site, import vllm, run the doctor
 #   bench RUN...  RUN = dense_on | dense_off | moe_on | moe_off: serve, drive, stop, tar the session
 #   pair_dense | pair_moe   probe-on and probe-off servers side by side, ROUNDS (6) ABBA rounds of
-#                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each)
+#                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each);
+#                 AA=1: both servers without the probe (the A/A control)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -33,7 +34,7 @@ for stage in "$@"; do
       m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral
       # the MoE model with random weights of its own when make_models.py could write them
       [ $stage = pair_moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
-      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair --name $stage --model /tmp/models/$m --load-format $lf \
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair ${AA:+--aa} --name $stage --model /tmp/models/$m --load-format $lf \
         --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
         --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --startup-limit ${STARTUP_S:-240}
       tar -czf $OUT/$stage.tgz -C /tmp/sessions ${stage}_on ${stage}_on.log ${stage}_off.log

@@ -162,7 +162,8 @@ def pair(a):
     # Only shutdown reads it; the timed passes are not affected.
     srv = {}
     for tag, port, extra in (("on", a.port, ("--shutdown-timeout", "10")), ("off", a.port + 1, ())):
-        cmd, env, rec = server(a, f"{a.name}_{tag}", tag, port, extra)
+        # --aa: the A/A control, both servers without the probe: what the set-up alone differs by
+        cmd, env, rec = server(a, f"{a.name}_{tag}", "off" if a.aa else tag, port, extra)
         rec["log"] = os.path.join(a.sessions, f"{a.name}_{tag}.log")
         rec["restarts"] = 0
         srv[tag] = {"cmd": cmd, "env": env, "rec": rec}
@@ -207,7 +208,7 @@ def pair(a):
     for tag, s in srv.items():
         print(f"[{a.name}_{tag}] up={s['rec']['up']} after {s['rec']['startup_s']} s", flush=True)
 
-    rec = {"mode": "pair", "name": a.name, "model": os.path.basename(a.model), "rounds": a.rounds,
+    rec = {"mode": "pair_aa" if a.aa else "pair", "name": a.name, "model": os.path.basename(a.model), "rounds": a.rounds,
            "requests": a.requests, "concurrency": a.concurrency, "servers": {t: s["rec"] for t, s in srv.items()}}
     if all(s["rec"]["up"] for s in srv.values()):
         for s in srv.values():  # warm-up, not timed
@@ -258,6 +259,7 @@ def main():
     ap.add_argument("--port", type=int, default=8011); ap.add_argument("--startup-limit", type=int, default=300)
     ap.add_argument("--pair", action="store_true"); ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--load-format", default="dummy")  # safetensors for a model folder with weights
+    ap.add_argument("--aa", action="store_true")  # with --pair: the "on" server runs without the probe too
     ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     a = ap.parse_args()
     pair(a) if a.pair else single(a)
