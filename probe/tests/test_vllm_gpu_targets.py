@@ -102,9 +102,13 @@ def test_vllms_classmethod_targets_stay_callable_under_the_probe(tmp_path):
     while profiling CUDA graph memory at start-up; a wrong wrapper stops the engine there."""
     r = run_python(
         "from vllm.compilation.cuda_graph import CUDAGraphWrapper as W\n"
+        "if 'clear_all_graphs' not in vars(W):\n"
+        "    print('ABSENT'); raise SystemExit(0)\n"
         "assert getattr(vars(W)['clear_all_graphs'].__func__, '__profilemate_original__', None) is not None\n"
         "W.clear_all_graphs()\n"
         "print('CLEARED')\n",
         {"VLLM_PROFILING_DIR": str(tmp_path), "VLLM_ENABLE_PROFILING": "1"})
+    if "ABSENT" in r.stdout:
+        pytest.skip("this vLLM has no CUDAGraphWrapper.clear_all_graphs (added after 0.15)")
     assert r.returncode == 0 and "CLEARED" in r.stdout, r.stderr[-2000:]
     assert "disabled after a hook error" not in r.stderr
