@@ -128,3 +128,16 @@ def test_static_and_class_methods_stay_callable_as_such():
     assert isinstance(vars(mod.Engine)["clear_all"], classmethod)
     assert isinstance(vars(mod.Engine)["helper"], staticmethod)
     assert mod.Engine.clear_all() == 2 and calls == [2, 2, 2, 2]
+
+
+def test_a_module_level_function_is_a_target_too():
+    """vLLM 0.2x checks its environment in a module function (vllm.envs.validate_environ)."""
+    mod = types.ModuleType("pm_fake_h")
+    exec("def validate(x):\n    return x * 3\n", mod.__dict__)
+    sys.modules["pm_fake_h"] = mod
+    seen = []
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+    t = PatchTarget("demo", "pm_fake_h", "validate", "", after(lambda p, a, k, r, t0, t1: seen.append(r)))
+    assert wrap(t, prof) and not wrap(t, prof)
+    assert mod.validate(2) == 6 and seen == [6]
+    assert unwrap(t) and mod.validate(2) == 6 and seen == [6]

@@ -197,3 +197,32 @@ def test_without_java_the_probe_says_how_to_export_later_and_keeps_spools(tmp_pa
     session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
     assert glob.glob(session + "/raw/*.pmspool")
     assert not os.path.exists(os.path.join(session, "metadata.json"))
+
+
+def test_the_probes_variables_pass_vllms_strict_environment_check(tmp_path):
+    """vLLM checks VLLM_* variables at start-up (a warning, or a stop under
+    --fail-on-environ-validation); the probe's SPEC names must pass it and must not stay in
+    vLLM's registry, whose every entry keys the torch.compile cache."""
+    code = (
+        "import os, vllm, vllm.envs as envs\n"
+        "try:\n"
+        "    from vllm.platforms import current_platform\n"
+        "    check = getattr(current_platform, 'validate_environ', None) or envs.validate_environ\n"
+        "except Exception:\n"
+        "    check = getattr(envs, 'validate_environ', None)\n"
+        "if check is None:\n"
+        "    print('NOCHECK'); raise SystemExit(0)\n"
+        "check(True)\n"
+        "assert 'VLLM_PROFILING_DIR' not in envs.environment_variables\n"
+        "os.environ['VLLM_NOT_A_REAL_SETTING'] = '1'\n"
+        "try:\n"
+        "    check(True)\n"
+        "except ValueError as e:\n"
+        "    print('STRICT', e)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": str(tmp_path), "VLLM_ENABLE_PROFILING": "1",
+                          "VLLM_PROFILING_VERBOSE": "0"})
+    if "NOCHECK" in r.stdout:
+        pytest.skip("this vLLM does not check its environment variables")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "STRICT" in r.stdout and "VLLM_NOT_A_REAL_SETTING" in r.stdout  # the check itself still works
+    assert "disabled after a hook error" not in r.stderr
