@@ -14,8 +14,8 @@ from ..patching import PatchTarget
 from . import forward_pass
 
 PROFILER = "moe"
-_state = {"counter": None, "valid": None, "layers": 0, "experts": 0, "top_k": 0, "steps": 0, "pending": None,
-          "prof": None}
+_state = {"counter": None, "valid": None, "valid_now": None, "layers": 0, "experts": 0, "top_k": 0, "steps": 0,
+          "pending": None, "prof": None}
 
 
 def layer_index(name):
@@ -50,6 +50,7 @@ def _counter(device):
         with torch.inference_mode(False):
             c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device)
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
+            _state["valid_now"] = None
         _state["counter"] = c
     return c
 
@@ -78,7 +79,10 @@ def _on_step(num_tokens):
     try:
         if _state["steps"] == 0:
             c.reset()  # warm-up, memory-profiling and capture runs routed dummy tokens
-        _state["valid"].fill_(num_tokens)
+        if num_tokens != _state["valid_now"]:
+            # one kernel launch; steady decode repeats the same count step after step
+            _state["valid"].fill_(num_tokens)
+            _state["valid_now"] = num_tokens
         _state["steps"] += 1
         if _state["steps"] % prof.config.values.get("CUDA_EVENT_BATCH_SIZE", 100):
             return
