@@ -8,6 +8,7 @@
 #   pair_dense | pair_moe   probe-on and probe-off servers side by side, ROUNDS (6) ABBA rounds of
 #                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each);
 #                 AA=1: both servers without the probe (the A/A control)
+#   pair_1b       the same with a 1B-class Llama (dummy weights): a step that is not mostly CPU
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -31,7 +32,7 @@ for stage in "$@"; do
     pair_*)
       # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
-      m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral
+      m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral; [ $stage = pair_1b ] && m=llama-1b
       # the MoE model with random weights of its own when make_models.py could write them
       [ $stage = pair_moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
       PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair ${AA:+--aa} --name $stage --model /tmp/models/$m --load-format $lf \

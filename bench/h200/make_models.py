@@ -30,6 +30,11 @@ COMMON = dict(vocab_size=VOCAB, hidden_size=512, num_hidden_layers=4, num_attent
               bos_token_id=1, eos_token_id=2, initializer_range=0.02, use_cache=True)
 
 MODELS = {
+    # a 1B-class Llama (TinyLlama-1.1B shapes) with dummy weights: GPU time per step is no
+    # longer tiny, so the probe's per-step CPU cost is measured against a realistic step
+    "llama-1b": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=2048,
+                     num_hidden_layers=22, num_attention_heads=32, num_key_value_heads=4, head_dim=64,
+                     intermediate_size=5632, attention_bias=False, mlp_bias=False),
     "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
                        intermediate_size=1408, attention_bias=False, mlp_bias=False),
     "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",
