@@ -35,16 +35,8 @@ for t in so.SCHED_TARGETS:
             return outer
         return f
     wrap(PatchTarget(t.profiler, t.module, t.qualname, t.versions, make(t.factory)), so.probe.profilers[t.profiler])
-def one_round():
-    arm = so.Arm(False, so.WORKLOADS[WORKLOAD])
-    inside = 0
-    while arm.busy():
-        inside += arm.step()
-    return inside, arm.steps
-
-
-one_round(); acc.clear()
-ns, steps = one_round()
+so.one_round(so.WORKLOADS[WORKLOAD]); acc.clear()
+ns, steps = so.one_round(so.WORKLOADS[WORKLOAD])
 tot = 0
 for key in sorted({k.rsplit(" ",1)[0] for k in acc}):
     n = acc.get(key+" n", 0); ex = acc.get(key+" all",0) - acc.get(key+" orig",0)

@@ -46,9 +46,9 @@ def set_probe(on):
             unwrap(t)
 
 
-def one_round():
-    """One pass of the demo workload on the probe as currently wrapped (used by other benches)."""
-    arm = Arm(bypass=False)
+def one_round(build=None):
+    """One pass of a workload (the demo's by default) on the probe as currently wrapped."""
+    arm = Arm(False, build or build_demo)
     inside = 0
     while arm.busy():
         inside += arm.step()

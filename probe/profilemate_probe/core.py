@@ -55,17 +55,16 @@ class _OnFirstRecord:
     def __init__(self, probe):
         self._probe = probe
 
-    def emit(self, *values):
+    def _opened(self):
+        # hooks may still hold this object's methods after the first record opened the spool
         writer = self._probe.writer
-        if writer is self:
-            writer = self._probe._open_spool_file()
-        writer.emit(*values)
+        return self._probe._open_spool_file() if writer is self else writer
+
+    def emit(self, *values):
+        self._opened().emit(*values)
 
     def emit_rows(self, *values):
-        writer = self._probe.writer
-        if writer is self:
-            writer = self._probe._open_spool_file()
-        writer.emit_rows(*values)
+        self._opened().emit_rows(*values)
 
     def close(self):
         pass

@@ -15,9 +15,8 @@ class StepCounters:
 
 
 COUNTERS = StepCounters()
-# block ids evicted since the last flush, and the block pool they belong to
+# block ids evicted since the last flush (of the scheduler's one block pool)
 EVICTED = []
-EVICTING_POOL = [None]
 # request_id -> [num_prompt_tokens, first_token_seen]; live requests only
 LIVE = {}
 PREEMPTED = set()

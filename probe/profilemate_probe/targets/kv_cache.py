@@ -34,7 +34,7 @@ def _get_new_blocks(original, prof):
         if prof.enabled:
             try:
                 if pending:
-                    flush_evictions(prof.emit_rows)  # before the new allocation times overwrite theirs
+                    flush_evictions(self, prof.emit_rows)  # before the new allocation times overwrite theirs
                 alloc = _times(self)[0]
                 now = monotonic_ns()
                 for b in blocks:
@@ -48,7 +48,6 @@ def _get_new_blocks(original, prof):
 
 def _maybe_evict(original, prof):
     pending = _state.EVICTED
-    pool_ref = _state.EVICTING_POOL
 
     def _maybe_evict_cached_block(self, block, *args, **kwargs):
         # Called for every block taken from the free queue, so the hook does the least it can:
@@ -57,16 +56,15 @@ def _maybe_evict(original, prof):
         result = original(self, block, *args, **kwargs)
         if result and prof.enabled:
             pending.append(block.block_id)
-            pool_ref[0] = self
         return result
     return _maybe_evict_cached_block
 
 
-def flush_evictions(emit_rows):
-    """kv_block_eviction records for the blocks evicted since the last flush, as one batch:
-    the writer thread packs one record per block."""
+def flush_evictions(pool, emit_rows):
+    """kv_block_eviction records for the blocks of `pool` (the scheduler's only block pool)
+    evicted since the last flush, as one batch: the writer thread packs one record per block."""
     pending = _state.EVICTED
-    alloc, freed = _times(_state.EVICTING_POOL[0])
+    alloc, freed = _times(pool)
     now = monotonic_ns()
     bids = pending[:]
     pending.clear()

@@ -152,13 +152,13 @@ def _on_schedule(prof, sched, so, t0, t1):
             _PREFILLS[id(so)] = prefill
     total = so.total_num_scheduled_tokens
     # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
-    pool = sched.__dict__.get("_profilemate_pool") or _pool(sched)
+    pool = _pool(sched)
     kv_total = pool.num_gpu_blocks - 1
     used = kv_total - pool.free_block_queue.num_free_blocks
     preempted = so.preempted_req_ids
     emit = prof.emit
     if _state.EVICTED:
-        flush_evictions(prof.emit_rows)
+        flush_evictions(pool, prof.emit_rows)
     c = _state.COUNTERS
     alloc, evicted, hits = c.allocated, c.evicted, c.prefix_hit
     c.allocated = c.evicted = c.prefix_hit = 0
