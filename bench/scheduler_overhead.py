@@ -4,8 +4,9 @@ Part 1: the schedule() + update_from_output() loop of the demo's mixed workload 
 hits and evictions, chunked prefill, preemptions). Three real schedulers run in lockstep, step
 by step in rotating order: probe OFF, ON, and OFF again (the A/A control), timing only the thread
 CPU time spent inside those two vLLM calls (thread_time_ns: less sensitive to other load on the
-machine than wall time). Prints the ratio, and the CPU time of the probe's spool thread, which
-packs and writes the records outside the scheduler's calls.
+machine than wall time). Prints the ratio, the CPU time of the probe's spool thread, which
+works out and writes the records outside the scheduler's calls, and the ratio with that time
+charged to the probe too (it holds the GIL while it runs, so vLLM's thread waits meanwhile).
 Part 2: per-call cost of each KV-block hook on a real BlockPool, hook on vs off, median ns.
 
 Workloads: "demo" (the demo's, at most 12 running requests) and "server64" (up to 64 running,
@@ -213,6 +214,9 @@ def main():
         med_off, med_on = statistics.median(off), statistics.median(on)
         # the arms of a round ran step by step side by side: their ratio cancels machine noise
         pair_ratios = sorted(b / a for a, b in zip(off, on))
+        # Under the GIL the spool thread's work is not free: while it runs, vLLM's thread waits.
+        # This ratio charges it to the probe as well.
+        total_ratios = sorted((b + w) / a for a, b, w in zip(off, on, writer))
         result["workloads"][name] = {
             "scheduler_steps_per_round": steps,
             "rounds": rounds,
@@ -223,6 +227,8 @@ def main():
             "paired_ratio_quartiles": [round(pair_ratios[len(pair_ratios) // 4], 4),
                                        round(pair_ratios[(3 * len(pair_ratios)) // 4], 4)],
             "overhead_pct": round(100 * (statistics.median(pair_ratios) - 1), 2),
+            "median_ratio_with_spool_thread": round(statistics.median(total_ratios), 4),
+            "overhead_pct_with_spool_thread": round(100 * (statistics.median(total_ratios) - 1), 2),
             "scheduler_us_per_step_off": round(med_off / steps / 1e3, 1),
             "per_step_overhead_us": round((med_on - med_off) / steps / 1e3, 2),
             "spool_thread_us_per_step": round(statistics.median(writer) / steps / 1e3, 2),
@@ -231,6 +237,8 @@ def main():
         "kv_block_hooks": hook_costs(),
         "gc": "heap frozen after start-up, as vLLM's EngineCore does (freeze_gc_heap)",
         "target": "<= 5% scheduler CPU time; <= 1000 ns median per KV-block hook",
+        "note": "overhead_pct: the scheduler thread alone; overhead_pct_with_spool_thread adds the "
+                "probe's spool thread, which holds the GIL while it packs (the honest figure)",
     })
     print(json.dumps(result, indent=2))
 

@@ -9,6 +9,9 @@
 #                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each);
 #                 AA=1: both servers without the probe (the A/A control)
 #   pair_1b       the same with a 1B-class Llama (dummy weights): a step that is not mostly CPU
+#   pair_moe2b    the same with a ~2B-parameter Mixtral (16 layers, 8 experts, top-2, dummy weights)
+#                 BLOCKS=N: KV blocks per server (default 160, small enough to force preemptions;
+#                 4096 gives every request room, so on and off servers do identical work)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -33,12 +36,14 @@ for stage in "$@"; do
       # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
       m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral; [ $stage = pair_1b ] && m=llama-1b
+      [ $stage = pair_moe2b ] && m=mixtral-2b
       # the MoE model with random weights of its own when make_models.py could write them
       [ $stage = pair_moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
-      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair ${AA:+--aa} --name $stage --model /tmp/models/$m --load-format $lf \
+      n=${AA:+aa_}${TAG:+${TAG}_}$stage  # the A/A control and tagged variants keep their own names
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair ${AA:+--aa} --name $n --model /tmp/models/$m --load-format $lf \
         --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
-        --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --startup-limit ${STARTUP_S:-240}
-      tar -czf $OUT/$stage.tgz -C /tmp/sessions ${stage}_on ${stage}_on.log ${stage}_off.log
+        --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --blocks ${BLOCKS:-160} --startup-limit ${STARTUP_S:-240}
+      tar -czf $OUT/$n.tgz -C /tmp/sessions $( [ -z "${AA:-}" ] && echo ${n}_on ) ${n}_on.log ${n}_off.log
       ;;
     dense_*|moe_*)
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-420} ]; then echo "skip $stage: $el s used"; continue; fi

@@ -1,6 +1,7 @@
 """Write two tiny models (config.json + a local WordLevel tokenizer) for `--load-format dummy`.
 
 dense: LlamaForCausalLM, 4 layers, hidden 512.   moe: MixtralForCausalLM, 4 layers, 8 experts, top-2.
+Larger: llama-1b (TinyLlama shapes) and mixtral-2b (16 layers, hidden 2048, 8 experts, top-2).
 No weights: vLLM fills them with random values. Usage: python make_models.py OUT_DIR
 """
 import json, os, sys
@@ -35,6 +36,11 @@ MODELS = {
     "llama-1b": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=2048,
                      num_hidden_layers=22, num_attention_heads=32, num_key_value_heads=4, head_dim=64,
                      intermediate_size=5632, attention_bias=False, mlp_bias=False),
+    # a ~2B-parameter Mixtral (dummy weights): MoE layers with a realistic share of GPU time
+    "mixtral-2b": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral", hidden_size=2048,
+                       num_hidden_layers=16, num_attention_heads=16, num_key_value_heads=4, head_dim=128,
+                       intermediate_size=2048, num_local_experts=8, num_experts_per_tok=2,
+                       router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
     "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
                        intermediate_size=1408, attention_bias=False, mlp_bias=False),
     "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",

@@ -109,7 +109,7 @@ def server(a, name, probe, port, extra=()):
         cmd = shlex.split(a.server_cmd.format(port=port))
     rec = {"name": name, "probe": probe, "port": port, "cmd": " ".join(cmd),
            "env": {k: v for k, v in sorted(env.items())
-                   if k == "PYTHONPATH" or k.startswith(("VLLM_", "PROFILEMATE_"))}}
+                   if k == "PYTHONPATH" or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
     return cmd, env, rec
 
 
@@ -213,10 +213,12 @@ def pair(a):
     if all(s["rec"]["up"] for s in srv.values()):
         for s in srv.values():  # warm-up, not timed
             asyncio.run(drive(s["rec"]["port"], "m", workload(32, seed=99), 32))
-        reqs = workload(a.requests, seed=1234)
         rec["passes"], ratios = [], []
         t0 = time.time()
         for r in range(a.rounds):
+            # new prompts each round, the same for both servers within it: a repeated list would
+            # be served partly from the prefix cache left by earlier rounds, a different part each time
+            reqs = workload(a.requests, seed=1234 + r)
             tok = {}
             for tag in (("on", "off") if r % 2 == 0 else ("off", "on")):
                 p = {"server": tag, "round": r, "t_s": round(time.time() - t0, 1)}

@@ -45,6 +45,12 @@ class _NullWriter:
     def emit_rows(self, *a):
         pass
 
+    def defer(self, *a):
+        pass
+
+    def put(self, item):
+        pass
+
     def close(self):
         pass
 
@@ -65,6 +71,12 @@ class _OnFirstRecord:
 
     def emit_rows(self, *values):
         self._opened().emit_rows(*values)
+
+    def defer(self, *values):
+        self._opened().defer(*values)
+
+    def put(self, item):
+        self._opened().put(item)
 
     def close(self):
         pass
@@ -98,6 +110,8 @@ class Probe:
         for prof in self.profilers.values():
             prof.emit = writer.emit
             prof.emit_rows = writer.emit_rows
+            prof.defer = writer.defer
+            prof.put = writer.put
 
     # -- lifecycle ---------------------------------------------------------------------
     def install(self, force=False):
@@ -172,7 +186,8 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows)
+            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows, self.writer.defer)
+            prof.put = self.writer.put
             prof.config = self.config
             prof.probe = self
             self.profilers[name] = prof

@@ -81,7 +81,9 @@ def detect_role():
         return "worker", int(digits[-1]) if digits else rank
     if "APIServer" in name or "ApiServer" in name:
         return "api_server", int(digits[-1]) if digits else 0
-    argv = " ".join(sys.argv[:3])
+    # While `python -m MODULE` imports MODULE (when vLLM and so the probe load), sys.argv[0] is
+    # still "-m": the interpreter's own command line has the module name.
+    argv = " ".join(sys.argv[:3] + list(getattr(sys, "orig_argv", ()))[:4])
     if "serve" in argv or "api_server" in argv:
         return "api_server", 0
     return "main", rank

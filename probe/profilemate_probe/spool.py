@@ -122,6 +122,9 @@ class SpoolWriter:
         self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
         self._q.append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta)
         self._thread = None
+        # Per-step hooks queue (fn, *args) tuples through this bound deque method directly: no
+        # Python frame on vLLM's thread. A flush always drains the queue, even when turned off.
+        self.put = self._q.append
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="profilemate-spool", daemon=True)
@@ -152,6 +155,19 @@ class SpoolWriter:
             return
         q.append((name, t_ns, columns))
 
+    def defer(self, fn, *args):
+        """Queues work for the writer thread: fn(*args) runs there, in record order, and returns
+        the records it makes (as emit/emit_rows queue them) or None. Hooks hand over raw facts
+        (a step's block lists) this way, so per-block bookkeeping stays off vLLM's thread.
+        fn is the only code that reads the state it keeps, so that state needs no lock."""
+        if not self.enabled:
+            return
+        q = self._q
+        if len(q) >= self._max_records:
+            self.dropped += 1
+            return
+        q.append((fn,) + args)
+
     def _append(self, data, t_ns=None):
         """A pre-packed record (tests use it for types the schema does not declare)."""
         self._q.append(data)
@@ -166,7 +182,15 @@ class SpoolWriter:
                 count += 1
                 continue
             try:
-                rec = RECORDS[item[0]]
+                head = item[0]
+                if head.__class__ is not str:  # deferred work: run it, pack what it made
+                    made = head(*item[1:])
+                    if made:
+                        more, n = self._pack(made)
+                        out.extend(more)
+                        count += n
+                    continue
+                rec = RECORDS[head]
                 if len(item) == 2:
                     out.append(rec.pack(item[1]))
                     count += 1
@@ -178,14 +202,20 @@ class SpoolWriter:
                 self.malformed += 1
                 if self.malformed == 1 and self._on_failure:
                     self._on_failure("spool %s: record %s not written: %s: %s"
-                                     % (self.path, item[0], type(exc).__name__, exc))
+                                     % (self.path, getattr(item[0], "__name__", item[0]), type(exc).__name__, exc))
         return out, count
 
     def _run(self):
         while not self._closed:
             self._wake.wait(self._flush_seconds)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception as exc:  # never leave the queue without a reader
+                self.enabled = False
+                self._q.clear()
+                if self._on_failure:
+                    self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
             # A flush has a fixed cost (taking the GIL from vLLM's busy thread, two writes):
             # under a burst, let records gather for a moment instead of flushing every N.
             time.sleep(self._min_interval)
@@ -197,7 +227,10 @@ class SpoolWriter:
     def _flush_locked(self, final):
         q = self._q
         n = len(q)
-        if not self.enabled or (not n and not final):
+        if not self.enabled:
+            q.clear()  # hooks may still put() work here
+            return
+        if not n and not final:
             return
         items, n = self._pack([q.popleft() for _ in range(n)])
         if not n and not final:

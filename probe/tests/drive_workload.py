@@ -18,9 +18,16 @@ def main(name, out):
         planted.prompt_token_ids[:len(PLANTED)] = PLANTED
         reqs.append(planted)
     usage = []
+    first_token_step = {}
 
     def on_step(info, scheduler):
         usage.append(info.kv_usage)
+        # vLLM's own request state: the step after which a request first has an output token
+        for rid, req in scheduler.requests.items():
+            if req.num_output_tokens and rid not in first_token_step:
+                first_token_step[rid] = len(usage) - 1  # the row of this step in the session files
+        for rid in info.finished:  # freed in this step: its first token came now at the latest
+            first_token_step.setdefault(rid, len(usage) - 1)
 
     result = tb.run(sched, reqs, on_step=on_step, add_at=add_at)
     stats = [s.stats for s in result.steps if s.stats is not None]
@@ -32,11 +39,16 @@ def main(name, out):
         "preempted_events": result.preempted_events,
         "preempted_step_ids": result.preempted_step_ids,
         "finished": result.finished,
+        "first_token_step": first_token_step,
         "evicted_pairs": result.evicted_pairs,
         "kv_removed_events": result.kv_removed_events,
         "prefix_hits": result.prefix_hits,
         "mixed_steps": result.mixed_steps,
         "scheduler_stats_steps": len(stats),
+        # vLLM's KVCacheMetricsCollector (sample rate 1.0 where the workload turns it on): one
+        # event per block taken off the free queue, cached or not, in order
+        "vllm_block_lifetimes": [e.lifetime_seconds for s in stats
+                                 for e in (getattr(s, "kv_cache_eviction_events", None) or ())],
         "planted": PLANTED,
     }
     with open(out, "w") as f:

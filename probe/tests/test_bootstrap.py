@@ -1,5 +1,7 @@
 """Activation as SPEC §1 states it, in fresh interpreters (no vLLM needed)."""
 import os
+import subprocess
+import sys
 
 from conftest import PROBE, run_python
 
@@ -112,3 +114,21 @@ def test_forked_child_gets_its_own_spool_only_when_it_records(session_base):
     assert r.returncode == 0, r.stderr
     spools = os.listdir(os.path.join(r.stdout.strip(), "raw"))
     assert len(spools) == 2, spools
+
+
+def test_the_api_server_started_with_python_m_is_named_so(tmp_path):
+    """`python -m vllm.entrypoints.openai.api_server` imports vLLM (and opens the spool) while
+    sys.argv[0] is still "-m": the role comes from the interpreter's command line then."""
+    pkg = tmp_path / "fakeapi"
+    pkg.mkdir()
+    # the package __init__ runs while the module is being located, as vllm/__init__ does
+    (pkg / "__init__.py").write_text(
+        "import sys\nfrom profilemate_probe.session import detect_role\n"
+        "print('ROLE', sys.argv[0], detect_role()[0])\n")
+    (pkg / "api_server.py").write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PYTHONPATH="%s:%s" % (tmp_path, PROBE), VLLM_ENABLE_PROFILING="0")
+    r = subprocess.run([sys.executable, "-m", "fakeapi.api_server"], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith("ROLE")][0]
+    assert line == "ROLE -m api_server"

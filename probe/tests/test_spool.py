@@ -92,3 +92,51 @@ def test_rows_pack_as_the_same_records_one_by_one(tmp_path):
     with open(paths[0], "rb") as f:
         header = spool.CHUNK_HEADER.unpack_from(f.read(spool.CHUNK_HEADER.size))
     assert header[8] == n + 1  # the rows and the metadata record
+
+
+def test_deferred_work_writes_in_queue_order_and_a_bad_one_is_reported_once(tmp_path):
+    """put()/defer() hand work to the writer thread: it runs there in queue order, among plain
+    records, and the records it returns are written as emit() would; a failing one loses only
+    itself, with one failure line."""
+    failures = []
+    seen = []
+
+    def make(t, op):
+        seen.append(t)
+        return (("cpu_operation", (t, 1, op, "")),)
+
+    def broken(t):
+        raise ValueError("planted")
+
+    paths = []
+    for deferred in (True, False):
+        path = str(tmp_path / ("d.pmspool" if deferred else "e.pmspool"))
+        w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, on_failure=failures.append)
+        w.emit("cpu_operation", 1, 1, "scheduling", "")
+        if deferred:
+            w.put((make, 2, "sampling"))
+            w.defer(broken, 3)
+            w.defer(broken, 4)
+            w.defer(make, 5, "output_processing")
+        else:
+            w.emit("cpu_operation", 2, 1, "sampling", "")
+            w.emit("cpu_operation", 5, 1, "output_processing", "")
+        w.emit("cpu_operation", 6, 1, "scheduling", "")
+        w.close()
+        paths.append(path)
+    assert seen == [2, 5]
+    assert filecmp.cmp(paths[0], paths[1], shallow=False)
+    assert len(failures) == 1 and "planted" in failures[0] and "broken" in failures[0]
+
+
+def test_put_work_is_drained_when_the_writer_is_off(tmp_path, monkeypatch):
+    w = spool.SpoolWriter(str(tmp_path / "o.pmspool"), {"clock": {"monotonic_ns": 1}}, on_failure=lambda m: None)
+    monkeypatch.setattr(os, "pwrite", lambda *a: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    w.flush()
+    assert w.enabled is False
+    for i in range(100):
+        w.put((lambda: None,))  # hooks keep putting: nothing may pile up
+    w.flush()
+    assert len(w._q) == 0
+    monkeypatch.undo()
+    w.close()

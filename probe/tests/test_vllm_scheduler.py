@@ -80,12 +80,46 @@ def test_every_finished_request_has_a_lifecycle_row_with_its_real_finish_reason(
         assert int(rows[rid]["num_output_tokens"]) > 0
 
 
+@pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
+def test_first_token_falls_in_the_step_where_vllm_first_has_output(workloads, name):
+    """The probe works first tokens out from the scheduled work (prompt complete after the
+    step); vLLM's request state says when a request first holds an output token. Each
+    first_token_sec must lie in that step: after its schedule() began, before the next one."""
+    import bisect
+    session, truth, _ = workloads[name]
+    starts = [float(r["timestamp_sec"]) for r in _rows(session, "batch_utilization.csv")]
+    rows = {r["request_id"]: r for r in _rows(session, "request_lifecycle.csv")}
+    assert truth["first_token_step"]
+    for rid, step in truth["first_token_step"].items():
+        t = float(rows[rid]["first_token_sec"])
+        assert bisect.bisect_right(starts, t) - 1 == step, (rid, t, step)
+
+
 def test_recorded_evictions_equal_blocks_removed_from_the_cached_block_map(workloads):
     session, truth, _ = workloads["shared_prefix"]
     evictions = _rows(session, "kv_cache_evictions.csv")
     assert truth["evicted_pairs"] > 0
     assert len(evictions) == truth["evicted_pairs"] == truth["kv_removed_events"]
     assert all(float(e["lifetime_sec"]) >= float(e["idle_sec"]) >= 0 for e in evictions)
+
+
+def test_eviction_lifetimes_match_vllms_own_block_metrics(workloads):
+    """The probe times blocks itself (allocation and free times kept off vLLM's thread); vLLM's
+    KVCacheMetricsCollector times them too. Every recorded eviction must find, in order, one of
+    vLLM's events (it has one per block taken off the free queue, cached or not) with the same
+    lifetime, up to the few microseconds between vLLM's clock reads and the probe's."""
+    session, truth, _ = workloads["shared_prefix"]
+    theirs = truth["vllm_block_lifetimes"]
+    if not theirs:
+        pytest.skip("this vLLM has no kv_cache_metrics (KVCacheMetricsCollector)")
+    ours = [float(e["lifetime_sec"]) for e in _rows(session, "kv_cache_evictions.csv")]
+    assert ours
+    j = 0
+    for k, life in enumerate(ours):
+        while j < len(theirs) and abs(theirs[j] - life) > 0.003:
+            j += 1
+        assert j < len(theirs), "eviction %d (lifetime %.6f s) has no vLLM event after the previous match" % (k, life)
+        j += 1
 
 
 def test_chunked_prefill_shows_mixed_steps(workloads):

@@ -1109,6 +1109,7 @@ def shared_prefix_workload(model_dir: str | None = None):
         max_num_seqs=8,
         max_num_batched_tokens=512,
         max_model_len=1024,
+        kv_cache_metrics=True,  # vLLM's own block lifetimes: ground truth for eviction ages
     )
     prefixes = [make_prefix(96, seed=s) for s in range(3)]
 
