@@ -50,9 +50,11 @@ class RecordType:
         self._rows = {}  # n -> Struct packing n whole records at once
 
     def pack_rows(self, t_ns, columns):
-        """Records (t_ns, columns[0][i], columns[1][i], ...) for every i, as one bytes object."""
+        """Records (t, columns[0][i], columns[1][i], ...) for every i, as one bytes object; t is
+        t_ns, or t_ns[i] when t_ns is a list (one time per row)."""
+        per_row = t_ns.__class__ is list
         if self._whole is None:
-            return b"".join(self.pack(row) for row in zip(repeat(t_ns), *columns))
+            return b"".join(self.pack(row) for row in zip(t_ns if per_row else repeat(t_ns), *columns))
         out = []
         n_all = len(columns[0])
         for lo in range(0, n_all, _ROWS_PER_PACK):  # one struct call per batch instead of per row
@@ -61,8 +63,9 @@ class RecordType:
             st = self._rows.get(n)
             if st is None:
                 st = self._rows[n] = struct.Struct("<" + ("IH" + self._codes) * n)
+            times = t_ns[lo:lo + _ROWS_PER_PACK] if per_row else repeat(t_ns)
             out.append(st.pack(*chain.from_iterable(
-                zip(repeat(self._fixed.size), repeat(self.type_id), repeat(t_ns), *cols))))
+                zip(repeat(self._fixed.size), repeat(self.type_id), times, *cols))))
         return b"".join(out)
 
     def pack(self, values):

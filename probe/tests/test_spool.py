@@ -140,3 +140,21 @@ def test_put_work_is_drained_when_the_writer_is_off(tmp_path, monkeypatch):
     assert len(w._q) == 0
     monkeypatch.undo()
     w.close()
+
+
+def test_rows_with_a_time_per_row_pack_as_single_records(tmp_path):
+    n = 70  # across the writer's batch of 64
+    times = [100 + 3 * i for i in range(n)]
+    cols = (list(range(n)), [i * 11 for i in range(n)], [i * 5 for i in range(n)])
+    paths = []
+    for batched in (True, False):
+        path = str(tmp_path / ("t.pmspool" if batched else "u.pmspool"))
+        w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}})
+        if batched:
+            w.emit_rows("kv_block_eviction", times, *cols)
+        else:
+            for i in range(n):
+                w.emit("kv_block_eviction", times[i], cols[0][i], cols[1][i], cols[2][i])
+        w.close()
+        paths.append(path)
+    assert filecmp.cmp(paths[0], paths[1], shallow=False)

@@ -23,7 +23,8 @@ def _clock(pool):
     if c is None:
         n = len(pool.blocks)
         now = monotonic_ns()
-        c = pool._profilemate_clock = ([now] * n, [now] * n)  # (allocated_at, freed_at)
+        # (allocated_at, freed_at, whether blocks name their pool: newer vLLM has several)
+        c = pool._profilemate_clock = ([now] * n, [now] * n, n > 0 and hasattr(pool.blocks[0], "pool"))
     return c
 
 
@@ -35,30 +36,37 @@ def _allocated(pool, t, blocks):
 
 
 def _freed(pool, t, blocks):
-    freed = _clock(pool)[1]
-    for b in blocks:
-        # newer vLLM forwards blocks of other pools to their own free_blocks (hooked as well)
-        if getattr(b, "pool", None) in (None, pool):
+    _, freed, named = _clock(pool)
+    if named:
+        for b in blocks:
+            # blocks of other pools go on to their own free_blocks (hooked as well)
+            if b.pool is pool or b.pool is None:
+                freed[b.block_id] = t
+    else:
+        for b in blocks:
             freed[b.block_id] = t
 
 
-def _evicted(pool, t, bids):
-    alloc, freed = _clock(pool)
+def _evicted(pool, t, bids, rows):
+    """Adds the evictions' rows (time, block, lifetime, idle time) to the step's columns."""
+    alloc, freed, _ = _clock(pool)
     _state.COUNTERS.evicted += len(bids)
-    return ("kv_block_eviction", t, (
-        bids,
-        list(map(sub, repeat(t), map(alloc.__getitem__, bids))),
-        list(map(sub, repeat(t), map(freed.__getitem__, bids)))))
+    times, ids, lives, idles = rows
+    times.extend(repeat(t, len(bids)))
+    ids.extend(bids)
+    lives.extend(map(sub, repeat(t), map(alloc.__getitem__, bids)))
+    idles.extend(map(sub, repeat(t), map(freed.__getitem__, bids)))
 
 
 def replay(events):
-    """The KV log of one step, in order; returns the eviction records it makes."""
-    out = []
+    """The KV log of one step, in order; returns its evictions as one batch of records."""
+    rows = ([], [], [], [])
     for fn, pool, t, arg in events:
-        made = fn(pool, t, arg)
-        if made is not None:
-            out.append(made)
-    return out
+        if fn is _evicted:
+            _evicted(pool, t, arg, rows)
+        else:
+            fn(pool, t, arg)
+    return [("kv_block_eviction", rows[0], rows[1:])] if rows[0] else []
 
 
 # -- vLLM's thread: the hooks ------------------------------------------------------------------
