@@ -45,12 +45,6 @@ class _NullWriter:
     def emit_rows(self, *a):
         pass
 
-    def defer(self, *a):
-        pass
-
-    def put(self, item):
-        pass
-
     def close(self):
         pass
 
@@ -71,12 +65,6 @@ class _OnFirstRecord:
 
     def emit_rows(self, *values):
         self._opened().emit_rows(*values)
-
-    def defer(self, *values):
-        self._opened().defer(*values)
-
-    def put(self, item):
-        self._opened().put(item)
 
     def close(self):
         pass
@@ -110,8 +98,6 @@ class Probe:
         for prof in self.profilers.values():
             prof.emit = writer.emit
             prof.emit_rows = writer.emit_rows
-            prof.defer = writer.defer
-            prof.put = writer.put
 
     # -- lifecycle ---------------------------------------------------------------------
     def install(self, force=False):
@@ -186,8 +172,7 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows, self.writer.defer)
-            prof.put = self.writer.put
+            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows)
             prof.config = self.config
             prof.probe = self
             self.profilers[name] = prof

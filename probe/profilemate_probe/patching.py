@@ -63,7 +63,7 @@ def version_in(version, spec):
 class Profiler:
     """One profiler's switch. Its first hook failure turns it off with one log line."""
 
-    def __init__(self, name, log, emit, emit_rows=None, defer=None):
+    def __init__(self, name, log, emit, emit_rows=None):
         self.name = name
         self.enabled = True
         self.failures = 0
@@ -71,8 +71,6 @@ class Profiler:
         self._log = log
         self.emit = emit
         self.emit_rows = emit_rows
-        self.defer = defer
-        self.put = None
 
     def fail(self, where, exc):
         self.failures += 1

@@ -50,11 +50,9 @@ class RecordType:
         self._rows = {}  # n -> Struct packing n whole records at once
 
     def pack_rows(self, t_ns, columns):
-        """Records (t, columns[0][i], columns[1][i], ...) for every i, as one bytes object; t is
-        t_ns, or t_ns[i] when t_ns is a list (one time per row)."""
-        per_row = t_ns.__class__ is list
+        """Records (t_ns, columns[0][i], columns[1][i], ...) for every i, as one bytes object."""
         if self._whole is None:
-            return b"".join(self.pack(row) for row in zip(t_ns if per_row else repeat(t_ns), *columns))
+            return b"".join(self.pack(row) for row in zip(repeat(t_ns), *columns))
         out = []
         n_all = len(columns[0])
         for lo in range(0, n_all, _ROWS_PER_PACK):  # one struct call per batch instead of per row
@@ -63,9 +61,8 @@ class RecordType:
             st = self._rows.get(n)
             if st is None:
                 st = self._rows[n] = struct.Struct("<" + ("IH" + self._codes) * n)
-            times = t_ns[lo:lo + _ROWS_PER_PACK] if per_row else repeat(t_ns)
             out.append(st.pack(*chain.from_iterable(
-                zip(repeat(self._fixed.size), repeat(self.type_id), times, *cols))))
+                zip(repeat(self._fixed.size), repeat(self.type_id), repeat(t_ns), *cols))))
         return b"".join(out)
 
     def pack(self, values):
@@ -125,9 +122,6 @@ class SpoolWriter:
         self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
         self._q.append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta)
         self._thread = None
-        # Per-step hooks queue (fn, *args) tuples through this bound deque method directly: no
-        # Python frame on vLLM's thread. A flush always drains the queue, even when turned off.
-        self.put = self._q.append
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="profilemate-spool", daemon=True)
@@ -158,19 +152,6 @@ class SpoolWriter:
             return
         q.append((name, t_ns, columns))
 
-    def defer(self, fn, *args):
-        """Queues work for the writer thread: fn(*args) runs there, in record order, and returns
-        the records it makes (as emit/emit_rows queue them) or None. Hooks hand over raw facts
-        (a step's block lists) this way, so per-block bookkeeping stays off vLLM's thread.
-        fn is the only code that reads the state it keeps, so that state needs no lock."""
-        if not self.enabled:
-            return
-        q = self._q
-        if len(q) >= self._max_records:
-            self.dropped += 1
-            return
-        q.append((fn,) + args)
-
     def _append(self, data, t_ns=None):
         """A pre-packed record (tests use it for types the schema does not declare)."""
         self._q.append(data)
@@ -185,15 +166,7 @@ class SpoolWriter:
                 count += 1
                 continue
             try:
-                head = item[0]
-                if head.__class__ is not str:  # deferred work: run it, pack what it made
-                    made = head(*item[1:])
-                    if made:
-                        more, n = self._pack(made)
-                        out.extend(more)
-                        count += n
-                    continue
-                rec = RECORDS[head]
+                rec = RECORDS[item[0]]
                 if len(item) == 2:
                     out.append(rec.pack(item[1]))
                     count += 1
@@ -205,7 +178,7 @@ class SpoolWriter:
                 self.malformed += 1
                 if self.malformed == 1 and self._on_failure:
                     self._on_failure("spool %s: record %s not written: %s: %s"
-                                     % (self.path, getattr(item[0], "__name__", item[0]), type(exc).__name__, exc))
+                                     % (self.path, item[0], type(exc).__name__, exc))
         return out, count
 
     def _run(self):
@@ -230,10 +203,7 @@ class SpoolWriter:
     def _flush_locked(self, final):
         q = self._q
         n = len(q)
-        if not self.enabled:
-            q.clear()  # hooks may still put() work here
-            return
-        if not n and not final:
+        if not self.enabled or (not n and not final):
             return
         items, n = self._pack([q.popleft() for _ in range(n)])
         if not n and not final:
