@@ -5,7 +5,7 @@ hits and evictions, chunked prefill, preemptions). Three real schedulers run in 
 by step in rotating order: probe OFF, ON, and OFF again (the A/A control), timing only the thread
 CPU time spent inside those two vLLM calls (thread_time_ns: less sensitive to other load on the
 machine than wall time). Prints the ratio, the CPU time of the probe's spool thread, which
-works out and writes the records outside the scheduler's calls, and the ratio with that time
+packs and writes the records outside the scheduler's calls, and the ratio with that time
 charged to the probe too (it holds the GIL while it runs, so vLLM's thread waits meanwhile).
 Part 2: per-call cost of each KV-block hook on a real BlockPool, hook on vs off, median ns.
 
@@ -31,6 +31,7 @@ os.environ["PROFILEMATE_SIDECAR"] = "0"
 
 import profilemate_probe  # noqa: E402
 from profilemate_probe.patching import unwrap, wrap  # noqa: E402
+from profilemate_probe.targets.scheduler import _pool as scheduler_pool  # noqa: E402
 
 probe = profilemate_probe.install(force=True)
 import vllm_testbed as tb  # noqa: E402  (imports vllm: the probe attaches its targets)
@@ -86,15 +87,14 @@ WORKLOADS = {"demo": build_demo, "server64": build_server}
 
 
 class Arm:
-    """One real Scheduler driven through the demo workload. With bypass=True its instances call
+    """One real Scheduler driven through a workload. With bypass=True its instances call
     vLLM's original methods (bound on the instance, so the class stays wrapped for the others):
     probe-on and probe-off arms run side by side in one process, step by step."""
 
     def __init__(self, bypass, build=build_demo):
         self.sched, first, self.add_at = build()
         if bypass:
-            kvm = self.sched.kv_cache_manager
-            pool = getattr(kvm, "block_pool", None) or kvm.coordinator.block_pool
+            pool = scheduler_pool(self.sched)
             for t in SCHED_TARGETS:
                 cls_name, attr = t.qualname.split(".")
                 obj = {"Scheduler": self.sched, "BlockPool": pool}[cls_name]

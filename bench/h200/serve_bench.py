@@ -26,15 +26,30 @@ def healthy(port):
         return False
 
 
-def wait_health(port, proc, limit):
+def start(s, mode):
+    """Starts server s ({"cmd", "env", "rec"}; rec["log"] is its log file)."""
+    s["log"] = open(s["rec"]["log"], mode)
+    s["t0"] = time.time()
+    s["proc"] = subprocess.Popen(s["cmd"], env=s["env"], stdout=s["log"], stderr=subprocess.STDOUT)
+
+
+def wait_all(ss, limit):
+    """Waits until every server answers /health or has exited; sets rec["up"] and rec["startup_s"]."""
     t0 = time.time()
     while time.time() - t0 < limit:
-        if proc.poll() is not None:
-            return False
-        if healthy(port):
-            return True
+        for s in ss:
+            if "up" not in s["rec"]:
+                if healthy(s["rec"]["port"]):
+                    s["rec"]["up"] = True
+                    s["rec"]["startup_s"] = round(time.time() - s["t0"], 1)
+                elif s["proc"].poll() is not None:
+                    s["rec"]["up"] = False
+        if all("up" in s["rec"] for s in ss):
+            break
         time.sleep(1)
-    return False
+    for s in ss:
+        s["rec"].setdefault("up", False)
+        s["rec"].setdefault("startup_s", round(time.time() - s["t0"], 1))
 
 
 def workload(n, seed, vocab=1024):
@@ -125,13 +140,11 @@ def stop(proc, rec):
 
 def single(a):
     cmd, env, rec = server(a, a.name, a.probe, a.port)
-    rec["model"] = os.path.basename(a.model)
-    log = open(a.log, "w")
-    t0 = time.time()
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    up = wait_health(a.port, proc, a.startup_limit)
-    rec["startup_s"] = round(time.time() - t0, 1)
-    rec["up"] = up
+    rec.update(model=os.path.basename(a.model), log=a.log)
+    s = {"cmd": cmd, "env": env, "rec": rec}
+    start(s, "w")
+    wait_all([s], a.startup_limit)
+    up = rec["up"]
     print(f"[{a.name}] up={up} after {rec['startup_s']} s", flush=True)
     if up:
         reqs = workload(a.requests, seed=1234)
@@ -141,8 +154,8 @@ def single(a):
             p = run_pass(a.port, reqs, a.concurrency)
             rec["passes"].append(p)
             print(f"[{a.name}] pass {i}: {p}", flush=True)
-    stop(proc, rec)
-    log.close()
+    stop(s["proc"], rec)
+    s["log"].close()
     with open(a.out, "a") as f:
         f.write(json.dumps(rec) + "\n")
     print(f"[{a.name}] exit={rec['exit_code']} shutdown {rec['shutdown_s']} s", flush=True)
@@ -169,31 +182,9 @@ def pair(a):
         srv[tag] = {"cmd": cmd, "env": env, "rec": rec}
     os.makedirs(a.sessions, exist_ok=True)
 
-    def start(s, mode):
-        s["log"] = open(s["rec"]["log"], mode)
-        s["t0"] = time.time()
-        s["proc"] = subprocess.Popen(s["cmd"], env=s["env"], stdout=s["log"], stderr=subprocess.STDOUT)
-
-    def wait_all(ss):
-        t0 = time.time()
-        while time.time() - t0 < a.startup_limit:
-            for s in ss:
-                if "up" not in s["rec"]:
-                    if healthy(s["rec"]["port"]):
-                        s["rec"]["up"] = True
-                        s["rec"]["startup_s"] = round(time.time() - s["t0"], 1)
-                    elif s["proc"].poll() is not None:
-                        s["rec"]["up"] = False
-            if all("up" in s["rec"] for s in ss):
-                break
-            time.sleep(1)
-        for s in ss:
-            s["rec"].setdefault("up", False)
-            s["rec"].setdefault("startup_s", round(time.time() - s["t0"], 1))
-
     for s in srv.values():
         start(s, "w")
-    wait_all(list(srv.values()))
+    wait_all(list(srv.values()), a.startup_limit)
     # vLLM's start-up memory profile asserts that free GPU memory did not grow meanwhile, which the
     # other server starting on the same GPU can break; a second start, with the other one idle, can't.
     dead = [s for s in srv.values() if not s["rec"]["up"] and s["proc"].poll() is not None]
@@ -204,7 +195,7 @@ def pair(a):
         s["rec"].update(restarts=1, first_exit_code=s["proc"].returncode)
         del s["rec"]["up"], s["rec"]["startup_s"]
         start(s, "a")
-        wait_all([s])
+        wait_all([s], a.startup_limit)
     for tag, s in srv.items():
         print(f"[{a.name}_{tag}] up={s['rec']['up']} after {s['rec']['startup_s']} s", flush=True)
 

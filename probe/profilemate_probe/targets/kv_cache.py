@@ -33,10 +33,10 @@ def _get_new_blocks(original, prof):
         blocks = original(self, *args, **kwargs)
         if prof.enabled:
             try:
-                if pending:
-                    flush_evictions(self, prof.emit_rows)  # before the new allocation times overwrite theirs
-                alloc = _times(self)[0]
                 now = monotonic_ns()
+                if pending:
+                    flush_evictions(self, prof.emit_rows, now)  # before the new allocation times overwrite theirs
+                alloc = _times(self)[0]
                 for b in blocks:
                     alloc[b.block_id] = now
                 counters.allocated += len(blocks)
@@ -60,12 +60,11 @@ def _maybe_evict(original, prof):
     return _maybe_evict_cached_block
 
 
-def flush_evictions(pool, emit_rows):
-    """kv_block_eviction records for the blocks of `pool` (the scheduler's only block pool)
-    evicted since the last flush, as one batch: the writer thread packs one record per block."""
+def flush_evictions(pool, emit_rows, now):
+    """kv_block_eviction records, at `now`, for the blocks of `pool` (the scheduler's only block
+    pool) evicted since the last flush, as one batch: the writer thread packs one record per block."""
     pending = _state.EVICTED
     alloc, freed = _times(pool)
-    now = monotonic_ns()
     bids = pending[:]
     pending.clear()
     emit_rows("kv_block_eviction", now, bids,

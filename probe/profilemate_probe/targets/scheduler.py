@@ -158,7 +158,7 @@ def _on_schedule(prof, sched, so, t0, t1):
     preempted = so.preempted_req_ids
     emit = prof.emit
     if _state.EVICTED:
-        flush_evictions(pool, prof.emit_rows)
+        flush_evictions(pool, prof.emit_rows, t1)
     c = _state.COUNTERS
     alloc, evicted, hits = c.allocated, c.evicted, c.prefix_hit
     c.allocated = c.evicted = c.prefix_hit = 0
