@@ -42,7 +42,7 @@ class _NullWriter:
     def emit(self, *a):
         pass
 
-    def emit_rows(self, *a):
+    def out(self, data):
         pass
 
     def close(self):
@@ -63,8 +63,8 @@ class _OnFirstRecord:
     def emit(self, *values):
         self._opened().emit(*values)
 
-    def emit_rows(self, *values):
-        self._opened().emit_rows(*values)
+    def out(self, data):
+        self._opened().out(data)
 
     def close(self):
         pass
@@ -92,12 +92,12 @@ class Probe:
 
     @writer.setter
     def writer(self, writer):
-        # Hooks call prof.emit on every record: point it straight at the writer instead of
-        # going through Probe.emit, one Python call less per record.
+        # Hooks call prof.emit / prof.out on every record: point them straight at the writer
+        # instead of going through Probe.emit, one Python call less per record.
         self._writer = writer
         for prof in self.profilers.values():
             prof.emit = writer.emit
-            prof.emit_rows = writer.emit_rows
+            prof.out = writer.out
 
     # -- lifecycle ---------------------------------------------------------------------
     def install(self, force=False):
@@ -172,7 +172,7 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.writer.emit, self.writer.emit_rows)
+            prof = Profiler(name, log, self.writer.emit, self.writer.out)
             prof.config = self.config
             prof.probe = self
             self.profilers[name] = prof

@@ -12,9 +12,11 @@ _MARK = "__profilemate_original__"
 
 
 class PatchTarget:
-    __slots__ = ("profiler", "module", "qualname", "versions", "factory", "optional", "note", "inherited_ok")
+    __slots__ = ("profiler", "module", "qualname", "versions", "factory", "optional", "note", "inherited_ok",
+                 "params")
 
-    def __init__(self, profiler, module, qualname, versions, factory, optional=False, note="", inherited_ok=False):
+    def __init__(self, profiler, module, qualname, versions, factory, optional=False, note="", inherited_ok=False,
+                 params=None):
         self.profiler = profiler
         self.module = module
         self.qualname = qualname
@@ -25,6 +27,10 @@ class PatchTarget:
         # A target must be defined on its own class unless said otherwise: patching an inherited
         # method would shadow it there and, with a second target on the base, count twice.
         self.inherited_ok = inherited_ok
+        # The hottest hooks take vLLM's parameters by name, without *args/**kwargs (which cost
+        # a tuple, a dict and a slower call every time): such a target names the parameters it
+        # was written for, and is left off (doctor says why) on a vLLM whose method differs.
+        self.params = params
 
     @property
     def key(self):
@@ -63,14 +69,14 @@ def version_in(version, spec):
 class Profiler:
     """One profiler's switch. Its first hook failure turns it off with one log line."""
 
-    def __init__(self, name, log, emit, emit_rows=None):
+    def __init__(self, name, log, emit, out=None):
         self.name = name
         self.enabled = True
         self.failures = 0
         self.disabled_reason = None
         self._log = log
-        self.emit = emit
-        self.emit_rows = emit_rows
+        self.emit = emit  # emit(record_name, *values): packed later, on the spool thread
+        self.out = out  # out(bytes from spool.packer(name)(*values)): for the hottest hooks
 
     def fail(self, where, exc):
         self.failures += 1
@@ -99,7 +105,24 @@ def resolve(target):
         raise LookupError("%s has no attribute %s" % (".".join([target.module] + path), attr)) from None
     if isinstance(owner, type) and not target.inherited_ok and attr not in vars(owner):
         raise LookupError("%s.%s is inherited, not defined there" % (target.module, target.qualname))
+    if target.params is not None and getattr(current, _MARK, None) is None:
+        found = _plain_params(current)
+        if found != tuple(target.params):
+            raise LookupError("%s.%s takes (%s), the hook was written for (%s)" % (
+                target.module, target.qualname, ", ".join(found or ("?",)), ", ".join(target.params)))
     return owner, attr, current
+
+
+def _plain_params(fn):
+    """fn's parameter names if all are plain positional-or-keyword ones without defaults, else None."""
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.default is not p.empty for p in params):
+        return None
+    return tuple(p.name for p in params)
 
 
 def wrap(target, profiler):

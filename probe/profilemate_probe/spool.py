@@ -1,11 +1,15 @@
 """Append-only spool writer (format: spool-format/SPEC.md, layout: records.json).
 
-The hot path only appends the record's values to a deque; the writer thread packs them and
-commits chunks, in batches, off vLLM's scheduling path (struct packing costs more than the
-hooks' own logic). On any I/O error the writer turns itself off and the host goes on.
+Records reach the writer's queue in one of two forms. Hooks that run every scheduler step
+or every KV block append bytes they packed themselves with a `packer()`: two C calls, and
+nothing left for the spool thread to do per record. (Queuing the values for the spool thread
+to pack cost more in total: under the GIL vLLM's thread waits while the spool thread runs,
+and its per-record Python ran several times slower than in a microbenchmark.) Rarer records
+with strings go through `emit()` and are packed on the spool thread. The thread commits
+chunks in batches; on any I/O error the writer turns itself off and the host goes on.
 """
 import collections
-from itertools import chain, repeat
+import functools
 import json
 import os
 import struct
@@ -21,14 +25,13 @@ CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
 RECORD_HEADER = struct.Struct("<IH")
 METADATA_TYPE = 0
 _FIXED = {"i64": "q", "i32": "i", "f64": "d", "u8": "B"}
-_ROWS_PER_PACK = 64
 _SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
 
 
 class RecordType:
     """Packs one declared record type: fixed fields via one Struct, then strings."""
 
-    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_nfixed", "_whole", "_codes", "_rows")
+    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_nfixed", "_whole")
 
     def __init__(self, type_id, name, fields):
         self.type_id = type_id
@@ -46,24 +49,6 @@ class RecordType:
         self._nfixed = len(fixed)
         # records without strings have a constant size: header and fields in one pack
         self._whole = None if self._nstr else struct.Struct("<IH" + codes)
-        self._codes = codes
-        self._rows = {}  # n -> Struct packing n whole records at once
-
-    def pack_rows(self, t_ns, columns):
-        """Records (t_ns, columns[0][i], columns[1][i], ...) for every i, as one bytes object."""
-        if self._whole is None:
-            return b"".join(self.pack(row) for row in zip(repeat(t_ns), *columns))
-        out = []
-        n_all = len(columns[0])
-        for lo in range(0, n_all, _ROWS_PER_PACK):  # one struct call per batch instead of per row
-            cols = [c[lo:lo + _ROWS_PER_PACK] for c in columns]
-            n = len(cols[0])
-            st = self._rows.get(n)
-            if st is None:
-                st = self._rows[n] = struct.Struct("<" + ("IH" + self._codes) * n)
-            out.append(st.pack(*chain.from_iterable(
-                zip(repeat(self._fixed.size), repeat(self.type_id), repeat(t_ns), *cols))))
-        return b"".join(out)
 
     def pack(self, values):
         if self._whole is not None:
@@ -87,16 +72,26 @@ def load_schema(path=_SCHEMA_PATH):
 SCHEMA_VERSION, RECORDS = load_schema()
 
 
+def packer(name):
+    """For a record type without strings: a C-level callable from its values (t_ns first, in
+    declared order) to the record's bytes, ready for a writer's `out`."""
+    rec = RECORDS[name]
+    if rec._whole is None:
+        raise ValueError("record %s has string fields: use emit()" % name)
+    return functools.partial(rec._whole.pack, rec._fixed.size, rec.type_id)
+
+
 def encode_chunk(payload, sequence, count, first_t_ns, state=STATE_COMPLETE, flags=0):
     return CHUNK_HEADER.pack(MAGIC, MAJOR, MINOR, state, flags, len(payload),
                              zlib.crc32(payload) & 0xFFFFFFFF, sequence, count, first_t_ns) + payload
 
 
 class SpoolWriter:
-    """One per process. `emit()` never blocks on disk and never raises.
+    """One per process. `emit()` and `out()` never block on disk and never raise.
 
-    The hot path packs a record and appends it to a deque (atomic under the GIL, so no lock);
-    the flush thread drains the deque into a chunk.
+    Both append to one deque (atomic under the GIL, so no lock; bounded, so a stalled disk
+    costs records, never memory), which keeps the records in the order they were made; the
+    flush thread drains it into a chunk.
     """
 
     def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
@@ -105,13 +100,18 @@ class SpoolWriter:
         self.enabled = True
         self.dropped = 0
         self.malformed = 0
-        self._q = collections.deque()
+        self._malformed_seen = 0
+        self._overflow_said = False
+        self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
+        self._q = collections.deque(maxlen=self._max_records)
+        # out(packed_bytes): the hot path's append (see packer()); when the queue is full the
+        # oldest record goes, and the next flush says so
+        self.out = self._q.append
         self._seq = 0
         self._offset = 0
         self._flush_every = max(1, int(flush_every))
         self._flush_seconds = flush_seconds
         self._min_interval = min(min_interval, flush_seconds)
-        self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._on_failure = on_failure
         self._wake = threading.Event()
         self._io_lock = threading.Lock()
@@ -141,45 +141,28 @@ class SpoolWriter:
         if len(q) == self._flush_every:
             self._wake.set()
 
-    def emit_rows(self, name, t_ns, *columns):
-        """Queues len(columns[0]) records of one type sharing t_ns; column k holds field k+1 of
-        every record. Lists handed over here must not be changed afterwards."""
-        if not self.enabled or not columns[0]:
-            return
-        q = self._q
-        if len(q) >= self._max_records:
-            self.dropped += len(columns[0])
-            return
-        q.append((name, t_ns, columns))
-
     def _append(self, data, t_ns=None):
         """A pre-packed record (tests use it for types the schema does not declare)."""
         self._q.append(data)
 
     def _pack(self, items):
         """(packed byte strings, number of records in them)."""
-        out = []
-        count = 0
-        for item in items:
-            if item.__class__ is bytes:
-                out.append(item)
-                count += 1
-                continue
-            try:
-                rec = RECORDS[item[0]]
-                if len(item) == 2:
-                    out.append(rec.pack(item[1]))
-                    count += 1
-                else:
-                    out.append(rec.pack_rows(item[1], item[2]))
-                    count += len(item[2][0])
-            except Exception as exc:
-                # a probe bug (wrong field count or type): lose the record, say so once
-                self.malformed += 1
-                if self.malformed == 1 and self._on_failure:
-                    self._on_failure("spool %s: record %s not written: %s: %s"
-                                     % (self.path, item[0], type(exc).__name__, exc))
-        return out, count
+        out = [item if item.__class__ is bytes else self._pack_values(item) for item in items]
+        if self.malformed != self._malformed_seen:
+            self._malformed_seen = self.malformed
+            out = [b for b in out if b]
+        return out, len(out)
+
+    def _pack_values(self, item):
+        try:
+            return RECORDS[item[0]].pack(item[1])
+        except Exception as exc:
+            # a probe bug (wrong field count or type): lose the record, say so once
+            self.malformed += 1
+            if self.malformed == 1 and self._on_failure:
+                self._on_failure("spool %s: record %s not written: %s: %s"
+                                 % (self.path, item[0], type(exc).__name__, exc))
+            return b""
 
     def _run(self):
         while not self._closed:
@@ -205,7 +188,12 @@ class SpoolWriter:
         n = len(q)
         if not self.enabled or (not n and not final):
             return
-        items, n = self._pack([q.popleft() for _ in range(n)])
+        if n == self._max_records and not self._overflow_said:
+            self._overflow_said = True  # the deque dropped its oldest records to stay bounded
+            if self._on_failure:
+                self._on_failure("spool %s: queue full, oldest records dropped" % self.path)
+        popleft = q.popleft
+        items, n = self._pack([popleft() for _ in range(n)])
         if not n and not final:
             return
         first = self._first_t(items[0]) if items else time.monotonic_ns()

@@ -141,3 +141,29 @@ def test_a_module_level_function_is_a_target_too():
     assert wrap(t, prof) and not wrap(t, prof)
     assert mod.validate(2) == 6 and seen == [6]
     assert unwrap(t) and mod.validate(2) == 6 and seen == [6]
+
+
+def test_a_hook_written_for_named_parameters_is_left_off_a_method_that_takes_others():
+    """The hottest hooks take vLLM's parameters by name: on a vLLM whose method changed they
+    must not attach (a call would fail inside vLLM), and the reason names both signatures."""
+    mod = types.ModuleType("pm_fake_sig")
+    exec("class Pool:\n    def get(self, n, extra=0):\n        return n + extra\n"
+         "    def put(self, blocks):\n        return len(blocks)\n", mod.__dict__)
+    sys.modules["pm_fake_sig"] = mod
+    prof = Profiler("demo", lambda m: None, lambda *a: None)
+
+    def exact(original, prof):
+        def replacement(self, n):
+            return original(self, n)
+        return replacement
+
+    changed = PatchTarget("demo", "pm_fake_sig", "Pool.get", "", exact, params=("self", "n"))
+    try:
+        wrap(changed, prof)
+        raise AssertionError("attached to a method with other parameters")
+    except LookupError as exc:
+        assert "takes (?)" in str(exc) and "(self, n)" in str(exc)  # a default: not a plain signature
+    assert mod.Pool().get(2, extra=3) == 5
+    same = PatchTarget("demo", "pm_fake_sig", "Pool.put", "", exact, params=("self", "blocks"))
+    assert wrap(same, prof) is True and mod.Pool().put([1, 2]) == 2
+    assert unwrap(same) is True

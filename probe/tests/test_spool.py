@@ -70,26 +70,44 @@ def test_spool_file_is_private_and_never_follows_a_symlink(tmp_path):
     assert os.stat(tmp_path / "p.pmspool").st_mode & 0o777 == 0o600
 
 
-def test_rows_pack_as_the_same_records_one_by_one(tmp_path):
-    """emit_rows() (the batched KV evictions) writes exactly the bytes of one emit() per row,
-    across the writer's batch boundary, and counts every row in the chunk header."""
-    n = 150
-    bids = list(range(n))
-    life = [1000 + i for i in range(n)]
-    idle = [i * 7 for i in range(n)]
+def test_packed_records_are_the_bytes_emit_writes_and_keep_their_order(tmp_path):
+    """out(packer(...)(...)) (the hot hooks) writes exactly what emit() writes for the same
+    record, and records made either way stay in the order they were made."""
+    evict = spool.packer("kv_block_eviction")
     paths = []
-    for batched in (True, False):
-        path = str(tmp_path / ("rows.pmspool" if batched else "one.pmspool"))
+    for packed in (True, False):
+        path = str(tmp_path / ("packed.pmspool" if packed else "emitted.pmspool"))
         w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}})
-        if batched:
-            w.emit_rows("kv_block_eviction", 42, bids, life, idle)
-        else:
-            for i in range(n):
-                w.emit("kv_block_eviction", 42, bids[i], life[i], idle[i])
+        for i in range(150):
+            if packed:
+                w.out(evict(42 + i, i, 1000 + i, 7 * i))
+            else:
+                w.emit("kv_block_eviction", 42 + i, i, 1000 + i, 7 * i)
+            if i % 50 == 0:
+                w.emit("cpu_operation", 42 + i, 1, "scheduling", "")
         w.close()
         paths.append(path)
     assert filecmp.cmp(paths[0], paths[1], shallow=False)
     with open(paths[0], "rb") as f:
         header = spool.CHUNK_HEADER.unpack_from(f.read(spool.CHUNK_HEADER.size))
-    assert header[8] == n + 1  # the rows and the metadata record
+    assert header[8] == 150 + 3 + 1  # the records and the metadata record
 
+
+def test_a_packer_refuses_records_with_strings():
+    try:
+        spool.packer("request_event")
+        raise AssertionError("packed a record with strings")
+    except ValueError:
+        pass
+
+
+def test_a_full_queue_drops_the_oldest_packed_records_and_says_so(tmp_path):
+    said = []
+    w = spool.SpoolWriter(str(tmp_path / "f.pmspool"), {"clock": {"monotonic_ns": 1}}, max_buffer_bytes=4096,
+                          on_failure=said.append)
+    evict = spool.packer("kv_block_eviction")
+    for i in range(3000):
+        w.out(evict(i, i, 0, 0))
+    assert len(w._q) == 1024
+    w.close()
+    assert len(said) == 1 and "oldest records dropped" in said[0]

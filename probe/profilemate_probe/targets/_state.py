@@ -15,8 +15,6 @@ class StepCounters:
 
 
 COUNTERS = StepCounters()
-# block ids evicted since the last flush (of the scheduler's one block pool)
-EVICTED = []
 # request_id -> [num_prompt_tokens, first_token_seen]; live requests only
 LIVE = {}
 PREEMPTED = set()

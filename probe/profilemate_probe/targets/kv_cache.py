@@ -1,18 +1,21 @@
 """KV blocks: allocation, prefix-cache hits, frees and evictions (EngineCore, BlockPool).
 
-vLLM's blocks carry no timestamps, so each pool gets two arrays indexed by block id:
-when the block was last handed out and when it was last freed. An eviction then costs a
-list append where it happens, and its ages are computed per batch with map() in C.
+vLLM's blocks carry no timestamps, so the pool gets two lists indexed by block id: when the
+block was last handed out and when it was last freed. An eviction is packed into its record
+where it happens (its allocation time is about to be overwritten by the block's reuse).
 """
-from itertools import repeat
-from operator import sub
 from time import monotonic_ns
 
 from ..patching import PatchTarget
+from ..spool import packer
 from . import _state
 
 PROFILER = "kv_cache"
 POOL = "vllm.v1.core.block_pool"
+_EVICTION = packer("kv_block_eviction")
+# [pool, allocated_at, freed_at] of the pool the hooks last saw: an EngineCore has one block
+# pool, so the per-block hooks compare one reference instead of looking the pool up
+_CURRENT = [None, None, None]
 
 
 def _times(pool):
@@ -25,18 +28,23 @@ def _times(pool):
     return t
 
 
+def _select(pool):
+    _CURRENT[1], _CURRENT[2] = _times(pool)
+    _CURRENT[0] = pool
+
+
 def _get_new_blocks(original, prof):
     counters = _state.COUNTERS
-    pending = _state.EVICTED
+    cur = _CURRENT
 
-    def get_new_blocks(self, *args, **kwargs):
-        blocks = original(self, *args, **kwargs)
+    def get_new_blocks(self, num_blocks):
+        blocks = original(self, num_blocks)
         if prof.enabled:
             try:
+                if self is not cur[0]:
+                    _select(self)
                 now = monotonic_ns()
-                if pending:
-                    flush_evictions(self, prof.emit_rows, now)  # before the new allocation times overwrite theirs
-                alloc = _times(self)[0]
+                alloc = cur[1]
                 for b in blocks:
                     alloc[b.block_id] = now
                 counters.allocated += len(blocks)
@@ -47,37 +55,33 @@ def _get_new_blocks(original, prof):
 
 
 def _maybe_evict(original, prof):
-    pending = _state.EVICTED
+    counters = _state.COUNTERS
+    cur = _CURRENT
 
-    def _maybe_evict_cached_block(self, block, *args, **kwargs):
-        # Called for every block taken from the free queue, so the hook does the least it can:
-        # remember the block id; flush_evictions() writes the records once per allocation.
-        # vLLM >= 0.11 returns whether the block was cached (and is now evicted).
-        result = original(self, block, *args, **kwargs)
+    def _maybe_evict_cached_block(self, block):
+        # Called for every block taken from the free queue (before get_new_blocks stamps its
+        # new allocation time). vLLM >= 0.11 returns whether the block was cached (and is
+        # now evicted).
+        result = original(self, block)
         if result and prof.enabled:
-            pending.append(block.block_id)
+            try:
+                if self is not cur[0]:
+                    _select(self)
+                bid = block.block_id
+                now = monotonic_ns()
+                prof.out(_EVICTION(now, bid, now - cur[1][bid], now - cur[2][bid]))
+                counters.evicted += 1
+            except Exception as exc:
+                prof.fail("BlockPool._maybe_evict_cached_block", exc)
         return result
     return _maybe_evict_cached_block
-
-
-def flush_evictions(pool, emit_rows, now):
-    """kv_block_eviction records, at `now`, for the blocks of `pool` (the scheduler's only block
-    pool) evicted since the last flush, as one batch: the writer thread packs one record per block."""
-    pending = _state.EVICTED
-    alloc, freed = _times(pool)
-    bids = pending[:]
-    pending.clear()
-    emit_rows("kv_block_eviction", now, bids,
-              list(map(sub, repeat(now), map(alloc.__getitem__, bids))),
-              list(map(sub, repeat(now), map(freed.__getitem__, bids))))
-    _state.COUNTERS.evicted += len(bids)
 
 
 def _touch(original, prof):
     counters = _state.COUNTERS
 
-    def touch(self, blocks, *args, **kwargs):
-        result = original(self, blocks, *args, **kwargs)
+    def touch(self, blocks):
+        result = original(self, blocks)
         if prof.enabled:
             try:
                 n = 0
@@ -92,16 +96,18 @@ def _touch(original, prof):
 
 
 def _free_blocks(original, prof):
-    def free_blocks(self, ordered_blocks, *args, **kwargs):
+    def free_blocks(self, ordered_blocks):
         if not prof.enabled:
-            return original(self, ordered_blocks, *args, **kwargs)
+            return original(self, ordered_blocks)
         # may be a one-shot iterator: keep a list so both vLLM and the probe see every block
         blocks = ordered_blocks if isinstance(ordered_blocks, list) else list(ordered_blocks)
-        result = original(self, blocks, *args, **kwargs)
+        result = original(self, blocks)
         try:
             # Every block of the call gets the time, also those still shared: a block is only
             # evicted after its last free, which writes the time again, so the last write wins.
-            freed = _times(self)[1]
+            if self is not _CURRENT[0]:
+                _select(self)
+            freed = _CURRENT[2]
             now = monotonic_ns()
             for b in blocks:
                 freed[b.block_id] = now
@@ -111,9 +117,12 @@ def _free_blocks(original, prof):
     return free_blocks
 
 
+# called per block or per request: the hooks take vLLM's parameters as they are
 TARGETS = [
-    PatchTarget(PROFILER, POOL, "BlockPool.get_new_blocks", ">=0.11", _get_new_blocks),
-    PatchTarget(PROFILER, POOL, "BlockPool._maybe_evict_cached_block", ">=0.11", _maybe_evict),
-    PatchTarget(PROFILER, POOL, "BlockPool.touch", ">=0.11", _touch),
-    PatchTarget(PROFILER, POOL, "BlockPool.free_blocks", ">=0.11", _free_blocks),
+    PatchTarget(PROFILER, POOL, "BlockPool.get_new_blocks", ">=0.11", _get_new_blocks,
+                params=("self", "num_blocks")),
+    PatchTarget(PROFILER, POOL, "BlockPool._maybe_evict_cached_block", ">=0.11", _maybe_evict,
+                params=("self", "block")),
+    PatchTarget(PROFILER, POOL, "BlockPool.touch", ">=0.11", _touch, params=("self", "blocks")),
+    PatchTarget(PROFILER, POOL, "BlockPool.free_blocks", ">=0.11", _free_blocks, params=("self", "ordered_blocks")),
 ]

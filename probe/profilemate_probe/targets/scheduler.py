@@ -8,12 +8,14 @@ from time import monotonic_ns
 
 from ..hooks import after, around
 from ..patching import PatchTarget
+from ..spool import packer
 from . import _state
-from .kv_cache import flush_evictions
 
 PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
+_STEP = packer("scheduler_step")
+_OUTPUT = packer("step_output")
 _step = [0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
@@ -115,7 +117,12 @@ def _prefill_ids(so):
 
 def _schedule(original, prof):
     in_schedule = _state.IN_SCHEDULE
+    counters = _state.COUNTERS
+    track = _track_requests
+    step = _step
 
+    # one function for the call and its record: this runs every step, and each Python call
+    # here costs vLLM's thread a microsecond or more
     def schedule(self, *args, **kwargs):
         if not prof.enabled:
             return original(self, *args, **kwargs)
@@ -127,52 +134,43 @@ def _schedule(original, prof):
             in_schedule[0] = False
         t1 = monotonic_ns()
         try:
-            _on_schedule(prof, self, so, t0, t1)
+            counts = so.num_scheduled_tokens
+            new_reqs = so.scheduled_new_reqs
+            cached = so.scheduled_cached_reqs
+            pre_tok = pre_reqs = 0
+            # most steps are pure decode: `0 in` (a C scan) spares them the per-request walk
+            if new_reqs or 0 in cached.num_output_tokens or cached.resumed_req_ids:
+                prefill = _prefill_ids(so)
+                for rid in prefill:
+                    pre_tok += counts[rid]
+                pre_reqs = len(prefill)
+                if track[0]:
+                    # update_from_output looks for first tokens among these; it gets the same object
+                    if len(_PREFILLS) > 64:
+                        _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
+                    _PREFILLS[id(so)] = prefill
+            total = so.total_num_scheduled_tokens
+            # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
+            pool = self.__dict__.get("_profilemate_pool") or _pool(self)
+            kv_total = pool.num_gpu_blocks - 1
+            used = kv_total - pool.free_block_queue.num_free_blocks
+            preempted = so.preempted_req_ids
+            alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
+            counters.allocated = counters.evicted = counters.prefix_hit = 0
+            n = step[0]
+            step[0] = n + 1
+            if track[0] and (new_reqs or _state.PREEMPTED):
+                _request_events(prof.emit, t1, self, new_reqs, counts)
+            reqs = len(counts)
+            prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, reqs - pre_reqs, pre_tok, total - pre_tok,
+                           len(self.running), len(self.waiting), self.max_num_running_reqs,
+                           self.max_num_scheduled_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
+                           len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
+                           alloc, evicted, hits))
         except Exception as exc:
             prof.fail("Scheduler.schedule", exc)
         return so
     return schedule
-
-
-def _on_schedule(prof, sched, so, t0, t1):
-    counts = so.num_scheduled_tokens
-    new_reqs = so.scheduled_new_reqs
-    cached = so.scheduled_cached_reqs
-    pre_tok = pre_reqs = 0
-    # most steps are pure decode: `0 in` (a C scan) spares them the per-request walk
-    if new_reqs or 0 in cached.num_output_tokens or cached.resumed_req_ids:
-        prefill = _prefill_ids(so)
-        for rid in prefill:
-            pre_tok += counts[rid]
-        pre_reqs = len(prefill)
-        if _track_requests[0]:
-            # update_from_output looks for first tokens among these; it gets the same object back
-            if len(_PREFILLS) > 64:
-                _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
-            _PREFILLS[id(so)] = prefill
-    total = so.total_num_scheduled_tokens
-    # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
-    pool = _pool(sched)
-    kv_total = pool.num_gpu_blocks - 1
-    used = kv_total - pool.free_block_queue.num_free_blocks
-    preempted = so.preempted_req_ids
-    emit = prof.emit
-    if _state.EVICTED:
-        flush_evictions(pool, prof.emit_rows, t1)
-    c = _state.COUNTERS
-    alloc, evicted, hits = c.allocated, c.evicted, c.prefix_hit
-    c.allocated = c.evicted = c.prefix_hit = 0
-    step = _step[0]
-    _step[0] = step + 1
-    if _track_requests[0] and (new_reqs or _state.PREEMPTED):
-        _request_events(emit, t1, sched, new_reqs, counts)
-    n = len(counts)
-    emit("scheduler_step", t0, step, t1 - t0, n, total,
-         pre_reqs, n - pre_reqs, pre_tok, total - pre_tok,
-         len(sched.running), len(sched.waiting),
-         sched.max_num_running_reqs, sched.max_num_scheduled_tokens,
-         used, kv_total, used / kv_total if kv_total else 0.0, len(preempted) if preempted else 0,
-         len(new_reqs), len(so.finished_req_ids), alloc, evicted, hits)
 
 
 def _request_events(emit, t, sched, new_reqs, counts):
@@ -193,39 +191,40 @@ def _request_events(emit, t, sched, new_reqs, counts):
 
 def _update(original, prof):
     counters = _state.COUNTERS
+    step = _step
 
-    def update_from_output(self, *args, **kwargs):
+    # vLLM's parameters as they are, the step record packed inline: this runs every step, and
+    # each Python call here costs vLLM's thread a microsecond or more
+    def update_from_output(self, scheduler_output, model_runner_output):
         if not prof.enabled:
-            return original(self, *args, **kwargs)
+            return original(self, scheduler_output, model_runner_output)
         counters.finished = 0
         t0 = monotonic_ns()
-        outputs = original(self, *args, **kwargs)
+        outputs = original(self, scheduler_output, model_runner_output)
         t1 = monotonic_ns()
         try:
-            _on_update(prof, self, args, kwargs, t0, t1)
+            sampled = model_runner_output.sampled_token_ids  # counted only: token ids are never recorded
+            if _PREFILLS:
+                _first_tokens(prof.emit, self, scheduler_output, t1)
+            prof.out(_OUTPUT(t0, step[0] - 1, t1 - t0, sum(map(len, sampled)) if sampled else 0,
+                             counters.finished))
         except Exception as exc:
             prof.fail("Scheduler.update_from_output", exc)
         return outputs
     return update_from_output
 
 
-def _on_update(prof, sched, args, kwargs, t0, t1):
-    so = args[0] if args else kwargs["scheduler_output"]
-    mro = args[1] if len(args) > 1 else kwargs["model_runner_output"]
-    # counts only: token ids are never recorded
-    sampled = sum(map(len, mro.sampled_token_ids)) if mro.sampled_token_ids else 0
-    emit = prof.emit
-    if _PREFILLS:
-        live = _state.LIVE
-        requests = sched.requests
-        for rid in _PREFILLS.pop(id(so), ()):
-            state = live.get(rid)
-            if state is not None and not state[1]:
-                req = requests.get(rid)
-                if req is not None and req.num_output_tokens:
-                    state[1] = True
-                    emit("request_event", t1, 6, state[0], req.num_output_tokens, 0, rid, "")
-    emit("step_output", t0, _step[0] - 1, t1 - t0, sampled, _state.COUNTERS.finished)
+def _first_tokens(emit, sched, so, t):
+    """request_event "first_token" for this step's prefill requests that now hold an output."""
+    live = _state.LIVE
+    requests = sched.requests
+    for rid in _PREFILLS.pop(id(so), ()):
+        state = live.get(rid)
+        if state is not None and not state[1]:
+            req = requests.get(rid)
+            if req is not None and req.num_output_tokens:
+                state[1] = True
+                emit("request_event", t, 6, state[0], req.num_output_tokens, 0, rid, "")
 
 
 def _free_request(original, prof):
@@ -288,7 +287,8 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
 TARGETS = [
     PatchTarget(PROFILER, SCHED, "Scheduler.__init__", ">=0.11", after(_on_init)),
     PatchTarget(PROFILER, SCHED, "Scheduler.schedule", ">=0.11", _schedule),
-    PatchTarget(PROFILER, SCHED, "Scheduler.update_from_output", ">=0.11", _update),
+    PatchTarget(PROFILER, SCHED, "Scheduler.update_from_output", ">=0.11", _update,
+                params=("self", "scheduler_output", "model_runner_output")),
     PatchTarget(PROFILER, SCHED, "Scheduler.add_request", ">=0.11", after(_on_add_request)),
     PatchTarget(PROFILER, SCHED, "Scheduler._free_request", ">=0.11", _free_request,
                 note="every finished request, with vLLM's own finish reason"),
