@@ -10,6 +10,7 @@ chunks in batches; on any I/O error the writer turns itself off and the host goe
 """
 import collections
 import functools
+from itertools import repeat, starmap
 import json
 import os
 import struct
@@ -26,6 +27,9 @@ RECORD_HEADER = struct.Struct("<IH")
 METADATA_TYPE = 0
 _FIXED = {"i64": "q", "i32": "i", "f64": "d", "u8": "B"}
 _SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
+# holds the place in the queue of a record emit() queued as values (a packed record is never
+# empty): taking a batch of bytes off the queue then needs no Python per record
+_SLOT = b""
 
 
 class RecordType:
@@ -100,10 +104,10 @@ class SpoolWriter:
         self.enabled = True
         self.dropped = 0
         self.malformed = 0
-        self._malformed_seen = 0
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
+        self._values = collections.deque()  # (name, values) of emit()ed records, in slot order
         # out(packed_bytes): the hot path's append (see packer()); when the queue is full the
         # oldest record goes, and the next flush says so
         self.out = self._q.append
@@ -137,7 +141,8 @@ class SpoolWriter:
         if len(q) >= self._max_records:
             self.dropped += 1
             return
-        q.append((name, values))
+        self._values.append((name, values))  # before its slot: a flush that sees the slot finds them
+        q.append(_SLOT)
         if len(q) == self._flush_every:
             self._wake.set()
 
@@ -145,13 +150,20 @@ class SpoolWriter:
         """A pre-packed record (tests use it for types the schema does not declare)."""
         self._q.append(data)
 
-    def _pack(self, items):
-        """(packed byte strings, number of records in them)."""
-        out = [item if item.__class__ is bytes else self._pack_values(item) for item in items]
-        if self.malformed != self._malformed_seen:
-            self._malformed_seen = self.malformed
-            out = [b for b in out if b]
-        return out, len(out)
+    def _take(self, n):
+        """The first n queued records as packed byte strings, in the order they were made."""
+        items = list(starmap(self._q.popleft, repeat((), n)))  # one C loop
+        slots = items.count(_SLOT)
+        if slots:
+            values = self._values
+            i = -1
+            for _ in range(slots):
+                i = items.index(_SLOT, i + 1)
+                if values:
+                    items[i] = self._pack_values(values.popleft())
+            if _SLOT in items:  # malformed records, or slots lost to a full queue
+                items = [b for b in items if b]
+        return items
 
     def _pack_values(self, item):
         try:
@@ -173,6 +185,7 @@ class SpoolWriter:
             except Exception as exc:  # never leave the queue without a reader
                 self.enabled = False
                 self._q.clear()
+                self._values.clear()
                 if self._on_failure:
                     self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
             # A flush has a fixed cost (taking the GIL from vLLM's busy thread, two writes):
@@ -188,12 +201,17 @@ class SpoolWriter:
         n = len(q)
         if not self.enabled or (not n and not final):
             return
-        if n == self._max_records and not self._overflow_said:
-            self._overflow_said = True  # the deque dropped its oldest records to stay bounded
-            if self._on_failure:
-                self._on_failure("spool %s: queue full, oldest records dropped" % self.path)
-        popleft = q.popleft
-        items, n = self._pack([popleft() for _ in range(n)])
+        if n == self._max_records:
+            # the deque dropped its oldest records to stay bounded; slots among them left their
+            # values behind, and those go too
+            for _ in range(len(self._values) - q.count(_SLOT)):
+                self._values.popleft()
+            if not self._overflow_said:
+                self._overflow_said = True
+                if self._on_failure:
+                    self._on_failure("spool %s: queue full, oldest records dropped" % self.path)
+        items = self._take(n)
+        n = len(items)
         if not n and not final:
             return
         first = self._first_t(items[0]) if items else time.monotonic_ns()
@@ -207,6 +225,7 @@ class SpoolWriter:
         except OSError as exc:
             self.enabled = False
             q.clear()
+            self._values.clear()
             if self._on_failure:
                 self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
 

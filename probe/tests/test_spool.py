@@ -111,3 +111,49 @@ def test_a_full_queue_drops_the_oldest_packed_records_and_says_so(tmp_path):
     assert len(w._q) == 1024
     w.close()
     assert len(said) == 1 and "oldest records dropped" in said[0]
+
+
+def test_emitted_records_lost_to_a_full_queue_take_their_values_with_them(tmp_path):
+    """When packed records push emit()ed ones out of the full queue, the values left behind
+    must not be written in later records' places: what is written is the newest records."""
+    path = str(tmp_path / "o.pmspool")
+    w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, max_buffer_bytes=4096, on_failure=lambda m: None)
+    evict = spool.packer("kv_block_eviction")
+    for i in range(2000):
+        if i % 10 == 0:
+            w.emit("cpu_operation", i, 1, "scheduling", "i=%d" % i)
+        else:
+            w.out(evict(i, i, 0, 0))
+    w.close()
+    recs = _read_records(path)
+    ts = [r[1] for r in recs]
+    assert ts == sorted(ts) and ts[-1] == 1999 and len(recs) == 1024
+    assert all(r[2] == "i=%d" % r[1] for r in recs if r[0] == "cpu_operation")
+
+
+def _read_records(path):
+    """(record name, t_ns, last string field or None) of every record after the metadata one."""
+    names = {rec.type_id: rec for rec in spool.RECORDS.values()}
+    with open(path, "rb") as f:
+        data = f.read()
+    out, pos = [], 0
+    while pos < len(data):
+        header = spool.CHUNK_HEADER.unpack_from(data, pos)
+        end = pos + spool.CHUNK_HEADER.size + header[5]
+        pos += spool.CHUNK_HEADER.size
+        while pos < end:
+            size, type_id = spool.RECORD_HEADER.unpack_from(data, pos)
+            body = data[pos + spool.RECORD_HEADER.size:pos + spool.RECORD_HEADER.size + size]
+            pos += spool.RECORD_HEADER.size + size
+            if type_id == spool.METADATA_TYPE:
+                continue
+            rec = names[type_id]
+            last = None
+            if rec._nstr:
+                at = rec._fixed.size
+                for _ in range(rec._nstr):
+                    n = int.from_bytes(body[at:at + 2], "little")
+                    last = body[at + 2:at + 2 + n].decode()
+                    at += 2 + n
+            out.append((rec.name, int.from_bytes(body[:8], "little", signed=True), last))
+    return out
