@@ -20,6 +20,10 @@ _step = [0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
 _PREFILLS = {}
+# requests scheduled for prefill that have shown no first token yet: while there are none, a
+# step with one token per request and no new or resumed request is pure decode, and the
+# per-request scan for prefill work is skipped
+_AWAITING_FIRST = set()
 
 
 def setup(prof):
@@ -120,6 +124,7 @@ def _schedule(original, prof):
     counters = _state.COUNTERS
     track = _track_requests
     step = _step
+    awaiting = _AWAITING_FIRST
 
     # one function for the call and its record: this runs every step, and each Python call
     # here costs vLLM's thread a microsecond or more
@@ -137,9 +142,13 @@ def _schedule(original, prof):
             counts = so.num_scheduled_tokens
             new_reqs = so.scheduled_new_reqs
             cached = so.scheduled_cached_reqs
+            total = so.total_num_scheduled_tokens
+            reqs = len(counts)
             pre_tok = pre_reqs = 0
-            # most steps are pure decode: `0 in` (a C scan) spares them the per-request walk
-            if new_reqs or 0 in cached.num_output_tokens or cached.resumed_req_ids:
+            # Most steps are pure decode: they skip the per-request walk, and in the common case
+            # (no request awaiting its first token, one token per request) the `0 in` scan too.
+            if new_reqs or cached.resumed_req_ids or (
+                    (awaiting or total != reqs or not track[0]) and 0 in cached.num_output_tokens):
                 prefill = _prefill_ids(so)
                 for rid in prefill:
                     pre_tok += counts[rid]
@@ -149,7 +158,7 @@ def _schedule(original, prof):
                     if len(_PREFILLS) > 64:
                         _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
                     _PREFILLS[id(so)] = prefill
-            total = so.total_num_scheduled_tokens
+                    awaiting.update(prefill)
             # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
             pool = self.__dict__.get("_profilemate_pool") or _pool(self)
             kv_total = pool.num_gpu_blocks - 1
@@ -161,7 +170,6 @@ def _schedule(original, prof):
             step[0] = n + 1
             if track[0] and (new_reqs or _state.PREEMPTED):
                 _request_events(prof.emit, t1, self, new_reqs, counts)
-            reqs = len(counts)
             prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, reqs - pre_reqs, pre_tok, total - pre_tok,
                            len(self.running), len(self.waiting), self.max_num_running_reqs,
                            self.max_num_scheduled_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
@@ -222,9 +230,11 @@ def _first_tokens(emit, sched, so, t):
         state = live.get(rid)
         if state is not None and not state[1]:
             req = requests.get(rid)
-            if req is not None and req.num_output_tokens:
-                state[1] = True
-                emit("request_event", t, 6, state[0], req.num_output_tokens, 0, rid, "")
+            if req is None or not req.num_output_tokens:
+                continue  # still awaiting its first token
+            state[1] = True
+            emit("request_event", t, 6, state[0], req.num_output_tokens, 0, rid, "")
+        _AWAITING_FIRST.discard(rid)
 
 
 def _free_request(original, prof):
@@ -248,6 +258,7 @@ def _finish(emit, t, request):
     abort, error), so its real reason is read there from vLLM's own request status."""
     rid = request.request_id
     state = _state.LIVE.pop(rid, None)
+    _AWAITING_FIRST.discard(rid)
     if state is None:
         return
     _state.PREEMPTED.discard(rid)
