@@ -182,10 +182,22 @@ def hook_costs(reps=2000, batches=15):
         pool.free_blocks(blocks)
 
     block = pool.get_new_blocks(1)[0]
+    key = b"profilemate-bench-block"
+
+    def cache_and_evict():
+        # the caching half is the same with the hook on and off: the difference is the eviction
+        if hasattr(block, "set_block_hash"):
+            block.set_block_hash(key)
+        else:
+            block.block_hash = key
+        pool.cached_block_hash_to_block.insert(key, block)
+        pool._maybe_evict_cached_block(block)
+
     calls = {
         "get_new_blocks+free_blocks (1 block)": (("get_new_blocks", "free_blocks"), get_free),
         "touch (1 block)": (("touch",), lambda: (pool.touch([block]), setattr(block, "ref_cnt", block.ref_cnt - 1))),
         "_maybe_evict_cached_block (uncached)": (("_maybe_evict_cached_block",), lambda: pool._maybe_evict_cached_block(block)),
+        "_maybe_evict_cached_block (evicting)": (("_maybe_evict_cached_block",), cache_and_evict),
     }
     out = {}
     for label, (names, fn) in calls.items():
