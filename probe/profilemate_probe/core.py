@@ -148,10 +148,15 @@ class Probe:
             meta = process_metadata(role, rank, enabled, self.config.as_dict())
             meta["session_owner"] = self.owner
             path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
-            self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log).start()
+            self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log,
+                                      on_disabled=self._spool_disabled).start()
         except Exception as exc:
             log("profiling off: spool not opened: %s" % exc)
         return self.writer
+
+    def _spool_disabled(self):
+        # runs on the spool thread: rebinding prof.emit / prof.out is one attribute store each
+        self.writer = _NullWriter()
 
     def _after_fork(self):
         # a forked child must not share the parent's spool: it gets its own, on first record

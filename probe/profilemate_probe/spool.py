@@ -27,9 +27,6 @@ RECORD_HEADER = struct.Struct("<IH")
 METADATA_TYPE = 0
 _FIXED = {"i64": "q", "i32": "i", "f64": "d", "u8": "B"}
 _SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
-# holds the place in the queue of a record emit() queued as values (a packed record is never
-# empty): taking a batch of bytes off the queue then needs no Python per record
-_SLOT = b""
 
 
 class RecordType:
@@ -99,7 +96,7 @@ class SpoolWriter:
     """
 
     def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
-                 max_buffer_bytes=16 << 20, on_failure=None, min_interval=0.05):
+                 max_buffer_bytes=16 << 20, on_failure=None, min_interval=0.05, on_disabled=None):
         self.path = path
         self.enabled = True
         self.dropped = 0
@@ -107,10 +104,10 @@ class SpoolWriter:
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
-        self._values = collections.deque()  # (name, values) of emit()ed records, in slot order
         # out(packed_bytes): the hot path's append (see packer()); when the queue is full the
         # oldest record goes, and the next flush says so
         self.out = self._q.append
+        self._on_disabled = on_disabled  # called once if the writer turns itself off
         self._seq = 0
         self._offset = 0
         self._flush_every = max(1, int(flush_every))
@@ -124,7 +121,8 @@ class SpoolWriter:
         self._fd = os.open(path, flags, 0o600)
         meta = json.dumps(metadata, sort_keys=True).encode("utf-8")
         self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
-        self._q.append(RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta)
+        # kept out of the queue, which may drop its oldest records: a spool must start with it
+        self._meta = RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta
         self._thread = None
 
     def start(self):
@@ -139,10 +137,8 @@ class SpoolWriter:
             return
         q = self._q
         if len(q) >= self._max_records:
-            self.dropped += 1
-            return
-        self._values.append((name, values))  # before its slot: a flush that sees the slot finds them
-        q.append(_SLOT)
+            self.dropped += 1  # the append pushes the oldest record out, as out() does
+        q.append((name, values))
         if len(q) == self._flush_every:
             self._wake.set()
 
@@ -153,15 +149,15 @@ class SpoolWriter:
     def _take(self, n):
         """The first n queued records as packed byte strings, in the order they were made."""
         items = list(starmap(self._q.popleft, repeat((), n)))  # one C loop
-        slots = items.count(_SLOT)
-        if slots:
-            values = self._values
+        # emit()ed records are (name, values) tuples: find them with C scans, pack only those
+        kinds = list(map(type, items))
+        emitted = kinds.count(tuple)
+        if emitted:
             i = -1
-            for _ in range(slots):
-                i = items.index(_SLOT, i + 1)
-                if values:
-                    items[i] = self._pack_values(values.popleft())
-            if _SLOT in items:  # malformed records, or slots lost to a full queue
+            for _ in range(emitted):
+                i = kinds.index(tuple, i + 1)
+                items[i] = self._pack_values(items[i])
+            if b"" in items:  # malformed records
                 items = [b for b in items if b]
         return items
 
@@ -183,11 +179,7 @@ class SpoolWriter:
             try:
                 self.flush()
             except Exception as exc:  # never leave the queue without a reader
-                self.enabled = False
-                self._q.clear()
-                self._values.clear()
-                if self._on_failure:
-                    self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+                self._turn_off(exc)
             # A flush has a fixed cost (taking the GIL from vLLM's busy thread, two writes):
             # under a burst, let records gather for a moment instead of flushing every N.
             time.sleep(self._min_interval)
@@ -201,16 +193,14 @@ class SpoolWriter:
         n = len(q)
         if not self.enabled or (not n and not final):
             return
-        if n == self._max_records:
-            # the deque dropped its oldest records to stay bounded; slots among them left their
-            # values behind, and those go too
-            for _ in range(len(self._values) - q.count(_SLOT)):
-                self._values.popleft()
-            if not self._overflow_said:
-                self._overflow_said = True
-                if self._on_failure:
-                    self._on_failure("spool %s: queue full, oldest records dropped" % self.path)
         items = self._take(n)
+        if self._meta is not None:
+            items.insert(0, self._meta)
+            self._meta = None
+        if n == self._max_records and not self._overflow_said:
+            self._overflow_said = True  # the deque dropped its oldest records to stay bounded
+            if self._on_failure:
+                self._on_failure("spool %s: queue full, oldest records dropped" % self.path)
         n = len(items)
         if not n and not final:
             return
@@ -223,11 +213,15 @@ class SpoolWriter:
             self._offset += len(chunk)
             self._seq += 1
         except OSError as exc:
-            self.enabled = False
-            q.clear()
-            self._values.clear()
-            if self._on_failure:
-                self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+            self._turn_off(exc)
+
+    def _turn_off(self, exc):
+        self.enabled = False
+        self._q.clear()
+        if self._on_failure:
+            self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+        if self._on_disabled is not None:
+            self._on_disabled()  # the hooks stop making records no one will write
 
     def _first_t(self, record):
         # every declared record starts with t_ns; the metadata record carries the clock anchor

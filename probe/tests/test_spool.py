@@ -51,7 +51,7 @@ def test_buffer_is_bounded_and_counts_drops(tmp_path):
                           max_buffer_bytes=4096)
     for i in range(3000):
         w.emit("cpu_operation", i, 1, "scheduling", "")
-    assert w.dropped == 3000 - 1024 + 1  # the queue holds 1024 records, the metadata record included
+    assert w.dropped == 3000 - 1024  # the queue holds 1024 records (the metadata record waits outside it)
     w.close()
 
 
@@ -113,9 +113,10 @@ def test_a_full_queue_drops_the_oldest_packed_records_and_says_so(tmp_path):
     assert len(said) == 1 and "oldest records dropped" in said[0]
 
 
-def test_emitted_records_lost_to_a_full_queue_take_their_values_with_them(tmp_path):
-    """When packed records push emit()ed ones out of the full queue, the values left behind
-    must not be written in later records' places: what is written is the newest records."""
+def test_a_full_queue_keeps_the_metadata_record_first_and_every_record_whole_and_in_order(tmp_path):
+    """When packed records push older ones out of the full queue, the spool still starts with
+    its metadata record (the reader rejects a spool without one), and what is written is the
+    newest records, in order, each with its own values."""
     path = str(tmp_path / "o.pmspool")
     w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, max_buffer_bytes=4096, on_failure=lambda m: None)
     evict = spool.packer("kv_block_eviction")
@@ -125,10 +126,26 @@ def test_emitted_records_lost_to_a_full_queue_take_their_values_with_them(tmp_pa
         else:
             w.out(evict(i, i, 0, 0))
     w.close()
+    with open(path, "rb") as f:
+        data = f.read()
+    first = spool.RECORD_HEADER.unpack_from(data, spool.CHUNK_HEADER.size)
+    assert first[1] == spool.METADATA_TYPE
     recs = _read_records(path)
     ts = [r[1] for r in recs]
-    assert ts == sorted(ts) and ts[-1] == 1999 and len(recs) == 1024
+    assert ts == list(range(2000 - 1024, 2000))
     assert all(r[2] == "i=%d" % r[1] for r in recs if r[0] == "cpu_operation")
+
+
+def test_a_writer_that_turns_itself_off_tells_its_owner(tmp_path, monkeypatch):
+    told = []
+    w = spool.SpoolWriter(str(tmp_path / "d.pmspool"), {"clock": {"monotonic_ns": 1}}, on_failure=lambda m: None,
+                          on_disabled=lambda: told.append(1))
+    monkeypatch.setattr(os, "pwrite", lambda *a: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    w.out(spool.packer("kv_block_eviction")(1, 2, 3, 4))
+    w.flush()
+    monkeypatch.undo()
+    assert told == [1] and w.enabled is False and len(w._q) == 0
+    w.close()
 
 
 def _read_records(path):
