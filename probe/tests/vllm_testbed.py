@@ -1127,11 +1127,13 @@ def chunked_prefill_workload(model_dir: str | None = None):
     """Long prompts split into prefill chunks, mixed with decodes.
 
     ``max_num_batched_tokens=64``: four short requests (16-token prompts, 48
-    output tokens) start decoding; two 300-token prompts arrive at steps 2
-    and 6.  Running (decoding) requests are scheduled first, one token each;
-    the rest of the 64-token budget goes to the long prompt, whose prefill is
-    split over ~5 steps (``is_prefill_chunk``; the fake model samples nothing
-    for those chunks).  Returns ``(scheduler, requests, add_at)``.
+    output tokens) start decoding; a 301-token and a 300-token prompt arrive at
+    steps 2 and 12.  Running (decoding) requests are scheduled first, one token
+    each; the rest of the 64-token budget goes to the long prompt, whose prefill
+    is split over ~5 steps (``is_prefill_chunk``; the fake model samples nothing
+    for those chunks).  The first one's last chunk is a single token, in a step
+    where every other request decodes one token: one token per request, yet not
+    a pure decode step.  Returns ``(scheduler, requests, add_at)``.
     """
     sched = make_scheduler(
         model_dir,
@@ -1142,8 +1144,8 @@ def chunked_prefill_workload(model_dir: str | None = None):
         max_model_len=1024,
     )
     short = make_requests(4, 16, 48, scheduler=sched, id_prefix="chk-s")
-    long = make_requests(2, 300, 8, start_id=10, scheduler=sched, id_prefix="chk-l")
-    return sched, short, {2: [long[0]], 6: [long[1]]}
+    long = make_requests(2, [301, 300], 8, start_id=10, scheduler=sched, id_prefix="chk-l")
+    return sched, short, {2: [long[0]], 12: [long[1]]}
 
 
 # --------------------------------------------------------------------------
