@@ -4,10 +4,17 @@ from profilemate_probe.patching import Profiler
 from profilemate_probe.targets import _worker, forward_pass
 
 
+class _NoCachedReqs:  # stand-in for CachedRequestData with no request in it
+    req_ids = []
+    num_output_tokens = []
+    resumed_req_ids = set()
+
+
 class _SO:  # stand-in for a SchedulerOutput: one 128-token prefill
     num_scheduled_tokens = {"r": 128}
     scheduled_spec_decode_tokens = {}
     scheduled_new_reqs = []
+    scheduled_cached_reqs = _NoCachedReqs()
     total_num_scheduled_tokens = 128
 
 

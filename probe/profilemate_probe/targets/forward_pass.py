@@ -9,6 +9,7 @@ _model_forward: the events bracket execute_model.
 import threading
 
 from ..patching import PatchTarget
+from ._phases import prefill_ids
 from ._worker import WARMING, warmup_target
 
 PROFILER = "forward_pass"
@@ -50,11 +51,12 @@ def classify(so):
     """(phase code, num_reqs, num_tokens) from a SchedulerOutput as the worker receives it."""
     counts = so.num_scheduled_tokens
     spec = so.scheduled_spec_decode_tokens or {}
-    new_ids = {r.req_id for r in so.scheduled_new_reqs}
+    in_prefill = set(prefill_ids(so))
     prefill = 0
     for rid, n in counts.items():
-        # a new request, a resumed one, or a prefill chunk schedules more than 1 + drafts
-        if rid in new_ids or n > 1 + len(spec.get(rid, ())):
+        # Prompt work: a new or resumed request, one with no output yet (a prefill chunk, even
+        # a last chunk of one token), or one scheduling more than 1 + drafts (new input tokens)
+        if rid in in_prefill or n > 1 + len(spec.get(rid, ())):
             prefill += 1
     decode = len(counts) - prefill
     phase = "mixed" if prefill and decode else "prefill" if prefill else "decode" if decode else "idle"

@@ -10,6 +10,7 @@ from ..hooks import after, around
 from ..patching import PatchTarget
 from ..spool import packer
 from . import _state
+from ._phases import prefill_ids as _prefill_ids
 
 PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
@@ -97,26 +98,6 @@ def _pool(sched):
         pool = getattr(kvm, "block_pool", None) or kvm.coordinator.block_pool
         sched._profilemate_pool = pool
     return pool
-
-
-def _prefill_ids(so):
-    """Requests doing prefill work in this step, from the SchedulerOutput alone: new ones,
-    cached ones with no output yet (chunked prefill) and resumed ones recomputing. Decode
-    requests are the common case, so they are never visited one by one: list.count and
-    list.index find the zero-output entries in C."""
-    ids = [new.req_id for new in so.scheduled_new_reqs]
-    cached = so.scheduled_cached_reqs
-    req_ids = cached.req_ids
-    if req_ids:
-        outs = cached.num_output_tokens
-        i = -1
-        for _ in range(outs.count(0)):
-            i = outs.index(0, i + 1)
-            ids.append(req_ids[i])
-        resumed = cached.resumed_req_ids
-        if resumed:
-            ids.extend(rid for rid in resumed if outs[req_ids.index(rid)] != 0)
-    return ids
 
 
 def _schedule(original, prof):
