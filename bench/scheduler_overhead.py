@@ -5,8 +5,9 @@ hits and evictions, chunked prefill, preemptions). Three real schedulers run in 
 by step in rotating order: probe OFF, ON, and OFF again (the A/A control), timing only the thread
 CPU time spent inside those two vLLM calls (thread_time_ns: less sensitive to other load on the
 machine than wall time). Prints the ratio, the CPU time of the probe's spool thread, which
-packs and writes the records outside the scheduler's calls, and the ratio with that time
-charged to the probe too (it holds the GIL while it runs, so vLLM's thread waits meanwhile).
+writes the records (and packs the rarer ones with strings) outside the scheduler's calls, and
+the ratio with that time charged to the probe too (it holds the GIL while it runs, so vLLM's
+thread waits meanwhile).
 Part 2: per-call cost of each KV-block hook on a real BlockPool, hook on vs off, median ns.
 
 Workloads: "demo" (the demo's, at most 12 running requests) and "server64" (up to 64 running,
@@ -254,7 +255,7 @@ def main():
         "gc": "heap frozen after start-up, as vLLM's EngineCore does (freeze_gc_heap)",
         "target": "<= 5% scheduler CPU time; <= 1000 ns median per KV-block hook",
         "note": "overhead_pct: the scheduler thread alone; overhead_pct_with_spool_thread adds the "
-                "probe's spool thread, which holds the GIL while it packs (the honest figure)",
+                "probe's spool thread, which holds the GIL while it runs (the honest figure)",
     })
     print(json.dumps(result, indent=2))
 

@@ -18,18 +18,14 @@ _EVICTION = packer("kv_block_eviction")
 _CURRENT = [None, None, None]
 
 
-def _times(pool):
+def _select(pool):
+    """Makes `pool` the current one; its time lists live on the pool, for when it comes back."""
     t = pool.__dict__.get("_profilemate_times")
     if t is None:
         n = len(pool.blocks)
         now = monotonic_ns()
-        t = ([now] * n, [now] * n)  # (allocated_at, freed_at)
-        pool._profilemate_times = t
-    return t
-
-
-def _select(pool):
-    _CURRENT[1], _CURRENT[2] = _times(pool)
+        t = pool._profilemate_times = ([now] * n, [now] * n)  # (allocated_at, freed_at)
+    _CURRENT[1], _CURRENT[2] = t
     _CURRENT[0] = pool
 
 
@@ -96,6 +92,8 @@ def _touch(original, prof):
 
 
 def _free_blocks(original, prof):
+    cur = _CURRENT
+
     def free_blocks(self, ordered_blocks):
         if not prof.enabled:
             return original(self, ordered_blocks)
@@ -105,9 +103,9 @@ def _free_blocks(original, prof):
         try:
             # Every block of the call gets the time, also those still shared: a block is only
             # evicted after its last free, which writes the time again, so the last write wins.
-            if self is not _CURRENT[0]:
+            if self is not cur[0]:
                 _select(self)
-            freed = _CURRENT[2]
+            freed = cur[2]
             now = monotonic_ns()
             for b in blocks:
                 freed[b.block_id] = now

@@ -141,7 +141,7 @@ def _schedule(original, prof):
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
             # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
-            pool = self.__dict__.get("_profilemate_pool") or _pool(self)
+            pool = self.__dict__.get("_profilemate_pool") or _pool(self)  # _pool's cache, read inline
             kv_total = pool.num_gpu_blocks - 1
             used = kv_total - pool.free_block_queue.num_free_blocks
             preempted = so.preempted_req_ids
