@@ -65,7 +65,8 @@ def _maybe_evict(original, prof):
                     _select(self)
                 bid = block.block_id
                 now = monotonic_ns()
-                prof.out(_EVICTION(now, bid, now - cur[1][bid], now - cur[2][bid]))
+                # a KV connector's evict_blocks may take a block still in use: idle for no time
+                prof.out(_EVICTION(now, bid, now - cur[1][bid], now - cur[2][bid] if not block.ref_cnt else 0))
                 counters.evicted += 1
             except Exception as exc:
                 prof.fail("BlockPool._maybe_evict_cached_block", exc)

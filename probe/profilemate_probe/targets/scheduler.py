@@ -3,6 +3,7 @@
 One scheduler_step record per Scheduler.schedule(); batch utilisation, KV usage over time
 and scheduling CPU time are all cut from it by the engine.
 """
+from collections import deque
 import json
 from time import monotonic_ns
 
@@ -100,6 +101,19 @@ def _pool(sched):
     return pool
 
 
+def _fixed(sched):
+    """What the step record reads from a scheduler that does not change while it runs: its free
+    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded), and
+    how to count its waiting queue."""
+    fixed = sched.__dict__.get("_profilemate_fixed")
+    if fixed is None:
+        pool = _pool(sched)
+        # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
+        waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
+        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len)
+    return fixed
+
+
 def _schedule(original, prof):
     in_schedule = _state.IN_SCHEDULE
     counters = _state.COUNTERS
@@ -140,10 +154,8 @@ def _schedule(original, prof):
                         _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
-            # usage exactly as BlockPool.get_usage() computes it (the null block excluded)
-            pool = self.__dict__.get("_profilemate_pool") or _pool(self)  # _pool's cache, read inline
-            kv_total = pool.num_gpu_blocks - 1
-            used = kv_total - pool.free_block_queue.num_free_blocks
+            free_queue, kv_total, waiting_len = self.__dict__.get("_profilemate_fixed") or _fixed(self)
+            used = kv_total - free_queue.num_free_blocks
             preempted = so.preempted_req_ids
             alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
             counters.allocated = counters.evicted = counters.prefix_hit = 0
@@ -152,7 +164,7 @@ def _schedule(original, prof):
             if track[0] and (new_reqs or _state.PREEMPTED):
                 _request_events(prof.emit, t1, self, new_reqs, counts)
             prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, reqs - pre_reqs, pre_tok, total - pre_tok,
-                           len(self.running), len(self.waiting), self.max_num_running_reqs,
+                           len(self.running), waiting_len(self.waiting), self.max_num_running_reqs,
                            self.max_num_scheduled_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
                            len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
                            alloc, evicted, hits))
