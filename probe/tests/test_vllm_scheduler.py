@@ -122,6 +122,18 @@ def test_eviction_lifetimes_match_vllms_own_block_metrics(workloads):
         j += 1
 
 
+@pytest.mark.parametrize("name", ["overflow", "chunked_prefill"])
+def test_every_step_has_its_scheduling_and_update_from_output_cpu_time(workloads, name):
+    session, truth, _ = workloads[name]
+    ops = _rows(session, "cpu_operations_timing.csv")
+    scheduling = [r for r in ops if r["operation"] == "scheduling"]
+    updates = [r for r in ops if r["operation"] == "update_from_output"]
+    assert len(scheduling) == truth["steps"]
+    # one update per scheduled step, joined to it by step number
+    assert sorted(r["context"] for r in updates) == sorted(r["context"] for r in scheduling)
+    assert all(float(r["duration_ms"]) > 0 for r in scheduling + updates)
+
+
 def test_chunked_prefill_shows_mixed_steps(workloads):
     session, truth, _ = workloads["chunked_prefill"]
     phases = [r["phase"] for r in _rows(session, "batch_utilization.csv")]

@@ -5,13 +5,12 @@ Only the EngineCore thread that runs the scheduler touches these, so plain ints 
 
 
 class StepCounters:
-    __slots__ = ("allocated", "evicted", "prefix_hit", "finished")
+    __slots__ = ("allocated", "evicted", "prefix_hit")
 
     def __init__(self):
         self.allocated = 0
         self.evicted = 0
         self.prefix_hit = 0
-        self.finished = 0
 
 
 COUNTERS = StepCounters()

@@ -17,7 +17,7 @@ PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
 _STEP = packer("scheduler_step")
-_OUTPUT = packer("step_output")
+_UPDATE = packer("scheduler_update")
 _step = [0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
@@ -103,14 +103,15 @@ def _pool(sched):
 
 def _fixed(sched):
     """What the step record reads from a scheduler that does not change while it runs: its free
-    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded), and
-    how to count its waiting queue."""
+    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded), how
+    to count its waiting queue, and its limits (set once, in Scheduler.__init__)."""
     fixed = sched.__dict__.get("_profilemate_fixed")
     if fixed is None:
         pool = _pool(sched)
         # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
         waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
-        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len)
+        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len,
+                                            sched.max_num_running_reqs, sched.max_num_scheduled_tokens)
     return fixed
 
 
@@ -154,7 +155,8 @@ def _schedule(original, prof):
                         _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
-            free_queue, kv_total, waiting_len = self.__dict__.get("_profilemate_fixed") or _fixed(self)
+            free_queue, kv_total, waiting_len, max_reqs, max_tokens = (self.__dict__.get("_profilemate_fixed")
+                                                                       or _fixed(self))
             used = kv_total - free_queue.num_free_blocks
             preempted = so.preempted_req_ids
             alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
@@ -164,8 +166,8 @@ def _schedule(original, prof):
             if track[0] and (new_reqs or _state.PREEMPTED):
                 _request_events(prof.emit, t1, self, new_reqs, counts)
             prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, reqs - pre_reqs, pre_tok, total - pre_tok,
-                           len(self.running), waiting_len(self.waiting), self.max_num_running_reqs,
-                           self.max_num_scheduled_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
+                           len(self.running), waiting_len(self.waiting), max_reqs,
+                           max_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
                            len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
                            alloc, evicted, hits))
         except Exception as exc:
@@ -191,7 +193,6 @@ def _request_events(emit, t, sched, new_reqs, counts):
 
 
 def _update(original, prof):
-    counters = _state.COUNTERS
     step = _step
 
     # vLLM's parameters as they are, the step record packed inline: this runs every step, and
@@ -199,16 +200,13 @@ def _update(original, prof):
     def update_from_output(self, scheduler_output, model_runner_output):
         if not prof.enabled:
             return original(self, scheduler_output, model_runner_output)
-        counters.finished = 0
         t0 = monotonic_ns()
         outputs = original(self, scheduler_output, model_runner_output)
         t1 = monotonic_ns()
         try:
-            sampled = model_runner_output.sampled_token_ids  # counted only: token ids are never recorded
             if _PREFILLS:
                 _first_tokens(prof.emit, self, scheduler_output, t1)
-            prof.out(_OUTPUT(t0, step[0] - 1, t1 - t0, sum(map(len, sampled)) if sampled else 0,
-                             counters.finished))
+            prof.out(_UPDATE(t0, step[0] - 1, t1 - t0))
         except Exception as exc:
             prof.fail("Scheduler.update_from_output", exc)
         return outputs
@@ -231,13 +229,10 @@ def _first_tokens(emit, sched, so, t):
 
 
 def _free_request(original, prof):
-    counters = _state.COUNTERS
-
     def _free_request(self, request, *args, **kwargs):
         result = original(self, request, *args, **kwargs)
         if prof.enabled:
             try:
-                counters.finished += 1
                 if _track_requests[0]:
                     _finish(prof.emit, monotonic_ns(), request)
             except Exception as exc:

@@ -28,7 +28,7 @@ public final class CpuOperations implements RecordConsumer {
     switch (r.name()) {
       case "scheduler_step" ->
           add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
-      case "step_output" ->
+      case "scheduler_update", "step_output" -> // step_output: spools written before session 5
           add(r.tNs(), "update_from_output", r.getLong("duration_ns"), "step=" + r.getLong("step"));
       case "cpu_operation" -> add(r.tNs(), r.getString("operation"), r.getLong("duration_ns"), r.getString("context"));
       default -> {}
