@@ -1,7 +1,7 @@
 """Scheduler steps: the decision, tokens by phase, queues, KV usage, CPU time (EngineCore).
 
-One scheduler_step record per Scheduler.schedule(); batch utilisation, KV usage over time
-and scheduling CPU time are all cut from it by the engine.
+One scheduler_step_v2 record per Scheduler.schedule(), its limits once in scheduler_limits;
+batch utilisation, KV usage over time and scheduling CPU time are all cut from them by the engine.
 """
 from collections import deque
 import json
@@ -16,7 +16,8 @@ from ._phases import prefill_ids as _prefill_ids
 PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
-_STEP = packer("scheduler_step")
+_STEP = packer("scheduler_step_v2")
+_LIMITS = packer("scheduler_limits")
 _UPDATE = packer("scheduler_update")
 _step = [0]
 _track_requests = [True]
@@ -90,6 +91,7 @@ def _config_json(sched):
 def _on_init(prof, args, kwargs, result, t0, t1):
     sched = args[0]
     prof.emit("engine_config", t1, _config_json(sched))
+    _fixed(sched, prof, t1)
 
 
 def _pool(sched):
@@ -101,17 +103,19 @@ def _pool(sched):
     return pool
 
 
-def _fixed(sched):
+def _fixed(sched, prof, t):
     """What the step record reads from a scheduler that does not change while it runs: its free
-    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded), how
-    to count its waiting queue, and its limits (set once, in Scheduler.__init__)."""
+    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded) and
+    how to count its waiting queue. Its limits (set once, in Scheduler.__init__) go out once, in
+    its spool before its first step record: at __init__, or at the first schedule() when the
+    probe attached later."""
     fixed = sched.__dict__.get("_profilemate_fixed")
     if fixed is None:
         pool = _pool(sched)
         # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
         waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
-        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len,
-                                            sched.max_num_running_reqs, sched.max_num_scheduled_tokens)
+        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len)
+        prof.out(_LIMITS(t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens, fixed[1]))
     return fixed
 
 
@@ -155,9 +159,7 @@ def _schedule(original, prof):
                         _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
-            free_queue, kv_total, waiting_len, max_reqs, max_tokens = (self.__dict__.get("_profilemate_fixed")
-                                                                       or _fixed(self))
-            used = kv_total - free_queue.num_free_blocks
+            free_queue, kv_total, waiting_len = self.__dict__.get("_profilemate_fixed") or _fixed(self, prof, t0)
             preempted = so.preempted_req_ids
             alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
             counters.allocated = counters.evicted = counters.prefix_hit = 0
@@ -165,9 +167,9 @@ def _schedule(original, prof):
             step[0] = n + 1
             if track[0] and (new_reqs or _state.PREEMPTED):
                 _request_events(prof.emit, t1, self, new_reqs, counts)
-            prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, reqs - pre_reqs, pre_tok, total - pre_tok,
-                           len(self.running), waiting_len(self.waiting), max_reqs,
-                           max_tokens, used, kv_total, used / kv_total if kv_total else 0.0,
+            # the limits went out once (scheduler_limits): the engine derives decode counts and usage
+            prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, pre_tok, len(self.running),
+                           waiting_len(self.waiting), kv_total - free_queue.num_free_blocks,
                            len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
                            alloc, evicted, hits))
         except Exception as exc:

@@ -26,7 +26,7 @@ public final class CpuOperations implements RecordConsumer {
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {
-      case "scheduler_step" ->
+      case "scheduler_step_v2", "scheduler_step" ->
           add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
       case "scheduler_update", "step_output" -> // step_output: spools written before session 5
           add(r.tNs(), "update_from_output", r.getLong("duration_ns"), "step=" + r.getLong("step"));

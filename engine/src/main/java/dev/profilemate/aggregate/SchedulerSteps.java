@@ -37,6 +37,9 @@ public final class SchedulerSteps implements RecordConsumer {
   private double lastSec;
   private long over90;
   private long under40;
+  private int limitSeqs;
+  private int limitTokens;
+  private int limitBlocks;
 
   public SchedulerSteps(SessionClock clock, Consumer<Step> sink) {
     this.clock = clock;
@@ -76,19 +79,34 @@ public final class SchedulerSteps implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
-    if (!r.name().equals("scheduler_step")) {
-      return;
+    switch (r.name()) {
+      case "scheduler_limits" -> {
+        limitSeqs = r.getInt("max_num_seqs");
+        limitTokens = r.getInt("max_num_batched_tokens");
+        limitBlocks = r.getInt("kv_total_blocks");
+      }
+      // the limits went out once, before the steps: decode counts and usage are derived here
+      case "scheduler_step_v2" -> {
+        int used = r.getInt("kv_used_blocks");
+        double usage = limitBlocks > 0 ? (double) used / limitBlocks : 0.0;
+        step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), limitBlocks, usage);
+      }
+      // spools written before session 5: every step carried the limits
+      case "scheduler_step" ->
+          step(r, r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"), r.getInt("num_decode_tokens"),
+              r.getInt("kv_total_blocks"), r.getDouble("kv_usage"));
+      default -> {}
     }
+  }
+
+  private void step(SpoolRecord r, int maxSeqs, int maxToks, int dec, int kvTotalBlocks, double kvUsage) {
     int seqs = r.getInt("num_reqs");
-    int maxSeqs = r.getInt("max_num_seqs");
     int toks = r.getInt("num_tokens");
-    int maxToks = r.getInt("max_num_batched_tokens");
     int pre = r.getInt("num_prefill_tokens");
-    int dec = r.getInt("num_decode_tokens");
     double seqUtil = maxSeqs > 0 ? 100.0 * seqs / maxSeqs : 0;
     double tokUtil = maxToks > 0 ? 100.0 * toks / maxToks : 0;
     String phase = phase(pre, dec);
-    double usagePct = 100.0 * r.getDouble("kv_usage");
+    double usagePct = 100.0 * kvUsage;
     double t = clock.sec(r.tNs());
     Step s =
         new Step(
@@ -106,7 +124,7 @@ public final class SchedulerSteps implements RecordConsumer {
             pre,
             dec,
             r.getInt("kv_used_blocks"),
-            r.getInt("kv_total_blocks"),
+            kvTotalBlocks,
             usagePct,
             r.getInt("num_preempted"),
             SessionClock.millis(r.getLong("schedule_ns")));
