@@ -1,0 +1,58 @@
+package dev.profilemate.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.RecordType;
+import dev.profilemate.spool.SpoolRecord;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The step record before and after session 5 (limits on every step vs once) read alike. */
+class SchedulerStepsTest {
+  private static final RecordSchema SCHEMA = RecordSchema.bundled();
+
+  private static SpoolRecord rec(String name, long tNs, Object... values) {
+    RecordType type = SCHEMA.byName(name);
+    return new SpoolRecord(type, 0, tNs, values);
+  }
+
+  private static List<SchedulerSteps.Step> read(SpoolRecord... records) {
+    List<SchedulerSteps.Step> out = new ArrayList<>();
+    SchedulerSteps steps = new SchedulerSteps(new SessionClock(1_000_000_000L), out::add);
+    for (SpoolRecord r : records) {
+      steps.accept(r);
+    }
+    return out;
+  }
+
+  @Test
+  void aStepWithItsLimitsOnceReadsAsTheOldStepWithLimitsOnEveryStep() {
+    // 12 requests, 300 tokens of which 2 requests / 289 tokens prefill; 37 of 96 blocks in use
+    List<SchedulerSteps.Step> old =
+        read(
+            rec("scheduler_step", 2_000_000_000L, 2_000_000_000L, 5L, 40_000L, 12L, 300L, 2L, 10L, 289L, 11L,
+                12L, 3L, 64L, 2048L, 37L, 96L, 37.0 / 96, 1L, 2L, 0L, 4L, 1L, 2L));
+    List<SchedulerSteps.Step> now =
+        read(
+            rec("scheduler_limits", 1_500_000_000L, 1_500_000_000L, 64L, 2048L, 96L),
+            rec("scheduler_step_v2", 2_000_000_000L, 2_000_000_000L, 5L, 40_000L, 12L, 300L, 2L, 289L, 12L, 3L,
+                37L, 1L, 2L, 0L, 4L, 1L, 2L));
+    assertThat(now).hasSize(1).isEqualTo(old);
+    assertThat(now.get(0).phase()).isEqualTo("mixed");
+    assertThat(now.get(0).numDecodeTokens()).isEqualTo(11);
+    assertThat(now.get(0).kvUsagePct()).isEqualTo(100.0 * (37.0 / 96));
+  }
+
+  @Test
+  void stepsBeforeAnyLimitsReportNoUtilisationInsteadOfFailing() {
+    List<SchedulerSteps.Step> steps =
+        read(rec("scheduler_step_v2", 2_000_000_000L, 2_000_000_000L, 0L, 40_000L, 4L, 4L, 0L, 0L, 4L, 0L, 9L,
+            0L, 0L, 0L, 0L, 0L, 0L));
+    assertThat(steps).hasSize(1);
+    assertThat(steps.get(0).seqUtilizationPct()).isZero();
+    assertThat(steps.get(0).kvUsagePct()).isZero();
+    assertThat(steps.get(0).phase()).isEqualTo("decode");
+  }
+}
