@@ -1,7 +1,7 @@
 """Where the probe's cost on vLLM's scheduler loop goes, hook by hook, measured in place.
 
-Runs the lockstep arms of bench/scheduler_overhead.py (one probe-off arm against one probe-on arm,
-step by step, thread CPU time inside schedule() and update_from_output()), once per variant. In a
+Runs the lockstep rounds of bench/scheduler_overhead.py (probe-off and probe-on arms step by
+step, thread CPU time inside schedule() and update_from_output()), once per variant. In a
 variant, the named hooks are swapped for pass-through wrappers with vLLM's parameters; every other
 hook stays as the probe has it. Variant cost minus the "all hooks" cost is what the swapped hooks
 cost in place. (Turning a hook off instead would skew the others: update_from_output, for one,
@@ -16,7 +16,6 @@ difference under 1 %.
 import os
 import statistics
 import sys
-import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheduler_overhead as so  # noqa: E402  (installs the probe, imports vLLM)
@@ -40,26 +39,10 @@ def install(passthrough_names):
         wrap(t, so.probe.profilers[t.profiler])
 
 
-class OffArm(so.Arm):
-    def __init__(self, build):
-        super().__init__(True, build)
-
-
 def overhead_pct(rounds, build):
-    ratios = []
-    for i in range(rounds + 1):
-        arms = [OffArm(build), so.Arm(False, build)]
-        ns = [0, 0]
-        k = 0
-        while any(a.busy() for a in arms):
-            for j in ((0, 1), (1, 0))[k % 2]:
-                if arms[j].busy():
-                    ns[j] += arms[j].step()
-            k += 1
-        so.probe.writer.flush()
-        if i:
-            ratios.append(ns[1] / ns[0])
-    return round(100 * (statistics.median(ratios) - 1), 2)
+    """The scheduler thread's median on/off ratio, from scheduler_overhead's lockstep rounds."""
+    off, on, _, _, _ = so.loop_overhead(rounds, build)
+    return round(100 * (statistics.median(b / a for a, b in zip(off, on)) - 1), 2)
 
 
 VARIANTS = {

@@ -1,4 +1,4 @@
-"""Counters the scheduler-step record joins in from the KV cache and request hooks.
+"""Counters the scheduler-step record joins in from the KV-block hooks.
 
 Only the EngineCore thread that runs the scheduler touches these, so plain ints suffice.
 """

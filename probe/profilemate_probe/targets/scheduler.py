@@ -159,6 +159,7 @@ def _schedule(original, prof):
                         _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
+            # _fixed's cache, read inline: one Python call less per step
             free_queue, kv_total, waiting_len = self.__dict__.get("_profilemate_fixed") or _fixed(self, prof, t0)
             preempted = so.preempted_req_ids
             alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
