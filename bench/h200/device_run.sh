@@ -12,6 +12,8 @@
 #   pair_moe2b    the same with a ~2B-parameter Mixtral (16 layers, 8 experts, top-2, dummy weights)
 #                 BLOCKS=N: KV blocks per server (default 160, small enough to force preemptions;
 #                 4096 gives every request room, so on and off servers do identical work)
+#   together_moe | together_1b   the pair on two GPUs (nvidia-h200-x2), both driven at once in
+#                 every round; GPU_ON=1 GPU_OFF=0 swaps the GPUs (run both ways)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -32,15 +34,16 @@ for stage in "$@"; do
       PYTHONPATH=probe:$SITE timeout 120 python3 -m profilemate_probe.doctor --json-out $OUT/doctor.json > $OUT/doctor.txt 2>&1; echo "doctor rc=$?"; tail -25 $OUT/doctor.txt
       python3 $B/make_models.py /tmp/models >/dev/null && ls /tmp/models
       ;;
-    pair_*)
+    pair_*|together_*)
       # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
-      m=tiny-llama; lf=dummy; [ $stage = pair_moe ] && m=tiny-mixtral; [ $stage = pair_1b ] && m=llama-1b
-      [ $stage = pair_moe2b ] && m=mixtral-2b
+      k=${stage#*_}; tog=; [ ${stage%%_*} = together ] && tog="--together --gpu-on ${GPU_ON:-0} --gpu-off ${GPU_OFF:-1}"
+      m=tiny-llama; lf=dummy; [ $k = moe ] && m=tiny-mixtral; [ $k = 1b ] && m=llama-1b
+      [ $k = moe2b ] && m=mixtral-2b
       # the MoE model with random weights of its own when make_models.py could write them
-      [ $stage = pair_moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
+      [ $k = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
       n=${AA:+aa_}${TAG:+${TAG}_}$stage  # the A/A control and tagged variants keep their own names
-      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair ${AA:+--aa} --name $n --model /tmp/models/$m --load-format $lf \
+      PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair $tog ${AA:+--aa} --name $n --model /tmp/models/$m --load-format $lf \
         --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \
         --rounds ${ROUNDS:-6} --requests ${REQUESTS:-300} --blocks ${BLOCKS:-160} --startup-limit ${STARTUP_S:-240}
       tar -czf $OUT/$n.tgz -C /tmp/sessions $( [ -z "${AA:-}" ] && echo ${n}_on ) ${n}_on.log ${n}_off.log

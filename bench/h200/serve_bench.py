@@ -14,6 +14,11 @@ concurrency --concurrency and records wall time, output tokens/s and total token
 --port+1) run side by side on the same GPU; only one is driven at a time, in ABBA order
 (on,off, off,on, on,off, ...), so that drift over time, linear in the pass index, cancels in the
 per-round ratio on/off of total tok/s. Logs: SESSIONS/NAME_on.log and SESSIONS/NAME_off.log.
+
+--together (with --pair): the two servers on two GPUs (--gpu-on, --gpu-off), driven at the same
+time, each by its own client process with the same requests: whatever the host does meanwhile
+hits both alike. A second run with the GPUs swapped cancels what differs between the GPUs
+(the geometric mean of the two runs' medians).
 """
 import argparse, asyncio, json, os, random, shlex, signal, statistics, subprocess, sys, time, urllib.request
 
@@ -114,17 +119,19 @@ def server(a, name, probe, port, extra=()):
     env.setdefault("VLLM_LOGGING_LEVEL", "INFO")
     if a.pair:  # two servers compiling the same model at once must not share the torch.compile cache
         env["VLLM_CACHE_ROOT"] = f"/tmp/vcache/{name}"
+    if a.together:  # one GPU each
+        env["CUDA_VISIBLE_DEVICES"] = str(a.gpu_on if name.endswith("_on") else a.gpu_off)
     cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", a.model,
            "--served-model-name", "m", "--load-format", a.load_format, "--port", str(port),
            "--max-model-len", "1024", "--num-gpu-blocks-override", str(a.blocks), "--block-size", "16",
            "--max-num-seqs", "64", "--max-num-batched-tokens", "1024", "--max-cudagraph-capture-size", "128",
-           "--gpu-memory-utilization", "0.3" if a.pair else "0.5", "--seed", "0",
+           "--gpu-memory-utilization", "0.3" if a.pair and not a.together else "0.5", "--seed", "0",
            "--disable-uvicorn-access-log", *extra]
     if a.server_cmd:  # local test of the driver against a stand-in (no vLLM)
         cmd = shlex.split(a.server_cmd.format(port=port))
     rec = {"name": name, "probe": probe, "port": port, "cmd": " ".join(cmd),
            "env": {k: v for k, v in sorted(env.items())
-                   if k == "PYTHONPATH" or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
+                   if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES") or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
     return cmd, env, rec
 
 
@@ -199,14 +206,34 @@ def pair(a):
     for tag, s in srv.items():
         print(f"[{a.name}_{tag}] up={s['rec']['up']} after {s['rec']['startup_s']} s", flush=True)
 
-    rec = {"mode": "pair_aa" if a.aa else "pair", "name": a.name, "model": os.path.basename(a.model), "rounds": a.rounds,
+    mode = ("together" if a.together else "pair") + ("_aa" if a.aa else "")
+    rec = {"mode": mode, "gpu_on": a.gpu_on if a.together else None, "name": a.name, "model": os.path.basename(a.model), "rounds": a.rounds,
            "requests": a.requests, "concurrency": a.concurrency, "servers": {t: s["rec"] for t, s in srv.items()}}
     if all(s["rec"]["up"] for s in srv.values()):
         for s in srv.values():  # warm-up, not timed
             asyncio.run(drive(s["rec"]["port"], "m", workload(32, seed=99), 32))
         rec["passes"], ratios = [], []
         t0 = time.time()
+        pool = None
+        if a.together:
+            import concurrent.futures
+            import multiprocessing
+            pool = concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
         for r in range(a.rounds):
+            if pool is not None:
+                reqs = workload(a.requests, seed=1234 + r)
+                t_s = round(time.time() - t0, 1)
+                futs = {tag: pool.submit(run_pass, srv[tag]["rec"]["port"], reqs, a.concurrency) for tag in ("on", "off")}
+                tok = {}
+                for tag, fut in futs.items():
+                    p = {"server": tag, "round": r, "t_s": t_s}
+                    p.update(fut.result())
+                    rec["passes"].append(p)
+                    tok[tag] = p["total_tok_s"]
+                    print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
+                          f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
+                ratios.append(round(tok["on"] / tok["off"], 4))
+                continue
             # new prompts each round, the same for both servers within it: a repeated list would
             # be served partly from the prefix cache left by earlier rounds, a different part each time
             reqs = workload(a.requests, seed=1234 + r)
@@ -219,6 +246,8 @@ def pair(a):
                 print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
                       f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
             ratios.append(round(tok["on"] / tok["off"], 4))
+        if pool is not None:
+            pool.shutdown()
         med = statistics.median(ratios)
         rec.update(ratios=ratios, median_ratio=round(med, 4), mean_ratio=round(statistics.mean(ratios), 4),
                    ci95_median_ratio=bootstrap_median(ratios), overhead_pct=round(100 * (1 - med), 2),
@@ -253,6 +282,8 @@ def main():
     ap.add_argument("--pair", action="store_true"); ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--load-format", default="dummy")  # safetensors for a model folder with weights
     ap.add_argument("--aa", action="store_true")  # with --pair: the "on" server runs without the probe too
+    ap.add_argument("--together", action="store_true")  # with --pair: both at once, one GPU each
+    ap.add_argument("--gpu-on", type=int, default=0); ap.add_argument("--gpu-off", type=int, default=1)
     ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     a = ap.parse_args()
     pair(a) if a.pair else single(a)

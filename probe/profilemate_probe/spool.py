@@ -55,12 +55,7 @@ class RecordType:
         if self._whole is not None:
             return self._whole.pack(self._fixed.size, self.type_id, *values)
         nfixed = self._nfixed
-        parts = [self._fixed.pack(*values[:nfixed])]
-        for s in values[nfixed:]:
-            b = s.encode("utf-8", "replace")[:65535]
-            parts.append(len(b).to_bytes(2, "little"))
-            parts.append(b)
-        body = b"".join(parts)
+        body = self._fixed.pack(*values[:nfixed]) + encode_strings(*values[nfixed:])
         return RECORD_HEADER.pack(len(body), self.type_id) + body
 
 
@@ -80,6 +75,34 @@ def packer(name):
     if rec._whole is None:
         raise ValueError("record %s has string fields: use emit()" % name)
     return functools.partial(rec._whole.pack, rec._fixed.size, rec.type_id)
+
+
+def encode_strings(*strings):
+    """A record's string fields as the spool stores them (u16 byte length, UTF-8, at most
+    65,535 bytes each), for a caller that packs the same strings into many records."""
+    parts = []
+    for s in strings:
+        b = s.encode("utf-8", "replace")[:65535]
+        parts.append(len(b).to_bytes(2, "little"))
+        parts.append(b)
+    return b"".join(parts)
+
+
+class StringRecord:
+    """For a record type whose strings repeat from record to record (a request's id): the
+    strings are encoded once (`encode_strings`), and each record is then one C call and a
+    concatenation, `head(fixed_size + len(tail), type_id, *fixed_values) + tail`, bytes ready
+    for a writer's `out`, made on the hook's thread instead of packed later on the spool thread."""
+
+    __slots__ = ("head", "type_id", "fixed_size")
+
+    def __init__(self, name):
+        rec = RECORDS[name]
+        if rec._whole is not None:
+            raise ValueError("record %s has no string fields: use packer()" % name)
+        self.head = struct.Struct("<IH" + rec._fixed.format[1:]).pack
+        self.type_id = rec.type_id
+        self.fixed_size = rec._fixed.size
 
 
 def encode_chunk(payload, sequence, count, first_t_ns, state=STATE_COMPLETE, flags=0):

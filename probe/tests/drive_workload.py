@@ -11,7 +11,8 @@ PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must nev
 
 def main(name, out):
     make = {"overflow": tb.overflow_workload, "shared_prefix": tb.shared_prefix_workload,
-            "chunked_prefill": tb.chunked_prefill_workload}[name]
+            "chunked_prefill": tb.chunked_prefill_workload,
+            "prefix_reset": tb.shared_prefix_workload}[name]
     sched, reqs, add_at = make()
     if name == "overflow":
         planted = tb.make_requests(1, 64, 8, scheduler=sched, id_prefix="planted-")[0]
@@ -20,6 +21,7 @@ def main(name, out):
     usage = []
     first_token_step = {}
     connector_evictions = []
+    reset_preempted = []
 
     def on_step(info, scheduler):
         usage.append(info.kv_usage)
@@ -31,6 +33,11 @@ def main(name, out):
             if len(ids) == 5:
                 scheduler.kv_cache_manager.evict_blocks(set(ids))
                 connector_evictions.append(len(before - tb.cached_block_pairs(scheduler)))
+        if name == "prefix_reset" and len(usage) == 6:
+            # as `POST /reset_prefix_cache?reset_running_requests=true` does: vLLM preempts
+            # every running request, not for want of KV blocks
+            reset_preempted.append(len(scheduler.running))
+            scheduler.reset_prefix_cache(reset_running_requests=True)
         # vLLM's own request state: the step after which a request first has an output token
         for rid, req in scheduler.requests.items():
             if req.num_output_tokens and rid not in first_token_step:
@@ -51,6 +58,7 @@ def main(name, out):
         "first_token_step": first_token_step,
         "evicted_pairs": result.evicted_pairs + sum(connector_evictions),
         "connector_evictions": sum(connector_evictions),
+        "reset_preempted": sum(reset_preempted),
         "kv_removed_events": result.kv_removed_events,
         "prefix_hits": result.prefix_hits,
         "mixed_steps": result.mixed_steps,

@@ -93,6 +93,32 @@ def test_packed_records_are_the_bytes_emit_writes_and_keep_their_order(tmp_path)
     assert header[8] == 150 + 3 + 1  # the records and the metadata record
 
 
+def test_string_records_packed_from_encoded_strings_are_the_bytes_emit_writes(tmp_path):
+    """A request event packed on the hook's thread (its id encoded once) is byte for byte the
+    record emit() packs on the spool thread, non-ASCII and over-long ids included."""
+    rec = spool.StringRecord("request_event")
+    paths = []
+    ids = ["req-1", "r\u00e9q-\u4e2d", "x" * 70000, ""]
+    for packed in (True, False):
+        path = str(tmp_path / ("packed.pmspool" if packed else "emitted.pmspool"))
+        w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}})
+        for i, rid in enumerate(ids):
+            reason = "stop" if i % 2 else ""
+            if packed:
+                tail = spool.encode_strings(rid, reason)
+                w.out(rec.head(rec.fixed_size + len(tail), rec.type_id, 10 + i, 5, 100 + i, i, 7) + tail)
+            else:
+                w.emit("request_event", 10 + i, 5, 100 + i, i, 7, rid, reason)
+        w.close()
+        paths.append(path)
+    assert filecmp.cmp(paths[0], paths[1], shallow=False)
+    try:
+        spool.StringRecord("kv_block_eviction")
+        raise AssertionError("a string record without strings")
+    except ValueError:
+        pass
+
+
 def test_a_packer_refuses_records_with_strings():
     try:
         spool.packer("request_event")

@@ -30,7 +30,7 @@ def _rows(session, name):
 @pytest.fixture(scope="module")
 def workloads(tmp_path_factory):
     out = {}
-    for name in ("overflow", "shared_prefix", "chunked_prefill"):
+    for name in ("overflow", "shared_prefix", "chunked_prefill", "prefix_reset"):
         base = tmp_path_factory.mktemp(name)
         truth = base / "truth.json"
         r = run_python(
@@ -67,6 +67,20 @@ def test_preemption_count_equals_vllms_own_count(workloads):
     assert summary["preemptions"] == truth["num_preemptions"]
     steps = _rows(session, "batch_utilization.csv")
     assert sum(int(s["num_preempted"]) for s in steps) == truth["preempted_step_ids"]
+
+
+def test_preemptions_by_a_prefix_cache_reset_say_so(workloads):
+    """vLLM preempts every running request when the prefix cache is reset with
+    reset_running_requests: those rows say prefix_cache_reset, the others kv_cache_full."""
+    session, truth, _ = workloads["prefix_reset"]
+    events = _rows(session, "preemption_events.csv")
+    preempted = [e for e in events if e["event"] == "preempted"]
+    assert truth["reset_preempted"] > 0
+    assert len(preempted) == truth["num_preemptions"]
+    assert len([e for e in preempted if e["reason"] == "prefix_cache_reset"]) == truth["reset_preempted"]
+    assert all(e["reason"] in ("prefix_cache_reset", "kv_cache_full") for e in preempted)
+    rows = {r["request_id"]: r for r in _rows(session, "request_lifecycle.csv")}
+    assert truth["finished"] and all(rows[rid]["finished_sec"] for rid in truth["finished"])
 
 
 @pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])

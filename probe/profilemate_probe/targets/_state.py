@@ -14,8 +14,8 @@ class StepCounters:
 
 
 COUNTERS = StepCounters()
-# request_id -> [num_prompt_tokens, first_token_seen]; live requests only
+# request_id -> [num_prompt_tokens, first_token_seen, its id as encode_strings(id, "")]; live requests only
 LIVE = {}
 PREEMPTED = set()
-# set while Scheduler.schedule() runs: preemptions there come from a full KV cache
-IN_SCHEDULE = [False]
+# set while Scheduler.reset_prefix_cache() runs: preemptions there are not for want of KV blocks
+IN_RESET = [False]

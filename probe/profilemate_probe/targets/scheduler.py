@@ -9,7 +9,7 @@ from time import monotonic_ns
 
 from ..hooks import after, around
 from ..patching import PatchTarget
-from ..spool import packer
+from ..spool import StringRecord, encode_strings, packer
 from . import _state
 from ._phases import prefill_ids as _prefill_ids
 
@@ -19,6 +19,11 @@ SCHED = "vllm.v1.core.sched.scheduler"
 _STEP = packer("scheduler_step_v2")
 _LIMITS = packer("scheduler_limits")
 _UPDATE = packer("scheduler_update")
+# request events are packed where they happen, each request's id encoded once (at arrival):
+# packing them on the spool thread cost it several microseconds apiece, under the GIL
+_REQ = StringRecord("request_event")
+_REQ_HEAD, _REQ_TYPE, _REQ_FIXED = _REQ.head, _REQ.type_id, _REQ.fixed_size
+ARRIVED, SCHEDULED, PREEMPTED, RESUMED, FINISHED, FIRST_TOKEN = 1, 2, 3, 4, 5, 6
 _step = [0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
@@ -33,9 +38,16 @@ def setup(prof):
     _track_requests[0] = bool(prof.config.values.get("ENABLE_PREEMPTION_TRACKING", True))
 
 
-def _req(prof, *values):
-    if _track_requests[0]:
-        prof.emit("request_event", *values)
+def _event(out, t, kind, prompt, outs, computed, tail):
+    """One request_event; `tail` is its request id (and reason) from encode_strings."""
+    out(_REQ_HEAD(_REQ_FIXED + len(tail), _REQ_TYPE, t, kind, prompt, outs, computed) + tail)
+
+
+def _live(rid):
+    """[num_prompt_tokens, first_token_seen, encoded id] of a live request; made up for one
+    that arrived before the probe attached."""
+    state = _state.LIVE.get(rid)
+    return state if state is not None else [0, False, encode_strings(rid, "")]
 
 
 def _config_json(sched):
@@ -120,7 +132,6 @@ def _fixed(sched, prof, t):
 
 
 def _schedule(original, prof):
-    in_schedule = _state.IN_SCHEDULE
     counters = _state.COUNTERS
     track = _track_requests
     step = _step
@@ -131,12 +142,8 @@ def _schedule(original, prof):
     def schedule(self, *args, **kwargs):
         if not prof.enabled:
             return original(self, *args, **kwargs)
-        in_schedule[0] = True
         t0 = monotonic_ns()
-        try:
-            so = original(self, *args, **kwargs)
-        finally:
-            in_schedule[0] = False
+        so = original(self, *args, **kwargs)
         t1 = monotonic_ns()
         try:
             counts = so.num_scheduled_tokens
@@ -167,7 +174,7 @@ def _schedule(original, prof):
             n = step[0]
             step[0] = n + 1
             if track[0] and (new_reqs or _state.PREEMPTED):
-                _request_events(prof.emit, t1, self, new_reqs, counts)
+                _request_events(prof.out, t1, self, new_reqs, counts)
             # the limits went out once (scheduler_limits): the engine derives decode counts and usage
             prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, pre_tok, len(self.running),
                            waiting_len(self.waiting), kv_total - free_queue.num_free_blocks,
@@ -179,20 +186,20 @@ def _schedule(original, prof):
     return schedule
 
 
-def _request_events(emit, t, sched, new_reqs, counts):
-    live = _state.LIVE
+def _request_events(out, t, sched, new_reqs, counts):
     preempted = _state.PREEMPTED
     for new in new_reqs:
         rid = new.req_id
         if rid in preempted:
             continue  # model runner V2 sends resumed requests as new ones: "resumed" below
-        emit("request_event", t, 2, live.get(rid, (0,))[0], 0, new.num_computed_tokens, rid, "")
+        state = _live(rid)
+        _event(out, t, SCHEDULED, state[0], 0, new.num_computed_tokens, state[2])
     if preempted:
         for rid in list(preempted):
             if rid in counts:
                 preempted.discard(rid)
                 req = sched.requests.get(rid)
-                emit("request_event", t, 4, 0, req.num_output_tokens if req else 0, 0, rid, "")
+                _event(out, t, RESUMED, 0, req.num_output_tokens if req else 0, 0, _live(rid)[2])
 
 
 def _update(original, prof):
@@ -208,7 +215,7 @@ def _update(original, prof):
         t1 = monotonic_ns()
         try:
             if _PREFILLS:
-                _first_tokens(prof.emit, self, scheduler_output, t1)
+                _first_tokens(prof.out, self, scheduler_output, t1)
             prof.out(_UPDATE(t0, step[0] - 1, t1 - t0))
         except Exception as exc:
             prof.fail("Scheduler.update_from_output", exc)
@@ -216,7 +223,7 @@ def _update(original, prof):
     return update_from_output
 
 
-def _first_tokens(emit, sched, so, t):
+def _first_tokens(out, sched, so, t):
     """request_event "first_token" for this step's prefill requests that now hold an output."""
     live = _state.LIVE
     requests = sched.requests
@@ -227,7 +234,7 @@ def _first_tokens(emit, sched, so, t):
             if req is None or not req.num_output_tokens:
                 continue  # still awaiting its first token
             state[1] = True
-            emit("request_event", t, 6, state[0], req.num_output_tokens, 0, rid, "")
+            _event(out, t, FIRST_TOKEN, state[0], req.num_output_tokens, 0, state[2])
         _AWAITING_FIRST.discard(rid)
 
 
@@ -237,14 +244,14 @@ def _free_request(original, prof):
         if prof.enabled:
             try:
                 if _track_requests[0]:
-                    _finish(prof.emit, monotonic_ns(), request)
+                    _finish(prof.out, monotonic_ns(), request)
             except Exception as exc:
                 prof.fail("Scheduler._free_request", exc)
         return result
     return _free_request
 
 
-def _finish(emit, t, request):
+def _finish(out, t, request):
     """Every finished request passes Scheduler._free_request, whatever ended it (stop, length,
     abort, error), so its real reason is read there from vLLM's own request status."""
     rid = request.request_id
@@ -255,10 +262,10 @@ def _finish(emit, t, request):
     _state.PREEMPTED.discard(rid)
     outs = request.num_output_tokens
     if outs and not state[1]:
-        emit("request_event", t, 6, state[0], outs, 0, rid, "")  # first token in its last step
+        _event(out, t, FIRST_TOKEN, state[0], outs, 0, state[2])  # first token in its last step
     reason = request.get_finished_reason()
     name = getattr(reason, "name", None) or str(reason)
-    emit("request_event", t, 5, state[0], outs, 0, rid, name.lower())
+    _event(out, t, FINISHED, state[0], outs, 0, encode_strings(rid, name.lower()))
 
 
 def _on_add_request(prof, args, kwargs, result, t0, t1):
@@ -266,8 +273,23 @@ def _on_add_request(prof, args, kwargs, result, t0, t1):
     rid = req.request_id
     if rid in _state.LIVE:
         return  # a streaming update of a live request, not a new arrival
-    _state.LIVE[rid] = [req.num_prompt_tokens, False]
-    _req(prof, t0, 1, req.num_prompt_tokens, 0, 0, rid, "")
+    state = _state.LIVE[rid] = [req.num_prompt_tokens, False, encode_strings(rid, "")]
+    if _track_requests[0]:
+        _event(prof.out, t0, ARRIVED, state[0], 0, 0, state[2])
+
+
+def _reset_prefix_cache(original, prof):
+    # vLLM preempts in schedule() when the KV cache is full, and here: the preemption hook asks
+    # which (a flag here, rarely set, rather than one around every schedule() call)
+    in_reset = _state.IN_RESET
+
+    def reset_prefix_cache(self, *args, **kwargs):
+        in_reset[0] = True
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            in_reset[0] = False
+    return reset_prefix_cache
 
 
 def _before_preempt(prof, args, kwargs):
@@ -279,11 +301,12 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
     rid, computed, out = ctx
     _state.PREEMPTED.add(rid)
     state = _state.LIVE.get(rid)
-    reason = "kv_cache_full" if _state.IN_SCHEDULE[0] else "prefix_cache_reset"
+    reason = "prefix_cache_reset" if _state.IN_RESET[0] else "kv_cache_full"
     policy = getattr(getattr(args[0], "policy", None), "name", "")
     if reason == "kv_cache_full" and policy.lower() == "priority":
         reason = "kv_cache_full_priority"
-    _req(prof, t0, 3, state[0] if state else 0, out, computed, rid, reason)
+    if _track_requests[0]:
+        _event(prof.out, t0, PREEMPTED, state[0] if state else 0, out, computed, encode_strings(rid, reason))
 
 
 TARGETS = [
@@ -296,4 +319,6 @@ TARGETS = [
                 note="every finished request, with vLLM's own finish reason"),
     PatchTarget(PROFILER, SCHED, "Scheduler._preempt_request", ">=0.11", around(_before_preempt, _on_preempt),
                 note="preemptions with the tokens they throw away"),
+    PatchTarget(PROFILER, SCHED, "Scheduler.reset_prefix_cache", ">=0.11", _reset_prefix_cache,
+                note="preemptions here are prefix_cache_reset, not kv_cache_full"),
 ]
