@@ -9,6 +9,7 @@
 #                 REQUESTS (300) requests each; tar the probe-on session and both logs (~4 min each);
 #                 AA=1: both servers without the probe (the A/A control)
 #   pair_1b       the same with a 1B-class Llama (dummy weights): a step that is not mostly CPU
+#   pair_8b       the same with Llama-3-8B shapes (dummy weights): a GPU-bound step
 #   pair_moe2b    the same with a ~2B-parameter Mixtral (16 layers, 8 experts, top-2, dummy weights)
 #                 BLOCKS=N: KV blocks per server (default 160, small enough to force preemptions;
 #                 4096 gives every request room, so on and off servers do identical work)
@@ -39,7 +40,8 @@ for stage in "$@"; do
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
       k=${stage#*_}; tog=; [ ${stage%%_*} = together ] && tog="--together --gpu-on ${GPU_ON:-0} --gpu-off ${GPU_OFF:-1}"
       m=tiny-llama; lf=dummy; [ $k = moe ] && m=tiny-mixtral; [ $k = 1b ] && m=llama-1b
-      [ $k = moe2b ] && m=mixtral-2b
+      [ $k = moe2b ] && m=mixtral-2b; [ $k = 8b ] && m=llama-8b
+      [ -d /tmp/models/$m ] || python3 $B/make_models.py /tmp/models >/dev/null
       # the MoE model with random weights of its own when make_models.py could write them
       [ $k = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
       n=${AA:+aa_}${TAG:+${TAG}_}$stage  # the A/A control and tagged variants keep their own names

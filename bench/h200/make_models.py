@@ -41,6 +41,11 @@ MODELS = {
                        num_hidden_layers=16, num_attention_heads=16, num_key_value_heads=4, head_dim=128,
                        intermediate_size=2048, num_local_experts=8, num_experts_per_tok=2,
                        router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
+    # Llama-3-8B shapes (dummy weights, the small vocabulary of the local tokenizer): a step
+    # bound by the GPU, as in production, where the probe's CPU cost per step is small beside it
+    "llama-8b": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=4096,
+                     num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
+                     intermediate_size=14336, rope_theta=500000.0, attention_bias=False, mlp_bias=False),
     "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
                        intermediate_size=1408, attention_bias=False, mlp_bias=False),
     "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",

@@ -86,12 +86,26 @@ async def drive(port, model, reqs, conc):
                     j = await r.json()
                     ok = r.status == 200
                 u = j.get("usage", {}) if ok else {}
+                done = time.perf_counter()
                 res.append((ok, u.get("prompt_tokens", 0), u.get("completion_tokens", 0),
-                            time.perf_counter() - t, None if ok else str(j)[:300]))
+                            done - t, None if ok else str(j)[:300], done - t0))
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i, m) for i, m in reqs))
         wall = time.perf_counter() - t0
     return wall, res
+
+
+def steady_tok_s(ok, lo=0.1, hi=0.8):
+    """Tokens of the requests that completed between the lo and hi fractions of all completions,
+    per second of that span: the server's throughput while the load keeps it full. The pass's
+    wall time also holds the drain at its end, where a few long requests run almost alone;
+    which ones come last varies from pass to pass, and so did wall-time throughput, by 10 %."""
+    done = sorted((r[5], r[1] + r[2]) for r in ok)
+    if len(done) < 10:
+        return None
+    i, j = int(lo * len(done)), int(hi * len(done))
+    span = done[j][0] - done[i][0]
+    return round(sum(t for _, t in done[i + 1:j + 1]) / span, 1) if span > 0 else None
 
 
 def run_pass(port, reqs, conc):
@@ -101,6 +115,7 @@ def run_pass(port, reqs, conc):
     lat = sorted(r[3] for r in ok)
     return {"requests": len(res), "ok": len(ok), "wall_s": round(wall, 3), "prompt_tokens": pt,
             "output_tokens": ot, "output_tok_s": round(ot / wall, 1), "total_tok_s": round((pt + ot) / wall, 1),
+            "steady_tok_s": steady_tok_s(ok),
             "lat_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
             "errors": [r[4] for r in res if not r[0]][:3]}
 
@@ -212,7 +227,7 @@ def pair(a):
     if all(s["rec"]["up"] for s in srv.values()):
         for s in srv.values():  # warm-up, not timed
             asyncio.run(drive(s["rec"]["port"], "m", workload(32, seed=99), 32))
-        rec["passes"], ratios = [], []
+        rec["passes"], ratios, steadies = [], [], []
         t0 = time.time()
         pool = None
         if a.together:
@@ -224,34 +239,43 @@ def pair(a):
                 reqs = workload(a.requests, seed=1234 + r)
                 t_s = round(time.time() - t0, 1)
                 futs = {tag: pool.submit(run_pass, srv[tag]["rec"]["port"], reqs, a.concurrency) for tag in ("on", "off")}
-                tok = {}
+                tok, steady = {}, {}
                 for tag, fut in futs.items():
                     p = {"server": tag, "round": r, "t_s": t_s}
                     p.update(fut.result())
                     rec["passes"].append(p)
                     tok[tag] = p["total_tok_s"]
+                    steady[tag] = p["steady_tok_s"]
                     print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
                           f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
                 ratios.append(round(tok["on"] / tok["off"], 4))
+                if steady["on"] and steady["off"]:
+                    steadies.append(round(steady["on"] / steady["off"], 4))
                 continue
             # new prompts each round, the same for both servers within it: a repeated list would
             # be served partly from the prefix cache left by earlier rounds, a different part each time
             reqs = workload(a.requests, seed=1234 + r)
-            tok = {}
+            tok, steady = {}, {}
             for tag in (("on", "off") if r % 2 == 0 else ("off", "on")):
                 p = {"server": tag, "round": r, "t_s": round(time.time() - t0, 1)}
                 p.update(run_pass(srv[tag]["rec"]["port"], reqs, a.concurrency))
                 rec["passes"].append(p)
                 tok[tag] = p["total_tok_s"]
+                steady[tag] = p["steady_tok_s"]
                 print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
                       f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
             ratios.append(round(tok["on"] / tok["off"], 4))
+            if steady["on"] and steady["off"]:
+                steadies.append(round(steady["on"] / steady["off"], 4))
         if pool is not None:
             pool.shutdown()
         med = statistics.median(ratios)
         rec.update(ratios=ratios, median_ratio=round(med, 4), mean_ratio=round(statistics.mean(ratios), 4),
                    ci95_median_ratio=bootstrap_median(ratios), overhead_pct=round(100 * (1 - med), 2),
                    failed_requests=sum(p["requests"] - p["ok"] for p in rec["passes"]))
+        if steadies:  # the same, from throughput while the server is full (steady_tok_s)
+            rec.update(steady_ratios=steadies, steady_median_ratio=round(statistics.median(steadies), 4),
+                       steady_ci95_median_ratio=bootstrap_median(steadies))
     for s in srv.values():
         if s["proc"].poll() is None:
             stop(s["proc"], s["rec"])
@@ -269,6 +293,10 @@ def pair(a):
         print(f"[{a.name}] on/off total tok/s: median {rec['median_ratio']} (95% CI {lo}-{hi}), "
               f"mean {rec['mean_ratio']}, overhead {rec['overhead_pct']} %, rounds {rec['ratios']}, "
               f"failed requests {rec['failed_requests']}", flush=True)
+    if "steady_ratios" in rec:
+        lo, hi = rec["steady_ci95_median_ratio"]
+        print(f"[{a.name}] on/off steady tok/s: median {rec['steady_median_ratio']} (95% CI {lo}-{hi}), "
+              f"rounds {rec['steady_ratios']}", flush=True)
 
 
 def main():
