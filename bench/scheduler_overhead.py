@@ -10,10 +10,12 @@ the ratio with that time charged to the probe too (it holds the GIL while it run
 thread waits meanwhile).
 Part 2: per-call cost of each KV-block hook on a real BlockPool, hook on vs off, median ns.
 
-Workloads: "demo" (the demo's, at most 12 running requests) and "server64" (up to 64 running,
-mostly decode). KV events off in both, as in a default vLLM server.
+Workloads: "demo" (the demo's, at most 12 running requests), "server64" (up to 64 running,
+mostly decode) and "server256" (the same traffic at vLLM's default of 256). KV events off in
+all, as in a default vLLM server.
 
-Usage: python bench/scheduler_overhead.py [ROUNDS]   (under the vLLM venv; no PYTHONPATH needed)
+Usage: python bench/scheduler_overhead.py [ROUNDS] [WORKLOAD ...]   (under the vLLM venv; no
+PYTHONPATH needed; workloads demo and server64 unless named; server256: up to 256 running)
 """
 import json
 import os
@@ -64,17 +66,17 @@ def build_demo():
     return run_demo.build(kv_events=False)
 
 
-def build_server():
+def build_server(max_seqs=64, blocks=1500, waves=40, per_wave=4):
     """A busier server: up to 64 running requests, mostly decode, shared system prompts,
     arrivals spread over the run, a KV cache small enough for a few preemptions."""
     import random
-    sched = tb.make_scheduler(num_blocks=1500, block_size=16, max_num_seqs=64,
+    sched = tb.make_scheduler(num_blocks=blocks, block_size=16, max_num_seqs=max_seqs,
                               max_num_batched_tokens=2048, max_model_len=2048, kv_events=False)
     rng = random.Random(11)
     prefixes = [tb.make_prefix(256, seed=s) for s in range(4)]
     add_at = {}
-    for wave in range(40):
-        n = 4
+    for wave in range(waves):
+        n = per_wave
         lens = [rng.randint(300, 600) for _ in range(n)]  # with the 256-token prefix when shared
         outs = [rng.randint(64, 256) for _ in range(n)]
         prefix = prefixes[wave % 4] if wave % 2 == 0 else None
@@ -84,7 +86,12 @@ def build_server():
     return sched, first, add_at
 
 
-WORKLOADS = {"demo": build_demo, "server64": build_server}
+def build_server256():
+    """vLLM's default max_num_seqs (256): the same traffic, four times as many requests at once."""
+    return build_server(max_seqs=256, blocks=6000, waves=40, per_wave=16)
+
+
+WORKLOADS = {"demo": build_demo, "server64": build_server, "server256": build_server256}
 
 
 class Arm:
@@ -217,6 +224,7 @@ def hook_costs(reps=2000, batches=15):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    names = sys.argv[2:] or ["demo", "server64"]
     # vLLM's EngineCore freezes the start-up heap (vllm.utils.gc_utils.freeze_gc_heap) so that
     # collections do not rescan torch's and vLLM's millions of long-lived objects; do the same,
     # or the loop measures how often the cyclic GC walks that heap rather than the scheduler.
@@ -225,8 +233,8 @@ def main():
     gc.freeze()
     import vllm
     result = {"vllm": vllm.__version__, "python": sys.version.split()[0], "workloads": {}}
-    for name, build in WORKLOADS.items():
-        off, on, off2, writer, steps = loop_overhead(rounds, build)
+    for name in names:
+        off, on, off2, writer, steps = loop_overhead(rounds, WORKLOADS[name])
         control = sorted(b / a for a, b in zip(off, off2))
         med_off, med_on = statistics.median(off), statistics.median(on)
         # the arms of a round ran step by step side by side: their ratio cancels machine noise
