@@ -68,9 +68,20 @@ def main(name, out):
         "vllm_block_lifetimes": [e.lifetime_seconds for s in stats
                                  for e in (getattr(s, "kv_cache_eviction_events", None) or ())],
         "planted": PLANTED,
+        # what the probe still holds per request once every request has finished
+        "probe_request_state_left": _probe_request_state(),
     }
     with open(out, "w") as f:
         json.dump(truth, f)
+
+
+def _probe_request_state():
+    try:
+        from profilemate_probe.targets import _state, scheduler
+    except ImportError:
+        return None
+    return {"live": len(_state.LIVE), "preempted": len(_state.PREEMPTED),
+            "awaiting_first_token": len(scheduler._AWAITING_FIRST)}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 import errno
 import filecmp
 import os
+import struct
 import subprocess
 import sys
 
@@ -112,6 +113,13 @@ def test_string_records_packed_from_encoded_strings_are_the_bytes_emit_writes(tm
         w.close()
         paths.append(path)
     assert filecmp.cmp(paths[0], paths[1], shallow=False)
+    # and against the layout spelled out: u32 body size, u16 type, fixed fields, then each
+    # string as u16 byte length + UTF-8, cut at 65,535 bytes
+    tail = spool.encode_strings("r\u00e9", "stop")
+    assert tail == b"\x03\x00r\xc3\xa9\x04\x00stop"
+    assert spool.encode_strings("x" * 70000)[:2] == (65535).to_bytes(2, "little")
+    assert (rec.head(rec.fixed_size + len(tail), rec.type_id, 7, 5, 1, 2, 3) + tail
+            == struct.pack("<IHqBiii", 21 + len(tail), 12, 7, 5, 1, 2, 3) + tail)
     try:
         spool.StringRecord("kv_block_eviction")
         raise AssertionError("a string record without strings")

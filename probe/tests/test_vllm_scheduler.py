@@ -69,6 +69,30 @@ def test_preemption_count_equals_vllms_own_count(workloads):
     assert sum(int(s["num_preempted"]) for s in steps) == truth["preempted_step_ids"]
 
 
+@pytest.mark.parametrize("name", ["overflow", "prefix_reset"])
+def test_the_probe_holds_nothing_for_requests_that_finished(workloads, name):
+    _, truth, _ = workloads[name]
+    assert truth["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0}
+
+
+def test_without_request_tracking_nothing_is_kept_per_request(tmp_path):
+    """ENABLE_PREEMPTION_TRACKING=0: no request events, and no per-request state that only
+    the tracking hooks would clear again (it grew with every request before)."""
+    truth = tmp_path / "truth.json"
+    r = run_python(
+        "import sys, runpy; sys.argv = ['drive', 'overflow', %r]; sys.path.insert(0, %r); "
+        "runpy.run_path(%r, run_name='__main__')" % (str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
+        {"VLLM_PROFILING_DIR": str(tmp_path / "prof"), "ENABLE_PREEMPTION_TRACKING": "0"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    t = json.loads(truth.read_text())
+    assert t["num_preemptions"] > 0
+    assert t["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0}
+    session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
+    _export(session)
+    assert _rows(session, "preemption_events.csv") == []
+    assert len(_rows(session, "kv_cache_usage.csv")) == t["steps"]
+
+
 def test_preemptions_by_a_prefix_cache_reset_say_so(workloads):
     """vLLM preempts every running request when the prefix cache is reset with
     reset_running_requests: those rows say prefix_cache_reset, the others kv_cache_full."""

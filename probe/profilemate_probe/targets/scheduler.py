@@ -23,7 +23,7 @@ _UPDATE = packer("scheduler_update")
 # packing them on the spool thread cost it several microseconds apiece, under the GIL
 _REQ = StringRecord("request_event")
 _REQ_HEAD, _REQ_TYPE, _REQ_FIXED = _REQ.head, _REQ.type_id, _REQ.fixed_size
-ARRIVED, SCHEDULED, PREEMPTED, RESUMED, FINISHED, FIRST_TOKEN = 1, 2, 3, 4, 5, 6
+EV_ARRIVED, EV_SCHEDULED, EV_PREEMPTED, EV_RESUMED, EV_FINISHED, EV_FIRST_TOKEN = 1, 2, 3, 4, 5, 6
 _step = [0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
@@ -193,13 +193,13 @@ def _request_events(out, t, sched, new_reqs, counts):
         if rid in preempted:
             continue  # model runner V2 sends resumed requests as new ones: "resumed" below
         state = _live(rid)
-        _event(out, t, SCHEDULED, state[0], 0, new.num_computed_tokens, state[2])
+        _event(out, t, EV_SCHEDULED, state[0], 0, new.num_computed_tokens, state[2])
     if preempted:
         for rid in list(preempted):
             if rid in counts:
                 preempted.discard(rid)
                 req = sched.requests.get(rid)
-                _event(out, t, RESUMED, 0, req.num_output_tokens if req else 0, 0, _live(rid)[2])
+                _event(out, t, EV_RESUMED, 0, req.num_output_tokens if req else 0, 0, _live(rid)[2])
 
 
 def _update(original, prof):
@@ -234,7 +234,7 @@ def _first_tokens(out, sched, so, t):
             if req is None or not req.num_output_tokens:
                 continue  # still awaiting its first token
             state[1] = True
-            _event(out, t, FIRST_TOKEN, state[0], req.num_output_tokens, 0, state[2])
+            _event(out, t, EV_FIRST_TOKEN, state[0], req.num_output_tokens, 0, state[2])
         _AWAITING_FIRST.discard(rid)
 
 
@@ -257,25 +257,26 @@ def _finish(out, t, request):
     rid = request.request_id
     state = _state.LIVE.pop(rid, None)
     _AWAITING_FIRST.discard(rid)
+    _state.PREEMPTED.discard(rid)  # also for one that arrived before the probe attached
     if state is None:
         return
-    _state.PREEMPTED.discard(rid)
     outs = request.num_output_tokens
     if outs and not state[1]:
-        _event(out, t, FIRST_TOKEN, state[0], outs, 0, state[2])  # first token in its last step
+        _event(out, t, EV_FIRST_TOKEN, state[0], outs, 0, state[2])  # first token in its last step
     reason = request.get_finished_reason()
     name = getattr(reason, "name", None) or str(reason)
-    _event(out, t, FINISHED, state[0], outs, 0, encode_strings(rid, name.lower()))
+    _event(out, t, EV_FINISHED, state[0], outs, 0, encode_strings(rid, name.lower()))
 
 
 def _on_add_request(prof, args, kwargs, result, t0, t1):
     req = args[1] if len(args) > 1 else kwargs["request"]
+    if not _track_requests[0]:
+        return  # only _finish, which needs tracking too, would drop the entry again
     rid = req.request_id
     if rid in _state.LIVE:
         return  # a streaming update of a live request, not a new arrival
     state = _state.LIVE[rid] = [req.num_prompt_tokens, False, encode_strings(rid, "")]
-    if _track_requests[0]:
-        _event(prof.out, t0, ARRIVED, state[0], 0, 0, state[2])
+    _event(prof.out, t0, EV_ARRIVED, state[0], 0, 0, state[2])
 
 
 def _reset_prefix_cache(original, prof):
@@ -298,6 +299,8 @@ def _before_preempt(prof, args, kwargs):
 
 
 def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
+    if not _track_requests[0]:
+        return  # the set is emptied only by hooks that need tracking too
     rid, computed, out = ctx
     _state.PREEMPTED.add(rid)
     state = _state.LIVE.get(rid)
@@ -305,8 +308,7 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
     policy = getattr(getattr(args[0], "policy", None), "name", "")
     if reason == "kv_cache_full" and policy.lower() == "priority":
         reason = "kv_cache_full_priority"
-    if _track_requests[0]:
-        _event(prof.out, t0, PREEMPTED, state[0] if state else 0, out, computed, encode_strings(rid, reason))
+    _event(prof.out, t0, EV_PREEMPTED, state[0] if state else 0, out, computed, encode_strings(rid, reason))
 
 
 TARGETS = [
