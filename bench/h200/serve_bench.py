@@ -235,38 +235,25 @@ def pair(a):
             import multiprocessing
             pool = concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
         for r in range(a.rounds):
-            if pool is not None:
-                reqs = workload(a.requests, seed=1234 + r)
-                t_s = round(time.time() - t0, 1)
-                futs = {tag: pool.submit(run_pass, srv[tag]["rec"]["port"], reqs, a.concurrency) for tag in ("on", "off")}
-                tok, steady = {}, {}
-                for tag, fut in futs.items():
-                    p = {"server": tag, "round": r, "t_s": t_s}
-                    p.update(fut.result())
-                    rec["passes"].append(p)
-                    tok[tag] = p["total_tok_s"]
-                    steady[tag] = p["steady_tok_s"]
-                    print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
-                          f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
-                ratios.append(round(tok["on"] / tok["off"], 4))
-                if steady["on"] and steady["off"]:
-                    steadies.append(round(steady["on"] / steady["off"], 4))
-                continue
             # new prompts each round, the same for both servers within it: a repeated list would
             # be served partly from the prefix cache left by earlier rounds, a different part each time
             reqs = workload(a.requests, seed=1234 + r)
-            tok, steady = {}, {}
-            for tag in (("on", "off") if r % 2 == 0 else ("off", "on")):
-                p = {"server": tag, "round": r, "t_s": round(time.time() - t0, 1)}
-                p.update(run_pass(srv[tag]["rec"]["port"], reqs, a.concurrency))
-                rec["passes"].append(p)
-                tok[tag] = p["total_tok_s"]
-                steady[tag] = p["steady_tok_s"]
+            t_s = round(time.time() - t0, 1)
+            passes = {}
+            if pool is not None:  # both at once
+                futs = {tag: pool.submit(run_pass, srv[tag]["rec"]["port"], reqs, a.concurrency) for tag in ("on", "off")}
+                passes = {tag: dict(fut.result(), t_s=t_s) for tag, fut in futs.items()}
+            else:
+                for tag in (("on", "off") if r % 2 == 0 else ("off", "on")):
+                    t_s = round(time.time() - t0, 1)
+                    passes[tag] = dict(run_pass(srv[tag]["rec"]["port"], reqs, a.concurrency), t_s=t_s)
+            for tag, p in passes.items():
+                rec["passes"].append(dict({"server": tag, "round": r}, **p))
                 print(f"[{a.name}] round {r} {tag}: {p['total_tok_s']} tok/s, wall {p['wall_s']} s, "
                       f"p50 {p['lat_p50_s']} s, ok {p['ok']}/{p['requests']}", flush=True)
-            ratios.append(round(tok["on"] / tok["off"], 4))
-            if steady["on"] and steady["off"]:
-                steadies.append(round(steady["on"] / steady["off"], 4))
+            ratios.append(round(passes["on"]["total_tok_s"] / passes["off"]["total_tok_s"], 4))
+            if passes["on"]["steady_tok_s"] and passes["off"]["steady_tok_s"]:
+                steadies.append(round(passes["on"]["steady_tok_s"] / passes["off"]["steady_tok_s"], 4))
         if pool is not None:
             pool.shutdown()
         med = statistics.median(ratios)
