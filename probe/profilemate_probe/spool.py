@@ -19,7 +19,7 @@ import time
 import zlib
 
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 0
+MAJOR, MINOR = 1, 1  # minor 1: record types 29-31 (scheduler_update, scheduler_limits, scheduler_step_v2)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
