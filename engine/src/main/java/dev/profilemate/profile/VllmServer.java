@@ -122,13 +122,23 @@ public final class VllmServer implements AutoCloseable {
 
   /** POSTs to a path of the server (e.g. /start_profile); returns the status, or -1 if it could not connect. */
   public int post(String path, Duration timeout) throws InterruptedException {
-    try {
-      HttpResponse<Void> r = http.send(
-          HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build(),
-          HttpResponse.BodyHandlers.discarding());
-      return r.statusCode();
-    } catch (IOException e) {
-      return -1;
+    return post(http, URI.create(baseUrl + path), timeout);
+  }
+
+  /** POSTs without a body; the status, or -1 when no answer came, twice. */
+  static int post(HttpClient http, URI uri, Duration timeout) throws InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (IOException e) {
+        // A pooled connection that the server closed after the previous request (an HTTP/1.0
+        // server, or a keep-alive timeout) fails with no answer. The JDK retries a GET on such a
+        // connection by itself, never a POST: once more, on a new connection.
+        if (attempt == 2) {
+          return -1;
+        }
+      }
     }
   }
 
