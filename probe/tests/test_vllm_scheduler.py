@@ -27,22 +27,29 @@ def _rows(session, name):
         return list(csv.DictReader(f))
 
 
+def _drive(name, base, env):
+    """drive_workload.py NAME under the probe, sessions in BASE/prof, vLLM's truth in BASE/truth.json."""
+    truth = base / "truth.json"
+    return run_python(
+        "import sys, runpy; sys.argv = ['drive', %r, %r]; sys.path.insert(0, %r); "
+        "runpy.run_path(%r, run_name='__main__')" % (name, str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
+        dict({"VLLM_PROFILING_DIR": str(base / "prof")}, **env))
+
+
+def _exported(name, base, env=None):
+    """_drive, then the engine's export: (session folder, vLLM's truth, the run's stderr)."""
+    r = _drive(name, base, env or {})
+    assert r.returncode == 0, r.stderr[-3000:]
+    sessions = glob.glob(str(base / "prof" / "session_*"))
+    assert len(sessions) == 1, r.stderr[-2000:]
+    _export(sessions[0])
+    return sessions[0], json.loads((base / "truth.json").read_text()), r.stderr
+
+
 @pytest.fixture(scope="module")
 def workloads(tmp_path_factory):
-    out = {}
-    for name in ("overflow", "shared_prefix", "chunked_prefill", "prefix_reset"):
-        base = tmp_path_factory.mktemp(name)
-        truth = base / "truth.json"
-        r = run_python(
-            "import sys, runpy; sys.argv = ['drive', %r, %r]; sys.path.insert(0, %r); "
-            "runpy.run_path(%r, run_name='__main__')" % (name, str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
-            {"VLLM_PROFILING_DIR": str(base / "prof")})
-        assert r.returncode == 0, r.stderr[-3000:]
-        sessions = glob.glob(str(base / "prof" / "session_*"))
-        assert len(sessions) == 1, r.stderr[-2000:]
-        _export(sessions[0])
-        out[name] = (sessions[0], json.loads(truth.read_text()), r.stderr)
-    return out
+    return {name: _exported(name, tmp_path_factory.mktemp(name))
+            for name in ("overflow", "shared_prefix", "chunked_prefill", "prefix_reset")}
 
 
 @pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
@@ -78,17 +85,9 @@ def test_the_probe_holds_nothing_for_requests_that_finished(workloads, name):
 def test_without_request_tracking_nothing_is_kept_per_request(tmp_path):
     """ENABLE_PREEMPTION_TRACKING=0: no request events, and no per-request state that only
     the tracking hooks would clear again (it grew with every request before)."""
-    truth = tmp_path / "truth.json"
-    r = run_python(
-        "import sys, runpy; sys.argv = ['drive', 'overflow', %r]; sys.path.insert(0, %r); "
-        "runpy.run_path(%r, run_name='__main__')" % (str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
-        {"VLLM_PROFILING_DIR": str(tmp_path / "prof"), "ENABLE_PREEMPTION_TRACKING": "0"})
-    assert r.returncode == 0, r.stderr[-3000:]
-    t = json.loads(truth.read_text())
+    session, t, _ = _exported("overflow", tmp_path, {"ENABLE_PREEMPTION_TRACKING": "0"})
     assert t["num_preemptions"] > 0
     assert t["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0}
-    session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
-    _export(session)
     assert _rows(session, "preemption_events.csv") == []
     assert len(_rows(session, "kv_cache_usage.csv")) == t["steps"]
 
@@ -238,14 +237,6 @@ def test_doctor_attaches_every_required_target_on_the_installed_vllm():
     assert doc["vllm_version"] == vllm.__version__
     required = [t for t in doc["targets"] if not t["optional"]]
     assert required and all(t["state"] == "attached" for t in required), required
-
-
-def _drive(name, base, env):
-    truth = base / "truth.json"
-    return run_python(
-        "import sys, runpy; sys.argv = ['drive', %r, %r]; sys.path.insert(0, %r); "
-        "runpy.run_path(%r, run_name='__main__')" % (name, str(truth), HERE, os.path.join(HERE, "drive_workload.py")),
-        dict({"VLLM_PROFILING_DIR": str(base / "prof")}, **env))
 
 
 def test_session_files_appear_with_no_extra_command(tmp_path):

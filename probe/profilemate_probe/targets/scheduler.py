@@ -269,9 +269,9 @@ def _finish(out, t, request):
 
 
 def _on_add_request(prof, args, kwargs, result, t0, t1):
-    req = args[1] if len(args) > 1 else kwargs["request"]
     if not _track_requests[0]:
         return  # only _finish, which needs tracking too, would drop the entry again
+    req = args[1] if len(args) > 1 else kwargs["request"]
     rid = req.request_id
     if rid in _state.LIVE:
         return  # a streaming update of a live request, not a new arrival
