@@ -15,10 +15,22 @@
 #                 4096 gives every request room, so on and off servers do identical work)
 #   together_moe | together_1b   the pair on two GPUs (nvidia-h200-x2), both driven at once in
 #                 every round; GPU_ON=1 GPU_OFF=0 swaps the GPUs (run both ways)
+#   engine_K[+K2] engine_bench.py: three offline engines (probe on, off, off again) on one GPU,
+#                 the same deterministic passes in turn, as many rounds as fit in BUDGET_S (540);
+#                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, 1b, dense);
+#                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
 T0=$(date +%s)
+model_for() {  # sets m (folder under /tmp/models) and lf (load format) for a short model name
+  m=tiny-llama; lf=dummy; [ $1 = moe ] && m=tiny-mixtral; [ $1 = 1b ] && m=llama-1b
+  [ $1 = moe2b ] && m=mixtral-2b; [ $1 = 8b ] && m=llama-8b
+  [ -d /tmp/models/$m ] || python3 $B/make_models.py /tmp/models >/dev/null
+  # the MoE model with random weights of its own when make_models.py could write them
+  [ $1 = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
+  return 0
+}
 for stage in "$@"; do
   case $stage in
     recv*) n=${stage#recv}; mv -f .h200x/p$n $PM/ && ls -la $PM ;;
@@ -35,15 +47,28 @@ for stage in "$@"; do
       PYTHONPATH=probe:$SITE timeout 120 python3 -m profilemate_probe.doctor --json-out $OUT/doctor.json > $OUT/doctor.txt 2>&1; echo "doctor rc=$?"; tail -25 $OUT/doctor.txt
       python3 $B/make_models.py /tmp/models >/dev/null && ls /tmp/models
       ;;
+    engine_*)
+      el=$(( $(date +%s) - T0 )); g=0; names=
+      for k in $(echo ${stage#engine_} | tr + ' '); do
+        model_for $k; n=${TAG:+${TAG}_}engine_$k; names="$names $n"; mkdir -p /tmp/sessions
+        PYTHONUNBUFFERED=1 python3 $B/engine_bench.py --name $n --gpu $g --model /tmp/models/$m --load-format $lf \
+          --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results_$n.jsonl \
+          --requests ${REQUESTS:-600} --blocks ${BLOCKS:-4096} --budget-s $(( ${BUDGET_S:-540} - el )) \
+          --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} \
+          > /tmp/sessions/$n.driver.log 2>&1 &
+        g=$((g + 1))
+      done
+      wait
+      for n in $names; do
+        cat /tmp/sessions/$n.driver.log
+        tar -czf $OUT/$n.tgz -C /tmp/sessions ${n}_on ${n}_on.log ${n}_off.log ${n}_aa.log ${n}.driver.log
+      done
+      ;;
     pair_*|together_*)
       # a pair needs ~4 min: skip it when it can no longer end inside the 600 s of one device call
       el=$(( $(date +%s) - T0 )); if [ $el -gt ${BUDGET_S:-330} ]; then echo "skip $stage: $el s used"; continue; fi
       k=${stage#*_}; tog=; [ ${stage%%_*} = together ] && tog="--together --gpu-on ${GPU_ON:-0} --gpu-off ${GPU_OFF:-1}"
-      m=tiny-llama; lf=dummy; [ $k = moe ] && m=tiny-mixtral; [ $k = 1b ] && m=llama-1b
-      [ $k = moe2b ] && m=mixtral-2b; [ $k = 8b ] && m=llama-8b
-      [ -d /tmp/models/$m ] || python3 $B/make_models.py /tmp/models >/dev/null
-      # the MoE model with random weights of its own when make_models.py could write them
-      [ $k = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
+      model_for $k
       n=${AA:+aa_}${TAG:+${TAG}_}$stage  # the A/A control and tagged variants keep their own names
       PYTHONUNBUFFERED=1 python3 $B/serve_bench.py --pair $tog ${AA:+--aa} --name $n --model /tmp/models/$m --load-format $lf \
         --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results.jsonl \

@@ -55,6 +55,6 @@ du -sh $S/site
 mkdir -p $REPO/.h200x/bin; rm -f $REPO/.h200x/p[0-9]*
 (cd $S && tar -cf - site | xz -T0 -6 > site.tar.xz && sha256sum site.tar.xz > $REPO/.h200x/bin/site.sha &&
   split -b 38m -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
-cp "$HERE"/{device_run.sh,serve_bench.py,make_models.py} $REPO/.h200x/bin/
+cp "$HERE"/{device_run.sh,serve_bench.py,engine_bench.py,make_models.py} $REPO/.h200x/bin/
 rm -rf $S
 ls -la $REPO/.h200x $REPO/.h200x/bin

@@ -1,0 +1,272 @@
+"""The probe's end-to-end cost on a real vLLM engine: three engines on one GPU (probe on, probe
+off, and probe off again as the A/A control), the same work for each.
+
+Runs on the GPU machine. Usage:
+  python3 engine_bench.py --name NAME --model DIR --site SITE --probe-dir PROBE --sessions DIR
+         --out RESULTS.jsonl [--gpu 0] [--requests 600] [--budget-s 520] [--blocks 4096]
+         [--capture-max 128] [--together]
+
+Each arm is vLLM's offline engine (`LLM(...)`: the same EngineCore process, worker, CUDA graphs
+and front-end output processing as `vllm serve`, without HTTP). A pass hands it a whole request
+list at once, with fixed output lengths (ignore_eos), and runs LLM.generate's loop; it records
+when each request finished. "off" starts first and fills the torch.compile cache that the
+other two then load. Rounds continue while another one still fits in --budget-s; each round
+has new prompts, the same for all three arms.
+
+Sequential rounds (default): the arms take turns, in every order in turn (all six
+permutations); ratio = arm / off of total tokens per second within the round.
+--together: the three arms run each round's pass at the same time, on the same GPU, so
+whatever slows the machine meanwhile slows all three; ratio = arm / off of tokens per second
+up to when each had finished three quarters of its tokens (all three still running then).
+"""
+import argparse
+import itertools
+import json
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+
+from serve_bench import bootstrap_median, workload  # the same request mix as the server pairs
+
+ORDERS = list(itertools.permutations(("on", "off", "aa")))
+
+
+# ---- one arm: an LLM that runs passes on command (stdin), one JSON line per pass (stdout) ----
+
+def arm(a):
+    from vllm import LLM, SamplingParams
+    from vllm.sampling_params import RequestOutputKind
+    llm = LLM(model=a.model, load_format=a.load_format, max_model_len=1024, block_size=16,
+              num_gpu_blocks_override=a.blocks, max_num_seqs=64, max_num_batched_tokens=1024,
+              max_cudagraph_capture_size=a.capture_max, gpu_memory_utilization=a.gpu_memory_utilization, seed=0)
+    engine = llm.llm_engine
+    proto = os.fdopen(int(os.environ["PM_BENCH_FD"]), "w", buffering=1)  # vLLM logs to stdout
+    proto.write("READY\n")
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "quit":
+            break
+        seed, n = int(cmd[1]), int(cmd[2])
+        reqs = workload(n, seed)
+        # LLM.generate's loop, keeping when each request finished (for --together's common window)
+        t0 = time.perf_counter()
+        for i, (ids, o) in enumerate(reqs):
+            engine.add_request(f"{seed}-{i}", {"prompt_token_ids": ids},
+                               SamplingParams(max_tokens=o, ignore_eos=True, temperature=0.0,
+                                              output_kind=RequestOutputKind.FINAL_ONLY))
+        done = []
+        while engine.has_unfinished_requests():
+            for out in engine.step():
+                if out.finished:
+                    done.append((round(time.perf_counter() - t0, 4),
+                                 len(out.prompt_token_ids) + sum(len(c.token_ids) for c in out.outputs)))
+        wall = time.perf_counter() - t0
+        tokens = sum(t for _, t in done)
+        proto.write("PASS " + json.dumps({"requests": len(done), "wall_s": round(wall, 4), "tokens": tokens,
+                                          "total_tok_s": round(tokens / wall, 1), "finished": done}) + "\n")
+    # the EngineCore leaves its busy loop on the client's shutdown; the probe closes its spools at exit
+    engine.engine_core.shutdown()
+    proto.write("BYE\n")
+
+
+# ---- the driver ----
+
+class Arm:
+    def __init__(self, a, tag):
+        self.tag = tag
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        env.update(CUDA_VISIBLE_DEVICES=str(a.gpu), VLLM_CACHE_ROOT=f"/tmp/vcache/{os.path.basename(a.model)}",
+                   PYTHONUNBUFFERED="1")
+        if tag == "on":
+            self.session = os.path.join(a.sessions, f"{a.name}_on")
+            os.makedirs(self.session, exist_ok=True)
+            env.update(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
+                       VLLM_PROFILING_DIR=self.session, PROFILEMATE_SIDECAR="0")
+        else:
+            env.update(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
+        self.env = env
+        self.cmd = a.arm_cmd.split() if a.arm_cmd else [
+            sys.executable, os.path.abspath(__file__), "--arm", "--model", a.model, "--load-format", a.load_format,
+            "--blocks", str(a.blocks), "--gpu-memory-utilization", str(a.gpu_memory_utilization),
+            "--capture-max", str(a.capture_max)]
+        self.log_path = os.path.join(a.sessions, f"{a.name}_{tag}.log")
+        self.rec = {"tag": tag, "probe": tag == "on", "cmd": " ".join(self.cmd), "log": self.log_path,
+                    "env": {k: v for k, v in sorted(env.items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
+                            or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
+        self.proc = None
+
+    def start(self):
+        self.t0 = time.time()
+        self.log = open(self.log_path, "a")
+        # the arm answers on a pipe of its own: vLLM logs to stdout (into the arm's log here)
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(self.cmd, env=dict(self.env, PM_BENCH_FD=str(w)), stdin=subprocess.PIPE,
+                                     stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(w,), text=True, bufsize=1)
+        os.close(w)
+        self.answers = os.fdopen(r)
+
+    def expect(self, word, limit):
+        """The payload of the arm's next stdout line starting with `word`; other lines go to its log."""
+        end = time.time() + limit
+        while time.time() < end:
+            ready, _, _ = select.select([self.answers], [], [], max(0.0, min(5.0, end - time.time())))
+            if not ready:
+                if self.proc.poll() is not None:
+                    return None  # the arm exited (its EngineCore may still hold the pipe open)
+                continue
+            line = self.answers.readline()
+            if not line:
+                return None
+            if line.startswith(word):
+                return line[len(word):].strip()
+        return None
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.expect("BYE", 60)
+                self.proc.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.rec["exit_code"] = self.proc.returncode
+        self.answers.close()
+        self.log.close()
+
+
+def summary(ratios):
+    med = statistics.median(ratios)
+    return {"ratios": ratios, "median": round(med, 4), "mean": round(statistics.mean(ratios), 4),
+            "ci95_median": bootstrap_median(ratios), "stdev": round(statistics.stdev(ratios), 4) if len(ratios) > 1 else None}
+
+
+def start_arms(arms, tags, limit):
+    """Starts the arms named; one that exits during start-up (vLLM's memory profile can trip over
+    another engine starting on the same GPU) is started once more when the others are up."""
+    for t in tags:
+        arms[t].start()
+    for t in tags:
+        up = arms[t].expect("READY", limit - (time.time() - arms[t].t0)) is not None
+        if not up and arms[t].proc.poll() is not None:
+            print(f"[{t}] exited during start-up (rc {arms[t].proc.returncode}): starting it once more", flush=True)
+            arms[t].rec["first_exit_code"] = arms[t].proc.returncode
+            arms[t].log.close()
+            arms[t].answers.close()
+            arms[t].start()
+            up = arms[t].expect("READY", limit) is not None
+        arms[t].rec.update(up=up, startup_s=round(time.time() - arms[t].t0, 1))
+        print(f"[{t}] up={up} after {arms[t].rec['startup_s']} s", flush=True)
+    return all(arms[t].rec["up"] for t in tags)
+
+
+def three_quarters(finished):
+    """When the running total of finished tokens first reached 3/4 of the pass's."""
+    goal, total = 0.75 * sum(t for _, t in finished), 0
+    for t, tokens in finished:
+        total += tokens
+        if total >= goal:
+            return t
+    return finished[-1][0]
+
+
+def run_pass(arm, seed, n, limit):
+    arm.send(f"pass {seed} {n}")
+    got = arm.expect("PASS", limit)
+    return json.loads(got) if got else None
+
+
+def drive(a):
+    t_start = time.time()
+    os.makedirs(a.sessions, exist_ok=True)
+    arms = {t: Arm(a, t) for t in ("on", "off", "aa")}
+    rec = {"mode": "engine_together" if a.together else "engine_rounds", "capture_max": a.capture_max, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
+           "requests": a.requests, "arms": {t: arm.rec for t, arm in arms.items()}, "passes": []}
+    # "off" first: it compiles the model into the cache the other two then load
+    up = start_arms(arms, ["off"], a.startup_limit) and start_arms(arms, ["on", "aa"], a.startup_limit)
+    if up:
+        for arm in arms.values():
+            run_pass(arm, 99, 64, 300)  # warm-up, not timed
+        round_s, r = 0.0, 0
+        ratios = {"on": [], "aa": []}
+        while time.time() - t_start + round_s * 1.2 < a.budget_s and (a.rounds == 0 or r < a.rounds):
+            t_r = time.time()
+            tok_s = {}
+            tags = ("on", "off", "aa") if a.together else ORDERS[r % len(ORDERS)]
+            if a.together:
+                for tag in tags:
+                    arms[tag].send(f"pass {1234 + r} {a.requests}")
+            for tag in tags:
+                p = arms[tag].expect("PASS", 600) if a.together else run_pass(arms[tag], 1234 + r, a.requests, 600)
+                p = json.loads(p) if isinstance(p, str) else p
+                if p is None:
+                    print(f"[{tag}] round {r}: no answer; stopping", flush=True)
+                    break
+                finished = p.pop("finished")
+                if a.together:
+                    # while all three run: tokens per second up to when this arm had finished 3/4 of its tokens
+                    p["t_three_quarters_s"] = three_quarters(finished)
+                    p["window_tok_s"] = round(0.75 * p["tokens"] / p["t_three_quarters_s"], 1)
+                rec["passes"].append(dict(p, arm=tag, round=r))
+                tok_s[tag] = p["window_tok_s" if a.together else "total_tok_s"]
+            if len(tok_s) < 3:
+                break
+            for tag in ("on", "aa"):
+                ratios[tag].append(round(tok_s[tag] / tok_s["off"], 4))
+            round_s = time.time() - t_r
+            print(f"[{a.name}] round {r} ({'/'.join(tags)}, {round_s:.0f} s): "
+                  + ", ".join(f"{t} {v} tok/s" for t, v in tok_s.items())
+                  + f"; on/off {ratios['on'][-1]}, aa/off {ratios['aa'][-1]}", flush=True)
+            r += 1
+        if ratios["on"]:
+            rec["on_vs_off"] = summary(ratios["on"])
+            rec["aa_vs_off"] = summary(ratios["aa"])
+            rec["overhead_pct"] = round(100 * (1 - rec["on_vs_off"]["median"]), 2)
+    for arm in arms.values():
+        if arm.proc is not None:
+            arm.stop()
+    rec["elapsed_s"] = round(time.time() - t_start, 1)
+    with open(a.out, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    for key in ("on_vs_off", "aa_vs_off"):
+        if key in rec:
+            s = rec[key]
+            print(f"[{a.name}] {key}: median {s['median']} (95% CI {s['ci95_median'][0]}-{s['ci95_median'][1]}), "
+                  f"mean {s['mean']}, stdev {s['stdev']}, rounds {s['ratios']}", flush=True)
+    if not up:
+        for arm in arms.values():
+            os.system(f"tail -40 {arm.log_path}")
+    return 0 if "on_vs_off" in rec else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arm", action="store_true", help=argparse.SUPPRESS)  # internal: be one arm
+    ap.add_argument("--name"); ap.add_argument("--model"); ap.add_argument("--site"); ap.add_argument("--probe-dir")
+    ap.add_argument("--sessions"); ap.add_argument("--out")
+    ap.add_argument("--gpu", type=int, default=0); ap.add_argument("--requests", type=int, default=600)
+    ap.add_argument("--rounds", type=int, default=0)  # 0: as many as --budget-s allows
+    ap.add_argument("--budget-s", type=float, default=520); ap.add_argument("--startup-limit", type=float, default=330)
+    ap.add_argument("--blocks", type=int, default=4096); ap.add_argument("--load-format", default="dummy")
+    ap.add_argument("--gpu-memory-utilization", type=float, default=0.25)
+    # vLLM's max_cudagraph_capture_size: steps with more tokens run without a CUDA graph
+    ap.add_argument("--capture-max", type=int, default=128)
+    ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
+    ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
+    a = ap.parse_args()
+    if a.arm:
+        arm(a)
+    else:
+        sys.exit(drive(a))
+
+
+if __name__ == "__main__":
+    main()
