@@ -6,6 +6,7 @@ import sys
 import time
 
 from . import config as config_mod
+from . import exiting
 from .importhook import ImportHook
 from .patching import Profiler, version_in, wrap, unwrap
 
@@ -137,6 +138,9 @@ class Probe:
             atexit.register(self.close)
             if hasattr(os, "register_at_fork"):
                 os.register_at_fork(after_in_child=self._after_fork)
+            # a multiprocessing child forked from here ends with os._exit, past atexit
+            import multiprocessing.util
+            multiprocessing.util.register_after_fork(self, Probe._close_at_process_end)
 
     def _open_spool_file(self):
         from .session import detect_role, process_metadata
@@ -163,7 +167,12 @@ class Probe:
         self.owner = False
         self.writer = _OnFirstRecord(self)
 
+    def _close_at_process_end(self):
+        import multiprocessing.util
+        multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+
     def close(self):
+        exiting.run()
         self.writer.close()
 
     # -- profilers and targets -----------------------------------------------------------

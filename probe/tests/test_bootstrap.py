@@ -116,6 +116,42 @@ def test_forked_child_gets_its_own_spool_only_when_it_records(session_base):
     assert len(spools) == 2, spools
 
 
+def _last_chunk_flags(path):
+    from profilemate_probe.spool import CHUNK_HEADER
+    data = open(path, "rb").read()
+    offset, flags = 0, None
+    while offset + CHUNK_HEADER.size <= len(data):
+        header = CHUNK_HEADER.unpack_from(data, offset)
+        flags, size = header[4], header[5]
+        offset += CHUNK_HEADER.size + size
+    return flags
+
+
+def test_a_multiprocessing_child_finishes_its_work_and_closes_its_spool(session_base):
+    """multiprocessing's forked children end with os._exit, so atexit never runs there. vLLM's
+    EngineCore is one under LLM(...) (forked while CUDA is not yet up): its spool must still end
+    with the final chunk, after the profilers' own exit work (their last GPU batches)."""
+    code = (
+        "import multiprocessing as mp, time, profilemate_probe as p\n"
+        "from profilemate_probe.exiting import at_exit\n"
+        "pr = p.probe()\n"
+        "def child():\n"
+        "    pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+        "    at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'at exit'))\n"
+        "c = mp.get_context('fork').Process(target=child)\n"
+        "c.start(); c.join()\n"
+        "print(pr.session_dir, c.pid)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0, r.stderr
+    session, pid = r.stdout.split()
+    spools = os.listdir(os.path.join(session, "raw"))
+    assert spools == ["main-%s.pmspool" % pid], spools  # the parent recorded nothing
+    path = os.path.join(session, "raw", spools[0])
+    from profilemate_probe.spool import FLAG_FINAL
+    assert _last_chunk_flags(path) == FLAG_FINAL
+    assert b"at exit" in open(path, "rb").read()
+
+
 def test_the_api_server_started_with_python_m_is_named_so(tmp_path):
     """`python -m vllm.entrypoints.openai.api_server` imports vLLM (and opens the spool) while
     sys.argv[0] is still "-m": the role comes from the interpreter's command line then."""

@@ -22,8 +22,8 @@ def _get_timer(prof):
         t = StepTimer(done, batch_size=cfg.get("CUDA_EVENT_BATCH_SIZE", 100),
                       use_cuda_events=bool(cfg.get("USE_CUDA_EVENTS", True)))
         _timer[0] = t
-        import atexit
-        atexit.register(t.flush)
+        from ..exiting import at_exit
+        at_exit(t.flush)
     return t
 
 

@@ -77,8 +77,8 @@ def timer(prof):
         t = StepTimer(done, batch_size=cfg.get("CUDA_EVENT_BATCH_SIZE", 100), use_cuda_events=gpu)
         _timer[0] = t
         _emit_gpu(prof)
-        import atexit
-        atexit.register(t.flush)
+        from ..exiting import at_exit
+        at_exit(t.flush)
     return t
 
 

@@ -133,8 +133,8 @@ def flush():
 def setup(prof):
     _state["prof"] = prof
     forward_pass.STEP_LISTENERS.append(_on_step)
-    import atexit
-    atexit.register(lambda: _safe_flush(prof))
+    from ..exiting import at_exit
+    at_exit(lambda: _safe_flush(prof))
 
 
 def _safe_flush(prof):
