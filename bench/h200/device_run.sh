@@ -54,7 +54,7 @@ for stage in "$@"; do
         PYTHONUNBUFFERED=1 python3 $B/engine_bench.py --name $n --gpu $g --model /tmp/models/$m --load-format $lf \
           --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results_$n.jsonl \
           --requests ${REQUESTS:-600} --blocks ${BLOCKS:-4096} --budget-s $(( ${BUDGET_S:-540} - el )) \
-          --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} \
+          --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} --first ${FIRST:-off} \
           > /tmp/sessions/$n.driver.log 2>&1 &
         g=$((g + 1))
       done

@@ -9,8 +9,8 @@ Runs on the GPU machine. Usage:
 Each arm is vLLM's offline engine (`LLM(...)`: the same EngineCore process, worker, CUDA graphs
 and front-end output processing as `vllm serve`, without HTTP). A pass hands it a whole request
 list at once, with fixed output lengths (ignore_eos), and runs LLM.generate's loop; it records
-when each request finished. "off" starts first and fills the torch.compile cache that the
-other two then load. Rounds continue while another one still fits in --budget-s; each round
+when each request finished. One arm (--first, "off" by default) starts first and fills the
+torch.compile cache that the other two then load. Rounds continue while another one still fits in --budget-s; each round
 has new prompts, the same for all three arms.
 
 Sequential rounds (default): the arms take turns, in every order in turn (all six
@@ -188,10 +188,11 @@ def drive(a):
     t_start = time.time()
     os.makedirs(a.sessions, exist_ok=True)
     arms = {t: Arm(a, t) for t in ("on", "off", "aa")}
-    rec = {"mode": "engine_together" if a.together else "engine_rounds", "capture_max": a.capture_max, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
+    rec = {"mode": "engine_together" if a.together else "engine_rounds", "capture_max": a.capture_max, "first": a.first, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
            "requests": a.requests, "arms": {t: arm.rec for t, arm in arms.items()}, "passes": []}
-    # "off" first: it compiles the model into the cache the other two then load
-    up = start_arms(arms, ["off"], a.startup_limit) and start_arms(arms, ["on", "aa"], a.startup_limit)
+    # one first: it compiles the model into the cache the other two then load
+    rest = [t for t in ("on", "off", "aa") if t != a.first]
+    up = start_arms(arms, [a.first], a.startup_limit) and start_arms(arms, rest, a.startup_limit)
     if up:
         for arm in arms.values():
             run_pass(arm, 99, 64, 300)  # warm-up, not timed
@@ -259,6 +260,7 @@ def main():
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.25)
     # vLLM's max_cudagraph_capture_size: steps with more tokens run without a CUDA graph
     ap.add_argument("--capture-max", type=int, default=128)
+    ap.add_argument("--first", default="off", choices=("on", "off", "aa"))  # starts (and compiles) first
     ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
     ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
     a = ap.parse_args()

@@ -1,0 +1,33 @@
+"""Every pairwise ratio of an engine_bench.py run, per round, from its recorded passes.
+
+Usage: python3 bench/h200/engine_ratios.py RESULTS.jsonl
+Prints, for on/off, aa/off and on/aa: median, 95 % CI of the median (bootstrap), mean, stdev.
+on/aa compares the two arms that started alike (both loaded the torch.compile cache that the
+first arm filled), so an advantage of the first arm cancels there.
+"""
+import json
+import statistics
+import sys
+
+from serve_bench import bootstrap_median
+
+
+def main(path):
+    for line in open(path):
+        run = json.loads(line)
+        key = "window_tok_s" if run["mode"] == "engine_together" else "total_tok_s"
+        rounds = {}
+        for p in run["passes"]:
+            rounds.setdefault(p["round"], {})[p["arm"]] = p[key]
+        full = [r for r in rounds.values() if len(r) == 3]
+        print("%s (%s, first started: %s, %d rounds of %d requests)" % (
+            run["name"], run["mode"], run.get("first", "off"), len(full), run["requests"]))
+        for a, b in (("on", "off"), ("aa", "off"), ("on", "aa")):
+            xs = [r[a] / r[b] for r in full]
+            lo, hi = bootstrap_median(xs)
+            print("  %s/%s  median %.4f  95%% CI %.4f-%.4f  mean %.4f  stdev %.4f" % (
+                a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
