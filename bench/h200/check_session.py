@@ -1,4 +1,4 @@
-"""Checks an exported session of a real server run against what issue 7 asks of it.
+"""Checks an exported session of a real server (or offline engine) run against what issue 7 asks of it.
 
 Usage: python3 check_session.py SESSION_DIR   (after `profilemate export SESSION_DIR`)
 Prints one line per check and exits 1 when one fails. Stdlib only.
@@ -33,7 +33,8 @@ def main(session):
     meta = load(session, "metadata.json")
     procs = meta["processes"]
     roles = sorted(p["role"] for p in procs)
-    check("engine_core" in roles and "api_server" in roles,
+    # a server's front end is the api_server; an offline LLM(...) engine's is its main process
+    check("engine_core" in roles and ("api_server" in roles or "main" in roles),
           "processes merged: %s (%d records)" % (", ".join("%s/%s" % (p["role"], p["pid"]) for p in procs),
                                                  sum(p["records"] for p in procs)))
     check(all(p["closed_cleanly"] for p in procs), "every spool closed cleanly")
