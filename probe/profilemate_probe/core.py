@@ -138,9 +138,13 @@ class Probe:
             atexit.register(self.close)
             if hasattr(os, "register_at_fork"):
                 os.register_at_fork(after_in_child=self._after_fork)
-            # a multiprocessing child forked from here ends with os._exit, past atexit
+            # a multiprocessing child forked from here ends with os._exit, past atexit; so does
+            # this process if it is one (vLLM first imported in a child's target)
+            import multiprocessing
             import multiprocessing.util
             multiprocessing.util.register_after_fork(self, Probe._close_at_process_end)
+            if multiprocessing.parent_process() is not None:
+                self._close_at_process_end()
 
     def _open_spool_file(self):
         from .session import detect_role, process_metadata

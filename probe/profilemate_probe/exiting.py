@@ -1,23 +1,28 @@
 """Work that must finish before a process's spool closes (the profilers' last GPU batches).
 
-atexit alone misses multiprocessing's forked children: they end with os._exit. vLLM's
-EngineCore is one under LLM(...), which forks it while CUDA is not yet up. So the probe runs
-these callbacks, then closes the spool, both at interpreter exit and from a multiprocessing
-finalizer in such a child.
+atexit alone misses multiprocessing's children started by fork (and forkserver): they end with
+os._exit. vLLM's EngineCore is one under LLM(...), which forks it while CUDA is not yet up. So
+the probe runs these callbacks, then closes the spool, both at interpreter exit and from a
+multiprocessing finalizer in such a child.
 """
+import os
+
 _CALLBACKS = []
 
 
 def at_exit(fn):
-    """Runs fn once, before this process's spool closes (last registered, first run)."""
-    _CALLBACKS.append(fn)
+    """Runs fn once, before this process's spool closes (last registered, first run). A forked
+    child skips the callbacks it inherited: they flush its parent's state, not its own."""
+    _CALLBACKS.append((os.getpid(), fn))
 
 
 def run():
+    pid = os.getpid()
     while _CALLBACKS:
-        fn = _CALLBACKS.pop()
+        owner, fn = _CALLBACKS.pop()
+        if owner != pid:
+            continue
         try:
             fn()
         except Exception:
             pass  # each callback reports its own failure; the spool must still close
-

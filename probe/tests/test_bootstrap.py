@@ -152,6 +152,53 @@ def test_a_multiprocessing_child_finishes_its_work_and_closes_its_spool(session_
     assert b"at exit" in open(path, "rb").read()
 
 
+def test_a_multiprocessing_child_that_imports_vllm_itself_closes_its_spool(session_base, tmp_path):
+    """The probe activates in the child (vLLM first imported in its target): the child's
+    after-fork hooks have run by then, so the probe registers its close at activation."""
+    fake = tmp_path / "fakes"
+    (fake / "vllm").mkdir(parents=True)
+    (fake / "vllm" / "__init__.py").write_text("")
+    code = (
+        "import multiprocessing as mp, sys, time\n"
+        "def child():\n"
+        "    import vllm, profilemate_probe as p\n"
+        "    p.probe().emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+        "c = mp.get_context('fork').Process(target=child)\n"
+        "c.start(); c.join()\n"
+        "print(c.pid, 'vllm' in sys.modules)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base}, pythonpath=PROBE + os.pathsep + str(fake))
+    assert r.returncode == 0, r.stderr
+    pid, parent_imported = r.stdout.split()
+    assert parent_imported == "False"
+    (session,) = os.listdir(session_base)
+    path = os.path.join(session_base, session, "raw", "main-%s.pmspool" % pid)
+    from profilemate_probe.spool import FLAG_FINAL
+    assert _last_chunk_flags(path) == FLAG_FINAL
+
+
+def test_a_forked_child_skips_the_exit_work_it_inherited(session_base):
+    """Exit callbacks flush the state of the process that registered them (its GPU batches): a
+    forked child must not flush its parent's copy of that state into its own spool."""
+    code = (
+        "import multiprocessing as mp, time, profilemate_probe as p\n"
+        "from profilemate_probe.exiting import at_exit\n"
+        "pr = p.probe()\n"
+        "at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'parent state'))\n"
+        "def child():\n"
+        "    pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', 'child')\n"
+        "c = mp.get_context('fork').Process(target=child)\n"
+        "c.start(); c.join()\n"
+        "print(pr.session_dir, c.pid)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0, r.stderr
+    session, pid = r.stdout.split()
+    raw = os.path.join(session, "raw")
+    child = open(os.path.join(raw, "main-%s.pmspool" % pid), "rb").read()
+    assert b"child" in child and b"parent state" not in child
+    (parent,) = [f for f in os.listdir(raw) if f != "main-%s.pmspool" % pid]
+    assert b"parent state" in open(os.path.join(raw, parent), "rb").read()
+
+
 def test_the_api_server_started_with_python_m_is_named_so(tmp_path):
     """`python -m vllm.entrypoints.openai.api_server` imports vLLM (and opens the spool) while
     sys.argv[0] is still "-m": the role comes from the interpreter's command line then."""

@@ -52,6 +52,9 @@ def _counter(device):
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
             _state["valid_now"] = None
         _state["counter"] = c
+        from ..exiting import at_exit
+        prof = _state["prof"]
+        at_exit(lambda: _safe_flush(prof))  # by the process whose GPU holds the counts
     return c
 
 
@@ -133,8 +136,6 @@ def flush():
 def setup(prof):
     _state["prof"] = prof
     forward_pass.STEP_LISTENERS.append(_on_step)
-    from ..exiting import at_exit
-    at_exit(lambda: _safe_flush(prof))
 
 
 def _safe_flush(prof):
