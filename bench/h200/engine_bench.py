@@ -16,8 +16,9 @@ has new prompts, the same for all three arms.
 Sequential rounds (default): the arms take turns, in every order in turn (all six
 permutations); ratio = arm / off of total tokens per second within the round.
 --together: the three arms run each round's pass at the same time, on the same GPU, so
-whatever slows the machine meanwhile slows all three; ratio = arm / off of tokens per second
-up to when each had finished three quarters of its tokens (all three still running then).
+whatever slows the machine meanwhile slows all three; ratio = arm / off of the tokens of the
+requests finished within the same window: the first 90 % of the shortest pass (all three
+still running).
 """
 import argparse
 import itertools
@@ -107,23 +108,28 @@ class Arm:
         self.proc = subprocess.Popen(self.cmd, env=dict(self.env, PM_BENCH_FD=str(w)), stdin=subprocess.PIPE,
                                      stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(w,), text=True, bufsize=1)
         os.close(w)
-        self.answers = os.fdopen(r)
+        self.answers, self.pending = r, b""
 
     def expect(self, word, limit):
-        """The payload of the arm's next stdout line starting with `word`; other lines go to its log."""
+        """The payload of the arm's next answer line starting with `word`."""
         end = time.time() + limit
-        while time.time() < end:
+        while True:
+            while b"\n" in self.pending:
+                line, self.pending = self.pending.split(b"\n", 1)
+                if line.startswith(word.encode()):
+                    return line[len(word):].decode().strip()
+            if time.time() >= end:
+                return None
+            # the raw pipe, not a buffered file: select cannot see lines a buffer already holds
             ready, _, _ = select.select([self.answers], [], [], max(0.0, min(5.0, end - time.time())))
             if not ready:
                 if self.proc.poll() is not None:
                     return None  # the arm exited (its EngineCore may still hold the pipe open)
                 continue
-            line = self.answers.readline()
-            if not line:
+            data = os.read(self.answers, 1 << 16)
+            if not data:
                 return None
-            if line.startswith(word):
-                return line[len(word):].strip()
-        return None
+            self.pending += data
 
     def send(self, line):
         self.proc.stdin.write(line + "\n")
@@ -139,7 +145,7 @@ class Arm:
                 self.proc.kill()
                 self.proc.wait()
         self.rec["exit_code"] = self.proc.returncode
-        self.answers.close()
+        os.close(self.answers)
         self.log.close()
 
 
@@ -160,7 +166,7 @@ def start_arms(arms, tags, limit):
             print(f"[{t}] exited during start-up (rc {arms[t].proc.returncode}): starting it once more", flush=True)
             arms[t].rec["first_exit_code"] = arms[t].proc.returncode
             arms[t].log.close()
-            arms[t].answers.close()
+            os.close(arms[t].answers)
             arms[t].start()
             up = arms[t].expect("READY", limit) is not None
         arms[t].rec.update(up=up, startup_s=round(time.time() - arms[t].t0, 1))
@@ -168,14 +174,9 @@ def start_arms(arms, tags, limit):
     return all(arms[t].rec["up"] for t in tags)
 
 
-def three_quarters(finished):
-    """When the running total of finished tokens first reached 3/4 of the pass's."""
-    goal, total = 0.75 * sum(t for _, t in finished), 0
-    for t, tokens in finished:
-        total += tokens
-        if total >= goal:
-            return t
-    return finished[-1][0]
+def tokens_by(finished, t):
+    """Tokens of the requests that had finished t seconds into the pass."""
+    return sum(tokens for done, tokens in finished if done <= t)
 
 
 def run_pass(arm, seed, n, limit):
@@ -205,21 +206,25 @@ def drive(a):
             if a.together:
                 for tag in tags:
                     arms[tag].send(f"pass {1234 + r} {a.requests}")
+            passes = {}
             for tag in tags:
                 p = arms[tag].expect("PASS", 600) if a.together else run_pass(arms[tag], 1234 + r, a.requests, 600)
                 p = json.loads(p) if isinstance(p, str) else p
                 if p is None:
                     print(f"[{tag}] round {r}: no answer; stopping", flush=True)
                     break
+                passes[tag] = p
+            if len(passes) < 3:
+                break
+            # at once: the three arms' tokens over the same window, which ends while all still run
+            window = 0.9 * min(p["wall_s"] for p in passes.values())
+            for tag, p in passes.items():
                 finished = p.pop("finished")
                 if a.together:
-                    # while all three run: tokens per second up to when this arm had finished 3/4 of its tokens
-                    p["t_three_quarters_s"] = three_quarters(finished)
-                    p["window_tok_s"] = round(0.75 * p["tokens"] / p["t_three_quarters_s"], 1)
+                    p["window_s"] = round(window, 4)
+                    p["window_tok_s"] = round(tokens_by(finished, window) / window, 1)
                 rec["passes"].append(dict(p, arm=tag, round=r))
                 tok_s[tag] = p["window_tok_s" if a.together else "total_tok_s"]
-            if len(tok_s) < 3:
-                break
             for tag in ("on", "aa"):
                 ratios[tag].append(round(tok_s[tag] / tok_s["off"], 4))
             round_s = time.time() - t_r
@@ -231,12 +236,13 @@ def drive(a):
             rec["on_vs_off"] = summary(ratios["on"])
             rec["aa_vs_off"] = summary(ratios["aa"])
             rec["overhead_pct"] = round(100 * (1 - rec["on_vs_off"]["median"]), 2)
-    for arm in arms.values():
+    rec["elapsed_s"] = round(time.time() - t_start, 1)
+    with open(a.out, "a") as f:  # before the arms stop: a call cut short in their shutdown keeps it
+        f.write(json.dumps(rec) + "\n")
+    for tag, arm in arms.items():
         if arm.proc is not None:
             arm.stop()
-    rec["elapsed_s"] = round(time.time() - t_start, 1)
-    with open(a.out, "a") as f:
-        f.write(json.dumps(rec) + "\n")
+            print(f"[{tag}] exit code {arm.rec['exit_code']}", flush=True)
     for key in ("on_vs_off", "aa_vs_off"):
         if key in rec:
             s = rec[key]

@@ -2,6 +2,8 @@
 
 Usage: python3 bench/h200/engine_ratios.py RESULTS.jsonl
 Prints, for on/off, aa/off and on/aa: median, 95 % CI of the median (bootstrap), mean, stdev.
+(--together runs of session 7 measured each arm up to its own three-quarters point; for them it
+also counts the rounds where that was a window common to all three.)
 on/aa compares the two arms that started alike (both loaded the torch.compile cache that the
 first arm filled), so an advantage of the first arm cancels there.
 """
@@ -16,17 +18,24 @@ def main(path):
     for line in open(path):
         run = json.loads(line)
         key = "window_tok_s" if run["mode"] == "engine_together" else "total_tok_s"
-        rounds = {}
+        rounds, passes = {}, {}
         for p in run["passes"]:
             rounds.setdefault(p["round"], {})[p["arm"]] = p[key]
+            passes.setdefault(p["round"], []).append(p)
         full = [r for r in rounds.values() if len(r) == 3]
         print("%s (%s, first started: %s, %d rounds of %d requests)" % (
             run["name"], run["mode"], run.get("first", "off"), len(full), run["requests"]))
+        if any("t_three_quarters_s" in p for p in run["passes"]):
+            # session 7's runs: each arm's window ended when it had 3/4 of its tokens, which is
+            # a common window only while every arm was still running then
+            shared = sum(max(p["t_three_quarters_s"] for p in ps) < min(p["wall_s"] for p in ps)
+                         for ps in passes.values())
+            print("  rounds whose windows all ended while all three arms still ran: %d of %d" % (shared, len(passes)))
         for a, b in (("on", "off"), ("aa", "off"), ("on", "aa")):
             xs = [r[a] / r[b] for r in full]
             lo, hi = bootstrap_median(xs)
             print("  %s/%s  median %.4f  95%% CI %.4f-%.4f  mean %.4f  stdev %.4f" % (
-                a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs)))
+                a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0))
 
 
 if __name__ == "__main__":
