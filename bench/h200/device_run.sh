@@ -18,7 +18,8 @@
 #   engine_K[+K2] engine_bench.py: three offline engines (probe on, off, off again) on one GPU,
 #                 the same deterministic passes in turn, as many rounds as fit in BUDGET_S (540);
 #                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, 1b, dense);
-#                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph
+#                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph;
+#                 FIRST=off|on|aa|none: the arm that compiles first (none: each its own cache)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"

@@ -10,7 +10,9 @@ Each arm is vLLM's offline engine (`LLM(...)`: the same EngineCore process, work
 and front-end output processing as `vllm serve`, without HTTP). A pass hands it a whole request
 list at once, with fixed output lengths (ignore_eos), and runs LLM.generate's loop; it records
 when each request finished. One arm (--first, "off" by default) starts first and fills the
-torch.compile cache that the other two then load. Rounds continue while another one still fits in --budget-s; each round
+torch.compile cache that the other two then load. --first none: all three start at once, each
+compiling into a cache of its own, so that no arm starts differently (session 7 found the
+first-started arm 1.3 % faster than the other probe-off arm). Rounds continue while another one still fits in --budget-s; each round
 has new prompts, the same for all three arms.
 
 Sequential rounds (default): the arms take turns, in every order in turn (all six
@@ -80,7 +82,8 @@ class Arm:
         self.tag = tag
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
-        env.update(CUDA_VISIBLE_DEVICES=str(a.gpu), VLLM_CACHE_ROOT=f"/tmp/vcache/{os.path.basename(a.model)}",
+        cache = f"/tmp/vcache/{os.path.basename(a.model)}" + (f"_{tag}" if a.first == "none" else "")
+        env.update(CUDA_VISIBLE_DEVICES=str(a.gpu), VLLM_CACHE_ROOT=cache,
                    PYTHONUNBUFFERED="1")
         if tag == "on":
             self.session = os.path.join(a.sessions, f"{a.name}_on")
@@ -191,9 +194,11 @@ def drive(a):
     arms = {t: Arm(a, t) for t in ("on", "off", "aa")}
     rec = {"mode": "engine_together" if a.together else "engine_rounds", "capture_max": a.capture_max, "first": a.first, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
            "requests": a.requests, "arms": {t: arm.rec for t, arm in arms.items()}, "passes": []}
-    # one first: it compiles the model into the cache the other two then load
-    rest = [t for t in ("on", "off", "aa") if t != a.first]
-    up = start_arms(arms, [a.first], a.startup_limit) and start_arms(arms, rest, a.startup_limit)
+    if a.first == "none":  # all at once, a compile cache each
+        up = start_arms(arms, ["on", "off", "aa"], a.startup_limit)
+    else:  # one first: it compiles the model into the cache the other two then load
+        rest = [t for t in ("on", "off", "aa") if t != a.first]
+        up = start_arms(arms, [a.first], a.startup_limit) and start_arms(arms, rest, a.startup_limit)
     if up:
         for arm in arms.values():
             run_pass(arm, 99, 64, 300)  # warm-up, not timed
@@ -266,7 +271,7 @@ def main():
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.25)
     # vLLM's max_cudagraph_capture_size: steps with more tokens run without a CUDA graph
     ap.add_argument("--capture-max", type=int, default=128)
-    ap.add_argument("--first", default="off", choices=("on", "off", "aa"))  # starts (and compiles) first
+    ap.add_argument("--first", default="off", choices=("on", "off", "aa", "none"))  # starts (and compiles) first
     ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
     ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
     a = ap.parse_args()
