@@ -127,29 +127,34 @@ def _last_chunk_flags(path):
     return flags
 
 
+def _with_a_forked_child(session_base, parent, child):
+    """Runs `parent` (code), then a multiprocessing fork child whose target runs `child`, with
+    the probe forced on and bound to `pr`. Returns (raw spool folder, the child's spool path)."""
+    code = ("import multiprocessing as mp, time, profilemate_probe as p\n"
+            "from profilemate_probe.exiting import at_exit\n"
+            "pr = p.probe()\n" + parent +
+            "def child():\n" + "".join("    %s\n" % line for line in child.splitlines()) +
+            "c = mp.get_context('fork').Process(target=child)\n"
+            "c.start(); c.join()\n"
+            "print(pr.session_dir, c.pid)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0, r.stderr
+    session, pid = r.stdout.split()
+    raw = os.path.join(session, "raw")
+    return raw, os.path.join(raw, "main-%s.pmspool" % pid)
+
+
 def test_a_multiprocessing_child_finishes_its_work_and_closes_its_spool(session_base):
     """multiprocessing's forked children end with os._exit, so atexit never runs there. vLLM's
     EngineCore is one under LLM(...) (forked while CUDA is not yet up): its spool must still end
     with the final chunk, after the profilers' own exit work (their last GPU batches)."""
-    code = (
-        "import multiprocessing as mp, time, profilemate_probe as p\n"
-        "from profilemate_probe.exiting import at_exit\n"
-        "pr = p.probe()\n"
-        "def child():\n"
-        "    pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
-        "    at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'at exit'))\n"
-        "c = mp.get_context('fork').Process(target=child)\n"
-        "c.start(); c.join()\n"
-        "print(pr.session_dir, c.pid)\n")
-    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
-    assert r.returncode == 0, r.stderr
-    session, pid = r.stdout.split()
-    spools = os.listdir(os.path.join(session, "raw"))
-    assert spools == ["main-%s.pmspool" % pid], spools  # the parent recorded nothing
-    path = os.path.join(session, "raw", spools[0])
+    raw, child = _with_a_forked_child(session_base, "", (
+        "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+        "at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'at exit'))"))
+    assert os.listdir(raw) == [os.path.basename(child)]  # the parent recorded nothing
     from profilemate_probe.spool import FLAG_FINAL
-    assert _last_chunk_flags(path) == FLAG_FINAL
-    assert b"at exit" in open(path, "rb").read()
+    assert _last_chunk_flags(child) == FLAG_FINAL
+    assert b"at exit" in open(child, "rb").read()
 
 
 def test_a_multiprocessing_child_that_imports_vllm_itself_closes_its_spool(session_base, tmp_path):
@@ -179,23 +184,13 @@ def test_a_multiprocessing_child_that_imports_vllm_itself_closes_its_spool(sessi
 def test_a_forked_child_skips_the_exit_work_it_inherited(session_base):
     """Exit callbacks flush the state of the process that registered them (its GPU batches): a
     forked child must not flush its parent's copy of that state into its own spool."""
-    code = (
-        "import multiprocessing as mp, time, profilemate_probe as p\n"
-        "from profilemate_probe.exiting import at_exit\n"
-        "pr = p.probe()\n"
-        "at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'parent state'))\n"
-        "def child():\n"
-        "    pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', 'child')\n"
-        "c = mp.get_context('fork').Process(target=child)\n"
-        "c.start(); c.join()\n"
-        "print(pr.session_dir, c.pid)\n")
-    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
-    assert r.returncode == 0, r.stderr
-    session, pid = r.stdout.split()
-    raw = os.path.join(session, "raw")
-    child = open(os.path.join(raw, "main-%s.pmspool" % pid), "rb").read()
-    assert b"child" in child and b"parent state" not in child
-    (parent,) = [f for f in os.listdir(raw) if f != "main-%s.pmspool" % pid]
+    raw, child = _with_a_forked_child(
+        session_base,
+        "at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'parent state'))\n",
+        "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', 'child')")
+    data = open(child, "rb").read()
+    assert b"child" in data and b"parent state" not in data
+    (parent,) = [f for f in os.listdir(raw) if f != os.path.basename(child)]
     assert b"parent state" in open(os.path.join(raw, parent), "rb").read()
 
 
