@@ -79,17 +79,16 @@ def arm(a):
 
 class Arm:
     def __init__(self, a, tag):
-        self.tag = tag
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         cache = f"/tmp/vcache/{os.path.basename(a.model)}" + (f"_{tag}" if a.first == "none" else "")
         env.update(CUDA_VISIBLE_DEVICES=str(a.gpu), VLLM_CACHE_ROOT=cache,
                    PYTHONUNBUFFERED="1")
         if tag == "on":
-            self.session = os.path.join(a.sessions, f"{a.name}_on")
-            os.makedirs(self.session, exist_ok=True)
+            session = os.path.join(a.sessions, f"{a.name}_on")
+            os.makedirs(session, exist_ok=True)
             env.update(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
-                       VLLM_PROFILING_DIR=self.session, PROFILEMATE_SIDECAR="0")
+                       VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0")
         else:
             env.update(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
         self.env = env
@@ -182,12 +181,6 @@ def tokens_by(finished, t):
     return sum(tokens for done, tokens in finished if done <= t)
 
 
-def run_pass(arm, seed, n, limit):
-    arm.send(f"pass {seed} {n}")
-    got = arm.expect("PASS", limit)
-    return json.loads(got) if got else None
-
-
 def drive(a):
     t_start = time.time()
     os.makedirs(a.sessions, exist_ok=True)
@@ -200,25 +193,28 @@ def drive(a):
         rest = [t for t in ("on", "off", "aa") if t != a.first]
         up = start_arms(arms, [a.first], a.startup_limit) and start_arms(arms, rest, a.startup_limit)
     if up:
-        for arm in arms.values():
-            run_pass(arm, 99, 64, 300)  # warm-up, not timed
+        for arm in arms.values():  # warm-up, not timed
+            arm.send("pass 99 64")
+            arm.expect("PASS", 300)
         round_s, r = 0.0, 0
         ratios = {"on": [], "aa": []}
         while time.time() - t_start + round_s * 1.2 < a.budget_s and (a.rounds == 0 or r < a.rounds):
             t_r = time.time()
             tok_s = {}
             tags = ("on", "off", "aa") if a.together else ORDERS[r % len(ORDERS)]
+            command = f"pass {1234 + r} {a.requests}"
             if a.together:
                 for tag in tags:
-                    arms[tag].send(f"pass {1234 + r} {a.requests}")
+                    arms[tag].send(command)
             passes = {}
             for tag in tags:
-                p = arms[tag].expect("PASS", 600) if a.together else run_pass(arms[tag], 1234 + r, a.requests, 600)
-                p = json.loads(p) if isinstance(p, str) else p
-                if p is None:
+                if not a.together:
+                    arms[tag].send(command)
+                got = arms[tag].expect("PASS", 600)
+                if got is None:
                     print(f"[{tag}] round {r}: no answer; stopping", flush=True)
                     break
-                passes[tag] = p
+                passes[tag] = json.loads(got)
             if len(passes) < 3:
                 break
             # at once: the three arms' tokens over the same window, which ends while all still run

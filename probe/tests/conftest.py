@@ -18,6 +18,17 @@ def run_python(code, env_extra=None, pythonpath=PROBE, python=sys.executable, cw
     return subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
 
 
+def spool_chunks(data):
+    """(chunk header fields, payload start, payload end) of every chunk of a spool's bytes."""
+    from profilemate_probe.spool import CHUNK_HEADER
+    pos = 0
+    while pos + CHUNK_HEADER.size <= len(data):
+        header = CHUNK_HEADER.unpack_from(data, pos)
+        start = pos + CHUNK_HEADER.size
+        pos = start + header[5]
+        yield header, start, pos
+
+
 @pytest.fixture
 def session_base(tmp_path):
     base = tmp_path / "profiling"

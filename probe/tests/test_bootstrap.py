@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from conftest import PROBE, run_python
+from conftest import PROBE, run_python, spool_chunks
 
 
 def test_sitecustomize_is_loaded():
@@ -117,14 +117,9 @@ def test_forked_child_gets_its_own_spool_only_when_it_records(session_base):
 
 
 def _last_chunk_flags(path):
-    from profilemate_probe.spool import CHUNK_HEADER
-    data = open(path, "rb").read()
-    offset, flags = 0, None
-    while offset + CHUNK_HEADER.size <= len(data):
-        header = CHUNK_HEADER.unpack_from(data, offset)
-        flags, size = header[4], header[5]
-        offset += CHUNK_HEADER.size + size
-    return flags
+    with open(path, "rb") as f:
+        flags = [header[4] for header, _, _ in spool_chunks(f.read())]
+    return flags[-1] if flags else None
 
 
 def _with_a_forked_child(session_base, parent, child):

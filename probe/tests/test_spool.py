@@ -6,7 +6,7 @@ import struct
 import subprocess
 import sys
 
-from conftest import REPO
+from conftest import REPO, spool_chunks
 from profilemate_probe import spool
 
 
@@ -187,11 +187,8 @@ def _read_records(path):
     names = {rec.type_id: rec for rec in spool.RECORDS.values()}
     with open(path, "rb") as f:
         data = f.read()
-    out, pos = [], 0
-    while pos < len(data):
-        header = spool.CHUNK_HEADER.unpack_from(data, pos)
-        end = pos + spool.CHUNK_HEADER.size + header[5]
-        pos += spool.CHUNK_HEADER.size
+    out = []
+    for _header, pos, end in spool_chunks(data):
         while pos < end:
             size, type_id = spool.RECORD_HEADER.unpack_from(data, pos)
             body = data[pos + spool.RECORD_HEADER.size:pos + spool.RECORD_HEADER.size + size]
