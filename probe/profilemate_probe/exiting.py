@@ -24,5 +24,6 @@ def run():
             continue
         try:
             fn()
-        except Exception:
-            pass  # each callback reports its own failure; the spool must still close
+        except Exception as exc:  # one line, and the spool still closes
+            from .core import log
+            log("exit work %s failed: %s: %s" % (getattr(fn, "__qualname__", fn), type(exc).__name__, exc))

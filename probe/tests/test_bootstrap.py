@@ -189,6 +189,24 @@ def test_a_forked_child_skips_the_exit_work_it_inherited(session_base):
     assert b"parent state" in open(os.path.join(raw, parent), "rb").read()
 
 
+def test_failing_exit_work_says_so_in_one_line_and_the_spool_still_closes(session_base):
+    code = ("import time, profilemate_probe as p\n"
+            "from profilemate_probe.exiting import at_exit\n"
+            "pr = p.probe()\n"
+            "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
+            "def flush_timer(): raise RuntimeError('CUDA gone')\n"
+            "at_exit(flush_timer)\n"
+            "print(pr.session_dir)\n")
+    r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if "exit work" in l]
+    assert lines == ["[profilemate] exit work flush_timer failed: RuntimeError: CUDA gone"], r.stderr
+    raw = os.path.join(r.stdout.strip(), "raw")
+    (spool,) = os.listdir(raw)
+    from profilemate_probe.spool import FLAG_FINAL
+    assert _last_chunk_flags(os.path.join(raw, spool)) == FLAG_FINAL
+
+
 def test_the_api_server_started_with_python_m_is_named_so(tmp_path):
     """`python -m vllm.entrypoints.openai.api_server` imports vLLM (and opens the spool) while
     sys.argv[0] is still "-m": the role comes from the interpreter's command line then."""
