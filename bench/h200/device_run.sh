@@ -20,6 +20,7 @@
 #                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, 1b, dense);
 #                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph;
 #                 FIRST=off|on|aa|none: the arm that compiles first (none: each its own cache)
+#   serve_K[+K2]  the same with each arm a real `vllm serve` (OpenAI API server), driven over HTTP
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -48,14 +49,14 @@ for stage in "$@"; do
       PYTHONPATH=probe:$SITE timeout 120 python3 -m profilemate_probe.doctor --json-out $OUT/doctor.json > $OUT/doctor.txt 2>&1; echo "doctor rc=$?"; tail -25 $OUT/doctor.txt
       python3 $B/make_models.py /tmp/models >/dev/null && ls /tmp/models
       ;;
-    engine_*)
-      el=$(( $(date +%s) - T0 )); g=0; names=
-      for k in $(echo ${stage#engine_} | tr + ' '); do
-        model_for $k; n=${TAG:+${TAG}_}engine_$k; names="$names $n"; mkdir -p /tmp/sessions
+    engine_*|serve_*)
+      el=$(( $(date +%s) - T0 )); g=0; names=; kind=${stage%%_*}
+      for k in $(echo ${stage#*_} | tr + ' '); do
+        model_for $k; n=${TAG:+${TAG}_}${kind}_$k; names="$names $n"; mkdir -p /tmp/sessions
         PYTHONUNBUFFERED=1 python3 $B/engine_bench.py --name $n --gpu $g --model /tmp/models/$m --load-format $lf \
           --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results_$n.jsonl \
           --requests ${REQUESTS:-600} --blocks ${BLOCKS:-4096} --budget-s $(( ${BUDGET_S:-540} - el )) \
-          --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} --first ${FIRST:-off} \
+          --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} --first ${FIRST:-off} $( [ $kind = serve ] && echo --serve --port $((8011 + 10 * g)) ) \
           > /tmp/sessions/$n.driver.log 2>&1 &
         g=$((g + 1))
       done

@@ -21,6 +21,12 @@ permutations); ratio = arm / off of total tokens per second within the round.
 whatever slows the machine meanwhile slows all three; ratio = arm / off of the tokens of the
 requests finished within the same window: the first 90 % of the shortest pass (all three
 still running).
+
+--serve: each arm is a real `vllm serve` (python -m vllm.entrypoints.openai.api_server, ports
+--port, +1, +2) behind a small client process that speaks the same protocol: a pass posts the
+whole request list at once (non-streaming completions, prompt token ids, ignore_eos), the
+server's front end, EngineCore and worker doing the rest; each request's finish time is when its
+response arrived.
 """
 import argparse
 import itertools
@@ -75,6 +81,58 @@ def arm(a):
     proto.write("BYE\n")
 
 
+def serve_arm(a):
+    """The same protocol in front of a real `vllm serve` (the OpenAI API server module): this
+    process starts the server, and each pass posts the whole request list to it at once."""
+    import asyncio
+    import signal
+    import urllib.request
+    from serve_bench import drive
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", a.model,
+           "--served-model-name", "m", "--load-format", a.load_format, "--port", str(a.port),
+           "--max-model-len", "1024", "--num-gpu-blocks-override", str(a.blocks), "--block-size", "16",
+           "--max-num-seqs", "64", "--max-num-batched-tokens", "1024",
+           "--max-cudagraph-capture-size", str(a.capture_max),
+           "--gpu-memory-utilization", str(a.gpu_memory_utilization), "--seed", "0",
+           # lets the EngineCore leave its loop before it is killed, so the probe closes its spool
+           "--shutdown-timeout", "10", "--disable-uvicorn-access-log"]
+    if a.server_cmd:  # local test of the driver against a stand-in (no vLLM)
+        cmd = a.server_cmd.format(port=a.port).split()
+    # its output goes where the arm's goes: the arm's log
+    server = subprocess.Popen(cmd, env=dict(os.environ, **json.loads(os.environ["PM_SERVER_ENV"])))
+    proto = os.fdopen(int(os.environ["PM_BENCH_FD"]), "w", buffering=1)
+    while server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{a.port}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(1)
+    if server.poll() is not None:
+        sys.exit(server.returncode)  # the driver sees the arm exit during start-up
+    proto.write("READY\n")
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "quit":
+            break
+        seed, n = int(cmd[1]), int(cmd[2])
+        # all requests at once, as LLM.generate adds them: the server's own queue orders them
+        wall, res = asyncio.run(drive(a.port, "m", workload(n, seed), n))
+        done = [(round(r[5], 4), r[1] + r[2]) for r in res if r[0]]
+        tokens = sum(t for _, t in done)
+        proto.write("PASS " + json.dumps({"requests": len(res), "ok": len(done), "wall_s": round(wall, 4),
+                                          "tokens": tokens, "total_tok_s": round(tokens / wall, 1),
+                                          "errors": [r[4] for r in res if not r[0]][:3], "finished": done}) + "\n")
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(90)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    proto.write(f"BYE {server.returncode}\n")
+
+
 # ---- the driver ----
 
 class Arm:
@@ -91,14 +149,23 @@ class Arm:
                        VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0")
         else:
             env.update(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
+        if a.serve:  # the probe goes into the server, not into the client in front of it
+            keep = ("PYTHONPATH", "VLLM_ENABLE_PROFILING", "VLLM_PROFILING_DIR", "PROFILEMATE_SIDECAR")
+            server_env = {k: env.pop(k) for k in keep if k in env}
+            env["PM_SERVER_ENV"] = json.dumps(server_env)
+            self.rec_env = dict(env, **server_env)
         self.env = env
         self.cmd = a.arm_cmd.split() if a.arm_cmd else [
             sys.executable, os.path.abspath(__file__), "--arm", "--model", a.model, "--load-format", a.load_format,
             "--blocks", str(a.blocks), "--gpu-memory-utilization", str(a.gpu_memory_utilization),
             "--capture-max", str(a.capture_max)]
+        if a.serve:
+            self.cmd += ["--serve", "--port", str(a.port + ("on", "off", "aa").index(tag))]
+            if a.server_cmd:
+                self.cmd += ["--server-cmd", a.server_cmd]
         self.log_path = os.path.join(a.sessions, f"{a.name}_{tag}.log")
         self.rec = {"tag": tag, "probe": tag == "on", "cmd": " ".join(self.cmd), "log": self.log_path,
-                    "env": {k: v for k, v in sorted(env.items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
+                    "env": {k: v for k, v in sorted(getattr(self, "rec_env", env).items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
                             or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
         self.proc = None
 
@@ -141,7 +208,9 @@ class Arm:
         if self.proc.poll() is None:
             try:
                 self.send("quit")
-                self.expect("BYE", 60)
+                bye = self.expect("BYE", 150)  # a server arm says how its server exited
+                if bye:
+                    self.rec["server_exit_code"] = int(bye)
                 self.proc.wait(30)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
@@ -185,7 +254,7 @@ def drive(a):
     t_start = time.time()
     os.makedirs(a.sessions, exist_ok=True)
     arms = {t: Arm(a, t) for t in ("on", "off", "aa")}
-    rec = {"mode": "engine_together" if a.together else "engine_rounds", "capture_max": a.capture_max, "first": a.first, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
+    rec = {"mode": "engine_together" if a.together else "engine_rounds", "serve": a.serve, "capture_max": a.capture_max, "first": a.first, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
            "requests": a.requests, "arms": {t: arm.rec for t, arm in arms.items()}, "passes": []}
     if a.first == "none":  # all at once, a compile cache each
         up = start_arms(arms, ["on", "off", "aa"], a.startup_limit)
@@ -243,7 +312,8 @@ def drive(a):
     for tag, arm in arms.items():
         if arm.proc is not None:
             arm.stop()
-            print(f"[{tag}] exit code {arm.rec['exit_code']}", flush=True)
+            print(f"[{tag}] exit code {arm.rec['exit_code']}"
+                  + (f", server exit code {arm.rec.get('server_exit_code')}" if a.serve else ""), flush=True)
     for key in ("on_vs_off", "aa_vs_off"):
         if key in rec:
             s = rec[key]
@@ -269,10 +339,13 @@ def main():
     ap.add_argument("--capture-max", type=int, default=128)
     ap.add_argument("--first", default="off", choices=("on", "off", "aa", "none"))  # starts (and compiles) first
     ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
+    # each arm a real `vllm serve` on a port of its own (--port, +1, +2), driven over HTTP
+    ap.add_argument("--serve", action="store_true"); ap.add_argument("--port", type=int, default=8011)
+    ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
     a = ap.parse_args()
     if a.arm:
-        arm(a)
+        serve_arm(a) if a.serve else arm(a)
     else:
         sys.exit(drive(a))
 
