@@ -1,7 +1,9 @@
 """Every pairwise ratio of an engine_bench.py run, per round, from its recorded passes.
 
 Usage: python3 bench/h200/engine_ratios.py RESULTS.jsonl
-Prints, for on/off, aa/off and on/aa: median, 95 % CI of the median (bootstrap), mean, stdev.
+Prints, for on/off, aa/off and on/aa: median, 95 % CI of the median (bootstrap), mean, stdev;
+for runs at once also the same from each pass's wall time (all arms do the same work, but the
+last arm to finish runs its tail without the others, which narrows the differences).
 (--together runs of session 7 measured each arm up to its own three-quarters point; for them it
 also counts the rounds where that was a window common to all three.)
 on/aa compares the two arms that started alike (both loaded the torch.compile cache that the
@@ -31,11 +33,20 @@ def main(path):
             shared = sum(max(p["t_three_quarters_s"] for p in ps) < min(p["wall_s"] for p in ps)
                          for ps in passes.values())
             print("  rounds whose windows all ended while all three arms still ran: %d of %d" % (shared, len(passes)))
-        for a, b in (("on", "off"), ("aa", "off"), ("on", "aa")):
-            xs = [r[a] / r[b] for r in full]
-            lo, hi = bootstrap_median(xs)
-            print("  %s/%s  median %.4f  95%% CI %.4f-%.4f  mean %.4f  stdev %.4f" % (
-                a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0))
+        walls = {}
+        for p in run["passes"]:
+            walls.setdefault(p["round"], {})[p["arm"]] = p["wall_s"]
+        for label, table, invert in ((key, rounds, False), ("whole pass (1 / wall time)", walls, True)):
+            if label != key and run["mode"] != "engine_together":
+                continue  # in turn, total_tok_s already is the whole pass
+            print("  %s:" % label)
+            full = [r for r in table.values() if len(r) == 3]
+            for a, b in (("on", "off"), ("aa", "off"), ("on", "aa")):
+                # every arm does the same work in a round: speed is 1 / wall time
+                xs = [r[b] / r[a] if invert else r[a] / r[b] for r in full]
+                lo, hi = bootstrap_median(xs)
+                print("    %s/%s  median %.4f  95%% CI %.4f-%.4f  mean %.4f  stdev %.4f" % (
+                    a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0))
 
 
 if __name__ == "__main__":
