@@ -17,17 +17,18 @@
 #                 every round; GPU_ON=1 GPU_OFF=0 swaps the GPUs (run both ways)
 #   engine_K[+K2] engine_bench.py: three offline engines (probe on, off, off again) on one GPU,
 #                 the same deterministic passes in turn, as many rounds as fit in BUDGET_S (540);
-#                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, 1b, dense);
+#                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, moe8l, 1b, dense);
 #                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph;
 #                 FIRST=off|on|aa|none: the arm that compiles first (none: each its own cache)
 #   serve_K[+K2]  the same with each arm a real `vllm serve` (OpenAI API server), driven over HTTP
+#                 ARMS=on,off,aa,on-X ARM_ENV="on-X:ENABLE_...=0 ...": probe-on variants as more arms
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
 T0=$(date +%s)
 model_for() {  # sets m (folder under /tmp/models) and lf (load format) for a short model name
   m=tiny-llama; lf=dummy; [ $1 = moe ] && m=tiny-mixtral; [ $1 = 1b ] && m=llama-1b
-  [ $1 = moe2b ] && m=mixtral-2b; [ $1 = 8b ] && m=llama-8b
+  [ $1 = moe2b ] && m=mixtral-2b; [ $1 = 8b ] && m=llama-8b; [ $1 = moe8l ] && m=mixtral-8l
   [ -d /tmp/models/$m ] || python3 $B/make_models.py /tmp/models >/dev/null
   # the MoE model with random weights of its own when make_models.py could write them
   [ $1 = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
@@ -57,13 +58,14 @@ for stage in "$@"; do
           --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results_$n.jsonl \
           --requests ${REQUESTS:-600} --blocks ${BLOCKS:-4096} --budget-s $(( ${BUDGET_S:-540} - el )) \
           --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} --first ${FIRST:-off} $( [ $kind = serve ] && echo --serve --port $((8011 + 10 * g)) ) \
+          ${ARMS:+--arms $ARMS} $(for e in ${ARM_ENV:-}; do echo --arm-env $e; done) \
           > /tmp/sessions/$n.driver.log 2>&1 &
         g=$((g + 1))
       done
       wait
       for n in $names; do
         cat /tmp/sessions/$n.driver.log
-        tar -czf $OUT/$n.tgz -C /tmp/sessions ${n}_on ${n}_on.log ${n}_off.log ${n}_aa.log ${n}.driver.log
+        tar -czf $OUT/$n.tgz -C /tmp/sessions $(cd /tmp/sessions && ls -d ${n}_* ${n}.driver.log)
       done
       ;;
     pair_*|together_*)

@@ -22,6 +22,10 @@ whatever slows the machine meanwhile slows all three; ratio = arm / off of the t
 requests finished within the same window: the first 90 % of the shortest pass (all three
 still running).
 
+--arms (default on,off,aa): more arms, e.g. probe-on variants with one part of the probe off,
+each compared with "off" in the same rounds: --arms on,off,aa,on-nofwd
+--arm-env on-nofwd:ENABLE_FORWARD_PASS_TIMING=0 (each arm's session is SESSIONS/NAME_TAG).
+
 --serve: each arm is a real `vllm serve` (python -m vllm.entrypoints.openai.api_server, ports
 --port, +1, +2) behind a small client process that speaks the same protocol: a pass posts the
 whole request list at once (non-streaming completions, prompt token ids, ignore_eos), the
@@ -40,7 +44,11 @@ import time
 
 from serve_bench import bootstrap_median, workload  # the same request mix as the server pairs
 
-ORDERS = list(itertools.permutations(("on", "off", "aa")))
+
+
+def probe_on(tag):
+    """Arms "off" and "aa" run without the probe; "on" and every "on-..." variant with it."""
+    return tag == "on" or tag.startswith("on-")
 
 
 # ---- one arm: an LLM that runs passes on command (stdin), one JSON line per pass (stdout) ----
@@ -142,15 +150,16 @@ class Arm:
         cache = f"/tmp/vcache/{os.path.basename(a.model)}" + (f"_{tag}" if a.first == "none" else "")
         env.update(CUDA_VISIBLE_DEVICES=str(a.gpu), VLLM_CACHE_ROOT=cache,
                    PYTHONUNBUFFERED="1")
-        if tag == "on":
-            session = os.path.join(a.sessions, f"{a.name}_on")
+        if probe_on(tag):
+            session = os.path.join(a.sessions, f"{a.name}_{tag}")
             os.makedirs(session, exist_ok=True)
             env.update(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
-                       VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0")
+                       VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0", **a.arm_env.get(tag, {}))
         else:
             env.update(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
         if a.serve:  # the probe goes into the server, not into the client in front of it
-            keep = ("PYTHONPATH", "VLLM_ENABLE_PROFILING", "VLLM_PROFILING_DIR", "PROFILEMATE_SIDECAR")
+            keep = ("PYTHONPATH", "VLLM_ENABLE_PROFILING", "VLLM_PROFILING_DIR", "PROFILEMATE_SIDECAR",
+                    *a.arm_env.get(tag, {}))
             server_env = {k: env.pop(k) for k in keep if k in env}
             env["PM_SERVER_ENV"] = json.dumps(server_env)
             self.rec_env = dict(env, **server_env)
@@ -160,11 +169,11 @@ class Arm:
             "--blocks", str(a.blocks), "--gpu-memory-utilization", str(a.gpu_memory_utilization),
             "--capture-max", str(a.capture_max)]
         if a.serve:
-            self.cmd += ["--serve", "--port", str(a.port + ("on", "off", "aa").index(tag))]
+            self.cmd += ["--serve", "--port", str(a.port + a.arms.index(tag))]
             if a.server_cmd:
                 self.cmd += ["--server-cmd", a.server_cmd]
         self.log_path = os.path.join(a.sessions, f"{a.name}_{tag}.log")
-        self.rec = {"tag": tag, "probe": tag == "on", "cmd": " ".join(self.cmd), "log": self.log_path,
+        self.rec = {"tag": tag, "probe": probe_on(tag), "cmd": " ".join(self.cmd), "log": self.log_path,
                     "env": {k: v for k, v in sorted(getattr(self, "rec_env", env).items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
                             or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
         self.proc = None
@@ -253,24 +262,25 @@ def tokens_by(finished, t):
 def drive(a):
     t_start = time.time()
     os.makedirs(a.sessions, exist_ok=True)
-    arms = {t: Arm(a, t) for t in ("on", "off", "aa")}
+    arms = {t: Arm(a, t) for t in a.arms}
     rec = {"mode": "engine_together" if a.together else "engine_rounds", "serve": a.serve, "capture_max": a.capture_max, "first": a.first, "name": a.name, "model": os.path.basename(a.model), "gpu": a.gpu,
            "requests": a.requests, "arms": {t: arm.rec for t, arm in arms.items()}, "passes": []}
     if a.first == "none":  # all at once, a compile cache each
-        up = start_arms(arms, ["on", "off", "aa"], a.startup_limit)
+        up = start_arms(arms, a.arms, a.startup_limit)
     else:  # one first: it compiles the model into the cache the other two then load
-        rest = [t for t in ("on", "off", "aa") if t != a.first]
+        rest = [t for t in a.arms if t != a.first]
         up = start_arms(arms, [a.first], a.startup_limit) and start_arms(arms, rest, a.startup_limit)
     if up:
         for arm in arms.values():  # warm-up, not timed
             arm.send("pass 99 64")
             arm.expect("PASS", 300)
         round_s, r = 0.0, 0
-        ratios = {"on": [], "aa": []}
+        ratios = {t: [] for t in a.arms if t != "off"}
+        orders = list(itertools.permutations(a.arms))
         while time.time() - t_start + round_s * 1.2 < a.budget_s and (a.rounds == 0 or r < a.rounds):
             t_r = time.time()
             tok_s = {}
-            tags = ("on", "off", "aa") if a.together else ORDERS[r % len(ORDERS)]
+            tags = a.arms if a.together else orders[r % len(orders)]
             command = f"pass {1234 + r} {a.requests}"
             if a.together:
                 for tag in tags:
@@ -284,7 +294,7 @@ def drive(a):
                     print(f"[{tag}] round {r}: no answer; stopping", flush=True)
                     break
                 passes[tag] = json.loads(got)
-            if len(passes) < 3:
+            if len(passes) < len(a.arms):
                 break
             # at once: the three arms' tokens over the same window, which ends while all still run
             window = 0.9 * min(p["wall_s"] for p in passes.values())
@@ -295,17 +305,18 @@ def drive(a):
                     p["window_tok_s"] = round(tokens_by(finished, window) / window, 1)
                 rec["passes"].append(dict(p, arm=tag, round=r))
                 tok_s[tag] = p["window_tok_s" if a.together else "total_tok_s"]
-            for tag in ("on", "aa"):
+            for tag in ratios:
                 ratios[tag].append(round(tok_s[tag] / tok_s["off"], 4))
             round_s = time.time() - t_r
             print(f"[{a.name}] round {r} ({'/'.join(tags)}, {round_s:.0f} s): "
                   + ", ".join(f"{t} {v} tok/s" for t, v in tok_s.items())
-                  + f"; on/off {ratios['on'][-1]}, aa/off {ratios['aa'][-1]}", flush=True)
+                  + "; " + ", ".join(f"{t}/off {v[-1]}" for t, v in ratios.items()), flush=True)
             r += 1
-        if ratios["on"]:
-            rec["on_vs_off"] = summary(ratios["on"])
-            rec["aa_vs_off"] = summary(ratios["aa"])
-            rec["overhead_pct"] = round(100 * (1 - rec["on_vs_off"]["median"]), 2)
+        if all(ratios.values()):
+            for tag, xs in ratios.items():
+                rec[f"{tag}_vs_off"] = summary(xs)
+            if "on" in ratios:
+                rec["overhead_pct"] = round(100 * (1 - rec["on_vs_off"]["median"]), 2)
     rec["elapsed_s"] = round(time.time() - t_start, 1)
     with open(a.out, "a") as f:  # before the arms stop: a call cut short in their shutdown keeps it
         f.write(json.dumps(rec) + "\n")
@@ -314,7 +325,7 @@ def drive(a):
             arm.stop()
             print(f"[{tag}] exit code {arm.rec['exit_code']}"
                   + (f", server exit code {arm.rec.get('server_exit_code')}" if a.serve else ""), flush=True)
-    for key in ("on_vs_off", "aa_vs_off"):
+    for key in (f"{t}_vs_off" for t in a.arms):
         if key in rec:
             s = rec[key]
             print(f"[{a.name}] {key}: median {s['median']} (95% CI {s['ci95_median'][0]}-{s['ci95_median'][1]}), "
@@ -322,7 +333,7 @@ def drive(a):
     if not up:
         for arm in arms.values():
             os.system(f"tail -40 {arm.log_path}")
-    return 0 if "on_vs_off" in rec else 1
+    return 0 if rec["passes"] and all(f"{t}_vs_off" in rec for t in a.arms if t != "off") else 1
 
 
 def main():
@@ -337,13 +348,26 @@ def main():
     ap.add_argument("--gpu-memory-utilization", type=float, default=0.25)
     # vLLM's max_cudagraph_capture_size: steps with more tokens run without a CUDA graph
     ap.add_argument("--capture-max", type=int, default=128)
-    ap.add_argument("--first", default="off", choices=("on", "off", "aa", "none"))  # starts (and compiles) first
+    ap.add_argument("--first", default="off")  # the arm that starts (and compiles) first, or "none"
+    # arms: "off" (required), "aa" (off again), "on", and probe-on variants "on-NAME" whose
+    # settings --arm-env gives, e.g. --arms on,off,aa,on-nofwd --arm-env on-nofwd:ENABLE_FORWARD_PASS_TIMING=0
+    ap.add_argument("--arms", default="on,off,aa")
+    ap.add_argument("--arm-env", action="append", default=[])
     ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
     # each arm a real `vllm serve` on a port of its own (--port, +1, +2), driven over HTTP
     ap.add_argument("--serve", action="store_true"); ap.add_argument("--port", type=int, default=8011)
     ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
     a = ap.parse_args()
+    a.arms = a.arms.split(",")
+    env = {}
+    for spec in a.arm_env:  # NAME:K=V[,K=V...]
+        tag, _, pairs = spec.partition(":")
+        env.setdefault(tag, {}).update(kv.split("=", 1) for kv in pairs.split(",") if kv)
+    a.arm_env = env
+    if "off" not in a.arms or len(set(a.arms)) != len(a.arms) or a.first not in (*a.arms, "none") \
+            or not set(env) <= {t for t in a.arms if probe_on(t)}:
+        ap.error("--arms needs 'off', distinct names; --first one of them or none; --arm-env only for probe-on arms")
     if a.arm:
         serve_arm(a) if a.serve else arm(a)
     else:

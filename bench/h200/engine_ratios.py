@@ -24,7 +24,8 @@ def main(path):
         for p in run["passes"]:
             rounds.setdefault(p["round"], {})[p["arm"]] = p[key]
             passes.setdefault(p["round"], []).append(p)
-        full = [r for r in rounds.values() if len(r) == 3]
+        arms = list(run["arms"])
+        full = [r for r in rounds.values() if len(r) == len(arms)]
         print("%s (%s, first started: %s, %d rounds of %d requests)" % (
             run["name"], run["mode"], run.get("first", "off"), len(full), run["requests"]))
         if any("t_three_quarters_s" in p for p in run["passes"]):
@@ -33,6 +34,9 @@ def main(path):
             shared = sum(max(p["t_three_quarters_s"] for p in ps) < min(p["wall_s"] for p in ps)
                          for ps in passes.values())
             print("  rounds whose windows all ended while all three arms still ran: %d of %d" % (shared, len(passes)))
+        # every arm against "off"; the probe-on arms also against "aa", which started alike
+        pairs = [(t, "off") for t in arms if t != "off"]
+        pairs += [(t, "aa") for t in arms if "aa" in arms and (t == "on" or t.startswith("on-"))]
         walls = {}
         for p in run["passes"]:
             walls.setdefault(p["round"], {})[p["arm"]] = p["wall_s"]
@@ -40,10 +44,12 @@ def main(path):
             if label != key and run["mode"] != "engine_together":
                 continue  # in turn, total_tok_s already is the whole pass
             print("  %s:" % label)
-            full = [r for r in table.values() if len(r) == 3]
-            for a, b in (("on", "off"), ("aa", "off"), ("on", "aa")):
+            full = [r for r in table.values() if len(r) == len(arms)]
+            for a, b in pairs:
                 # every arm does the same work in a round: speed is 1 / wall time
                 xs = [r[b] / r[a] if invert else r[a] / r[b] for r in full]
+                if not xs:
+                    continue
                 lo, hi = bootstrap_median(xs)
                 print("    %s/%s  median %.4f  95%% CI %.4f-%.4f  mean %.4f  stdev %.4f" % (
                     a, b, statistics.median(xs), lo, hi, statistics.mean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0))

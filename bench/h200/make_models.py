@@ -1,7 +1,8 @@
 """Write two tiny models (config.json + a local WordLevel tokenizer) for `--load-format dummy`.
 
 dense: LlamaForCausalLM, 4 layers, hidden 512.   moe: MixtralForCausalLM, 4 layers, 8 experts, top-2.
-Larger: llama-1b (TinyLlama shapes) and mixtral-2b (16 layers, hidden 2048, 8 experts, top-2).
+Larger: llama-1b (TinyLlama shapes), mixtral-2b (16 layers, hidden 2048, 8 experts, top-2),
+llama-8b (Llama-3-8B shapes) and mixtral-8l (Mixtral-8x7B shapes, 8 of 32 layers).
 No weights: vLLM fills them with random values. Usage: python make_models.py OUT_DIR
 """
 import json, os, sys
@@ -46,6 +47,13 @@ MODELS = {
     "llama-8b": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama", hidden_size=4096,
                      num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
                      intermediate_size=14336, rope_theta=500000.0, attention_bias=False, mlp_bias=False),
+    # Mixtral-8x7B shapes, 8 of its 32 layers (11.6 B parameters, 23 GB in bf16: three servers fit
+    # on one H200): each decode step reads ~22 GB of expert weights, so the MoE server is
+    # GPU-bound as in production, unlike mixtral-2b
+    "mixtral-8l": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral", hidden_size=4096,
+                       num_hidden_layers=8, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
+                       intermediate_size=14336, num_local_experts=8, num_experts_per_tok=2, rope_theta=1e6,
+                       router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
     "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
                        intermediate_size=1408, attention_bias=False, mlp_bias=False),
     "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",
