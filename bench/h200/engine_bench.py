@@ -27,7 +27,7 @@ each compared with "off" in the same rounds: --arms on,off,aa,on-nofwd
 --arm-env on-nofwd:ENABLE_FORWARD_PASS_TIMING=0 (each arm's session is SESSIONS/NAME_TAG).
 
 --serve: each arm is a real `vllm serve` (python -m vllm.entrypoints.openai.api_server, ports
---port, +1, +2) behind a small client process that speaks the same protocol: a pass posts the
+--port, +1, +2, ... in --arms order) behind a small client process that speaks the same protocol: a pass posts the
 whole request list at once (non-streaming completions, prompt token ids, ignore_eos), the
 server's front end, EngineCore and worker doing the rest; each request's finish time is when its
 response arrived.
@@ -43,7 +43,6 @@ import sys
 import time
 
 from serve_bench import bootstrap_median, workload  # the same request mix as the server pairs
-
 
 
 def probe_on(tag):
@@ -296,7 +295,7 @@ def drive(a):
                 passes[tag] = json.loads(got)
             if len(passes) < len(a.arms):
                 break
-            # at once: the three arms' tokens over the same window, which ends while all still run
+            # at once: the arms' tokens over the same window, which ends while all still run
             window = 0.9 * min(p["wall_s"] for p in passes.values())
             for tag, p in passes.items():
                 finished = p.pop("finished")
@@ -354,7 +353,7 @@ def main():
     ap.add_argument("--arms", default="on,off,aa")
     ap.add_argument("--arm-env", action="append", default=[])
     ap.add_argument("--together", action="store_true")  # all arms' passes at once (see the docstring)
-    # each arm a real `vllm serve` on a port of its own (--port, +1, +2), driven over HTTP
+    # each arm a real `vllm serve` on a port of its own (--port + its index in --arms), driven over HTTP
     ap.add_argument("--serve", action="store_true"); ap.add_argument("--port", type=int, default=8011)
     ap.add_argument("--server-cmd", help=argparse.SUPPRESS)  # test only: "CMD ... {port}" instead of vLLM
     ap.add_argument("--arm-cmd", help=argparse.SUPPRESS)  # test only: a stand-in arm instead of vLLM
