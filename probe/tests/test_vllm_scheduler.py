@@ -159,6 +159,38 @@ def test_eviction_lifetimes_match_vllms_own_block_metrics(workloads):
         j += 1
 
 
+def test_kv_hooks_leave_the_block_pools_attributes_inline(tmp_path):
+    """On CPython 3.11 reading an instance's __dict__ moves its inline attribute values into a
+    dict for good, and vLLM's own BlockPool methods then run ~10 % slower: the KV hooks, run
+    here on a real pool, never do. (The instance dict, once made, is among the pool's referents.)"""
+    code = (
+        "import gc, sys; sys.path[:0] = [%r, %r]\n"
+        "import vllm_testbed as tb\n"
+        "from profilemate_probe.targets import kv_cache\n"
+        "class Prof:\n"
+        "    enabled = True\n"
+        "    out = staticmethod(lambda record: None)\n"
+        "    def fail(self, where, exc): raise exc\n"
+        "pool = tb.make_scheduler(num_blocks=64, block_size=16).kv_cache_manager.block_pool\n"
+        "def made():\n"
+        "    return any(type(r) is dict and 'free_block_queue' in r for r in gc.get_referents(pool))\n"
+        "before = made()\n"
+        "hook = {t.qualname.split('.')[1]: t.factory(getattr(type(pool), t.qualname.split('.')[1]), Prof())\n"
+        "        for t in kv_cache.TARGETS}\n"
+        "blocks = hook['get_new_blocks'](pool, 2)\n"
+        "hook['touch'](pool, blocks)\n"
+        "hook['free_blocks'](pool, blocks)\n"
+        "hook['free_blocks'](pool, iter(blocks))\n"
+        "hook['_maybe_evict_cached_block'](pool, blocks[0])\n"
+        "print(before, made())\n" % (PROBE, HERE))
+    r = run_python(code, pythonpath="", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    before, after = r.stdout.split()[-2:]
+    if before == "True":
+        pytest.skip("this Python keeps a BlockPool's attributes in a dict anyway")
+    assert after == "False"
+
+
 @pytest.mark.parametrize("name", ["overflow", "chunked_prefill"])
 def test_every_step_has_its_scheduling_and_update_from_output_cpu_time(workloads, name):
     session, truth, _ = workloads[name]

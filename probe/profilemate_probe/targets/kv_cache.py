@@ -20,8 +20,12 @@ _CURRENT = [None, None, None]
 
 def _select(pool):
     """Makes `pool` the current one; its time lists live on the pool, for when it comes back."""
-    t = pool.__dict__.get("_profilemate_times")
-    if t is None:
+    # Not pool.__dict__: on Python 3.11 reading an instance's __dict__ turns its inline
+    # attribute values into a dict for good, and vLLM's own BlockPool methods then read
+    # self.* more slowly (get_new_blocks + free_blocks ~12 % slower, server64 ~1 point).
+    try:
+        t = pool._profilemate_times
+    except AttributeError:
         n = len(pool.blocks)
         now = monotonic_ns()
         t = pool._profilemate_times = ([now] * n, [now] * n)  # (allocated_at, freed_at)
