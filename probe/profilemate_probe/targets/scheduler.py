@@ -106,8 +106,12 @@ def _on_init(prof, args, kwargs, result, t0, t1):
     _fixed(sched, prof, t1)
 
 
+# The probe's per-scheduler attributes are read with getattr, never through sched.__dict__:
+# reading an instance's __dict__ can turn its inline attribute values into a dict for good,
+# which slows vLLM's own methods (as it did BlockPool's, see kv_cache._select); today's
+# Scheduler has too many attributes to be inline, a slimmer one might not.
 def _pool(sched):
-    pool = sched.__dict__.get("_profilemate_pool")
+    pool = getattr(sched, "_profilemate_pool", None)
     if pool is None:
         kvm = sched.kv_cache_manager
         pool = getattr(kvm, "block_pool", None) or kvm.coordinator.block_pool
@@ -121,7 +125,7 @@ def _fixed(sched, prof, t):
     how to count its waiting queue. Its limits (set once, in Scheduler.__init__) go out once, in
     its spool before its first step record: at __init__, or at the first schedule() when the
     probe attached later."""
-    fixed = sched.__dict__.get("_profilemate_fixed")
+    fixed = getattr(sched, "_profilemate_fixed", None)
     if fixed is None:
         pool = _pool(sched)
         # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
@@ -167,7 +171,7 @@ def _schedule(original, prof):
                     _PREFILLS[id(so)] = prefill
                     awaiting.update(prefill)
             # _fixed's cache, read inline: one Python call less per step
-            free_queue, kv_total, waiting_len = self.__dict__.get("_profilemate_fixed") or _fixed(self, prof, t0)
+            free_queue, kv_total, waiting_len = getattr(self, "_profilemate_fixed", None) or _fixed(self, prof, t0)
             preempted = so.preempted_req_ids
             alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
             counters.allocated = counters.evicted = counters.prefix_hit = 0
