@@ -142,12 +142,19 @@ def writer_cpu_ns():
 
 
 def loop_overhead(rounds, build=build_demo):
-    """Per round, three schedulers in lockstep: off, on, and a second off (the A/A control).
+    """Per round, three schedulers in lockstep: off, on, and a second off (the A/A control),
+    built in an order that rotates from round to round.
     Each step runs all three back to back, in rotating order, so machine noise hits all arms
     alike; a round's ratio is its summed on (or off2) time over its summed off time."""
     off, on, off2, writer = [], [], [], []
     for i in range(rounds + 1):
-        arms = [Arm(True, build), Arm(False, build), Arm(True, build)]
+        # The arm built last ran 1-2 % faster than the one built first, whatever its role (the
+        # A/A control showed it): the build order rotates with the round, so each role is built
+        # first, second and last equally often.
+        roles = ("off", "on", "off2")
+        order = roles[i % 3:] + roles[:i % 3]
+        built = {role: Arm(role != "on", build) for role in order}
+        arms = [built[role] for role in roles]
         ns = [0, 0, 0]
         probe.writer.flush()  # the arms' set-up records are not the round's
         w0 = writer_cpu_ns()
@@ -249,6 +256,9 @@ def main():
             "scheduler_ms_on": [round(x / 1e6, 2) for x in on],
             "median_of_paired_ratios": round(statistics.median(pair_ratios), 4),
             "control_off_vs_off_paired_median": round(statistics.median(control), 4),
+            # per round, in round order (built first in rounds 1, 4, 7, ...: off2, then on, off)
+            "control_off2_vs_off_per_round": [round(b / a, 4) for a, b in zip(off, off2)],
+            "on_vs_off_per_round": [round(b / a, 4) for a, b in zip(off, on)],
             "paired_ratio_quartiles": [round(pair_ratios[len(pair_ratios) // 4], 4),
                                        round(pair_ratios[(3 * len(pair_ratios)) // 4], 4)],
             "overhead_pct": round(100 * (statistics.median(pair_ratios) - 1), 2),
