@@ -52,6 +52,16 @@ def probe_on(tag):
 
 # ---- one arm: an LLM that runs passes on command (stdin), one JSON line per pass (stdout) ----
 
+def pass_commands(proto):
+    """Says READY, then yields (seed, n) of each "pass SEED N" line until "quit"."""
+    proto.write("READY\n")
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "quit":
+            return
+        yield int(cmd[1]), int(cmd[2])
+
+
 def arm(a):
     from vllm import LLM, SamplingParams
     from vllm.sampling_params import RequestOutputKind
@@ -60,12 +70,7 @@ def arm(a):
               max_cudagraph_capture_size=a.capture_max, gpu_memory_utilization=a.gpu_memory_utilization, seed=0)
     engine = llm.llm_engine
     proto = os.fdopen(int(os.environ["PM_BENCH_FD"]), "w", buffering=1)  # vLLM logs to stdout
-    proto.write("READY\n")
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd or cmd[0] == "quit":
-            break
-        seed, n = int(cmd[1]), int(cmd[2])
+    for seed, n in pass_commands(proto):
         reqs = workload(n, seed)
         # LLM.generate's loop, keeping when each request finished (for --together's common window)
         t0 = time.perf_counter()
@@ -118,12 +123,7 @@ def serve_arm(a):
         time.sleep(1)
     if server.poll() is not None:
         sys.exit(server.returncode)  # the driver sees the arm exit during start-up
-    proto.write("READY\n")
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd or cmd[0] == "quit":
-            break
-        seed, n = int(cmd[1]), int(cmd[2])
+    for seed, n in pass_commands(proto):
         # all requests at once, as LLM.generate adds them: the server's own queue orders them
         wall, res = asyncio.run(drive(a.port, "m", workload(n, seed), n))
         done = [(round(r[5], 4), r[1] + r[2]) for r in res if r[0]]
