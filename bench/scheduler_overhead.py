@@ -256,7 +256,8 @@ def main():
             "scheduler_ms_on": [round(x / 1e6, 2) for x in on],
             "median_of_paired_ratios": round(statistics.median(pair_ratios), 4),
             "control_off_vs_off_paired_median": round(statistics.median(control), 4),
-            # per round, in round order (built first in rounds 1, 4, 7, ...: off2, then on, off)
+            # per round, in round order; the build order cycles with the round (off, on, off2
+            # built first in turn), so it balances over a multiple of three rounds
             "control_off2_vs_off_per_round": [round(b / a, 4) for a, b in zip(off, off2)],
             "on_vs_off_per_round": [round(b / a, 4) for a, b in zip(off, on)],
             "paired_ratio_quartiles": [round(pair_ratios[len(pair_ratios) // 4], 4),

@@ -22,6 +22,7 @@
 #                 FIRST=off|on|aa|none: the arm that compiles first (none: each its own cache)
 #   serve_K[+K2]  the same with each arm a real `vllm serve` (OpenAI API server), driven over HTTP
 #                 ARMS=on,off,aa,on-X ARM_ENV="on-X:ENABLE_...=0 ...": probe-on variants as more arms
+#                 GPU_MEM: each arm's gpu_memory_utilization (default 0.75 / number of arms)
 set -u
 export VLLM_USE_FLASHINFER_SAMPLER=0   # flashinfer is not carried; vLLM 0.26 imports it unguarded otherwise
 B=.h200x/bin; SITE=/tmp/site; PM=/tmp/pm; mkdir -p $PM "$OUT"
@@ -58,7 +59,7 @@ for stage in "$@"; do
           --site $SITE --probe-dir $PWD/probe --sessions /tmp/sessions --out $OUT/results_$n.jsonl \
           --requests ${REQUESTS:-600} --blocks ${BLOCKS:-4096} --budget-s $(( ${BUDGET_S:-540} - el )) \
           --capture-max ${CAPTURE_MAX:-128} ${TOGETHER:+--together} --first ${FIRST:-off} $( [ $kind = serve ] && echo --serve --port $((8011 + 10 * g)) ) \
-          ${ARMS:+--arms $ARMS} $(for e in ${ARM_ENV:-}; do echo --arm-env $e; done) \
+          ${ARMS:+--arms $ARMS} $(for e in ${ARM_ENV:-}; do echo --arm-env $e; done) ${GPU_MEM:+--gpu-memory-utilization $GPU_MEM} \
           > /tmp/sessions/$n.driver.log 2>&1 &
         g=$((g + 1))
       done

@@ -10,30 +10,30 @@ Each arm is vLLM's offline engine (`LLM(...)`: the same EngineCore process, work
 and front-end output processing as `vllm serve`, without HTTP). A pass hands it a whole request
 list at once, with fixed output lengths (ignore_eos), and runs LLM.generate's loop; it records
 when each request finished. One arm (--first, "off" by default) starts first and fills the
-torch.compile cache that the other two then load. --first none: all three start at once, each
+torch.compile cache that the others then load. --first none: all three start at once, each
 compiling into a cache of its own, so that no arm starts differently (session 7 found the
-first-started arm 1.3 % faster than the other probe-off arm). Rounds continue while another one still fits in --budget-s; each round
-has new prompts, the same for all three arms.
+first-started arm 1.3 % faster than the other probe-off arm). Rounds continue while another
+one still fits in --budget-s; each round has new prompts, the same for all arms.
 
-Sequential rounds (default): the arms take turns, in every order in turn (all six
-permutations); ratio = arm / off of total tokens per second within the round.
---together: the three arms run each round's pass at the same time, on the same GPU, so
-whatever slows the machine meanwhile slows all three; ratio = arm / off of the tokens of the
-requests finished within the same window: the first 90 % of the shortest pass (all three
-still running).
+Sequential rounds (default): the arms take turns, each first equally often and in both
+directions (for three arms, all six orders); ratio = arm / off of total tokens per second
+within the round.
+--together: the arms run each round's pass at the same time, on the same GPU, so whatever
+slows the machine meanwhile slows them all; ratio = arm / off of the tokens of the requests
+finished within the same window: the first 90 % of the shortest pass (all still running).
 
 --arms (default on,off,aa): more arms, e.g. probe-on variants with one part of the probe off,
 each compared with "off" in the same rounds: --arms on,off,aa,on-nofwd
 --arm-env on-nofwd:ENABLE_FORWARD_PASS_TIMING=0 (each arm's session is SESSIONS/NAME_TAG).
+Each arm gets --gpu-memory-utilization, by default 0.75 / number of arms.
 
---serve: each arm is a real `vllm serve` (python -m vllm.entrypoints.openai.api_server, ports
---port, +1, +2, ... in --arms order) behind a small client process that speaks the same protocol: a pass posts the
-whole request list at once (non-streaming completions, prompt token ids, ignore_eos), the
-server's front end, EngineCore and worker doing the rest; each request's finish time is when its
-response arrived.
+--serve: each arm is a real `vllm serve` (python -m vllm.entrypoints.openai.api_server, on
+--port + the arm's index in --arms) behind a small client process that speaks the same
+protocol: a pass posts the whole request list at once (non-streaming completions, prompt token
+ids, ignore_eos; one connection per request), the server's front end, EngineCore and worker
+doing the rest; each request's finish time is when its response arrived.
 """
 import argparse
-import itertools
 import json
 import os
 import select
@@ -95,11 +95,10 @@ def arm(a):
 
 def serve_arm(a):
     """The same protocol in front of a real `vllm serve` (the OpenAI API server module): this
-    process starts the server, and each pass posts the whole request list to it at once."""
-    import asyncio
+    process starts the server, and each pass posts the whole request list to it at once. The
+    server never outlives this process."""
+    import ctypes
     import signal
-    import urllib.request
-    from serve_bench import drive
     cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", a.model,
            "--served-model-name", "m", "--load-format", a.load_format, "--port", str(a.port),
            "--max-model-len", "1024", "--num-gpu-blocks-override", str(a.blocks), "--block-size", "16",
@@ -110,9 +109,37 @@ def serve_arm(a):
            "--shutdown-timeout", "10", "--disable-uvicorn-access-log"]
     if a.server_cmd:  # local test of the driver against a stand-in (no vLLM)
         cmd = a.server_cmd.format(port=a.port).split()
-    # its output goes where the arm's goes: the arm's log
-    server = subprocess.Popen(cmd, env=dict(os.environ, **json.loads(os.environ["PM_SERVER_ENV"])))
-    proto = os.fdopen(int(os.environ["PM_BENCH_FD"]), "w", buffering=1)
+
+    def die_with_this_client():  # a server left behind would hold its GPU memory and port
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    # its output goes where the arm's goes (the arm's log); its own process group, so that a
+    # kill reaches its EngineCore too; not the driver's command pipe as its stdin
+    server = subprocess.Popen(cmd, env=dict(os.environ, **json.loads(os.environ["PM_SERVER_ENV"])),
+                              stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_this_client)
+    try:
+        serve_passes(a, server)
+    finally:  # also when the client fails: the server never outlives it
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(90)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(server.pid, signal.SIGKILL)  # whatever of the server is left
+        except OSError:
+            pass
+        server.wait()
+        os.write(int(os.environ["PM_BENCH_FD"]), f"BYE {server.returncode}\n".encode())
+
+
+def serve_passes(a, server):
+    """READY once the server answers /health, then one PASS line per pass command."""
+    import asyncio
+    import urllib.request
+    from serve_bench import drive
+    proto = os.fdopen(int(os.environ["PM_BENCH_FD"]), "w", buffering=1, closefd=False)
     while server.poll() is None:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{a.port}/health", timeout=2) as r:
@@ -122,7 +149,7 @@ def serve_arm(a):
             pass
         time.sleep(1)
     if server.poll() is not None:
-        sys.exit(server.returncode)  # the driver sees the arm exit during start-up
+        sys.exit(server.returncode or 1)  # the driver sees the arm exit during start-up
     for seed, n in pass_commands(proto):
         # all requests at once, as LLM.generate adds them: the server's own queue orders them
         wall, res = asyncio.run(drive(a.port, "m", workload(n, seed), n))
@@ -131,13 +158,6 @@ def serve_arm(a):
         proto.write("PASS " + json.dumps({"requests": len(res), "ok": len(done), "wall_s": round(wall, 4),
                                           "tokens": tokens, "total_tok_s": round(tokens / wall, 1),
                                           "errors": [r[4] for r in res if not r[0]][:3], "finished": done}) + "\n")
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(90)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    proto.write(f"BYE {server.returncode}\n")
 
 
 # ---- the driver ----
@@ -209,8 +229,12 @@ class Arm:
             self.pending += data
 
     def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
+        """Sends one command; an arm that has exited says so by not answering (see expect)."""
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass
 
     def stop(self):
         if self.proc.poll() is None:
@@ -275,11 +299,14 @@ def drive(a):
             arm.expect("PASS", 300)
         round_s, r = 0.0, 0
         ratios = {t: [] for t in a.arms if t != "off"}
-        orders = list(itertools.permutations(a.arms))
+        k = len(a.arms)
         while time.time() - t_start + round_s * 1.2 < a.budget_s and (a.rounds == 0 or r < a.rounds):
             t_r = time.time()
             tok_s = {}
-            tags = a.arms if a.together else orders[r % len(orders)]
+            # in turn: each arm first equally often, and in both directions (for three arms, all six orders)
+            tags = a.arms if a.together else a.arms[r % k:] + a.arms[:r % k]
+            if not a.together and (r // k) % 2:
+                tags = tags[::-1]
             command = f"pass {1234 + r} {a.requests}"
             if a.together:
                 for tag in tags:
@@ -319,11 +346,15 @@ def drive(a):
     rec["elapsed_s"] = round(time.time() - t_start, 1)
     with open(a.out, "a") as f:  # before the arms stop: a call cut short in their shutdown keeps it
         f.write(json.dumps(rec) + "\n")
+    exits = {}
     for tag, arm in arms.items():
         if arm.proc is not None:
             arm.stop()
+            exits[tag] = {key: arm.rec.get(key) for key in ("exit_code", "server_exit_code") if key in arm.rec}
             print(f"[{tag}] exit code {arm.rec['exit_code']}"
                   + (f", server exit code {arm.rec.get('server_exit_code')}" if a.serve else ""), flush=True)
+    with open(a.out, "a") as f:  # a line of its own, without passes (engine_ratios skips it)
+        f.write(json.dumps({"name": a.name, "mode": "exit_codes", "arms": exits}) + "\n")
     for key in (f"{t}_vs_off" for t in a.arms):
         if key in rec:
             s = rec[key]
@@ -344,7 +375,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=0)  # 0: as many as --budget-s allows
     ap.add_argument("--budget-s", type=float, default=520); ap.add_argument("--startup-limit", type=float, default=330)
     ap.add_argument("--blocks", type=int, default=4096); ap.add_argument("--load-format", default="dummy")
-    ap.add_argument("--gpu-memory-utilization", type=float, default=0.25)
+    ap.add_argument("--gpu-memory-utilization", type=float)  # default: 0.75 shared among the arms
     # vLLM's max_cudagraph_capture_size: steps with more tokens run without a CUDA graph
     ap.add_argument("--capture-max", type=int, default=128)
     ap.add_argument("--first", default="off")  # the arm that starts (and compiles) first, or "none"
@@ -362,8 +393,13 @@ def main():
     env = {}
     for spec in a.arm_env:  # NAME:K=V[,K=V...]
         tag, _, pairs = spec.partition(":")
-        env.setdefault(tag, {}).update(kv.split("=", 1) for kv in pairs.split(",") if kv)
+        kvs = [kv.split("=", 1) for kv in pairs.split(",") if kv]
+        if not tag or any(len(kv) != 2 for kv in kvs):
+            ap.error(f"--arm-env {spec!r}: want NAME:KEY=VALUE[,KEY=VALUE...]")
+        env.setdefault(tag, {}).update(kvs)
     a.arm_env = env
+    if a.gpu_memory_utilization is None:
+        a.gpu_memory_utilization = round(0.75 / len(a.arms), 3)
     if "off" not in a.arms or len(set(a.arms)) != len(a.arms) or a.first not in (*a.arms, "none") \
             or not set(env) <= {t for t in a.arms if probe_on(t)}:
         ap.error("--arms needs 'off', distinct names; --first one of them or none; --arm-env only for probe-on arms")

@@ -19,6 +19,8 @@ from serve_bench import bootstrap_median
 def main(path):
     for line in open(path):
         run = json.loads(line)
+        if "passes" not in run:
+            continue  # the arms' exit codes, written after they stopped
         key = "window_tok_s" if run["mode"] == "engine_together" else "total_tok_s"
         rounds, passes = {}, {}
         for p in run["passes"]:

@@ -76,7 +76,9 @@ async def drive(port, model, reqs, conc):
     import aiohttp
     sem = asyncio.Semaphore(conc)
     res = []
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as s:
+    # limit=0: as many connections as requests in flight (aiohttp's default caps them at 100)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600),
+                                     connector=aiohttp.TCPConnector(limit=0)) as s:
         async def one(ids, mt):
             async with sem:
                 t = time.perf_counter()

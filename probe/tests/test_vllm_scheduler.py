@@ -160,7 +160,7 @@ def test_eviction_lifetimes_match_vllms_own_block_metrics(workloads):
 
 
 def test_kv_hooks_leave_the_block_pools_attributes_inline(tmp_path):
-    """On CPython 3.11 reading an instance's __dict__ moves its inline attribute values into a
+    """On CPython 3.11 and 3.12 reading an instance's __dict__ moves its inline attribute values into a
     dict for good, and vLLM's own BlockPool methods then run ~10 % slower: the KV hooks, run
     here on a real pool, never do. (The instance dict, once made, is among the pool's referents.)"""
     code = (

@@ -20,7 +20,7 @@ _CURRENT = [None, None, None]
 
 def _select(pool):
     """Makes `pool` the current one; its time lists live on the pool, for when it comes back."""
-    # Not pool.__dict__: on Python 3.11 reading an instance's __dict__ turns its inline
+    # Not pool.__dict__: on Python 3.11 and 3.12 reading an instance's __dict__ turns its inline
     # attribute values into a dict for good, and vLLM's own BlockPool methods then read
     # self.* more slowly (get_new_blocks + free_blocks ~12 % slower, server64 ~1 point).
     try:
