@@ -205,3 +205,24 @@ def _read_records(path):
                     at += 2 + n
             out.append((rec.name, int.from_bytes(body[:8], "little", signed=True), last))
     return out
+
+
+def test_a_malformed_emitted_record_is_lost_alone_and_said_once(tmp_path):
+    """A probe bug (a record with the wrong fields) costs that record only: the packed and
+    emitted records around it are written whole and in order, and the owner hears of it once."""
+    evict = spool.packer("kv_block_eviction")
+    said = []
+    path = str(tmp_path / "s.pmspool")
+    w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, on_failure=said.append)
+    w.out(evict(1, 0, 10, 0))
+    w.emit("kv_block_eviction", 2, 1, 11)  # one field short
+    w.emit("kv_block_eviction", 3, 2, 12, 0)
+    w.emit("cpu_operation", 4, 1, "scheduling", 7)  # a number where a string goes
+    w.out(evict(5, 3, 13, 0))
+    w.close()
+    data = open(path, "rb").read()
+    header, start, end = next(spool_chunks(data))
+    assert header[8] == 1 + 3  # the metadata record and the three good ones
+    good = [evict(1, 0, 10, 0), evict(3, 2, 12, 0), evict(5, 3, 13, 0)]
+    assert data[end - sum(map(len, good)):end] == b"".join(good)
+    assert w.malformed == 2 and len(said) == 1 and "not written" in said[0]
