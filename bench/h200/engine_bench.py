@@ -62,6 +62,13 @@ def pass_commands(proto):
         yield int(cmd[1]), int(cmd[2])
 
 
+def answer_pass(proto, wall, done, **extra):
+    """One PASS line: `done` holds (seconds into the pass, tokens) of each finished request."""
+    tokens = sum(t for _, t in done)
+    proto.write("PASS " + json.dumps(dict(extra, wall_s=round(wall, 4), tokens=tokens,
+                                          total_tok_s=round(tokens / wall, 1), finished=done)) + "\n")
+
+
 def arm(a):
     from vllm import LLM, SamplingParams
     from vllm.sampling_params import RequestOutputKind
@@ -84,10 +91,7 @@ def arm(a):
                 if out.finished:
                     done.append((round(time.perf_counter() - t0, 4),
                                  len(out.prompt_token_ids) + sum(len(c.token_ids) for c in out.outputs)))
-        wall = time.perf_counter() - t0
-        tokens = sum(t for _, t in done)
-        proto.write("PASS " + json.dumps({"requests": len(done), "wall_s": round(wall, 4), "tokens": tokens,
-                                          "total_tok_s": round(tokens / wall, 1), "finished": done}) + "\n")
+        answer_pass(proto, time.perf_counter() - t0, done, requests=len(done))
     # the EngineCore leaves its busy loop on the client's shutdown; the probe closes its spools at exit
     engine.engine_core.shutdown()
     proto.write("BYE\n")
@@ -154,10 +158,7 @@ def serve_passes(a, server):
         # all requests at once, as LLM.generate adds them: the server's own queue orders them
         wall, res = asyncio.run(drive(a.port, "m", workload(n, seed), n))
         done = [(round(r[5], 4), r[1] + r[2]) for r in res if r[0]]
-        tokens = sum(t for _, t in done)
-        proto.write("PASS " + json.dumps({"requests": len(res), "ok": len(done), "wall_s": round(wall, 4),
-                                          "tokens": tokens, "total_tok_s": round(tokens / wall, 1),
-                                          "errors": [r[4] for r in res if not r[0]][:3], "finished": done}) + "\n")
+        answer_pass(proto, wall, done, requests=len(res), ok=len(done), errors=[r[4] for r in res if not r[0]][:3])
 
 
 # ---- the driver ----
@@ -172,17 +173,12 @@ class Arm:
         if probe_on(tag):
             session = os.path.join(a.sessions, f"{a.name}_{tag}")
             os.makedirs(session, exist_ok=True)
-            env.update(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
-                       VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0", **a.arm_env.get(tag, {}))
+            vllm_env = dict(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
+                            VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0", **a.arm_env.get(tag, {}))
         else:
-            env.update(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
-        if a.serve:  # the probe goes into the server, not into the client in front of it
-            keep = ("PYTHONPATH", "VLLM_ENABLE_PROFILING", "VLLM_PROFILING_DIR", "PROFILEMATE_SIDECAR",
-                    *a.arm_env.get(tag, {}))
-            server_env = {k: env.pop(k) for k in keep if k in env}
-            env["PM_SERVER_ENV"] = json.dumps(server_env)
-            self.rec_env = dict(env, **server_env)
-        self.env = env
+            vllm_env = dict(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
+        # with --serve the probe goes into the server, not into the client in front of it
+        self.env = dict(env, PM_SERVER_ENV=json.dumps(vllm_env)) if a.serve else dict(env, **vllm_env)
         self.cmd = a.arm_cmd.split() if a.arm_cmd else [
             sys.executable, os.path.abspath(__file__), "--arm", "--model", a.model, "--load-format", a.load_format,
             "--blocks", str(a.blocks), "--gpu-memory-utilization", str(a.gpu_memory_utilization),
@@ -193,7 +189,7 @@ class Arm:
                 self.cmd += ["--server-cmd", a.server_cmd]
         self.log_path = os.path.join(a.sessions, f"{a.name}_{tag}.log")
         self.rec = {"tag": tag, "probe": probe_on(tag), "cmd": " ".join(self.cmd), "log": self.log_path,
-                    "env": {k: v for k, v in sorted(getattr(self, "rec_env", env).items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
+                    "env": {k: v for k, v in sorted(dict(env, **vllm_env).items()) if k in ("PYTHONPATH", "CUDA_VISIBLE_DEVICES")
                             or k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_"))}}
         self.proc = None
 

@@ -22,9 +22,10 @@ def main(path):
         if "passes" not in run:
             continue  # the arms' exit codes, written after they stopped
         key = "window_tok_s" if run["mode"] == "engine_together" else "total_tok_s"
-        rounds, passes = {}, {}
+        rounds, walls, passes = {}, {}, {}
         for p in run["passes"]:
             rounds.setdefault(p["round"], {})[p["arm"]] = p[key]
+            walls.setdefault(p["round"], {})[p["arm"]] = p["wall_s"]
             passes.setdefault(p["round"], []).append(p)
         arms = list(run["arms"])
         full = [r for r in rounds.values() if len(r) == len(arms)]
@@ -39,9 +40,6 @@ def main(path):
         # every arm against "off"; the probe-on arms also against "aa", which started alike
         pairs = [(t, "off") for t in arms if t != "off"]
         pairs += [(t, "aa") for t in arms if "aa" in arms and (t == "on" or t.startswith("on-"))]
-        walls = {}
-        for p in run["passes"]:
-            walls.setdefault(p["round"], {})[p["arm"]] = p["wall_s"]
         for label, table, invert in ((key, rounds, False), ("whole pass (1 / wall time)", walls, True)):
             if label != key and run["mode"] != "engine_together":
                 continue  # in turn, total_tok_s already is the whole pass

@@ -140,7 +140,6 @@ class Probe:
                 os.register_at_fork(after_in_child=self._after_fork)
             # a multiprocessing child forked from here ends with os._exit, past atexit; so does
             # this process if it is one (vLLM first imported in a child's target)
-            import multiprocessing
             import multiprocessing.util
             multiprocessing.util.register_after_fork(self, Probe._close_at_process_end)
             if multiprocessing.parent_process() is not None:
