@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepare, on the dev machine (no device time), everything the H200 run needs:
 #   vLLM 0.26.0 (torch 2.11.0, CUDA 13 wheel) + the Python deps the H200 image lacks, unpacked
-#   into one site folder, trimmed, packed as tar.xz and split into <=38 MiB parts
+#   into one site folder, trimmed, packed as tar.xz and split into parts that fit one device call beside the working tree
 #   (one device call carries at most 64 MiB), plus the device-side scripts.
 # Output: REPO/.h200x/{p0,p1,...,bin/} where REPO is the checkout the device tool sends
 # (ignored: .gitignore has /.h200x/). Caches: ~/.cache/profilemate/h200-{wheels,deps}.
@@ -53,8 +53,13 @@ PY
   find . -name __pycache__ -prune -exec rm -rf {} +)
 du -sh $S/site
 mkdir -p $REPO/.h200x/bin; rm -f $REPO/.h200x/p[0-9]*
+# one device call carries the whole working tree (tracked and untracked files) plus one part, 64 MiB
+# at most: the parts get what the tree leaves, less 1 MiB for .h200x/bin
+tree=$(cd $REPO && git ls-files -co --exclude-standard -z | xargs -0 cat 2>/dev/null | wc -c)
+part=$(( 64 * 1024 * 1024 - tree - 1024 * 1024 ))
+[ $part -ge 18000000 ] || { echo "working tree of $tree bytes leaves parts of $part bytes: more than 10 parts"; exit 1; }
 (cd $S && tar -cf - site | xz -T0 -6 > site.tar.xz && sha256sum site.tar.xz > $REPO/.h200x/bin/site.sha &&
-  split -b 38m -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
+  split -b $part -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
 cp "$HERE"/{device_run.sh,serve_bench.py,engine_bench.py,make_models.py} $REPO/.h200x/bin/
 rm -rf $S
 ls -la $REPO/.h200x $REPO/.h200x/bin
