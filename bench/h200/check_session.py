@@ -92,6 +92,17 @@ def main(session):
               % (sorted(per_layer.values()), top_k, tokens, len(fwd)))
         dists = {tuple(int(r["activation_count"]) for r in act if int(r["layer_idx"]) == layer) for layer in per_layer}
         print("info  MoE: %d distinct per-layer expert distributions" % len(dists))
+        rate = meta.get("moe_routing_weights_sampling")
+        if rate:  # probes from session 9 on sample routing weights
+            ws = rows(session, "moe_routing_weights_hist.csv")
+            layers = {int(r["layer_idx"]) for r in ws}
+            weights = [float(r["weight"]) for r in ws]
+            check(layers == set(per_layer) and all(0.0 <= w <= 1.0 for w in weights) and
+                  all(int(r["token_idx"]) >= 0 and 0 <= int(r["expert_id"]) < arch.get("num_local_experts", 1 << 30)
+                      for r in ws),
+                  "MoE routing weight samples: %d rows in %d layers, mean weight %.4f (%s tokens per layer every %s steps)"
+                  % (len(ws), len(layers), sum(weights) / max(1, len(weights)), rate.get("tokens_per_layer"),
+                     rate.get("every_forward_steps")))
     elif top_k:
         check(False, "MoE model but no expert counts")
     return 1 if failed else 0

@@ -6,7 +6,9 @@ FLAGS = (
     "ENABLE_FORWARD_PASS_TIMING", "ENABLE_CPU_TIMING", "ENABLE_BATCH_UTILIZATION_TRACKING",
     "ENABLE_PREEMPTION_TRACKING", "ENABLE_ENCODER_DECODER_TIMING", "USE_CUDA_EVENTS",
 )
-NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100}
+# MOE_WEIGHT_SAMPLE_TOKENS: tokens per MoE layer whose routing weights go to
+# moe_routing_weights_hist.csv at each read-back (every CUDA_EVENT_BATCH_SIZE forward steps)
+NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100, "MOE_WEIGHT_SAMPLE_TOKENS": 8}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -43,5 +45,8 @@ def load(config_class=None, environ=None):
                 values[name] = max(1, int(raw))
             except ValueError:
                 pass
+    # the GPU kernel samples a power of two of rows: the value in effect is what metadata shows
+    tokens = min(64, int(values["MOE_WEIGHT_SAMPLE_TOKENS"]))
+    values["MOE_WEIGHT_SAMPLE_TOKENS"] = 1 << (tokens.bit_length() - 1) if tokens > 0 else 0
     values["VERBOSE"] = env.get("VLLM_PROFILING_VERBOSE", "") in _TRUE
     return Config(values)

@@ -19,7 +19,7 @@ import time
 import zlib
 
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 1  # minor 1: record types 29-31 (scheduler_update, scheduler_limits, scheduler_step_v2)
+MAJOR, MINOR = 1, 2  # minor 1: record types 29-31 (scheduler_update, ...); minor 2: type 32 (records_lost)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
@@ -77,6 +77,9 @@ def packer(name):
     return functools.partial(rec._whole.pack, rec._fixed.size, rec.type_id)
 
 
+_RECORDS_LOST = packer("records_lost")
+
+
 def encode_strings(*strings):
     """A record's string fields as the spool stores them (u16 byte length, UTF-8, at most
     65,535 bytes each), for a caller that packs the same strings into many records."""
@@ -123,6 +126,7 @@ class SpoolWriter:
         self.path = path
         self.enabled = True
         self.dropped = 0
+        self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
         self.malformed = 0
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
@@ -216,11 +220,17 @@ class SpoolWriter:
         n = len(q)
         if not self.enabled or (not n and not final):
             return
+        full = n == self._max_records
         items = self._take(n)
+        lost = self.dropped - self._dropped_written
+        if (full or lost) and items:
+            # the session must say that its files under-count from here, not only the log
+            self._dropped_written += lost
+            items.insert(0, _RECORDS_LOST(self._first_t(items[0]), lost, 1 if full else 0))
         if self._meta is not None:
             items.insert(0, self._meta)
             self._meta = None
-        if n == self._max_records and not self._overflow_said:
+        if full and not self._overflow_said:
             self._overflow_said = True  # the deque dropped its oldest records to stay bounded
             if self._on_failure:
                 self._on_failure("spool %s: queue full, oldest records dropped" % self.path)

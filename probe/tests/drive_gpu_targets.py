@@ -118,6 +118,7 @@ def moe_routing():
         routers.append(r)
     moe._state.update(layers=3, experts=8, top_k=2)
     expected = [[0] * 8 for _ in range(3)]
+    routed = []   # per real step, per layer: the real rows' expert ids and weights as the router gave them
     with torch.inference_mode():  # vLLM's dummy/profile run before serving: reset at the first real step
         for r in routers:
             r.select_experts(torch.randn(4, 16), torch.randn(4, 8))
@@ -131,12 +132,16 @@ def moe_routing():
                 w, ids = r.select_experts(torch.randn(n + 2, 16), torch.randn(n + 2, 8))
                 for e in ids[:n].flatten().tolist():
                     expected[layer][e] += 1
+                if layer == 0:
+                    routed.append([])
+                routed[-1].append([ids[:n].tolist(), w[:n].float().tolist()])
     moe.flush()
-    return expected
+    return expected, routed
 
 
 def main(out):
-    truth = {"graphs": graphs(), "phases": forward_steps(), "moe_counts": moe_routing(),
+    counts, routed = moe_routing()
+    truth = {"graphs": graphs(), "phases": forward_steps(), "moe_counts": counts, "moe_routed": routed,
              "runner_targets": [gpu_model_runner.GPUModelRunner.execute_model.__qualname__]}
     profilemate_probe.probe().close()
     with open(out, "w") as f:

@@ -11,7 +11,7 @@ from conftest import PROBE
 torch = pytest.importorskip("torch")
 
 from profilemate_probe.gpu import moe_counter  # noqa: E402
-from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats  # noqa: E402
+from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats, sample_rows  # noqa: E402
 
 
 def routing(T, E, K, gen, ids_dtype=torch.int32, w_dtype=torch.float32):
@@ -32,12 +32,24 @@ def run_steps(counter, L, E, K, steps, gen, sizes=(1, 7, 64), **kw):
     return rec
 
 
+def expected_samples(rec, E, S=8):
+    """(layer, row, expert, weight) of each layer's last launch with weights, in sample_rows order."""
+    last = {layer: (ids, w) for layer, ids, w in rec if w is not None}
+    out = []
+    for layer in sorted(last):
+        ids, w = last[layer]
+        for r in sample_rows(len(ids), S):
+            out.extend((layer, r, e, w[r][k]) for k, e in enumerate(ids[r]) if 0 <= e < E)
+    return out
+
+
 def check(snap, L, E, K, B, rec, weights=True):
     rc, rcos, rh = reference_stats(L, E, K, B, rec)
     assert snap.counts.tolist() == rc
     assert snap.coselection.tolist() == rcos
     if weights:
         assert snap.weight_hist.tolist() == rh
+        assert list(snap.samples) == expected_samples(rec, E)
 
 
 @pytest.mark.parametrize("K,E", [(1, 4), (2, 8), (8, 64)])
@@ -64,8 +76,11 @@ def test_dtypes_invalid_ids_and_weights_none():
     c.record(0, ids, w)
     c.record(1, ids.to(torch.int16), None)
     snap = c.read()
-    rc, rcos, rh = reference_stats(L, E, K, B, [(0, ids.tolist(), w.float().tolist()), (1, ids.tolist(), None)])
+    rec = [(0, ids.tolist(), w.float().tolist()), (1, ids.tolist(), None)]
+    rc, rcos, rh = reference_stats(L, E, K, B, rec)
     assert snap.counts.tolist() == rc and snap.coselection.tolist() == rcos and snap.weight_hist.tolist() == rh
+    # layer 1 routed without weights: nothing sampled there; layer 0's bf16 weights come back exactly
+    assert list(snap.samples) == expected_samples(rec, E) and {x[0] for x in snap.samples} == {0}
     assert int(snap.counts[0].sum()) == 30 and int(snap.weight_hist[1].sum()) == 0
     assert int(c.buf.sum()) > 0                      # read() does not reset
 
@@ -91,6 +106,25 @@ def test_num_valid_tokens_masks_padding_rows():
     c.record(0, ids, w, num_valid_tokens=nvalid)
     snap = c.read_and_reset()
     check(snap, L, E, K, B, [(0, ids[:5].tolist(), w[:5].tolist())])
+    assert [x[1] for x in snap.samples] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]   # real rows only
+
+
+def test_weight_samples_are_the_last_launch_spread_and_cleared_by_the_read():
+    L, E, K, B = 2, 8, 2, 20
+    gen = torch.Generator().manual_seed(4)
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=B, weight_samples=4)
+    rec = []
+    for T in (30, 3):
+        for layer in range(L):
+            ids, w = routing(T if layer == 0 else 30 + T, E, K, gen)
+            c.record(layer, ids, w)
+            rec.append((layer, ids.tolist(), w.tolist()))
+    snap = c.read_and_reset()
+    assert list(snap.samples) == expected_samples(rec, E, S=4)
+    assert sorted({(x[0], x[1]) for x in snap.samples}) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 8), (1, 16), (1, 24)]
+    assert c.read().samples == ()          # the reset cleared them
+    with pytest.raises(ValueError):
+        ExpertCounter(L, E, K, "cpu", weight_samples=6)
 
 
 def test_sample_every_records_one_launch_in_n():
@@ -98,7 +132,7 @@ def test_sample_every_records_one_launch_in_n():
     gen = torch.Generator().manual_seed(3)
     c = ExpertCounter(L, E, K, "cpu", weight_bins=B, sample_every=3)
     kept = []
-    for s in range(7):
+    for s in range(8):   # the last launch is not kept: the sample stays the last kept one's
         for layer in range(L):
             ids, w = routing(9, E, K, gen)
             c.record(layer, ids, w)
@@ -106,7 +140,7 @@ def test_sample_every_records_one_launch_in_n():
                 kept.append((layer, ids.tolist(), w.tolist()))
     snap = c.read_and_reset()
     check(snap, L, E, K, B, kept)
-    assert snap.calls.tolist() == [7, 7]
+    assert snap.calls.tolist() == [8, 8]
 
 
 def test_coselection_off_and_shape_errors():
@@ -139,7 +173,7 @@ def test_package_import_does_not_import_torch():
 INTERP = r"""
 import sys, torch
 sys.path.insert(0, %r)
-from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats
+from profilemate_probe.gpu.moe_counter import ExpertCounter, reference_stats, sample_rows
 gen = torch.Generator().manual_seed(5)
 bad = []
 for (L, E, K, se, nv) in [(2, 8, 2, 1, None), (2, 16, 8, 1, 11), (3, 8, 2, 2, None), (1, 8, 3, 1, 0)]:
@@ -161,8 +195,11 @@ for (L, E, K, se, nv) in [(2, 8, 2, 1, None), (2, 16, 8, 1, 11), (3, 8, 2, 2, No
                 rec.append((layer, ids[:n].tolist(), w[:n].tolist()))
     snap = c.read_and_reset()
     rc, rcos, rh = reference_stats(L, E, K, 20, rec)
+    last = {layer: (ids, w) for layer, ids, w in rec}
+    want = [(layer, r, e, last[layer][1][r][k]) for layer in sorted(last) for r in sample_rows(len(last[layer][0]), 8)
+            for k, e in enumerate(last[layer][0][r]) if 0 <= e < E]
     ok = (snap.counts.tolist() == rc, snap.coselection.tolist() == rcos, snap.weight_hist.tolist() == rh,
-          snap.calls.tolist() == [4] * L)
+          snap.calls.tolist() == [4] * L, list(snap.samples) == want)
     if not all(ok):
         bad.append(((L, E, K, se, nv), ok))
 print("BAD" if bad else "OK", bad)

@@ -1,6 +1,7 @@
 """The writer side of the spool format (the engine's tests read the same bytes)."""
 import errno
 import filecmp
+import json
 import os
 import struct
 import subprocess
@@ -165,9 +166,57 @@ def test_a_full_queue_keeps_the_metadata_record_first_and_every_record_whole_and
     first = spool.RECORD_HEADER.unpack_from(data, spool.CHUNK_HEADER.size)
     assert first[1] == spool.METADATA_TYPE
     recs = _read_records(path)
-    ts = [r[1] for r in recs]
+    assert recs[0][:2] == ("records_lost", 2000 - 1024)   # before the first record that is left
+    ts = [r[1] for r in recs[1:]]
     assert ts == list(range(2000 - 1024, 2000))
     assert all(r[2] == "i=%d" % r[1] for r in recs if r[0] == "cpu_operation")
+
+
+def test_a_session_whose_probe_lost_records_says_so_in_its_metadata(tmp_path):
+    """The log line is not enough: a session read later must show that its files under-count."""
+    raw = tmp_path / "session_lost" / "raw"
+    raw.mkdir(parents=True)
+    path = str(raw / "engine_core-7.pmspool")
+    meta = {"pid": 7, "role": "engine_core", "rank": 0, "host": "h",
+            "clock": {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}}
+    w = spool.SpoolWriter(path, meta, max_buffer_bytes=4096, on_failure=lambda m: None)
+    evict = spool.packer("kv_block_eviction")
+    for i in range(2000):
+        t = 1_000_000_000 + i * 1000
+        if i % 10 == 0:
+            w.emit("cpu_operation", t, 1, "scheduling", "")
+        else:
+            w.out(evict(t, i, 0, 0))
+    w.flush()
+    w.emit("cpu_operation", 3_000_000_000, 1, "scheduling", "")   # a chunk after it: no new report
+    w.close()
+    lost = [r for r in _read_fields(path) if r[0] == "records_lost"]
+    # emit() counts what it pushes out (the 97 emits after the queue filled); out() cannot
+    assert lost == [("records_lost", 1_000_000_000 + 976 * 1000, 97, 1)]
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_lost"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    with open(tmp_path / "session_lost" / "metadata.json") as f:
+        warnings = json.load(f)["warnings"]
+    assert warnings == ["engine_core-7.pmspool: the probe's record queue overflowed 1 time, first at 1.000976 s;"
+                        " at least 97 records lost: the session's files under-count from there"], warnings
+
+
+def _read_fields(path):
+    """(record name, *fixed fields) of every record after the metadata one."""
+    names = {rec.type_id: rec for rec in spool.RECORDS.values()}
+    with open(path, "rb") as f:
+        data = f.read()
+    out = []
+    for _header, pos, end in spool_chunks(data):
+        while pos < end:
+            size, type_id = spool.RECORD_HEADER.unpack_from(data, pos)
+            at = pos + spool.RECORD_HEADER.size
+            pos = at + size
+            if type_id != spool.METADATA_TYPE:
+                rec = names[type_id]
+                out.append((rec.name,) + rec._fixed.unpack_from(data, at))
+    return out
 
 
 def test_a_writer_that_turns_itself_off_tells_its_owner(tmp_path, monkeypatch):

@@ -97,6 +97,27 @@ def test_moe_counts_from_the_real_router_equal_the_routed_ids(gpu_session):
     assert sum(int(r["coselection_count"]) for r in cosel) == tokens  # top-2: one pair per token
 
 
+def test_sampled_routing_weights_are_the_real_routers_for_real_tokens(gpu_session):
+    """Read-backs every 2 steps (CUDA_EVENT_BATCH_SIZE=2): steps {1}, {2, 3}, {4, 5}. Each keeps
+    the routing weights of its last step, 8 tokens per layer spread over the real rows."""
+    from profilemate_probe.gpu.moe_counter import sample_rows
+    session, truth = gpu_session
+    got = sorted((int(r["layer_idx"]), int(r["token_idx"]), int(r["expert_id"]), float(r["weight"]))
+                 for r in _rows(session, "moe_routing_weights_hist.csv"))
+    want = []
+    for step in (0, 2, 4):
+        for layer, (ids, w) in enumerate(truth["moe_routed"][step]):
+            want += [(layer, i, e, w[i][k]) for i in sample_rows(len(ids), 8) for k, e in enumerate(ids[i])]
+    want.sort()
+    assert len(got) == len(want) == 3 * 2 * (6 + 7 + 8)
+    assert [g[:3] for g in got] == [x[:3] for x in want]
+    assert all(abs(g[3] - x[3]) < 1e-6 for g, x in zip(got, want))
+    meta = json.load(open(os.path.join(session, "metadata.json")))
+    assert meta["probe_config"]["MOE_WEIGHT_SAMPLE_TOKENS"] == 8
+    rate = meta["moe_routing_weights_sampling"]
+    assert (rate["tokens_per_layer"], rate["every_forward_steps"]) == (8, 2)
+
+
 def test_vllms_classmethod_targets_stay_callable_under_the_probe(tmp_path):
     """CUDAGraphWrapper.clear_all_graphs is a classmethod that vLLM's V1 model runner calls
     while profiling CUDA graph memory at start-up; a wrong wrapper stops the engine there."""

@@ -9,7 +9,11 @@ All statistics live in ONE fixed int64 device buffer, viewed as
     coselection [L, E, E]     token picked both experts (stored one-sided, symmetrised on read)
     weight_hist [L, E, BINS]  routing weight histogram over weight_range (default [0, 1])
     calls       [L]           record() launches that ran on the device per layer
-so a read is one device-to-host copy and a reset one zero_().
+    samples     [L, S, 1+2K]  routing weights of up to S tokens of the layer's last launch: the
+                              token's row, its K expert ids, its K weights (float32 bits)
+    sampled     [L]           how many of those S rows hold a sample (0: none since the reset)
+so a read is one device-to-host copy and a reset one zero_(). The S sampled rows are spread
+evenly over the launch's real rows (sample_rows); a launch without weights samples nothing.
 
 record() is graph-safe: no host synchronisation, no .item(), no allocation on the triton
 path, fixed shapes and fixed buffer addresses. On CUDA with triton it is ONE fused kernel
@@ -69,11 +73,15 @@ def _define_kernel():
                            L: tl.constexpr, E: tl.constexpr, K: tl.constexpr, KP: tl.constexpr,
                            BINS: tl.constexpr, W_LO: tl.constexpr, W_SCALE: tl.constexpr,
                            HAS_W: tl.constexpr, HAS_NVALID: tl.constexpr, COSEL: tl.constexpr,
-                           SAMPLE_EVERY: tl.constexpr, BLOCK_T: tl.constexpr):
+                           SAMPLE_EVERY: tl.constexpr, BLOCK_T: tl.constexpr, SAMPLES: tl.constexpr):
         # buffer layout (int64): counts [L,E] | cosel [L,E,E] | hist [L,E,BINS] | calls [L]
+        #                        | samples [L,SAMPLES,1+2K] | sampled [L]
         COSEL_OFF: tl.constexpr = L * E
         HIST_OFF: tl.constexpr = L * E + L * E * E
         CALLS_OFF: tl.constexpr = L * E + L * E * E + L * E * BINS
+        SAMPLES_OFF: tl.constexpr = CALLS_OFF + L
+        ROW: tl.constexpr = 1 + 2 * K
+        SAMPLED_OFF: tl.constexpr = SAMPLES_OFF + L * SAMPLES * ROW
         pid = tl.program_id(0)
         nprog = tl.num_programs(0)
         lay = layer.to(tl.int64)
@@ -91,6 +99,24 @@ def _define_kernel():
                 tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
         offs_k = tl.arange(0, KP)
         kmask = offs_k < K
+        if SAMPLES > 0:
+            if HAS_W:
+                if pid == 0:
+                    # this launch's sample replaces the layer's last one: rows spread over [0, n)
+                    offs_s = tl.arange(0, SAMPLES)
+                    m = tl.minimum(n, SAMPLES)
+                    rows = tl.where(n > SAMPLES, (offs_s * n) // SAMPLES, offs_s)
+                    smask = offs_s < m
+                    base = buf_ptr + SAMPLES_OFF + lay * (SAMPLES * ROW)
+                    tl.store(base + offs_s * ROW, rows.to(tl.int64), mask=smask)
+                    sm2 = smask[:, None] & kmask[None, :]
+                    src = rows[:, None] * K + offs_k[None, :]
+                    sids = tl.load(ids_ptr + src, mask=sm2, other=-1).to(tl.int64)
+                    tl.store(base + offs_s[:, None] * ROW + 1 + offs_k[None, :], sids, mask=sm2)
+                    sw = tl.load(w_ptr + src, mask=sm2, other=0.0).to(tl.float32)
+                    tl.store(base + offs_s[:, None] * ROW + 1 + K + offs_k[None, :],
+                             sw.to(tl.int32, bitcast=True).to(tl.int64), mask=sm2)
+                    tl.store(buf_ptr + SAMPLED_OFF + lay, m.to(tl.int64), mask=m > 0)
         for start in range(pid * BLOCK_T, n, nprog * BLOCK_T):
             offs_t = start + tl.arange(0, BLOCK_T)
             tmask = offs_t < n
@@ -127,7 +153,7 @@ def _block_t(kp, cosel):
     return max(16, min(128, 4096 // per_token))
 
 
-def _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel):
+def _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, samples):
     T = ids.shape[0]
     if T == 0:
         return
@@ -140,10 +166,18 @@ def _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_sc
     kernel[grid](ids, ids if w is None else w, ids if nvalid is None else nvalid, buf, T, layer,
                  L=L, E=E, K=K, KP=kp, BINS=bins, W_LO=w_lo, W_SCALE=w_scale,
                  HAS_W=w is not None, HAS_NVALID=nvalid is not None, COSEL=bool(cosel and K > 1),
-                 SAMPLE_EVERY=sample_every, BLOCK_T=bt, num_warps=4)
+                 SAMPLE_EVERY=sample_every, BLOCK_T=bt, SAMPLES=samples, num_warps=4)
 
 
-def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs):
+def sample_rows(n, samples):
+    """Which of a launch's n real rows are sampled: all when n <= samples, else `samples` rows
+    spread evenly over them."""
+    if n <= samples:
+        return list(range(n))
+    return [(s * n) // samples for s in range(samples)]
+
+
+def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs, samples):
     import torch
     counts, cos, hist, calls = _views(buf, L, E, bins)
     T = ids.shape[0]
@@ -153,11 +187,17 @@ def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, samp
         return
     ids = ids.long()
     valid = (ids >= 0) & (ids < E)
+    n = torch.full((1,), T, dtype=torch.long, device=ids.device)
     if nvalid is not None:
+        n = torch.minimum(n, nvalid.reshape(-1)[:1].to(torch.long))
         rows = torch.arange(T, device=ids.device)
-        valid = valid & (rows < nvalid.reshape(-1)[:1].to(torch.long))[:, None]
+        valid = valid & (rows < n)[:, None]
     if sample_every > 1:
-        valid = valid & ((call - 1) % sample_every == 0)
+        keep = (call - 1) % sample_every == 0
+        valid = valid & keep
+        n = n * keep
+    if samples and w is not None:
+        _sample_torch(buf, ids, w, n, layer, L, E, K, bins, samples)
     idc = torch.where(valid, ids, torch.zeros_like(ids))
     one = valid.to(torch.long)
     counts[layer].index_add_(0, idc.reshape(-1), one.reshape(-1))
@@ -172,11 +212,37 @@ def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, samp
         cos[layer].view(-1).index_add_(0, flat.reshape(-1), pv.reshape(-1))
 
 
+def _sample_torch(buf, ids, w, n, layer, L, E, K, bins, samples):
+    """The kernel's sample, in torch ops on the device (no host sync): n is a [1] device tensor."""
+    import torch
+    rows_v, sampled = _sample_views(buf, L, E, bins, K, samples)
+    offs = torch.arange(samples, device=ids.device)
+    m = torch.clamp(n, max=samples)
+    rows = torch.where(n > samples, (offs * n) // samples, offs).clamp(max=ids.shape[0] - 1)
+    bits = w.to(torch.float32).contiguous().view(torch.int32).to(torch.long)
+    new = torch.cat([rows[:, None], ids.index_select(0, rows), bits.index_select(0, rows)], 1)
+    mine = rows_v[layer]
+    mine.copy_(torch.where((offs < m)[:, None], new, mine))
+    slot = sampled.narrow(0, layer, 1)
+    slot.copy_(torch.where(m > 0, m, slot))
+
+
 def _views(buf, L, E, bins):
     a = L * E
     b = a + L * E * E
     c = b + L * E * bins
     return (buf[:a].view(L, E), buf[a:b].view(L, E, E), buf[b:c].view(L, E, bins), buf[c:c + L])
+
+
+def _sample_views(buf, L, E, bins, K, samples):
+    """samples [L, S, 1+2K] and sampled [L], after calls in the buffer."""
+    a = L * E + L * E * E + L * E * bins + L
+    b = a + L * samples * (1 + 2 * K)
+    return buf[a:b].view(L, samples, 1 + 2 * K), buf[b:b + L]
+
+
+def _buffer_size(L, E, K, bins, samples):
+    return L * E + L * E * E + L * E * bins + L + L * samples * (1 + 2 * K) + L
 
 
 def _pairs(K, device):
@@ -189,17 +255,19 @@ def _pairs(K, device):
 _PAIRS_CACHE = {}
 
 
-def _record_any(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, use_triton):
+def _record_any(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, use_triton,
+                samples):
     if use_triton:
         kernel = triton_kernel()
         if kernel is not None:
-            _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel)
+            _launch_triton(kernel, buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel,
+                           samples)
             return
     key = (K, str(buf.device))
     pairs = _PAIRS_CACHE.get(key)
     if pairs is None:
         pairs = _PAIRS_CACHE[key] = _pairs(K, buf.device)
-    _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs)
+    _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, sample_every, cosel, pairs, samples)
 
 
 def custom_op():
@@ -226,15 +294,15 @@ def _register_op():
     def moe_record(buf: torch.Tensor, topk_ids: torch.Tensor, topk_weights: Optional[torch.Tensor],
                    num_valid: Optional[torch.Tensor], layer: int, num_layers: int, num_experts: int,
                    top_k: int, bins: int, w_lo: float, w_scale: float, sample_every: int,
-                   coselection: bool, use_triton: bool) -> None:
+                   coselection: bool, use_triton: bool, samples: int) -> None:
         _record_any(buf, topk_ids, topk_weights, num_valid, layer, num_layers, num_experts, top_k, bins,
-                    w_lo, w_scale, sample_every, coselection, use_triton)
+                    w_lo, w_scale, sample_every, coselection, use_triton, samples)
 
     op = torch.library.custom_op(OP_NAME, moe_record, mutates_args=("buf",))
 
     @op.register_fake
     def _fake(buf, topk_ids, topk_weights, num_valid, layer, num_layers, num_experts, top_k, bins,
-              w_lo, w_scale, sample_every, coselection, use_triton):
+              w_lo, w_scale, sample_every, coselection, use_triton, samples):
         return None
 
     return getattr(getattr(torch.ops, ns), name)
@@ -253,9 +321,9 @@ def _is_compiling_fn():
 # --------------------------------------------------------------------------------------
 class ExpertSnapshot:
     """Host copy of the statistics (CPU int64 tensors). coselection is symmetric, diagonal 0."""
-    __slots__ = ("counts", "coselection", "weight_hist", "calls", "t_ns", "sample_every", "top_k")
+    __slots__ = ("counts", "coselection", "weight_hist", "calls", "t_ns", "sample_every", "top_k", "samples")
 
-    def __init__(self, counts, coselection, weight_hist, calls, t_ns, sample_every, top_k):
+    def __init__(self, counts, coselection, weight_hist, calls, t_ns, sample_every, top_k, samples=()):
         self.counts = counts
         self.coselection = coselection
         self.weight_hist = weight_hist
@@ -263,6 +331,7 @@ class ExpertSnapshot:
         self.t_ns = t_ns
         self.sample_every = sample_every
         self.top_k = top_k
+        self.samples = samples   # (layer, token row, expert, weight) of each layer's last launch
 
     def tokens(self):
         """Routed tokens per layer (counts summed over experts / top_k)."""
@@ -301,11 +370,15 @@ class ExpertCounter:
     """Per-layer MoE expert statistics in fixed device buffers; see the module docstring.
 
     ExpertCounter(num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
-                  weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True)
+                  weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True,
+                  weight_samples=8)
+    weight_samples: tokens whose routing weights each layer keeps from its last launch (a power
+    of two, at most 64; 0 keeps none)
     """
 
     def __init__(self, num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
-                 weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True):
+                 weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True,
+                 weight_samples=8):
         import torch
         if backend not in BACKENDS:
             raise ValueError("backend must be one of %s" % (BACKENDS,))
@@ -315,16 +388,18 @@ class ExpertCounter:
         self.weight_bins = B = int(weight_bins)
         self.sample_every = max(1, int(sample_every))
         lo, hi = float(weight_range[0]), float(weight_range[1])
+        self.weight_samples = S = int(weight_samples)
         if not (L > 0 and E > 0 and K > 0 and B > 0 and hi > lo):
             raise ValueError("bad ExpertCounter shape")
+        if S < 0 or S > 64 or S & (S - 1):
+            raise ValueError("weight_samples must be 0 or a power of two up to 64")
         self.weight_range = (lo, hi)
         self._w_lo, self._w_scale = lo, B / (hi - lo)
         self.coselection_enabled = bool(coselection)
         self.device = torch.device(device)
         if self.device.type == "cuda" and self.device.index is None:
             self.device = torch.device("cuda", torch.cuda.current_device())
-        size = L * E + L * E * E + L * E * B + L
-        self.buf = torch.zeros(size, dtype=torch.int64, device=self.device)
+        self.buf = torch.zeros(_buffer_size(L, E, K, B, S), dtype=torch.int64, device=self.device)
         self.counts, self.coselection, self.weight_hist, self.calls = _views(self.buf, L, E, B)
         self._pairs = _pairs(K, self.device)
         _PAIRS_CACHE[(K, str(self.buf.device))] = self._pairs
@@ -366,7 +441,7 @@ class ExpertCounter:
         if op is not None and self._is_compiling():
             op(self.buf, topk_ids, topk_weights, num_valid_tokens, int(layer_idx), self.num_layers,
                self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
-               self.coselection_enabled, self._use_triton)
+               self.coselection_enabled, self._use_triton, self.weight_samples)
             return
         kernel = self._kernel
         if kernel is not None:
@@ -392,13 +467,13 @@ class ExpertCounter:
             return
         _record_torch(self.buf, topk_ids, topk_weights, num_valid_tokens, layer_idx, self.num_layers,
                       self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
-                      self.coselection_enabled, self._pairs)
+                      self.coselection_enabled, self._pairs, self.weight_samples)
 
     def _constexprs(self, topk_weights, num_valid_tokens):
         return dict(L=self.num_layers, E=self.num_experts, K=self.top_k, KP=self._kp, BINS=self.weight_bins,
                     W_LO=self._w_lo, W_SCALE=self._w_scale, HAS_W=topk_weights is not None,
                     HAS_NVALID=num_valid_tokens is not None, COSEL=self._cosel_kernel,
-                    SAMPLE_EVERY=self.sample_every, BLOCK_T=self._bt, num_warps=4)
+                    SAMPLE_EVERY=self.sample_every, BLOCK_T=self._bt, SAMPLES=self.weight_samples, num_warps=4)
 
     def _make_fast(self, key, args, topk_weights, num_valid_tokens, grid0):
         """Direct launcher for one compiled specialisation: skips triton's per-call argument
@@ -489,13 +564,29 @@ class ExpertCounter:
         cos = cos + cos.transpose(1, 2)
         if self.backend == "triton" and self.sample_every > 1:
             calls = calls // SAMPLED_PROGRAMS
-        return ExpertSnapshot(counts, cos, hist, calls, t_ns, self.sample_every, self.top_k)
+        return ExpertSnapshot(counts, cos, hist, calls, t_ns, self.sample_every, self.top_k, self._samples(flat))
+
+    def _samples(self, flat):
+        S, K, E = self.weight_samples, self.top_k, self.num_experts
+        if not S:
+            return ()
+        rows_v, sampled = _sample_views(flat, self.num_layers, E, self.weight_bins, K, S)
+        weights = rows_v[:, :, 1 + K:].to(self._torch.int32).view(self._torch.float32).tolist()
+        rows = rows_v[:, :, :1 + K].tolist()
+        out = []
+        for layer, m in enumerate(sampled.tolist()):
+            for s in range(min(m, S)):
+                row = rows[layer][s]
+                for k in range(K):
+                    if 0 <= row[1 + k] < E:
+                        out.append((layer, row[0], row[1 + k], weights[layer][s][k]))
+        return tuple(out)
 
     def info(self):
         return {"backend": self.backend, "num_layers": self.num_layers, "num_experts": self.num_experts,
                 "top_k": self.top_k, "weight_bins": self.weight_bins, "sample_every": self.sample_every,
                 "weight_range": list(self.weight_range), "coselection": self.coselection_enabled,
-                "buffer_bytes": self.buf.numel() * 8, "device": str(self.device),
+                "weight_samples": self.weight_samples, "buffer_bytes": self.buf.numel() * 8, "device": str(self.device),
                 "triton_error": _TRITON_STATE["error"], "fast_launch": self._fast is not None,
                 "fast_launch_error": self.fast_launch_error}
 

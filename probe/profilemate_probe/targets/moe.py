@@ -6,7 +6,9 @@ only the kernels captured with it run. So the hook launches one fused, graph-saf
 (gpu.moe_counter.ExpertCounter) that updates fixed device buffers in place: it is captured
 into every graph that contains the router and counts every replayed step. Padding rows of
 a graph are masked with a one-element device tensor refreshed each step. The buffers are
-copied out without a device sync every CUDA_EVENT_BATCH_SIZE steps.
+copied out without a device sync every CUDA_EVENT_BATCH_SIZE steps, with the routing weights of
+MOE_WEIGHT_SAMPLE_TOKENS tokens per layer from the last step before each copy (spread over its
+real tokens), for moe_routing_weights_hist.csv.
 """
 from time import monotonic_ns
 
@@ -48,7 +50,9 @@ def _counter(device):
         # First called inside vLLM's inference mode: tensors made there are inference tensors,
         # which may not be updated in place outside it (the read-back and reset at exit do).
         with torch.inference_mode(False):
-            c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device)
+            prof = _state["prof"]
+            samples = prof.config.values.get("MOE_WEIGHT_SAMPLE_TOKENS", 8) if prof is not None else 8
+            c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples)
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
             _state["valid_now"] = None
         _state["counter"] = c
@@ -115,6 +119,8 @@ def emit_snapshot(prof, snap):
         prof.emit("moe_expert_pairs", t, layer, pairs)
         cells = ";".join("%d:%d:%d" % (e, b, v) for e, r in enumerate(hist[layer]) for b, v in enumerate(r) if v)
         prof.emit("moe_weight_histogram", t, layer, len(hist[layer][0]) if hist[layer] else 0, lo, hi, cells)
+    for layer, token, expert, weight in snap.samples:
+        prof.emit("moe_weight_sample", t, layer, token, expert, weight)
 
 
 def flush():

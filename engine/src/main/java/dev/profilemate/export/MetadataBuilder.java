@@ -23,6 +23,8 @@ final class MetadataBuilder {
   private final Map<Integer, Integer> ranks = new TreeMap<>();
   private final Map<String, Map<String, String>> targets = new TreeMap<>();
   private final Map<Integer, Long> recordsByProcess = new TreeMap<>();
+  /** Per process: [times the probe's queue overflowed, records counted lost, t_ns of the first]. */
+  private final Map<Integer, long[]> losses = new TreeMap<>();
   private JsonNode engine;
   private long firstNs = Long.MAX_VALUE;
   private long lastNs = Long.MIN_VALUE;
@@ -53,6 +55,11 @@ final class MetadataBuilder {
           // a malformed config record costs only the config section
         }
       }
+      case "records_lost" -> {
+        long[] l = losses.computeIfAbsent(r.process(), k -> new long[] {0, 0, r.tNs()});
+        l[0]++;
+        l[1] += r.getLong("counted");
+      }
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("profiler", r.getString("profiler"));
@@ -62,6 +69,17 @@ final class MetadataBuilder {
       }
       default -> {}
     }
+  }
+
+  /** The reader's warnings, then one per process whose probe lost records (after the records are read). */
+  List<String> warnings(List<String> fromReader) {
+    List<String> all = new ArrayList<>(fromReader);
+    List<SpoolReader> spools = reader.spools();
+    losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
+        + ": the probe's record queue overflowed " + l[0] + (l[0] == 1 ? " time" : " times") + ", first at "
+        + Fmt.sec((l[2] - reader.startNs()) / 1e9) + " s; at least " + Math.max(1, l[1])
+        + " records lost: the session's files under-count from there"));
+    return all;
   }
 
   Map<String, Object> build(long records, List<String> warnings) {
@@ -101,6 +119,15 @@ final class MetadataBuilder {
     m.put("profilers_enabled", new ArrayList<>(profilers));
     JsonNode cfg = reader.processes().get(0).metadata().path("config");
     m.put("probe_config", cfg.isMissingNode() ? Map.of() : cfg);
+    if (cfg.has("MOE_WEIGHT_SAMPLE_TOKENS")) {
+      // the sampling rate of moe_routing_weights_hist.csv, in the user's terms
+      Map<String, Object> moe = new LinkedHashMap<>();
+      moe.put("tokens_per_layer", cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt());
+      moe.put("every_forward_steps", cfg.path("CUDA_EVENT_BATCH_SIZE").asInt(100));
+      moe.put("which", "the last forward step before each read-back of the MoE counters (and the last at exit);"
+          + " its real tokens, spread evenly; every expert the token was routed to");
+      m.put("moe_routing_weights_sampling", moe);
+    }
     m.put("engine", engine == null ? Map.of() : engine);
     m.put("probe_targets", targets);
     m.put("warnings", warnings);

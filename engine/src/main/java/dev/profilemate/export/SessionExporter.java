@@ -76,7 +76,7 @@ public final class SessionExporter {
           }
         }
         p.writeSummaries(stage);
-        List<String> warnings = reader.warnings();
+        List<String> warnings = meta.warnings(reader.warnings());
         try (OutputStream out = stage.create("metadata.json")) {
           Json.write(out, meta.build(records, warnings));
         }
