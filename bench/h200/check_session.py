@@ -93,11 +93,12 @@ def main(session):
         dists = {tuple(int(r["activation_count"]) for r in act if int(r["layer_idx"]) == layer) for layer in per_layer}
         print("info  MoE: %d distinct per-layer expert distributions" % len(dists))
         rate = meta.get("moe_routing_weights_sampling")
-        if rate:  # probes from session 9 on sample routing weights
+        if rate and rate.get("tokens_per_layer"):  # probes from session 9 on sample routing weights
             ws = rows(session, "moe_routing_weights_hist.csv")
             layers = {int(r["layer_idx"]) for r in ws}
             weights = [float(r["weight"]) for r in ws]
-            check(layers == set(per_layer) and all(0.0 <= w <= 1.0 for w in weights) and
+            # weights >= 0; above 1 only where the router scales them (routed_scaling_factor)
+            check(layers == set(per_layer) and all(w >= 0.0 for w in weights) and
                   all(int(r["token_idx"]) >= 0 and 0 <= int(r["expert_id"]) < arch.get("num_local_experts", 1 << 30)
                       for r in ws),
                   "MoE routing weight samples: %d rows in %d layers, mean weight %.4f (%s tokens per layer every %s steps)"

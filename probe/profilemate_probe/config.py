@@ -42,11 +42,14 @@ def load(config_class=None, environ=None):
         raw = env.get(name) or (env.get("VLLM_PROFILING_LOG_INTERVAL") if name == "LOG_INTERVAL" else None)
         if raw:
             try:
-                values[name] = max(1, int(raw))
+                values[name] = max(0 if name == "MOE_WEIGHT_SAMPLE_TOKENS" else 1, int(raw))
             except ValueError:
                 pass
-    # the GPU kernel samples a power of two of rows: the value in effect is what metadata shows
-    tokens = min(64, int(values["MOE_WEIGHT_SAMPLE_TOKENS"]))
+    # the GPU kernel samples a power of two of rows (0: none): the value in effect is what metadata shows
+    try:
+        tokens = max(0, min(64, int(values["MOE_WEIGHT_SAMPLE_TOKENS"])))
+    except (TypeError, ValueError):
+        tokens = NUMBERS["MOE_WEIGHT_SAMPLE_TOKENS"]
     values["MOE_WEIGHT_SAMPLE_TOKENS"] = 1 << (tokens.bit_length() - 1) if tokens > 0 else 0
     values["VERBOSE"] = env.get("VLLM_PROFILING_VERBOSE", "") in _TRUE
     return Config(values)

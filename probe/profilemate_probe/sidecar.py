@@ -53,7 +53,12 @@ def start(session_dir, log):
     out = os.open(os.path.join(session_dir, "collector.log"),
                   os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        return subprocess.Popen([java, "-jar", jar, "collect", session_dir, "--pid", str(os.getpid())],
+        # beside a vLLM whose own CPU threads set its speed: one core's worth of JVM (GC, JIT),
+        # at low priority, and `collect` keeps its refreshes to a tenth of that core
+        nice = shutil.which("nice")
+        cmd = ([nice, "-n", "10"] if nice else []) + [java, "-XX:ActiveProcessorCount=1", "-jar", jar,
+                                                       "collect", session_dir, "--pid", str(os.getpid())]
+        return subprocess.Popen(cmd,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 start_new_session=True, close_fds=True)
     finally:

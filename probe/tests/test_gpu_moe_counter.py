@@ -33,8 +33,9 @@ def run_steps(counter, L, E, K, steps, gen, sizes=(1, 7, 64), **kw):
 
 
 def expected_samples(rec, E, S=8):
-    """(layer, row, expert, weight) of each layer's last launch with weights, in sample_rows order."""
-    last = {layer: (ids, w) for layer, ids, w in rec if w is not None}
+    """(layer, row, expert, weight) of each layer's last launch with weights and real rows, in
+    sample_rows order."""
+    last = {layer: (ids, w) for layer, ids, w in rec if w is not None and ids}
     out = []
     for layer in sorted(last):
         ids, w = last[layer]
@@ -104,8 +105,11 @@ def test_num_valid_tokens_masks_padding_rows():
     nvalid = torch.tensor([5], dtype=torch.int32)
     ids, w = routing(32, E, K, gen)
     c.record(0, ids, w, num_valid_tokens=nvalid)
+    nvalid.fill_(0)
+    pad_ids, pad_w = routing(32, E, K, gen)
+    c.record(0, pad_ids, pad_w, num_valid_tokens=nvalid)   # padding only: the sample stays the last real one
     snap = c.read_and_reset()
-    check(snap, L, E, K, B, [(0, ids[:5].tolist(), w[:5].tolist())])
+    check(snap, L, E, K, B, [(0, ids[:5].tolist(), w[:5].tolist()), (0, [], [])])
     assert [x[1] for x in snap.samples] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]   # real rows only
 
 
@@ -275,3 +279,20 @@ def test_cuda_graph_capture_replay_if_present():
         w, ids = torch.softmax(static_logits, -1).topk(K)
         rec += [(layer, ids.tolist(), w.tolist()) for layer in range(L)]
     check(c.read_and_reset(), L, E, K, B, rec)
+
+
+def test_the_sample_size_setting_is_a_power_of_two_or_zero():
+    from profilemate_probe.config import load
+
+    def tokens(env=None, cls=None):
+        return load(cls, env or {}).values["MOE_WEIGHT_SAMPLE_TOKENS"]
+
+    assert tokens() == 8
+    assert [tokens({"MOE_WEIGHT_SAMPLE_TOKENS": v}) for v in ("0", "1", "6", "16", "500", "x")] == [0, 1, 4, 16, 64, 8]
+
+    class Odd:
+        MOE_WEIGHT_SAMPLE_TOKENS = "many"   # a ProfilingConfig class with a bad value: the default, no crash
+    assert tokens(cls=Odd) == 8
+    c = ExpertCounter(1, 8, 2, "cpu", weight_samples=0)
+    c.record(0, *routing(4, 8, 2, torch.Generator().manual_seed(9)))
+    assert c.read().samples == ()

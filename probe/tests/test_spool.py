@@ -198,25 +198,13 @@ def test_a_session_whose_probe_lost_records_says_so_in_its_metadata(tmp_path):
     assert r.returncode == 0, r.stderr
     with open(tmp_path / "session_lost" / "metadata.json") as f:
         warnings = json.load(f)["warnings"]
-    assert warnings == ["engine_core-7.pmspool: the probe's record queue overflowed 1 time, first at 1.000976 s;"
-                        " at least 97 records lost: the session's files under-count from there"], warnings
+    assert warnings == ["engine_core-7.pmspool: the probe's record queue was full 1 time, first at 1.000976 s;"
+                        " at least 97 records lost: the session's files may under-count from there"], warnings
 
 
 def _read_fields(path):
     """(record name, *fixed fields) of every record after the metadata one."""
-    names = {rec.type_id: rec for rec in spool.RECORDS.values()}
-    with open(path, "rb") as f:
-        data = f.read()
-    out = []
-    for _header, pos, end in spool_chunks(data):
-        while pos < end:
-            size, type_id = spool.RECORD_HEADER.unpack_from(data, pos)
-            at = pos + spool.RECORD_HEADER.size
-            pos = at + size
-            if type_id != spool.METADATA_TYPE:
-                rec = names[type_id]
-                out.append((rec.name,) + rec._fixed.unpack_from(data, at))
-    return out
+    return [(rec.name,) + rec._fixed.unpack_from(body) for rec, body in _spool_records(path)]
 
 
 def test_a_writer_that_turns_itself_off_tells_its_owner(tmp_path, monkeypatch):
@@ -231,28 +219,32 @@ def test_a_writer_that_turns_itself_off_tells_its_owner(tmp_path, monkeypatch):
     w.close()
 
 
-def _read_records(path):
-    """(record name, t_ns, last string field or None) of every record after the metadata one."""
+def _spool_records(path):
+    """(record type, its bytes) of every record after the metadata one."""
     names = {rec.type_id: rec for rec in spool.RECORDS.values()}
     with open(path, "rb") as f:
         data = f.read()
-    out = []
     for _header, pos, end in spool_chunks(data):
         while pos < end:
             size, type_id = spool.RECORD_HEADER.unpack_from(data, pos)
             body = data[pos + spool.RECORD_HEADER.size:pos + spool.RECORD_HEADER.size + size]
             pos += spool.RECORD_HEADER.size + size
-            if type_id == spool.METADATA_TYPE:
-                continue
-            rec = names[type_id]
-            last = None
-            if rec._nstr:
-                at = rec._fixed.size
-                for _ in range(rec._nstr):
-                    n = int.from_bytes(body[at:at + 2], "little")
-                    last = body[at + 2:at + 2 + n].decode()
-                    at += 2 + n
-            out.append((rec.name, int.from_bytes(body[:8], "little", signed=True), last))
+            if type_id != spool.METADATA_TYPE:
+                yield names[type_id], body
+
+
+def _read_records(path):
+    """(record name, t_ns, last string field or None) of every record after the metadata one."""
+    out = []
+    for rec, body in _spool_records(path):
+        last = None
+        if rec._nstr:
+            at = rec._fixed.size
+            for _ in range(rec._nstr):
+                n = int.from_bytes(body[at:at + 2], "little")
+                last = body[at + 2:at + 2 + n].decode()
+                at += 2 + n
+        out.append((rec.name, int.from_bytes(body[:8], "little", signed=True), last))
     return out
 
 

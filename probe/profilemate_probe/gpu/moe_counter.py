@@ -9,7 +9,7 @@ All statistics live in ONE fixed int64 device buffer, viewed as
     coselection [L, E, E]     token picked both experts (stored one-sided, symmetrised on read)
     weight_hist [L, E, BINS]  routing weight histogram over weight_range (default [0, 1])
     calls       [L]           record() launches that ran on the device per layer
-    samples     [L, S, 1+2K]  routing weights of up to S tokens of the layer's last launch: the
+    samples     [L, S, 1+2K]  routing weights of up to S tokens of the layer's last launch with real rows: the
                               token's row, its K expert ids, its K weights (float32 bits)
     sampled     [L]           how many of those S rows hold a sample (0: none since the reset)
 so a read is one device-to-host copy and a reset one zero_(). The S sampled rows are spread
@@ -102,7 +102,7 @@ def _define_kernel():
         if SAMPLES > 0:
             if HAS_W:
                 if pid == 0:
-                    # this launch's sample replaces the layer's last one: rows spread over [0, n)
+                    # a launch with real rows replaces the layer's sample: rows spread over [0, n)
                     offs_s = tl.arange(0, SAMPLES)
                     m = tl.minimum(n, SAMPLES)
                     rows = tl.where(n > SAMPLES, (offs_s * n) // SAMPLES, offs_s)

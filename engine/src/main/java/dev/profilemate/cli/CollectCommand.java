@@ -31,28 +31,49 @@ final class CollectCommand implements Callable<Integer> {
   @Option(names = "--max-wait", description = "give up waiting after this many seconds (0 = never)")
   double maxWait = 0;
 
+  @Option(names = "--max-cpu-share",
+      description = "share of one core the refreshes may take: a long session's refresh waits longer (default: ${DEFAULT-VALUE})")
+  double maxCpuShare = 0.1;
+
   @Override
   public Integer call() throws Exception {
     long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
+    if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--max-cpu-share must be in (0, 1], not " + maxCpuShare);
+    }
     long lastStamp = -1;
     while (true) {
       boolean alive = anyAlive();
       long stamp = spoolStamp();
+      long took = 0;
       if (stamp != lastStamp && stamp != 0) {
+        long t0 = System.nanoTime();
         try {
           ExportCommand.run(session, session);
           lastStamp = stamp;
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
         }
+        took = System.nanoTime() - t0;
       }
       if (!alive || System.nanoTime() > deadline) {
         break;
       }
-      Thread.sleep(Duration.ofMillis((long) (interval * 1000)));
+      Thread.sleep(nextWait(interval, took, maxCpuShare));
     }
     finalExport();
     return 0;
+  }
+
+  /**
+   * The wait before the next refresh. Each refresh re-reads the whole session, so it grows with
+   * the session; beside a CPU-bound vLLM the collector keeps to maxCpuShare of one core.
+   */
+  static Duration nextWait(double intervalSec, long lastRefreshNanos, double maxCpuShare) {
+    long floor = (long) (intervalSec * 1e9);
+    long share = (long) (lastRefreshNanos * (1 / maxCpuShare - 1));
+    return Duration.ofNanos(Math.max(floor, share));
   }
 
   private boolean anyAlive() {

@@ -75,10 +75,12 @@ final class MetadataBuilder {
   List<String> warnings(List<String> fromReader) {
     List<String> all = new ArrayList<>(fromReader);
     List<SpoolReader> spools = reader.spools();
+    // the queue may also have just reached its bound: uncounted losses are possible, not certain
     losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
-        + ": the probe's record queue overflowed " + l[0] + (l[0] == 1 ? " time" : " times") + ", first at "
-        + Fmt.sec((l[2] - reader.startNs()) / 1e9) + " s; at least " + Math.max(1, l[1])
-        + " records lost: the session's files under-count from there"));
+        + ": the probe's record queue was full " + l[0] + (l[0] == 1 ? " time" : " times") + ", first at "
+        + Fmt.sec((l[2] - reader.startNs()) / 1e9) + " s; "
+        + (l[1] > 0 ? "at least " + l[1] + " records lost" : "records may have been lost")
+        + ": the session's files may under-count from there"));
     return all;
   }
 
@@ -119,7 +121,7 @@ final class MetadataBuilder {
     m.put("profilers_enabled", new ArrayList<>(profilers));
     JsonNode cfg = reader.processes().get(0).metadata().path("config");
     m.put("probe_config", cfg.isMissingNode() ? Map.of() : cfg);
-    if (cfg.has("MOE_WEIGHT_SAMPLE_TOKENS")) {
+    if (cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt() > 0 && cfg.path("ENABLE_MOE_EXPERT_TRACKING").asBoolean(true)) {
       // the sampling rate of moe_routing_weights_hist.csv, in the user's terms
       Map<String, Object> moe = new LinkedHashMap<>();
       moe.put("tokens_per_layer", cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt());
