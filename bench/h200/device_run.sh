@@ -2,6 +2,9 @@
 # Runs on the GPU machine, from the repository root (the device tool's copy of the checkout).
 # Stages (one per device call, on the same warm machine):
 #   recvN         move carried part .h200x/pN to /tmp/pm (parts of one tar.xz: vllm + missing deps)
+#   jrecvN, jre   optional (prepare_jre.sh): move carried part .h200x/jN, then unpack the Java runtime
+#                 and the engine's jar into /tmp/jre; the probe then starts its collector in an arm
+#                 given ARM_ENV="on:PROFILEMATE_SIDECAR=1,PROFILEMATE_JAVA=/tmp/jre/bin/java,PROFILEMATE_JAR=/tmp/jre/profilemate-all.jar"
 #   info          versions of python, torch, triton, GPU
 #   install       join the parts, check sha256, unpack into /tmp/site, import vllm, run the doctor
 #   bench RUN...  RUN = dense_on | dense_off | moe_on | moe_off: serve, drive, stop, tar the session
@@ -38,6 +41,12 @@ model_for() {  # sets m (folder under /tmp/models) and lf (load format) for a sh
 for stage in "$@"; do
   case $stage in
     recv*) n=${stage#recv}; mv -f .h200x/p$n $PM/ && ls -la $PM ;;
+    jrecv*) n=${stage#jrecv}; mkdir -p /tmp/pmj && mv -f .h200x/j$n /tmp/pmj/ && ls -la /tmp/pmj ;;
+    jre)
+      (cd /tmp/pmj && cat $(ls j[0-9]* | sort -V) > jre.tar.xz && sha256sum jre.tar.xz) && cat $B/jre.sha
+      rm -rf /tmp/jre && tar -xJf /tmp/pmj/jre.tar.xz -C /tmp && rm -f /tmp/pmj/j* || exit 1
+      /tmp/jre/bin/java -jar /tmp/jre/profilemate-all.jar --version || exit 1
+      ;;
     info)
       python3 --version; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
       python3 -c "import torch,triton,transformers;print('torch',torch.__version__,'cuda',torch.version.cuda,'triton',triton.__version__,'transformers',transformers.__version__)"

@@ -53,11 +53,7 @@ PY
   find . -name __pycache__ -prune -exec rm -rf {} +)
 du -sh $S/site
 mkdir -p $REPO/.h200x/bin; rm -f $REPO/.h200x/p[0-9]*
-# one device call carries the whole working tree (tracked and untracked files) plus one part, 64 MiB
-# at most: the parts get what the tree leaves, less 1 MiB for .h200x/bin
-tree=$(cd $REPO && git ls-files -co --exclude-standard -z | xargs -0 cat 2>/dev/null | wc -c)
-part=$(( 64 * 1024 * 1024 - tree - 1024 * 1024 ))
-[ $part -ge 18000000 ] || { echo "working tree of $tree bytes leaves parts of $part bytes: more than 10 parts"; exit 1; }
+. "$HERE/part_size.sh"
 (cd $S && tar -cf - site | xz -T0 -6 > site.tar.xz && sha256sum site.tar.xz > $REPO/.h200x/bin/site.sha &&
   split -b $part -d -a 1 site.tar.xz $REPO/.h200x/p && ls -la site.tar.xz)
 cp "$HERE"/{device_run.sh,serve_bench.py,engine_bench.py,make_models.py} $REPO/.h200x/bin/
