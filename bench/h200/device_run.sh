@@ -38,12 +38,15 @@ model_for() {  # sets m (folder under /tmp/models) and lf (load format) for a sh
   [ $1 = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }
   return 0
 }
+join_parts() {  # DIR PREFIX NAME: joins DIR/PREFIXn into DIR/NAME and shows its sha256 beside the expected one
+  (cd $1 && cat $(ls $2[0-9]* | sort -V) > $3 && sha256sum $3) && cat $B/${3%.tar.xz}.sha
+}
 for stage in "$@"; do
   case $stage in
     recv*) n=${stage#recv}; mv -f .h200x/p$n $PM/ && ls -la $PM ;;
     jrecv*) n=${stage#jrecv}; mkdir -p /tmp/pmj && mv -f .h200x/j$n /tmp/pmj/ && ls -la /tmp/pmj ;;
     jre)
-      (cd /tmp/pmj && cat $(ls j[0-9]* | sort -V) > jre.tar.xz && sha256sum jre.tar.xz) && cat $B/jre.sha
+      join_parts /tmp/pmj j jre.tar.xz
       rm -rf /tmp/jre && tar -xJf /tmp/pmj/jre.tar.xz -C /tmp && rm -f /tmp/pmj/j* || exit 1
       /tmp/jre/bin/java -jar /tmp/jre/profilemate-all.jar --version || exit 1
       ;;
@@ -52,7 +55,7 @@ for stage in "$@"; do
       python3 -c "import torch,triton,transformers;print('torch',torch.__version__,'cuda',torch.version.cuda,'triton',triton.__version__,'transformers',transformers.__version__)"
       ;;
     install)
-      (cd $PM && cat $(ls p[0-9]* | sort -V) > site.tar.xz && sha256sum site.tar.xz) && cat $B/site.sha
+      join_parts $PM p site.tar.xz
       mkdir -p /tmp/x && tar -xJf $PM/site.tar.xz -C /tmp/x && rm -rf $SITE && mv /tmp/x/site $SITE && rm -f $PM/p* || exit 1
       du -sh $SITE
       PYTHONPATH=$SITE python3 -c "import vllm, vllm.entrypoints.openai.api_server as a; print('vllm', vllm.__version__, a.__file__)" > /tmp/imp.log 2>&1

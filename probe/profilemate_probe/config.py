@@ -9,6 +9,7 @@ FLAGS = (
 # MOE_WEIGHT_SAMPLE_TOKENS: tokens per MoE layer whose routing weights go to
 # moe_routing_weights_hist.csv at each read-back (every CUDA_EVENT_BATCH_SIZE forward steps)
 NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100, "MOE_WEIGHT_SAMPLE_TOKENS": 8}
+_LEAST = {"MOE_WEIGHT_SAMPLE_TOKENS": 0}   # the others are at least 1
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -42,7 +43,7 @@ def load(config_class=None, environ=None):
         raw = env.get(name) or (env.get("VLLM_PROFILING_LOG_INTERVAL") if name == "LOG_INTERVAL" else None)
         if raw:
             try:
-                values[name] = max(0 if name == "MOE_WEIGHT_SAMPLE_TOKENS" else 1, int(raw))
+                values[name] = max(_LEAST.get(name, 1), int(raw))
             except ValueError:
                 pass
     # the GPU kernel samples a power of two of rows (0: none): the value in effect is what metadata shows

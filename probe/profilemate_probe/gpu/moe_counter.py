@@ -227,22 +227,26 @@ def _sample_torch(buf, ids, w, n, layer, L, E, K, bins, samples):
     slot.copy_(torch.where(m > 0, m, slot))
 
 
+def _layout(L, E, K, bins, samples):
+    """Where each statistic starts in the buffer (the kernel's *_OFF): coselection, weight_hist,
+    calls, samples, sampled; and the buffer's size."""
+    cos = L * E
+    hist = cos + L * E * E
+    calls = hist + L * E * bins
+    smp = calls + L
+    sampled = smp + L * samples * (1 + 2 * K)
+    return cos, hist, calls, smp, sampled, sampled + L
+
+
 def _views(buf, L, E, bins):
-    a = L * E
-    b = a + L * E * E
-    c = b + L * E * bins
+    a, b, c = _layout(L, E, 1, bins, 0)[:3]
     return (buf[:a].view(L, E), buf[a:b].view(L, E, E), buf[b:c].view(L, E, bins), buf[c:c + L])
 
 
 def _sample_views(buf, L, E, bins, K, samples):
     """samples [L, S, 1+2K] and sampled [L], after calls in the buffer."""
-    a = L * E + L * E * E + L * E * bins + L
-    b = a + L * samples * (1 + 2 * K)
-    return buf[a:b].view(L, samples, 1 + 2 * K), buf[b:b + L]
-
-
-def _buffer_size(L, E, K, bins, samples):
-    return L * E + L * E * E + L * E * bins + L + L * samples * (1 + 2 * K) + L
+    a, b, end = _layout(L, E, K, bins, samples)[3:]
+    return buf[a:b].view(L, samples, 1 + 2 * K), buf[b:end]
 
 
 def _pairs(K, device):
@@ -399,7 +403,7 @@ class ExpertCounter:
         self.device = torch.device(device)
         if self.device.type == "cuda" and self.device.index is None:
             self.device = torch.device("cuda", torch.cuda.current_device())
-        self.buf = torch.zeros(_buffer_size(L, E, K, B, S), dtype=torch.int64, device=self.device)
+        self.buf = torch.zeros(_layout(L, E, K, B, S)[-1], dtype=torch.int64, device=self.device)
         self.counts, self.coselection, self.weight_hist, self.calls = _views(self.buf, L, E, B)
         self._pairs = _pairs(K, self.device)
         _PAIRS_CACHE[(K, str(self.buf.device))] = self._pairs

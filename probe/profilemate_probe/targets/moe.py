@@ -49,15 +49,14 @@ def _counter(device):
         from ..gpu.moe_counter import ExpertCounter
         # First called inside vLLM's inference mode: tensors made there are inference tensors,
         # which may not be updated in place outside it (the read-back and reset at exit do).
+        prof = _state["prof"]
+        samples = prof.config.values.get("MOE_WEIGHT_SAMPLE_TOKENS", 8) if prof is not None else 8
         with torch.inference_mode(False):
-            prof = _state["prof"]
-            samples = prof.config.values.get("MOE_WEIGHT_SAMPLE_TOKENS", 8) if prof is not None else 8
             c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples)
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
             _state["valid_now"] = None
         _state["counter"] = c
         from ..exiting import at_exit
-        prof = _state["prof"]
         at_exit(lambda: _safe_flush(prof))  # by the process whose GPU holds the counts
     return c
 

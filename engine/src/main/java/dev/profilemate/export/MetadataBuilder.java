@@ -121,10 +121,11 @@ final class MetadataBuilder {
     m.put("profilers_enabled", new ArrayList<>(profilers));
     JsonNode cfg = reader.processes().get(0).metadata().path("config");
     m.put("probe_config", cfg.isMissingNode() ? Map.of() : cfg);
-    if (cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt() > 0 && cfg.path("ENABLE_MOE_EXPERT_TRACKING").asBoolean(true)) {
+    int sampledTokens = cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt();
+    if (sampledTokens > 0 && cfg.path("ENABLE_MOE_EXPERT_TRACKING").asBoolean(true)) {
       // the sampling rate of moe_routing_weights_hist.csv, in the user's terms
       Map<String, Object> moe = new LinkedHashMap<>();
-      moe.put("tokens_per_layer", cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt());
+      moe.put("tokens_per_layer", sampledTokens);
       moe.put("every_forward_steps", cfg.path("CUDA_EVENT_BATCH_SIZE").asInt(100));
       moe.put("which", "the last forward step before each read-back of the MoE counters (and the last at exit);"
           + " its real tokens, spread evenly; every expert the token was routed to");
