@@ -174,7 +174,8 @@ class Arm:
             session = os.path.join(a.sessions, f"{a.name}_{tag}")
             os.makedirs(session, exist_ok=True)
             vllm_env = dict(PYTHONPATH=f"{a.probe_dir}:{a.site}", VLLM_ENABLE_PROFILING="1",
-                            VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0", **a.arm_env.get(tag, {}))
+                            VLLM_PROFILING_DIR=session, PROFILEMATE_SIDECAR="0")
+            vllm_env.update(a.arm_env.get(tag, {}))  # an arm may turn the collector on
         else:
             vllm_env = dict(PYTHONPATH=a.site, VLLM_ENABLE_PROFILING="0")
         # with --serve the probe goes into the server, not into the client in front of it
