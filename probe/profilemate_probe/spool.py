@@ -19,7 +19,7 @@ import time
 import zlib
 
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 2  # minor 1: record types 29-31 (scheduler_update, ...); minor 2: type 32 (records_lost)
+MAJOR, MINOR = 1, 3  # minor 1: record types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")

@@ -96,8 +96,10 @@ def test_packed_records_are_the_bytes_emit_writes_and_keep_their_order(tmp_path)
 
 
 def test_string_records_packed_from_encoded_strings_are_the_bytes_emit_writes(tmp_path):
-    """A request event packed on the hook's thread (its id encoded once) is byte for byte the
-    record emit() packs on the spool thread, non-ASCII and over-long ids included."""
+    """A request event packed on the hook's thread (its id encoded once, by the scheduler hook's
+    own encoder) is byte for byte the record emit() packs on the spool thread, non-ASCII and
+    over-long ids included."""
+    from profilemate_probe.targets.scheduler import _id_tail, _with_reason
     rec = spool.StringRecord("request_event")
     paths = []
     ids = ["req-1", "r\u00e9q-\u4e2d", "x" * 70000, ""]
@@ -107,7 +109,8 @@ def test_string_records_packed_from_encoded_strings_are_the_bytes_emit_writes(tm
         for i, rid in enumerate(ids):
             reason = "stop" if i % 2 else ""
             if packed:
-                tail = spool.encode_strings(rid, reason)
+                tail = _with_reason(_id_tail(rid), reason) if reason else _id_tail(rid)
+                assert tail == spool.encode_strings(rid, reason)
                 w.out(rec.head(rec.fixed_size + len(tail), rec.type_id, 10 + i, 5, 100 + i, i, 7) + tail)
             else:
                 w.emit("request_event", 10 + i, 5, 100 + i, i, 7, rid, reason)

@@ -13,40 +13,38 @@ from . import _state
 PROFILER = "kv_cache"
 POOL = "vllm.v1.core.block_pool"
 _EVICTION = packer("kv_block_eviction")
-# [pool, allocated_at, freed_at] of the pool the hooks last saw: an EngineCore has one block
-# pool, so the per-block hooks compare one reference instead of looking the pool up
-_CURRENT = [None, None, None]
 
 
-def _select(pool):
-    """Makes `pool` the current one; its time lists live on the pool, for when it comes back."""
+def _times(pool):
+    """(allocated_at, freed_at) by block id, kept on the pool; each hook below caches the pair
+    for the pool it last saw (an EngineCore has one) instead of looking it up per call."""
     # Not pool.__dict__: on Python 3.11 and 3.12 reading an instance's __dict__ turns its inline
     # attribute values into a dict for good, and vLLM's own BlockPool methods then read
     # self.* more slowly (get_new_blocks + free_blocks ~12 % slower, server64 ~1 point).
     try:
-        t = pool._profilemate_times
+        return pool._profilemate_times
     except AttributeError:
         n = len(pool.blocks)
         now = monotonic_ns()
-        t = pool._profilemate_times = ([now] * n, [now] * n)  # (allocated_at, freed_at)
-    _CURRENT[1], _CURRENT[2] = t
-    _CURRENT[0] = pool
+        t = pool._profilemate_times = ([now] * n, [now] * n)
+        return t
 
 
 def _get_new_blocks(original, prof):
     counters = _state.COUNTERS
-    cur = _CURRENT
+    mine = allocated_at = None
 
     def get_new_blocks(self, num_blocks):
+        nonlocal mine, allocated_at
         blocks = original(self, num_blocks)
         if prof.enabled:
             try:
-                if self is not cur[0]:
-                    _select(self)
+                if self is not mine:
+                    allocated_at = _times(self)[0]
+                    mine = self
                 now = monotonic_ns()
-                alloc = cur[1]
                 for b in blocks:
-                    alloc[b.block_id] = now
+                    allocated_at[b.block_id] = now
                 counters.allocated += len(blocks)
             except Exception as exc:
                 prof.fail("BlockPool.get_new_blocks", exc)
@@ -55,23 +53,23 @@ def _get_new_blocks(original, prof):
 
 
 def _maybe_evict(original, prof):
-    counters = _state.COUNTERS
-    cur = _CURRENT
+    mine = allocated_at = freed_at = None
 
     def _maybe_evict_cached_block(self, block):
         # Called for every block taken from the free queue (before get_new_blocks stamps its
         # new allocation time). vLLM >= 0.11 returns whether the block was cached (and is
-        # now evicted).
+        # now evicted). The engine counts a step's evictions from these records.
+        nonlocal mine, allocated_at, freed_at
         result = original(self, block)
         if result and prof.enabled:
             try:
-                if self is not cur[0]:
-                    _select(self)
+                if self is not mine:
+                    allocated_at, freed_at = _times(self)
+                    mine = self
                 bid = block.block_id
                 now = monotonic_ns()
                 # a KV connector's evict_blocks may take a block still in use: idle for no time
-                prof.out(_EVICTION(now, bid, now - cur[1][bid], now - cur[2][bid] if not block.ref_cnt else 0))
-                counters.evicted += 1
+                prof.out(_EVICTION(now, bid, now - allocated_at[bid], now - freed_at[bid] if not block.ref_cnt else 0))
             except Exception as exc:
                 prof.fail("BlockPool._maybe_evict_cached_block", exc)
         return result
@@ -97,23 +95,24 @@ def _touch(original, prof):
 
 
 def _free_blocks(original, prof):
-    cur = _CURRENT
+    mine = freed_at = None
 
     def free_blocks(self, ordered_blocks):
+        nonlocal mine, freed_at
         if not prof.enabled:
             return original(self, ordered_blocks)
         # may be a one-shot iterator: keep a list so both vLLM and the probe see every block
-        blocks = ordered_blocks if isinstance(ordered_blocks, list) else list(ordered_blocks)
+        blocks = ordered_blocks if ordered_blocks.__class__ is list else list(ordered_blocks)
         result = original(self, blocks)
         try:
             # Every block of the call gets the time, also those still shared: a block is only
             # evicted after its last free, which writes the time again, so the last write wins.
-            if self is not cur[0]:
-                _select(self)
-            freed = cur[2]
+            if self is not mine:
+                freed_at = _times(self)[1]
+                mine = self
             now = monotonic_ns()
             for b in blocks:
-                freed[b.block_id] = now
+                freed_at[b.block_id] = now
         except Exception as exc:
             prof.fail("BlockPool.free_blocks", exc)
         return result

@@ -1,12 +1,16 @@
 """Scheduler steps: the decision, tokens by phase, queues, KV usage, CPU time (EngineCore).
 
-One scheduler_step_v2 record per Scheduler.schedule(), its limits once in scheduler_limits;
+One scheduler_step_v3 record per Scheduler.schedule(), its limits once in scheduler_limits;
 batch utilisation, KV usage over time and scheduling CPU time are all cut from them by the engine.
+The step record also carries the previous step's update_from_output() time: one record per step
+instead of two (every record costs vLLM's thread about a microsecond in place).
 """
 from collections import deque
+from itertools import count
 import json
 from time import monotonic_ns
 
+from .. import exiting
 from ..hooks import after, around
 from ..patching import PatchTarget
 from ..spool import StringRecord, encode_strings, packer
@@ -16,7 +20,7 @@ from ._phases import prefill_ids as _prefill_ids
 PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
-_STEP = packer("scheduler_step_v2")
+_STEP = packer("scheduler_step_v3")
 _LIMITS = packer("scheduler_limits")
 _UPDATE = packer("scheduler_update")
 # request events are packed where they happen, each request's id encoded once (at arrival):
@@ -24,7 +28,11 @@ _UPDATE = packer("scheduler_update")
 _REQ = StringRecord("request_event")
 _REQ_HEAD, _REQ_TYPE, _REQ_FIXED = _REQ.head, _REQ.type_id, _REQ.fixed_size
 EV_ARRIVED, EV_SCHEDULED, EV_PREEMPTED, EV_RESUMED, EV_FINISHED, EV_FIRST_TOKEN = 1, 2, 3, 4, 5, 6
-_step = [0]
+# step numbers; count() hands out the next in one C call
+_step = count()
+# [t_ns, duration_ns] of the last update_from_output() not yet written (t_ns 0: none): the next
+# step record carries it, and at exit a scheduler_update record does
+_LAST_UPDATE = [0, 0]
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
 _PREFILLS = {}
@@ -39,15 +47,34 @@ def setup(prof):
 
 
 def _event(out, t, kind, prompt, outs, computed, tail):
-    """One request_event; `tail` is its request id (and reason) from encode_strings."""
+    """One request_event; `tail` is its two strings, request id and reason, as encode_strings
+    writes them (_id_tail, _with_reason)."""
     out(_REQ_HEAD(_REQ_FIXED + len(tail), _REQ_TYPE, t, kind, prompt, outs, computed) + tail)
 
 
+def _id_tail(rid):
+    """encode_strings(rid, ""), the strings of a request's events without a reason, written out:
+    every request arrives and finishes, and the general encoder costs several times as much."""
+    b = rid.encode("utf-8", "replace")[:65535]
+    return len(b).to_bytes(2, "little") + b + b"\0\0"
+
+
+_REASONS = {}
+
+
+def _with_reason(id_tail, reason):
+    """encode_strings(rid, reason) from the request's _id_tail; reasons are few, each encoded once."""
+    enc = _REASONS.get(reason)
+    if enc is None:
+        enc = _REASONS[reason] = encode_strings(reason)
+    return id_tail[:-2] + enc
+
+
 def _live(rid):
-    """[num_prompt_tokens, first_token_seen, encoded id] of a live request; made up for one
+    """[num_prompt_tokens, first_token_seen, _id_tail] of a live request; made up for one
     that arrived before the probe attached."""
     state = _state.LIVE.get(rid)
-    return state if state is not None else [0, False, encode_strings(rid, "")]
+    return state if state is not None else [0, False, _id_tail(rid)]
 
 
 def _config_json(sched):
@@ -108,7 +135,7 @@ def _on_init(prof, args, kwargs, result, t0, t1):
 
 # The probe's per-scheduler attributes are read with getattr, never through sched.__dict__:
 # reading an instance's __dict__ can turn its inline attribute values into a dict for good,
-# which slows vLLM's own methods (as it did BlockPool's, see kv_cache._select); today's
+# which slows vLLM's own methods (as it did BlockPool's, see kv_cache._times); today's
 # Scheduler has too many attributes to be inline, a slimmer one might not.
 def _pool(sched):
     pool = getattr(sched, "_profilemate_pool", None)
@@ -132,85 +159,105 @@ def _fixed(sched, prof, t):
         waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
         fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len)
         prof.out(_LIMITS(t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens, fixed[1]))
+        # registered here, in the process that schedules: a forked child skips its parent's
+        exiting.at_exit(lambda: _write_last_update(prof))
     return fixed
+
+
+def _write_last_update(prof):
+    """The last update_from_output() has no next step record to ride in: it goes out alone."""
+    t, duration = _LAST_UPDATE
+    if t and prof.enabled:
+        _LAST_UPDATE[0] = 0
+        # at exit no step follows: taking the next number just reads the last one handed out
+        prof.out(_UPDATE(t, next(_step) - 1, duration))
 
 
 def _schedule(original, prof):
     counters = _state.COUNTERS
-    track = _track_requests
-    step = _step
+    track = _track_requests[0]  # set by setup(), before the hooks are made
     awaiting = _AWAITING_FIRST
+    prefills = _PREFILLS
+    preempted_ids = _state.PREEMPTED
+    step = _step
+    last_update = _LAST_UPDATE
+    # what the record reads from the scheduler that does not change while it runs (see _fixed),
+    # kept here for the one this process schedules with
+    owner = free_queue = waiting_len = None
 
-    # one function for the call and its record: this runs every step, and each Python call
-    # here costs vLLM's thread a microsecond or more
+    # one function for the call and its record: this runs every step, and each Python call or
+    # bytecode here costs vLLM's thread (a microsecond per call and ~15 ns per bytecode in place)
     def schedule(self, *args, **kwargs):
+        nonlocal owner, free_queue, waiting_len
         if not prof.enabled:
             return original(self, *args, **kwargs)
         t0 = monotonic_ns()
         so = original(self, *args, **kwargs)
         t1 = monotonic_ns()
         try:
+            if self is not owner:
+                free_queue, _, waiting_len = getattr(self, "_profilemate_fixed", None) or _fixed(self, prof, t0)
+                owner = self
             counts = so.num_scheduled_tokens
             new_reqs = so.scheduled_new_reqs
             cached = so.scheduled_cached_reqs
             total = so.total_num_scheduled_tokens
+            resumed = cached.resumed_req_ids
             reqs = len(counts)
             pre_tok = pre_reqs = 0
             # Most steps are pure decode: they skip the per-request walk, and in the common case
             # (no request awaiting its first token, one token per request) the `0 in` scan too.
-            if new_reqs or cached.resumed_req_ids or (
-                    (awaiting or total != reqs or not track[0]) and 0 in cached.num_output_tokens):
+            if new_reqs or resumed or (
+                    (awaiting or total != reqs or not track) and 0 in cached.num_output_tokens):
                 prefill = _prefill_ids(so)
                 for rid in prefill:
                     pre_tok += counts[rid]
                 pre_reqs = len(prefill)
-                if track[0]:
+                if track:
                     # update_from_output looks for first tokens among these; it gets the same object
-                    if len(_PREFILLS) > 64:
-                        _PREFILLS.clear()  # outputs that never came back (aborted engine steps)
-                    _PREFILLS[id(so)] = prefill
+                    if len(prefills) > 64:
+                        prefills.clear()  # outputs that never came back (aborted engine steps)
+                    prefills[id(so)] = prefill
                     awaiting.update(prefill)
-            # _fixed's cache, read inline: one Python call less per step
-            free_queue, kv_total, waiting_len = getattr(self, "_profilemate_fixed", None) or _fixed(self, prof, t0)
+                    if new_reqs or (resumed and preempted_ids):
+                        _request_events(prof.out, t1, self, new_reqs, resumed)
             preempted = so.preempted_req_ids
-            alloc, evicted, hits = counters.allocated, counters.evicted, counters.prefix_hit
-            counters.allocated = counters.evicted = counters.prefix_hit = 0
-            n = step[0]
-            step[0] = n + 1
-            if track[0] and (new_reqs or _state.PREEMPTED):
-                _request_events(prof.out, t1, self, new_reqs, counts)
             # the limits went out once (scheduler_limits): the engine derives decode counts and usage
-            prof.out(_STEP(t0, n, t1 - t0, reqs, total, pre_reqs, pre_tok, len(self.running),
-                           waiting_len(self.waiting), kv_total - free_queue.num_free_blocks,
+            prof.out(_STEP(t0, next(step), t1 - t0, last_update[0], last_update[1], reqs, total, pre_reqs,
+                           pre_tok, len(self.running), waiting_len(self.waiting), free_queue.num_free_blocks,
                            len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
-                           alloc, evicted, hits))
+                           counters.allocated, counters.prefix_hit))
+            counters.allocated = counters.prefix_hit = last_update[0] = 0
         except Exception as exc:
             prof.fail("Scheduler.schedule", exc)
         return so
     return schedule
 
 
-def _request_events(out, t, sched, new_reqs, counts):
+def _request_events(out, t, sched, new_reqs, resumed):
     preempted = _state.PREEMPTED
     for new in new_reqs:
         rid = new.req_id
         if rid in preempted:
-            continue  # model runner V2 sends resumed requests as new ones: "resumed" below
+            _resumed(out, t, sched, rid)  # model runner V2 sends resumed requests as new ones
+            continue
         state = _live(rid)
         _event(out, t, EV_SCHEDULED, state[0], 0, new.num_computed_tokens, state[2])
-    if preempted:
-        for rid in list(preempted):
-            if rid in counts:
-                preempted.discard(rid)
-                req = sched.requests.get(rid)
-                _event(out, t, EV_RESUMED, 0, req.num_output_tokens if req else 0, 0, _live(rid)[2])
+    for rid in resumed:
+        if rid in preempted:
+            _resumed(out, t, sched, rid)
+
+
+def _resumed(out, t, sched, rid):
+    _state.PREEMPTED.discard(rid)
+    req = sched.requests.get(rid)
+    _event(out, t, EV_RESUMED, 0, req.num_output_tokens if req else 0, 0, _live(rid)[2])
 
 
 def _update(original, prof):
-    step = _step
+    last_update = _LAST_UPDATE
 
-    # vLLM's parameters as they are, the step record packed inline: this runs every step, and
-    # each Python call here costs vLLM's thread a microsecond or more
+    # vLLM's parameters as they are; its time rides in the next step record (see _LAST_UPDATE)
     def update_from_output(self, scheduler_output, model_runner_output):
         if not prof.enabled:
             return original(self, scheduler_output, model_runner_output)
@@ -220,7 +267,8 @@ def _update(original, prof):
         try:
             if _PREFILLS:
                 _first_tokens(prof.out, self, scheduler_output, t1)
-            prof.out(_UPDATE(t0, step[0] - 1, t1 - t0))
+            last_update[0] = t0
+            last_update[1] = t1 - t0
         except Exception as exc:
             prof.fail("Scheduler.update_from_output", exc)
         return outputs
@@ -269,18 +317,30 @@ def _finish(out, t, request):
         _event(out, t, EV_FIRST_TOKEN, state[0], outs, 0, state[2])  # first token in its last step
     reason = request.get_finished_reason()
     name = getattr(reason, "name", None) or str(reason)
-    _event(out, t, EV_FINISHED, state[0], outs, 0, encode_strings(rid, name.lower()))
+    _event(out, t, EV_FINISHED, state[0], outs, 0, _with_reason(state[2], name.lower()))
 
 
-def _on_add_request(prof, args, kwargs, result, t0, t1):
-    if not _track_requests[0]:
-        return  # only _finish, which needs tracking too, would drop the entry again
-    req = args[1] if len(args) > 1 else kwargs["request"]
-    rid = req.request_id
-    if rid in _state.LIVE:
-        return  # a streaming update of a live request, not a new arrival
-    state = _state.LIVE[rid] = [req.num_prompt_tokens, False, encode_strings(rid, "")]
-    _event(prof.out, t0, EV_ARRIVED, state[0], 0, 0, state[2])
+def _add_request(original, prof):
+    live = _state.LIVE
+    # only _finish, which needs tracking too, would drop the entry again
+    track = _track_requests[0]
+
+    def add_request(self, request):
+        if not (track and prof.enabled):
+            return original(self, request)
+        t = monotonic_ns()
+        result = original(self, request)
+        try:
+            rid = request.request_id
+            if rid not in live:  # else a streaming update of a live request, not a new arrival
+                tail = _id_tail(rid)
+                prompt = request.num_prompt_tokens
+                live[rid] = [prompt, False, tail]
+                _event(prof.out, t, EV_ARRIVED, prompt, 0, 0, tail)
+        except Exception as exc:
+            prof.fail("Scheduler.add_request", exc)
+        return result
+    return add_request
 
 
 def _reset_prefix_cache(original, prof):
@@ -312,7 +372,8 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
     policy = getattr(getattr(args[0], "policy", None), "name", "")
     if reason == "kv_cache_full" and policy.lower() == "priority":
         reason = "kv_cache_full_priority"
-    _event(prof.out, t0, EV_PREEMPTED, state[0] if state else 0, out, computed, encode_strings(rid, reason))
+    _event(prof.out, t0, EV_PREEMPTED, state[0] if state else 0, out, computed,
+           _with_reason(state[2] if state else _id_tail(rid), reason))
 
 
 TARGETS = [
@@ -320,7 +381,7 @@ TARGETS = [
     PatchTarget(PROFILER, SCHED, "Scheduler.schedule", ">=0.11", _schedule),
     PatchTarget(PROFILER, SCHED, "Scheduler.update_from_output", ">=0.11", _update,
                 params=("self", "scheduler_output", "model_runner_output")),
-    PatchTarget(PROFILER, SCHED, "Scheduler.add_request", ">=0.11", after(_on_add_request)),
+    PatchTarget(PROFILER, SCHED, "Scheduler.add_request", ">=0.11", _add_request, params=("self", "request")),
     PatchTarget(PROFILER, SCHED, "Scheduler._free_request", ">=0.11", _free_request,
                 note="every finished request, with vLLM's own finish reason"),
     PatchTarget(PROFILER, SCHED, "Scheduler._preempt_request", ">=0.11", around(_before_preempt, _on_preempt),

@@ -26,6 +26,13 @@ public final class CpuOperations implements RecordConsumer {
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {
+      case "scheduler_step_v3" -> {
+        // the step record carries the previous step's update_from_output (none before the first)
+        if (r.getLong("update_t_ns") != 0) {
+          add(r.getLong("update_t_ns"), "update_from_output", r.getLong("update_ns"), "step=" + (r.getLong("step") - 1));
+        }
+        add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
+      }
       case "scheduler_step_v2", "scheduler_step" ->
           add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
       case "scheduler_update", "step_output" -> // step_output: spools written before session 5

@@ -28,7 +28,6 @@ public final class SchedulerSteps implements RecordConsumer {
   private double usageSum;
   private int totalBlocks;
   private long allocated;
-  private long evicted;
   private long prefixHitBlocks;
   private long preempted;
   private long maxWaiting;
@@ -86,20 +85,29 @@ public final class SchedulerSteps implements RecordConsumer {
         limitBlocks = r.getInt("kv_total_blocks");
       }
       // the limits went out once, before the steps: decode counts and usage are derived here
-      case "scheduler_step_v2" -> {
-        int used = r.getInt("kv_used_blocks");
-        double usage = limitBlocks > 0 ? (double) used / limitBlocks : 0.0;
-        step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), limitBlocks, usage);
+      // (since v3 from the free blocks: one subtraction less on vLLM's thread)
+      case "scheduler_step_v3" -> {
+        int used = limitBlocks > 0 ? limitBlocks - r.getInt("kv_free_blocks") : 0;
+        step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), used, limitBlocks);
       }
+      case "scheduler_step_v2" ->
+          step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"),
+              r.getInt("kv_used_blocks"), limitBlocks);
       // spools written before session 5: every step carried the limits
       case "scheduler_step" ->
           step(r, r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"), r.getInt("num_decode_tokens"),
-              r.getInt("kv_total_blocks"), r.getDouble("kv_usage"));
+              r.getInt("kv_used_blocks"), r.getInt("kv_total_blocks"), r.getDouble("kv_usage"));
       default -> {}
     }
   }
 
-  private void step(SpoolRecord r, int maxSeqs, int maxToks, int dec, int kvTotalBlocks, double kvUsage) {
+  private void step(SpoolRecord r, int maxSeqs, int maxToks, int dec, int kvUsedBlocks, int kvTotalBlocks) {
+    step(r, maxSeqs, maxToks, dec, kvUsedBlocks, kvTotalBlocks,
+        kvTotalBlocks > 0 ? (double) kvUsedBlocks / kvTotalBlocks : 0.0);
+  }
+
+  private void step(
+      SpoolRecord r, int maxSeqs, int maxToks, int dec, int kvUsedBlocks, int kvTotalBlocks, double kvUsage) {
     int seqs = r.getInt("num_reqs");
     int toks = r.getInt("num_tokens");
     int pre = r.getInt("num_prefill_tokens");
@@ -123,7 +131,7 @@ public final class SchedulerSteps implements RecordConsumer {
             r.getInt("waiting_len"),
             pre,
             dec,
-            r.getInt("kv_used_blocks"),
+            kvUsedBlocks,
             kvTotalBlocks,
             usagePct,
             r.getInt("num_preempted"),
@@ -142,7 +150,6 @@ public final class SchedulerSteps implements RecordConsumer {
     under40 += usagePct < 40 ? 1 : 0;
     totalBlocks = Math.max(totalBlocks, s.kvTotalBlocks());
     allocated += r.getLong("kv_blocks_allocated");
-    evicted += r.getLong("kv_blocks_evicted");
     prefixHitBlocks += r.getLong("kv_prefix_hit_blocks");
     preempted += s.numPreempted();
     maxWaiting = Math.max(maxWaiting, s.waitingQueueLen());
@@ -188,7 +195,6 @@ public final class SchedulerSteps implements RecordConsumer {
         peakUsage,
         totalBlocks,
         allocated,
-        evicted,
         prefixHitBlocks,
         preempted,
         steps > 0 ? 100.0 * over90 / steps : 0,
@@ -219,7 +225,6 @@ public final class SchedulerSteps implements RecordConsumer {
       double peakUsagePct,
       int totalBlocks,
       long blocksAllocated,
-      long blocksEvicted,
       long prefixCacheHitBlocks,
       long preemptions,
       double pctStepsAbove90,

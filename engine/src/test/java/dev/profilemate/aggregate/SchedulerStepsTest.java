@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The step record before and after session 5 (limits on every step vs once) read alike. */
+/** The step record before and after session 5 (limits on every step vs once) and session 10 (free blocks,
+ * the previous update inside) read alike. */
 class SchedulerStepsTest {
   private static final RecordSchema SCHEMA = RecordSchema.bundled();
 
@@ -43,6 +44,38 @@ class SchedulerStepsTest {
     assertThat(now.get(0).phase()).isEqualTo("mixed");
     assertThat(now.get(0).numDecodeTokens()).isEqualTo(11);
     assertThat(now.get(0).kvUsagePct()).isEqualTo(100.0 * (37.0 / 96));
+  }
+
+  @Test
+  void aStepWithFreeBlocksAndThePreviousUpdateReadsAsTheV2StepAndItsUpdateRecord() {
+    // as above: 37 of 96 blocks in use = 59 free; the update of step 4 rides in step 5
+    SpoolRecord limits = rec("scheduler_limits", 1_500_000_000L, 1_500_000_000L, 64L, 2048L, 96L);
+    SpoolRecord v2 =
+        rec("scheduler_step_v2", 2_000_000_000L, 2_000_000_000L, 5L, 40_000L, 12L, 300L, 2L, 289L, 12L, 3L,
+            37L, 1L, 2L, 0L, 4L, 1L, 2L);
+    SpoolRecord update = rec("scheduler_update", 1_900_000_000L, 1_900_000_000L, 4L, 70_000L);
+    SpoolRecord v3 =
+        rec("scheduler_step_v3", 2_000_000_000L, 2_000_000_000L, 5L, 40_000L, 1_900_000_000L, 70_000L, 12L,
+            300L, 2L, 289L, 12L, 3L, 59L, 1L, 2L, 0L, 4L, 2L);
+    assertThat(read(limits, v3)).isEqualTo(read(limits, v2));
+    assertThat(cpu(limits, v3)).isEqualTo(cpu(limits, update, v2));
+    assertThat(cpu(limits, v3)).extracting(CpuOperations.Operation::operation)
+        .containsExactly("update_from_output", "scheduling");
+    // the first step has no update before it
+    SpoolRecord first =
+        rec("scheduler_step_v3", 2_000_000_000L, 2_000_000_000L, 0L, 40_000L, 0L, 0L, 1L, 16L, 1L, 16L, 1L, 0L,
+            95L, 0L, 1L, 0L, 1L, 0L);
+    assertThat(cpu(limits, first)).extracting(CpuOperations.Operation::operation).containsExactly("scheduling");
+    assertThat(read(limits, first).get(0).kvUsedBlocks()).isEqualTo(1);
+  }
+
+  private static List<CpuOperations.Operation> cpu(SpoolRecord... records) {
+    List<CpuOperations.Operation> out = new ArrayList<>();
+    CpuOperations ops = new CpuOperations(new SessionClock(1_000_000_000L), out::add);
+    for (SpoolRecord r : records) {
+      ops.accept(r);
+    }
+    return out;
   }
 
   @Test
