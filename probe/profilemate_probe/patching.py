@@ -125,6 +125,30 @@ def _plain_params(fn):
     return tuple(p.name for p in params)
 
 
+def one_more_param(fn):
+    """The name of fn's one plain parameter after self; "" when it takes self alone; None for any
+    other shape. A hook that mirrors such a signature takes no *args/**kwargs: a new dict on every
+    call is dear in the hottest hook (and, being a container, brings the cyclic GC round sooner)."""
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= len(params) <= 2 or any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params):
+        return None
+    return params[1].name if len(params) == 2 else ""
+
+
+def rename_param(fn, old, new):
+    """Renames fn's parameter `old` to `new`, so that callers passing it by keyword reach it; False
+    (fn unchanged) when `new` already names one of fn's variables."""
+    code = fn.__code__
+    if new in code.co_varnames or new in code.co_freevars or new in code.co_cellvars:
+        return False
+    fn.__code__ = code.replace(co_varnames=tuple(new if v == old else v for v in code.co_varnames))
+    return True
+
+
 def wrap(target, profiler):
     """Installs the hook; idempotent. Returns False when it was already installed."""
     owner, attr, current = resolve(target)

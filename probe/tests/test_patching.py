@@ -167,3 +167,42 @@ def test_a_hook_written_for_named_parameters_is_left_off_a_method_that_takes_oth
     same = PatchTarget("demo", "pm_fake_sig", "Pool.put", "", exact, params=("self", "blocks"))
     assert wrap(same, prof) is True and mod.Pool().put([1, 2]) == 2
     assert unwrap(same) is True
+
+
+def test_the_schedule_hook_passes_every_call_through_whatever_the_signature():
+    """vLLM 0.15's schedule(self), 0.33's schedule(self, throttle_prefills=False) (positional or by
+    keyword) and any other shape reach vLLM's method with the caller's arguments; the recording
+    part, fed an object that is no SchedulerOutput, trips the breaker and leaves the result alone."""
+    from profilemate_probe.patching import one_more_param
+    from profilemate_probe.targets.scheduler import _schedule
+
+    class Plain:
+        def schedule(self):
+            return ("plain",)
+
+    class Flag:
+        def schedule(self, throttle_prefills=False):
+            return ("flag", throttle_prefills)
+
+    class Other:
+        def schedule(self, budget, *, throttle_prefills=False):
+            return ("other", budget, throttle_prefills)
+
+    assert [one_more_param(c.schedule) for c in (Plain, Flag, Other)] == ["", "throttle_prefills", None]
+    logs = []
+    for enabled in (False, True):
+        for cls in (Plain, Flag, Other):
+            prof = Profiler("scheduler", logs.append, None, lambda b: None)
+            prof.enabled = enabled
+            hooked = _schedule(cls.schedule, prof)
+            s = cls()
+            if cls is Plain:
+                assert hooked(s) == ("plain",)
+            elif cls is Flag:
+                assert hooked(s) == ("flag", False)
+                assert hooked(s, True) == ("flag", True)
+                assert hooked(s, throttle_prefills=True) == ("flag", True)
+            else:
+                assert hooked(s, 7, throttle_prefills=True) == ("other", 7, True)
+            assert prof.enabled is False
+    assert len(logs) == 3 and all("Scheduler.schedule" in line for line in logs)

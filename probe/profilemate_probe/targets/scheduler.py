@@ -12,7 +12,7 @@ from time import monotonic_ns
 
 from .. import exiting
 from ..hooks import after, around
-from ..patching import PatchTarget
+from ..patching import PatchTarget, one_more_param, rename_param
 from ..spool import StringRecord, encode_strings, packer
 from . import _state
 from ._phases import prefill_ids as _prefill_ids
@@ -173,7 +173,25 @@ def _write_last_update(prof):
         prof.out(_UPDATE(t, next(_step) - 1, duration))
 
 
+_NO_ARG = object()
+
+
 def _schedule(original, prof):
+    """vLLM's Scheduler.schedule takes self (0.15) or self and one flag (throttle_prefills, 0.33): the
+    hook mirrors either; any other signature goes through an adapter, one call more per step."""
+    extra = one_more_param(original)
+    if extra is not None:
+        hook = _schedule_hook(original, prof)
+        if not extra or rename_param(hook, "extra", extra):
+            return hook
+    inner = _schedule_hook(lambda self, call: original(self, *call[0], **call[1]), prof)
+
+    def schedule(self, *args, **kwargs):
+        return inner(self, (args, kwargs))
+    return schedule
+
+
+def _schedule_hook(original, prof):
     counters = _state.COUNTERS
     track = _track_requests[0]  # set by setup(), before the hooks are made
     awaiting = _AWAITING_FIRST
@@ -187,12 +205,12 @@ def _schedule(original, prof):
 
     # one function for the call and its record: this runs every step, and each Python call or
     # bytecode here costs vLLM's thread (a microsecond per call and ~15 ns per bytecode in place)
-    def schedule(self, *args, **kwargs):
+    def schedule(self, extra=_NO_ARG):
         nonlocal owner, free_queue, waiting_len
         if not prof.enabled:
-            return original(self, *args, **kwargs)
+            return original(self) if extra is _NO_ARG else original(self, extra)
         t0 = monotonic_ns()
-        so = original(self, *args, **kwargs)
+        so = original(self) if extra is _NO_ARG else original(self, extra)
         t1 = monotonic_ns()
         try:
             if self is not owner:
