@@ -61,6 +61,9 @@ def main(name, out):
         "reset_preempted": sum(reset_preempted),
         "kv_removed_events": result.kv_removed_events,
         "prefix_hits": result.prefix_hits,
+        # tokens of cached blocks that preempted requests found again when they resumed
+        "preempted_prefix_hits": sum(s.preempted_prefix_hits for s in result.steps),
+        "block_size": sched.cache_config.block_size,
         "mixed_steps": result.mixed_steps,
         "scheduler_stats_steps": len(stats),
         # vLLM's KVCacheMetricsCollector (sample rate 1.0 where the workload turns it on): one

@@ -8,6 +8,7 @@ import csv
 import glob
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -60,6 +61,25 @@ def test_recorded_kv_usage_equals_the_managers_usage_at_every_step(workloads, na
     assert [r["usage_pct"] for r in rows] == ["%.2f" % (100 * u) for u in truth["kv_usage"]]
     assert {int(r["total_blocks"]) for r in rows} == {truth["total_blocks"]}
     assert len(_rows(session, "batch_utilization.csv")) == truth["steps"]
+
+
+@pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
+def test_prefix_cache_hit_blocks_equal_vllms_own_prefix_cache_stats(workloads, name):
+    """vLLM counts hit tokens (PrefixCacheStats.hits, and preempted_hits for requests that come
+    back): every hit is whole cached blocks, each touched once. Before record_prefix_cache_stats
+    (0.15) vLLM counted every lookup, also one whose request then stayed waiting for want of
+    blocks and looked again next step: the blocks really reused are then at most that."""
+    from vllm.v1.core.kv_cache_manager import KVCacheManager
+    session, truth, _ = workloads[name]
+    text = open(os.path.join(session, "kv_cache_summary.txt")).read()
+    blocks = int(re.search(r"^prefix-cache hit blocks:\s+(\d+)$", text, re.M).group(1))
+    vllm_hits = truth["prefix_hits"] + truth["preempted_prefix_hits"]
+    if hasattr(KVCacheManager, "record_prefix_cache_stats"):
+        assert blocks * truth["block_size"] == vllm_hits
+    else:
+        assert 0 < blocks * truth["block_size"] <= vllm_hits or blocks == vllm_hits == 0
+    if name == "shared_prefix":
+        assert truth["prefix_hits"] > 0
 
 
 def test_preemption_count_equals_vllms_own_count(workloads):

@@ -83,10 +83,13 @@ def _touch(original, prof):
         result = original(self, blocks)
         if prof.enabled:
             try:
-                n = 0
-                for b in blocks:
-                    # older vLLM passes one list per KV cache group
-                    n += len(b) if b.__class__ is list else (0 if b.is_null else 1)
+                n = len(blocks)
+                if n and blocks[0].__class__ is list:
+                    n = sum(map(len, blocks))  # older vLLM passes one list per KV cache group
+                else:
+                    for b in blocks:
+                        if b.is_null:
+                            n -= 1
                 counters.prefix_hit += n
             except Exception as exc:
                 prof.fail("BlockPool.touch", exc)
