@@ -1,0 +1,89 @@
+"""Two versions of the probe's scheduler-side hooks, measured against each other in one run.
+
+Each git revision's probe package is unpacked to a temporary folder and imported under a name
+of its own, so each version keeps its own module state and record layout. Its scheduler and
+KV-cache hooks are then installed in turn, REPS times in alternating order, each time for
+ROUNDS lockstep rounds of bench/scheduler_overhead.py (probe off, on, off again; scheduler
+thread CPU time). Both versions' records go to one spool: only the time counts here. Prints
+each version's overhead per repetition, their medians, and the median of the paired
+differences (B minus A): running both in one process cancels most of the drift that moves
+whole runs by half a point on this VM.
+
+Usage: python bench/probe_ab.py REV_A REV_B [ROUNDS] [REPS] [WORKLOAD]   (under the vLLM venv;
+ROUNDS 12, REPS 6, WORKLOAD demo unless given)
+"""
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scheduler_overhead as so  # noqa: E402  (installs the probe, imports vLLM)
+from profilemate_probe.patching import unwrap, wrap  # noqa: E402
+
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+PROFILERS = ("scheduler", "kv_cache")
+
+
+def load_revision(rev, into):
+    """The revision's probe package, imported as pm_ab_<n>; returns {qualname: hook factory}."""
+    folder = os.path.join(into, rev.replace("/", "_"))
+    os.makedirs(folder)
+    archive = subprocess.run(["git", "-C", REPO, "archive", rev, "probe/profilemate_probe"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    name = "pm_ab_%d" % len([m for m in sys.modules if m.startswith("pm_ab_") and "." not in m])
+    path = os.path.join(folder, "probe", "profilemate_probe")
+    spec = importlib.util.spec_from_file_location(name, os.path.join(path, "__init__.py"),
+                                                  submodule_search_locations=[path])
+    sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules[name])
+    factories = {}
+    for profiler in PROFILERS:
+        module = importlib.import_module("%s.targets.%s" % (name, profiler))
+        if hasattr(module, "setup"):
+            module.setup(so.probe.profilers[profiler])
+        factories.update({t.qualname: t.factory for t in module.TARGETS})
+    return factories
+
+
+def install(factories):
+    for t in so.SCHED_TARGETS:
+        unwrap(t)
+        t.factory = factories[t.qualname]
+        wrap(t, so.probe.profilers[t.profiler])
+
+
+def overhead_pct(rounds, build):
+    off, on, _, _, _ = so.loop_overhead(rounds, build)
+    return 100 * (statistics.median(b / a for a, b in zip(off, on)) - 1)
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    rev_a, rev_b = sys.argv[1:3]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 12
+    reps = int(sys.argv[4]) if len(sys.argv) > 4 else 6
+    build = so.WORKLOADS[sys.argv[5] if len(sys.argv) > 5 else "demo"]
+    import gc
+    gc.collect()
+    gc.freeze()
+    with tempfile.TemporaryDirectory(prefix="pm-ab-") as tmp:
+        versions = {"A": load_revision(rev_a, tmp), "B": load_revision(rev_b, tmp)}
+        res = {"A": [], "B": []}
+        for i in range(reps):
+            for key in ("A", "B") if i % 2 == 0 else ("B", "A"):
+                install(versions[key])
+                res[key].append(overhead_pct(rounds, build))
+            print("rep %d: A %+.2f %%  B %+.2f %%" % (i, res["A"][-1], res["B"][-1]), flush=True)
+    for key, rev in (("A", rev_a), ("B", rev_b)):
+        print("%s (%s): median %+.2f %%" % (key, rev, statistics.median(res[key])))
+    print("B - A, median of paired differences: %+.2f points"
+          % statistics.median(b - a for a, b in zip(res["A"], res["B"])))
+
+
+if __name__ == "__main__":
+    main()
