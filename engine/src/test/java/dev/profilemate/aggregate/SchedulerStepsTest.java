@@ -7,6 +7,8 @@ import dev.profilemate.spool.RecordType;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The step record before and after session 5 (limits on every step vs once) and session 10 (free blocks,
@@ -19,13 +21,23 @@ class SchedulerStepsTest {
     return new SpoolRecord(type, 0, tNs, values);
   }
 
-  private static List<SchedulerSteps.Step> read(SpoolRecord... records) {
-    List<SchedulerSteps.Step> out = new ArrayList<>();
-    SchedulerSteps steps = new SchedulerSteps(new SessionClock(1_000_000_000L), out::add);
+  /** What a consumer made from the records, in order. */
+  private static <T> List<T> feed(
+      BiFunction<SessionClock, Consumer<T>, RecordConsumer> consumer, SpoolRecord... records) {
+    List<T> out = new ArrayList<>();
+    RecordConsumer c = consumer.apply(new SessionClock(1_000_000_000L), out::add);
     for (SpoolRecord r : records) {
-      steps.accept(r);
+      c.accept(r);
     }
     return out;
+  }
+
+  private static List<SchedulerSteps.Step> read(SpoolRecord... records) {
+    return feed(SchedulerSteps::new, records);
+  }
+
+  private static List<CpuOperations.Operation> cpu(SpoolRecord... records) {
+    return feed(CpuOperations::new, records);
   }
 
   @Test
@@ -67,15 +79,6 @@ class SchedulerStepsTest {
             95L, 0L, 1L, 0L, 1L, 0L);
     assertThat(cpu(limits, first)).extracting(CpuOperations.Operation::operation).containsExactly("scheduling");
     assertThat(read(limits, first).get(0).kvUsedBlocks()).isEqualTo(1);
-  }
-
-  private static List<CpuOperations.Operation> cpu(SpoolRecord... records) {
-    List<CpuOperations.Operation> out = new ArrayList<>();
-    CpuOperations ops = new CpuOperations(new SessionClock(1_000_000_000L), out::add);
-    for (SpoolRecord r : records) {
-      ops.accept(r);
-    }
-    return out;
   }
 
   @Test
