@@ -206,3 +206,29 @@ def test_the_schedule_hook_passes_every_call_through_whatever_the_signature():
                 assert hooked(s, 7, throttle_prefills=True) == ("other", 7, True)
             assert prof.enabled is False
     assert len(logs) == 3 and all("Scheduler.schedule" in line for line in logs)
+
+
+def test_an_update_that_no_step_record_carries_goes_out_alone():
+    """Async scheduling's batch queue can run update_from_output twice with no schedule() between:
+    the first update is written as a scheduler_update record then, the second at exit, both with
+    the last step number, as the step records would have labelled them."""
+    import struct
+    from profilemate_probe.spool import RECORDS
+    from profilemate_probe.targets import scheduler as sched_mod
+
+    out = []
+    prof = Profiler("scheduler", lambda line: None, None, out.append)
+    hook = sched_mod._update(lambda self, so, mro: "outputs", prof)
+    sched_mod._LAST_UPDATE[0] = 0
+    last = sched_mod._last_step()
+    assert hook(object(), object(), object()) == "outputs" and out == []
+    first = sched_mod._LAST_UPDATE[0]
+    assert hook(object(), object(), object()) == "outputs"
+    sched_mod._write_last_update(prof)
+    assert prof.enabled and sched_mod._LAST_UPDATE[0] == 0 and len(out) == 2
+    update = RECORDS["scheduler_update"]
+    rows = [struct.unpack_from("<IHqqq", b) for b in out]
+    assert {r[1] for r in rows} == {update.type_id}
+    assert rows[0][2] == first and rows[1][2] > first
+    assert [r[3] for r in rows] == [last, last]
+    assert all(r[4] > 0 for r in rows)

@@ -58,7 +58,7 @@ def _maybe_evict(original, prof):
     def _maybe_evict_cached_block(self, block):
         # Called for every block taken from the free queue (before get_new_blocks stamps its
         # new allocation time). vLLM >= 0.11 returns whether the block was cached (and is
-        # now evicted). The engine counts a step's evictions from these records.
+        # now evicted). The engine counts evictions from these records alone.
         nonlocal mine, allocated_at, freed_at
         result = original(self, block)
         if result and prof.enabled:

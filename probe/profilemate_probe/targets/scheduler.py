@@ -2,12 +2,14 @@
 
 One scheduler_step_v3 record per Scheduler.schedule(), its limits once in scheduler_limits;
 batch utilisation, KV usage over time and scheduling CPU time are all cut from them by the engine.
-The step record also carries the previous step's update_from_output() time: one record per step
-instead of two (every record costs vLLM's thread about a microsecond in place).
+The step record also carries the time of the last update_from_output() before it (the previous
+step's, when scheduling is synchronous): one record per step instead of two (every record costs
+vLLM's thread about a microsecond in place).
 """
 from collections import deque
 from itertools import count
 import json
+import os
 from time import monotonic_ns
 
 from .. import exiting
@@ -31,8 +33,17 @@ EV_ARRIVED, EV_SCHEDULED, EV_PREEMPTED, EV_RESUMED, EV_FINISHED, EV_FIRST_TOKEN 
 # step numbers; count() hands out the next in one C call
 _step = count()
 # [t_ns, duration_ns] of the last update_from_output() not yet written (t_ns 0: none): the next
-# step record carries it, and at exit a scheduler_update record does
+# step record carries it; a second update before that step (async scheduling's batch queue
+# draining) and the last one at exit go out alone, as scheduler_update records
 _LAST_UPDATE = [0, 0]
+if hasattr(os, "register_at_fork"):
+    # a forked child's steps must not carry an update its parent still writes itself
+    os.register_at_fork(after_in_child=lambda: _LAST_UPDATE.__setitem__(0, 0))
+
+
+def _last_step():
+    """The last step number handed out, without taking one (count's repr is "count(next)")."""
+    return int(repr(_step)[6:-1]) - 1
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
 _PREFILLS = {}
@@ -165,12 +176,12 @@ def _fixed(sched, prof, t):
 
 
 def _write_last_update(prof):
-    """The last update_from_output() has no next step record to ride in: it goes out alone."""
+    """An update_from_output() that no step record will carry (a second one before the next
+    step, or the last at exit) goes out alone, labelled with the last step scheduled."""
     t, duration = _LAST_UPDATE
     if t and prof.enabled:
         _LAST_UPDATE[0] = 0
-        # at exit no step follows: taking the next number just reads the last one handed out
-        prof.out(_UPDATE(t, next(_step) - 1, duration))
+        prof.out(_UPDATE(t, _last_step(), duration))
 
 
 _NO_ARG = object()
@@ -200,7 +211,8 @@ def _schedule_hook(original, prof):
     step = _step
     last_update = _LAST_UPDATE
     # what the record reads from the scheduler that does not change while it runs (see _fixed),
-    # kept here for the one this process schedules with
+    # kept here for the one this process schedules with (which this keeps alive until another
+    # schedules: a weak reference would cost a call per step)
     owner = free_queue = waiting_len = None
 
     # one function for the call and its record: this runs every step, and each Python call or
@@ -285,6 +297,8 @@ def _update(original, prof):
         try:
             if _PREFILLS:
                 _first_tokens(prof.out, self, scheduler_output, t1)
+            if last_update[0]:
+                _write_last_update(prof)  # no step since the last update: it goes out alone
             last_update[0] = t0
             last_update[1] = t1 - t0
         except Exception as exc:

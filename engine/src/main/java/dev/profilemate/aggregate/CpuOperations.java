@@ -27,7 +27,8 @@ public final class CpuOperations implements RecordConsumer {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "scheduler_step_v3" -> {
-        // the step record carries the previous step's update_from_output (none before the first)
+        // the step record carries the last update_from_output before it (none before the first),
+        // labelled with the step scheduled before this one, as scheduler_update records are
         if (r.getLong("update_t_ns") != 0) {
           add(r.getLong("update_t_ns"), "update_from_output", r.getLong("update_ns"), "step=" + (r.getLong("step") - 1));
         }

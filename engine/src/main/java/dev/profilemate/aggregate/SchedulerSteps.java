@@ -1,6 +1,8 @@
 package dev.profilemate.aggregate;
 
 import dev.profilemate.spool.SpoolRecord;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -36,9 +38,12 @@ public final class SchedulerSteps implements RecordConsumer {
   private double lastSec;
   private long over90;
   private long under40;
-  private int limitSeqs;
-  private int limitTokens;
-  private int limitBlocks;
+  /** Each EngineCore's limits (data-parallel ranks may differ), by the process that wrote them. */
+  private final Map<Integer, Limits> limits = new HashMap<>();
+
+  private record Limits(int seqs, int tokens, int blocks) {}
+
+  private static final Limits NO_LIMITS = new Limits(0, 0, 0);
 
   public SchedulerSteps(SessionClock clock, Consumer<Step> sink) {
     this.clock = clock;
@@ -80,19 +85,21 @@ public final class SchedulerSteps implements RecordConsumer {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "scheduler_limits" -> {
-        limitSeqs = r.getInt("max_num_seqs");
-        limitTokens = r.getInt("max_num_batched_tokens");
-        limitBlocks = r.getInt("kv_total_blocks");
+        limits.put(r.process(), new Limits(r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"),
+            r.getInt("kv_total_blocks")));
       }
       // the limits went out once, before the steps: decode counts and usage are derived here
       // (since v3 from the free blocks: one subtraction less on vLLM's thread)
       case "scheduler_step_v3" -> {
-        int used = limitBlocks > 0 ? limitBlocks - r.getInt("kv_free_blocks") : 0;
-        step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), used, limitBlocks);
+        Limits l = limits.getOrDefault(r.process(), NO_LIMITS);
+        int used = l.blocks() > 0 ? l.blocks() - r.getInt("kv_free_blocks") : 0;
+        step(r, l.seqs(), l.tokens(), r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), used, l.blocks());
       }
-      case "scheduler_step_v2" ->
-          step(r, limitSeqs, limitTokens, r.getInt("num_tokens") - r.getInt("num_prefill_tokens"),
-              r.getInt("kv_used_blocks"), limitBlocks);
+      case "scheduler_step_v2" -> {
+        Limits l = limits.getOrDefault(r.process(), NO_LIMITS);
+        step(r, l.seqs(), l.tokens(), r.getInt("num_tokens") - r.getInt("num_prefill_tokens"),
+            r.getInt("kv_used_blocks"), l.blocks());
+      }
       // spools written before session 5: every step carried the limits
       case "scheduler_step" ->
           step(r, r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"), r.getInt("num_decode_tokens"),

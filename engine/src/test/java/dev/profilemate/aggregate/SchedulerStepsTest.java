@@ -82,6 +82,19 @@ class SchedulerStepsTest {
   }
 
   @Test
+  void eachEngineCoresStepsReadItsOwnLimits() {
+    // two data-parallel EngineCores with different KV caches, their records merged by time
+    SpoolRecord limitsA = new SpoolRecord(SCHEMA.byName("scheduler_limits"), 0, 1L, new Object[] {1L, 64L, 2048L, 96L});
+    SpoolRecord limitsB = new SpoolRecord(SCHEMA.byName("scheduler_limits"), 1, 2L, new Object[] {2L, 32L, 1024L, 40L});
+    Object[] fields = {3L, 0L, 40_000L, 0L, 0L, 4L, 4L, 0L, 0L, 4L, 0L, 30L, 0L, 0L, 0L, 0L, 0L};
+    SpoolRecord stepA = new SpoolRecord(SCHEMA.byName("scheduler_step_v3"), 0, 3L, fields);
+    SpoolRecord stepB = new SpoolRecord(SCHEMA.byName("scheduler_step_v3"), 1, 3L, fields);
+    List<SchedulerSteps.Step> steps = read(limitsA, limitsB, stepA, stepB);
+    assertThat(steps).extracting(SchedulerSteps.Step::kvUsedBlocks).containsExactly(66, 10);
+    assertThat(steps).extracting(SchedulerSteps.Step::maxNumSeqs).containsExactly(64, 32);
+  }
+
+  @Test
   void stepsBeforeAnyLimitsReportNoUtilisationInsteadOfFailing() {
     List<SchedulerSteps.Step> steps =
         read(rec("scheduler_step_v2", 2_000_000_000L, 2_000_000_000L, 0L, 40_000L, 4L, 4L, 0L, 0L, 4L, 0L, 9L,
