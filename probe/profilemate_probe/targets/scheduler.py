@@ -39,11 +39,6 @@ _LAST_UPDATE = [0, 0]
 if hasattr(os, "register_at_fork"):
     # a forked child's steps must not carry an update its parent still writes itself
     os.register_at_fork(after_in_child=lambda: _LAST_UPDATE.__setitem__(0, 0))
-
-
-def _last_step():
-    """The last step number handed out, without taking one (count's repr is "count(next)")."""
-    return int(repr(_step)[6:-1]) - 1
 _track_requests = [True]
 # id(SchedulerOutput) -> its prefill request ids, from schedule() to update_from_output()
 _PREFILLS = {}
@@ -51,6 +46,11 @@ _PREFILLS = {}
 # step with one token per request and no new or resumed request is pure decode, and the
 # per-request scan for prefill work is skipped
 _AWAITING_FIRST = set()
+
+
+def _last_step():
+    """The last step number handed out, without taking one (count's repr is "count(next)")."""
+    return int(repr(_step)[6:-1]) - 1
 
 
 def setup(prof):
