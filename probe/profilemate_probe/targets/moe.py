@@ -12,6 +12,7 @@ real tokens), for moe_routing_weights_hist.csv.
 """
 from time import monotonic_ns
 
+from ..config import NUMBERS
 from ..patching import PatchTarget
 from . import forward_pass
 
@@ -50,7 +51,7 @@ def _counter(device):
         # First called inside vLLM's inference mode: tensors made there are inference tensors,
         # which may not be updated in place outside it (the read-back and reset at exit do).
         prof = _state["prof"]
-        samples = prof.config.values.get("MOE_WEIGHT_SAMPLE_TOKENS", 8) if prof is not None else 8
+        samples = (prof.config.values if prof is not None else NUMBERS)["MOE_WEIGHT_SAMPLE_TOKENS"]
         with torch.inference_mode(False):
             c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples)
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)

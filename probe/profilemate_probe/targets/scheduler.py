@@ -159,17 +159,17 @@ def _pool(sched):
 
 def _fixed(sched, prof, t):
     """What the step record reads from a scheduler that does not change while it runs: its free
-    block queue, KV blocks as BlockPool.get_usage() counts them (the null block excluded) and
-    how to count its waiting queue. Its limits (set once, in Scheduler.__init__) go out once, in
-    its spool before its first step record: at __init__, or at the first schedule() when the
-    probe attached later."""
+    block queue and how to count its waiting queue. Its limits (set once, in Scheduler.__init__;
+    KV blocks as BlockPool.get_usage() counts them, the null block excluded) go out once, in its
+    spool before its first step record: at __init__, or at the first schedule() when the probe
+    attached later."""
     fixed = getattr(sched, "_profilemate_fixed", None)
     if fixed is None:
         pool = _pool(sched)
         # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
         waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
-        fixed = sched._profilemate_fixed = (pool.free_block_queue, pool.num_gpu_blocks - 1, waiting_len)
-        prof.out(_LIMITS(t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens, fixed[1]))
+        fixed = sched._profilemate_fixed = (pool.free_block_queue, waiting_len)
+        prof.out(_LIMITS(t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens, pool.num_gpu_blocks - 1))
         # registered here, in the process that schedules: a forked child skips its parent's
         exiting.at_exit(lambda: _write_last_update(prof))
     return fixed
@@ -226,7 +226,7 @@ def _schedule_hook(original, prof):
         t1 = monotonic_ns()
         try:
             if self is not owner:
-                free_queue, _, waiting_len = getattr(self, "_profilemate_fixed", None) or _fixed(self, prof, t0)
+                free_queue, waiting_len = _fixed(self, prof, t0)
                 owner = self
             counts = so.num_scheduled_tokens
             new_reqs = so.scheduled_new_reqs

@@ -90,15 +90,11 @@ public final class SchedulerSteps implements RecordConsumer {
       }
       // the limits went out once, before the steps: decode counts and usage are derived here
       // (since v3 from the free blocks: one subtraction less on vLLM's thread)
-      case "scheduler_step_v3" -> {
+      case "scheduler_step_v3", "scheduler_step_v2" -> {
         Limits l = limits.getOrDefault(r.process(), NO_LIMITS);
-        int used = l.blocks() > 0 ? l.blocks() - r.getInt("kv_free_blocks") : 0;
+        int used = !r.name().equals("scheduler_step_v3") ? r.getInt("kv_used_blocks")
+            : l.blocks() > 0 ? l.blocks() - r.getInt("kv_free_blocks") : 0;
         step(r, l.seqs(), l.tokens(), r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), used, l.blocks());
-      }
-      case "scheduler_step_v2" -> {
-        Limits l = limits.getOrDefault(r.process(), NO_LIMITS);
-        step(r, l.seqs(), l.tokens(), r.getInt("num_tokens") - r.getInt("num_prefill_tokens"),
-            r.getInt("kv_used_blocks"), l.blocks());
       }
       // spools written before session 5: every step carried the limits
       case "scheduler_step" ->
