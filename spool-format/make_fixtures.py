@@ -139,6 +139,20 @@ def _golden_session(session):
         worker.emit("moe_expert_pairs", t + 1, 0, "0-1:%d;2-7:%d" % (tokens, tokens // 2))
         worker.emit("moe_weight_histogram", t + 1, 0, 4, 0.0, 1.0, "0:1:%d;3:3:%d" % (tokens, tokens // 2))
         worker.emit("encoder_decoder", t + 2, 500_000, "decoder", "")
+    # spool minor 4: the model's MoE layers (4 decoder layers: 0 written by an older probe without
+    # a moe_layer record, 1 counted as arrays with one shared expert, 2 routed inside a monolithic
+    # kernel, 3 dense) and layer 1's counts as fixed-width arrays
+    worker.emit("engine_config_v2", t0 + 5, json.dumps({"moe_backend": "auto"}))
+    worker.emit("moe_layer", t0 + 6, 1, 4, 8, 1, 2, 0, 0, "CPURouter softmax", "TritonExperts")
+    worker.emit("moe_layer", t0 + 7, 2, 4, 8, 1, 2, 0, 0, "CPURouter softmax", "TrtLlmBf16Experts")
+    worker.emit("moe_routing_hidden", t0 + 8, 2, "TrtLlmBf16Experts")
+    for i, tokens in enumerate([64, 2, 17]):
+        t = t0 + (11 + 10 * i) * ms + 3
+        counts = [tokens * 2 * (e + 1) // 36 for e in range(8)]
+        counts[0] += tokens * 2 - sum(counts)  # exact: tokens x top_k
+        worker.emit("moe_expert_counts_v2", t, 1, 1, tokens, counts)
+        worker.emit("moe_expert_pairs_v2", t, 1, 8, [0 * 8 + 1, 2 * 8 + 7], [tokens, tokens // 2])
+        worker.emit("moe_weight_histogram_v2", t, 1, 4, 0.0, 1.0, [0 * 4 + 1, 3 * 4 + 3], [tokens, tokens // 2])
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 3, 0.625)
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 5, 0.375)
     worker.emit("encoder_decoder", t0 + 9 * ms, 1_500_000, "encoder", "modality=image")

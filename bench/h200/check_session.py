@@ -90,6 +90,28 @@ def main(session):
               all(v == top_k * tokens for v in per_layer.values()),
               "MoE: per-layer expert assignments %s == top_k %d x %d tokens of %d forward steps"
               % (sorted(per_layer.values()), top_k, tokens, len(fwd)))
+        if os.path.exists(os.path.join(session, "moe_layers.csv")):  # spool minor 4 on
+            moe_meta = meta.get("moe", {})
+            experts = arch.get("num_local_experts") or arch.get("num_experts")
+            check(moe_meta.get("n_routed_experts") == experts and moe_meta.get("top_k") == top_k
+                  and moe_meta.get("moe_layers") == sorted(per_layer),
+                  "MoE metadata: %s routed experts, %s shared, top_k %s, MoE layers %s, dense %s"
+                  % (moe_meta.get("n_routed_experts"), moe_meta.get("n_shared_experts"), moe_meta.get("top_k"),
+                     moe_meta.get("moe_layers"), moe_meta.get("dense_layers")))
+            lay = {int(r["layer_idx"]): r for r in rows(session, "moe_layers.csv") if r["kind"] == "moe"}
+            check(all(int(lay[l]["tokens"]) == tokens and int(lay[l]["routed_tokens"]) == top_k * tokens
+                      for l in per_layer),
+                  "MoE: tokens counted on the device per layer %s == %d forward-pass tokens"
+                  % (sorted({int(r["tokens"]) for r in lay.values()}), tokens))
+            pairs, hist = {}, {}
+            for r in rows(session, "moe_expert_coselection.csv"):
+                pairs[int(r["layer_idx"])] = pairs.get(int(r["layer_idx"]), 0) + int(r["coselection_count"])
+            for r in rows(session, "moe_routing_weights_histogram.csv"):
+                hist[int(r["layer_idx"])] = hist.get(int(r["layer_idx"]), 0) + int(r["count"])
+            want_pairs = tokens * top_k * (top_k - 1) // 2
+            check(all(pairs.get(l) == want_pairs and hist.get(l) == top_k * tokens for l in per_layer),
+                  "MoE: co-selection pairs per layer %s == %d x C(%d, 2); weight-histogram cells %s == top_k x tokens"
+                  % (sorted(set(pairs.values())), tokens, top_k, sorted(set(hist.values()))))
         dists = {tuple(int(r["activation_count"]) for r in act if int(r["layer_idx"]) == layer) for layer in per_layer}
         print("info  MoE: %d distinct per-layer expert distributions" % len(dists))
         rate = meta.get("moe_routing_weights_sampling")

@@ -20,7 +20,7 @@
 #                 every round; GPU_ON=1 GPU_OFF=0 swaps the GPUs (run both ways)
 #   engine_K[+K2] engine_bench.py: three offline engines (probe on, off, off again) on one GPU,
 #                 the same deterministic passes in turn, as many rounds as fit in BUDGET_S (540);
-#                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, moe8l, 1b, dense);
+#                 K on GPU 0 and K2 on GPU 1 at the same time (K: 8b, moe, moe2b, moe8l, qwen3moe, 1b, dense);
 #                 TOGETHER=1: the three arms' passes at the same time; CAPTURE_MAX: largest CUDA graph;
 #                 FIRST=off|on|aa|none: the arm that compiles first (none: each its own cache)
 #   serve_K[+K2]  the same with each arm a real `vllm serve` (OpenAI API server), driven over HTTP
@@ -33,6 +33,7 @@ T0=$(date +%s)
 model_for() {  # sets m (folder under /tmp/models) and lf (load format) for a short model name
   m=tiny-llama; lf=dummy; [ $1 = moe ] && m=tiny-mixtral; [ $1 = 1b ] && m=llama-1b
   [ $1 = moe2b ] && m=mixtral-2b; [ $1 = 8b ] && m=llama-8b; [ $1 = moe8l ] && m=mixtral-8l
+  [ $1 = qwen3moe ] && m=qwen3-moe-4l
   [ -d /tmp/models/$m ] || python3 $B/make_models.py /tmp/models >/dev/null
   # the MoE model with random weights of its own when make_models.py could write them
   [ $1 = moe ] && [ -f /tmp/models/tiny-mixtral-rw/model.safetensors ] && { m=tiny-mixtral-rw; lf=safetensors; }

@@ -54,6 +54,13 @@ MODELS = {
                        num_hidden_layers=8, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
                        intermediate_size=14336, num_local_experts=8, num_experts_per_tok=2, rope_theta=1e6,
                        router_aux_loss_coef=0.0, output_router_logits=False, sliding_window=None),
+    # Qwen3-30B-A3B shapes (128 experts, top-8, no shared expert), 4 of its 48 layers: a window's
+    # co-selection of one layer is up to 8,128 pairs, past the 64 KiB strings of spool minor 3
+    "qwen3-moe-4l": dict(COMMON, architectures=["Qwen3MoeForCausalLM"], model_type="qwen3_moe", hidden_size=2048,
+                         num_hidden_layers=4, num_attention_heads=32, num_key_value_heads=4, head_dim=128,
+                         intermediate_size=6144, moe_intermediate_size=768, num_experts=128, num_experts_per_tok=8,
+                         decoder_sparse_step=1, mlp_only_layers=[], norm_topk_prob=True, rope_theta=1e6,
+                         attention_bias=False, router_aux_loss_coef=0.0, output_router_logits=False),
     "tiny-llama": dict(COMMON, architectures=["LlamaForCausalLM"], model_type="llama",
                        intermediate_size=1408, attention_bias=False, mlp_bias=False),
     "tiny-mixtral": dict(COMMON, architectures=["MixtralForCausalLM"], model_type="mixtral",

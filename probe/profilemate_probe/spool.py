@@ -19,31 +19,62 @@ import time
 import zlib
 
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 3  # minor 1: record types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33
+MAJOR, MINOR = 1, 4  # minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
+#                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
 RECORD_HEADER = struct.Struct("<IH")
 METADATA_TYPE = 0
 _FIXED = {"i64": "q", "i32": "i", "f64": "d", "u8": "B"}
+_U32 = struct.Struct("<I")
+
+
+def _encode_str(s):
+    b = s.encode("utf-8", "replace")[:65535]
+    return len(b).to_bytes(2, "little") + b
+
+
+def _encode_text(s):
+    b = s.encode("utf-8", "replace")
+    return _U32.pack(len(b)) + b
+
+
+def _array_encoder(code, width):
+    """An array field: u32 element count, then the elements little-endian. The value may be the
+    elements' raw bytes already (a numpy/torch buffer's tobytes(): no per-element Python work)."""
+    def encode(v):
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            b = bytes(v)
+            if len(b) % width:
+                raise ValueError("array of %d bytes is not a whole number of %d-byte elements" % (len(b), width))
+            return _U32.pack(len(b) // width) + b
+        n = len(v)
+        return _U32.pack(n) + struct.pack("<%d%s" % (n, code), *v)
+    return encode
+
+
+_VARIABLE = {"str": _encode_str, "text": _encode_text, "i32s": _array_encoder("i", 4), "i64s": _array_encoder("q", 8)}
 _SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "records.json")
 
 
 class RecordType:
-    """Packs one declared record type: fixed fields via one Struct, then strings."""
+    """Packs one declared record type: fixed fields via one Struct, then variable-size ones."""
 
-    __slots__ = ("type_id", "name", "fields", "_fixed", "_nstr", "_nfixed", "_whole")
+    __slots__ = ("type_id", "name", "fields", "kinds", "_fixed", "_nstr", "_nfixed", "_whole", "_encoders")
 
     def __init__(self, type_id, name, fields):
         self.type_id = type_id
         self.name = name
         self.fields = [f for f, _ in fields]
-        fixed = [t for _, t in fields if t != "str"]
+        self.kinds = [t for _, t in fields]
+        fixed = [t for _, t in fields if t not in _VARIABLE]
         order = [t for _, t in fields]
         # Callers pass values in declared order; reorder is only legal if the schema
         # already lists fixed fields first, so enforce that instead of shuffling per call.
-        if order != fixed + ["str"] * (len(order) - len(fixed)):
-            raise ValueError("record %s: str fields must follow fixed fields" % name)
+        if order[:len(fixed)] != fixed:
+            raise ValueError("record %s: variable-size fields must follow fixed fields" % name)
+        self._encoders = tuple(_VARIABLE[t] for t in order[len(fixed):])
         codes = "".join(_FIXED[t] for t in fixed)
         self._fixed = struct.Struct("<" + codes)
         self._nstr = len(order) - len(fixed)
@@ -55,7 +86,8 @@ class RecordType:
         if self._whole is not None:
             return self._whole.pack(self._fixed.size, self.type_id, *values)
         nfixed = self._nfixed
-        body = self._fixed.pack(*values[:nfixed]) + encode_strings(*values[nfixed:])
+        body = self._fixed.pack(*values[:nfixed]) + b"".join(
+            [enc(v) for enc, v in zip(self._encoders, values[nfixed:])])
         return RECORD_HEADER.pack(len(body), self.type_id) + body
 
 
@@ -83,12 +115,7 @@ _RECORDS_LOST = packer("records_lost")
 def encode_strings(*strings):
     """A record's string fields as the spool stores them (u16 byte length, UTF-8, at most
     65,535 bytes each), for a caller that packs the same strings into many records."""
-    parts = []
-    for s in strings:
-        b = s.encode("utf-8", "replace")[:65535]
-        parts.append(len(b).to_bytes(2, "little"))
-        parts.append(b)
-    return b"".join(parts)
+    return b"".join([_encode_str(s) for s in strings])
 
 
 class StringRecord:

@@ -7,6 +7,8 @@ import struct
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, spool_chunks
 from profilemate_probe import spool
 
@@ -20,15 +22,32 @@ def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
 
 
 def test_every_declared_record_packs_and_round_trips_its_size():
+    sample = {"str": "x", "text": "y" * 70_000, "i32s": [1, -2, 3], "i64s": [1 << 40, 5]}
     for rec in spool.RECORDS.values():
-        values = []
-        for f in rec.fields:
-            values.append(0)
-        nfixed = len(rec.fields) - rec._nstr
-        values = values[:nfixed] + ["x"] * rec._nstr
+        values = [sample.get(k, 0) for k in rec.kinds]
         data = rec.pack(values)
         size, type_id = spool.RECORD_HEADER.unpack_from(data)
         assert type_id == rec.type_id and size == len(data) - spool.RECORD_HEADER.size
+
+
+def test_variable_fields_have_no_16_bit_limit_and_arrays_take_raw_bytes():
+    """text and arrays carry a u32 length: a 512-expert co-selection window or a large engine
+    config is written whole (the u16 str of spool minor 3 cut them at 65,535 bytes)."""
+    import array
+    rec = spool.RECORDS["moe_expert_pairs_v2"]
+    keys = list(range(0, 512 * 512, 3))          # 87,382 pairs: 349,528 bytes of keys
+    raw = array.array("q", [7] * len(keys)).tobytes()
+    data = rec.pack((1, 4, 512, keys, raw))
+    body = data[spool.RECORD_HEADER.size + 16:]
+    n = struct.unpack_from("<I", body)[0]
+    assert n == len(keys)
+    assert list(struct.unpack_from("<%di" % n, body, 4)) == keys
+    m = struct.unpack_from("<I", body, 4 + 4 * n)[0]
+    assert m == n and body[8 + 4 * n:] == raw
+    with pytest.raises(ValueError):
+        rec.pack((1, 4, 512, keys, raw[:-1]))   # not whole elements: the record is refused, not cut
+    text = spool.RECORDS["engine_config_v2"].pack((1, "z" * 100_000))
+    assert struct.unpack_from("<I", text, spool.RECORD_HEADER.size + 8)[0] == 100_000
 
 
 def test_full_disk_turns_the_writer_off_without_raising(tmp_path, monkeypatch):

@@ -12,6 +12,8 @@ All statistics live in ONE fixed int64 device buffer, viewed as
     samples     [L, S, 1+2K]  routing weights of up to S tokens of the layer's last launch with real rows: the
                               token's row, its K expert ids, its K weights (float32 bits)
     sampled     [L]           how many of those S rows hold a sample (0: none since the reset)
+    tokens      [L]           real rows (tokens) each layer routed: its shared experts' tokens, and
+                              sum(counts) == tokens * top_k when every id is a routed expert
 so a read is one device-to-host copy and a reset one zero_(). The S sampled rows are spread
 evenly over the launch's real rows (sample_rows); a launch without weights samples nothing.
 
@@ -75,13 +77,14 @@ def _define_kernel():
                            HAS_W: tl.constexpr, HAS_NVALID: tl.constexpr, COSEL: tl.constexpr,
                            SAMPLE_EVERY: tl.constexpr, BLOCK_T: tl.constexpr, SAMPLES: tl.constexpr):
         # buffer layout (int64): counts [L,E] | cosel [L,E,E] | hist [L,E,BINS] | calls [L]
-        #                        | samples [L,SAMPLES,1+2K] | sampled [L]
+        #                        | samples [L,SAMPLES,1+2K] | sampled [L] | tokens [L]
         COSEL_OFF: tl.constexpr = L * E
         HIST_OFF: tl.constexpr = L * E + L * E * E
         CALLS_OFF: tl.constexpr = L * E + L * E * E + L * E * BINS
         SAMPLES_OFF: tl.constexpr = CALLS_OFF + L
         ROW: tl.constexpr = 1 + 2 * K
         SAMPLED_OFF: tl.constexpr = SAMPLES_OFF + L * SAMPLES * ROW
+        TOKENS_OFF: tl.constexpr = SAMPLED_OFF + L
         pid = tl.program_id(0)
         nprog = tl.num_programs(0)
         lay = layer.to(tl.int64)
@@ -97,6 +100,8 @@ def _define_kernel():
         else:
             if pid == 0:
                 tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
+        if pid == 0:
+            tl.atomic_add(buf_ptr + TOKENS_OFF + lay, n.to(tl.int64), sem="relaxed")
         offs_k = tl.arange(0, KP)
         kmask = offs_k < K
         if SAMPLES > 0:
@@ -196,6 +201,7 @@ def _record_torch(buf, ids, w, nvalid, layer, L, E, K, bins, w_lo, w_scale, samp
         keep = (call - 1) % sample_every == 0
         valid = valid & keep
         n = n * keep
+    _tokens_view(buf, L, E, bins, K, samples).narrow(0, layer, 1).add_(n)
     if samples and w is not None:
         _sample_torch(buf, ids, w, n, layer, L, E, K, bins, samples)
     idc = torch.where(valid, ids, torch.zeros_like(ids))
@@ -229,13 +235,14 @@ def _sample_torch(buf, ids, w, n, layer, L, E, K, bins, samples):
 
 def _layout(L, E, K, bins, samples):
     """Where each statistic starts in the buffer (the kernel's *_OFF): coselection, weight_hist,
-    calls, samples, sampled; and the buffer's size."""
+    calls, samples, sampled, tokens; and the buffer's size."""
     cos = L * E
     hist = cos + L * E * E
     calls = hist + L * E * bins
     smp = calls + L
     sampled = smp + L * samples * (1 + 2 * K)
-    return cos, hist, calls, smp, sampled, sampled + L
+    tokens = sampled + L
+    return cos, hist, calls, smp, sampled, tokens, tokens + L
 
 
 def _views(buf, L, E, bins):
@@ -245,8 +252,14 @@ def _views(buf, L, E, bins):
 
 def _sample_views(buf, L, E, bins, K, samples):
     """samples [L, S, 1+2K] and sampled [L], after calls in the buffer."""
-    a, b, end = _layout(L, E, K, bins, samples)[3:]
+    a, b, end = _layout(L, E, K, bins, samples)[3:6]
     return buf[a:b].view(L, samples, 1 + 2 * K), buf[b:end]
+
+
+def _tokens_view(buf, L, E, bins, K, samples):
+    """tokens [L], the buffer's last statistic."""
+    a, end = _layout(L, E, K, bins, samples)[5:]
+    return buf[a:end]
 
 
 def _pairs(K, device):
@@ -325,9 +338,11 @@ def _is_compiling_fn():
 # --------------------------------------------------------------------------------------
 class ExpertSnapshot:
     """Host copy of the statistics (CPU int64 tensors). coselection is symmetric, diagonal 0."""
-    __slots__ = ("counts", "coselection", "weight_hist", "calls", "t_ns", "sample_every", "top_k", "samples")
+    __slots__ = ("counts", "coselection", "weight_hist", "calls", "t_ns", "sample_every", "top_k", "samples",
+                 "token_rows")
 
-    def __init__(self, counts, coselection, weight_hist, calls, t_ns, sample_every, top_k, samples=()):
+    def __init__(self, counts, coselection, weight_hist, calls, t_ns, sample_every, top_k, samples=(),
+                 token_rows=None):
         self.counts = counts
         self.coselection = coselection
         self.weight_hist = weight_hist
@@ -336,9 +351,13 @@ class ExpertSnapshot:
         self.sample_every = sample_every
         self.top_k = top_k
         self.samples = samples   # (layer, token row, expert, weight) of each layer's last launch
+        self.token_rows = token_rows  # [L] real rows each layer routed, counted on the device
 
     def tokens(self):
-        """Routed tokens per layer (counts summed over experts / top_k)."""
+        """Routed tokens per layer: the rows counted on the device (counts summed over experts /
+        top_k where a snapshot has none)."""
+        if self.token_rows is not None:
+            return self.token_rows
         return self.counts.sum(dim=1) // max(1, self.top_k)
 
     def as_lists(self):
@@ -568,7 +587,9 @@ class ExpertCounter:
         cos = cos + cos.transpose(1, 2)
         if self.backend == "triton" and self.sample_every > 1:
             calls = calls // SAMPLED_PROGRAMS
-        return ExpertSnapshot(counts, cos, hist, calls, t_ns, self.sample_every, self.top_k, self._samples(flat))
+        token_rows = _tokens_view(flat, L, E, B, self.top_k, self.weight_samples)
+        return ExpertSnapshot(counts, cos, hist, calls, t_ns, self.sample_every, self.top_k, self._samples(flat),
+                              token_rows)
 
     def _samples(self, flat):
         S, K, E = self.weight_samples, self.top_k, self.num_experts

@@ -91,7 +91,7 @@ def _emit_gpu(prof):
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             i = torch.cuda.current_device()
             props = torch.cuda.get_device_properties(i)
-            prof.emit("engine_config", monotonic_ns(), json.dumps({
+            prof.emit("engine_config_v2", monotonic_ns(), json.dumps({
                 "gpu_name": torch.cuda.get_device_name(i), "gpu_count": torch.cuda.device_count(),
                 "gpu_memory_gib": round(props.total_memory / 2**30, 1)}, sort_keys=True))
     except Exception:

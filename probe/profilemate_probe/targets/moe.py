@@ -38,9 +38,71 @@ def _runner_init(original, prof):
                     _state["layers"] = max(_state["layers"], idx + 1)
                     _state["experts"] = max(_state["experts"], int(router.global_num_experts))
                     _state["top_k"] = max(_state["top_k"], int(router.top_k))
+                    prof.emit("moe_layer", monotonic_ns(), idx, *layer_shape(self, router))
             except Exception as exc:
                 prof.fail("MoERunner.__init__", exc)
     return __init__
+
+
+def _model_config():
+    """The model's text config (hf_config), or None outside vLLM's model construction."""
+    try:
+        from vllm.config import get_current_vllm_config
+        hf = get_current_vllm_config().model_config.hf_config
+    except Exception:
+        return None
+    get_text = getattr(hf, "get_text_config", None)
+    return get_text() if callable(get_text) else hf
+
+
+def layer_shape(runner, router):
+    """What the moe_layer record says of one MoE layer after its fixed fields: the model's decoder
+    layer count, routed experts, shared experts, top_k, expert groups, groups kept, routing and
+    expert backend. Shared experts are a separate MLP that every token of the layer goes through
+    (DeepSeek's n_shared_experts of them fused into one; Qwen2-MoE's one shared_expert)."""
+    cfg = _model_config()
+    layers = int(getattr(cfg, "num_hidden_layers", 0) or 0)
+    shared = 0
+    if getattr(runner, "shared_experts", None) is not None:
+        shared = int(getattr(cfg, "n_shared_experts", None) or 1)
+    groups = int(getattr(router, "num_expert_group", None) or 0)
+    keep = int(getattr(router, "topk_group", None) or 0)
+    routing = type(router).__name__
+    scoring = getattr(router, "scoring_func", None)
+    if scoring:
+        routing += " " + str(scoring)
+    quant = getattr(getattr(runner, "routed_experts", runner), "quant_method", None)
+    return (layers, int(router.global_num_experts), shared, int(router.top_k), groups, keep, routing,
+            _backend_name(quant))
+
+
+def _backend_name(quant):
+    """The expert kernel class a quant method picked (its class where it names none)."""
+    experts = getattr(quant, "experts_cls", None)
+    if isinstance(experts, type):
+        return experts.__name__
+    return "" if quant is None else type(quant).__name__
+
+
+def _forward_monolithic(original, prof):
+    """Monolithic expert kernels (FlashInfer TRTLLM MoE, ...) take the router logits and route
+    inside the kernel: the hooked selection never runs, so the layer's counts cannot be recorded.
+    Said once per layer, from the eager and capture runs that reach this Python."""
+    said = set()
+
+    def forward_monolithic(self, *args, **kwargs):
+        if prof.enabled:
+            try:
+                idx = layer_index(getattr(self, "layer_name", ""))
+                key = -1 if idx is None else idx
+                if key not in said:
+                    said.add(key)
+                    prof.emit("moe_routing_hidden", monotonic_ns(), key,
+                              _backend_name(getattr(self, "quant_method", None)))
+            except Exception as exc:
+                prof.fail("RoutedExperts.forward_monolithic", exc)
+        return original(self, *args, **kwargs)
+    return forward_monolithic
 
 
 def _counter(device):
@@ -103,22 +165,36 @@ def _on_step(num_tokens):
         prof.fail("moe step read-back", exc)
 
 
+def _nonzero(flat):
+    """(keys, counts) of a flat int64 CPU tensor's nonzero cells, as raw int32 / int64 bytes."""
+    import torch
+    keys = flat.nonzero().squeeze(1)
+    return keys.to(torch.int32).numpy().tobytes(), flat.index_select(0, keys).numpy().tobytes()
+
+
 def emit_snapshot(prof, snap):
+    """One window's statistics as fixed-width arrays: no text, so their cost and size do not grow
+    with digits, and no length limit (spool minor 4)."""
+    import torch
     t = snap.t_ns or monotonic_ns()
-    counts = snap.counts.tolist()
     calls = snap.calls.tolist()
-    cos = snap.coselection.tolist()
-    hist = snap.weight_hist.tolist()
+    tokens = snap.tokens().tolist()
+    used = snap.counts.sum(dim=1).tolist()
+    experts = snap.counts.shape[1]
+    bins = snap.weight_hist.shape[2]
     lo, hi = getattr(_state["counter"], "weight_range", (0.0, 1.0))
-    for layer, row in enumerate(counts):
-        if not any(row):
+    for layer in range(snap.counts.shape[0]):
+        if not used[layer] and not tokens[layer]:
             continue
-        prof.emit("moe_expert_counts", t, layer, int(calls[layer]), ",".join(map(str, row)))
-        pairs = ";".join("%d-%d:%d" % (i, j, v) for i, r in enumerate(cos[layer]) for j, v in enumerate(r)
-                         if j > i and v)
-        prof.emit("moe_expert_pairs", t, layer, pairs)
-        cells = ";".join("%d:%d:%d" % (e, b, v) for e, r in enumerate(hist[layer]) for b, v in enumerate(r) if v)
-        prof.emit("moe_weight_histogram", t, layer, len(hist[layer][0]) if hist[layer] else 0, lo, hi, cells)
+        prof.emit("moe_expert_counts_v2", t, layer, int(calls[layer]), int(tokens[layer]),
+                  snap.counts[layer].contiguous().numpy().tobytes())
+        # the symmetric matrix's upper triangle: flat index i * E + j with i < j
+        keys, counts = _nonzero(torch.triu(snap.coselection[layer], diagonal=1).reshape(-1))
+        if keys:
+            prof.emit("moe_expert_pairs_v2", t, layer, experts, keys, counts)
+        keys, counts = _nonzero(snap.weight_hist[layer].reshape(-1))
+        if keys:
+            prof.emit("moe_weight_histogram_v2", t, layer, bins, lo, hi, keys, counts)
     for layer, token, expert, weight in snap.samples:
         prof.emit("moe_weight_sample", t, layer, token, expert, weight)
 
@@ -163,4 +239,8 @@ TARGETS = [
                 optional=True, note="newer vLLM: routing of every MoE layer"),
     PatchTarget(PROFILER, ROUTERS + ".base_router", "BaseRouter.select_experts", ">=0.14", _select_experts,
                 optional=True, note="older vLLM: routing of every MoE layer"),
+    PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.routed_experts", "RoutedExperts.forward_monolithic",
+                ">=0.14", _forward_monolithic, optional=True,
+                note="monolithic expert kernels (FlashInfer TRTLLM MoE, ...) route inside the kernel: their layers' "
+                     "MoE counts are not recorded, and the session says so"),
 ]

@@ -140,7 +140,7 @@ def _config_json(sched):
 
 def _on_init(prof, args, kwargs, result, t0, t1):
     sched = args[0]
-    prof.emit("engine_config", t1, _config_json(sched))
+    prof.emit("engine_config_v2", t1, _config_json(sched))
     _fixed(sched, prof, t1)
 
 

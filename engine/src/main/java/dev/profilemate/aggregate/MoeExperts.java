@@ -15,7 +15,10 @@ public final class MoeExperts implements RecordConsumer {
   private final Map<Integer, Map<Long, Long>> pairs = new TreeMap<>();
   private final Map<Integer, Map<Long, Long>> hist = new TreeMap<>();
   private final Map<Integer, double[]> histRange = new TreeMap<>();
+  /** Per layer: real tokens routed (spool minor 4 counts them; older spools leave this empty). */
+  private final Map<Integer, Long> tokens = new TreeMap<>();
   private final Consumer<WeightSample> samples;
+  private long legacyCellsLost;
 
   public MoeExperts(SessionClock clock, Consumer<Imbalance> imbalance, Consumer<WeightSample> samples) {
     this.clock = clock;
@@ -34,16 +37,59 @@ public final class MoeExperts implements RecordConsumer {
     return (a << 32) | (b & 0xFFFFFFFFL);
   }
 
-  /** "a-b:c;..." or "a:b:c;..." cells into (key(a, b) -> c) sums. */
-  private static void addCells(Map<Long, Long> into, String cells, String sep) {
+  /** The u16 string limit of spools before minor 4: their probe cut longer MoE strings there. */
+  static final int LEGACY_STRING_LIMIT = 65_535;
+
+  /**
+   * "a-b:c;..." or "a:b:c;..." cells (spools before minor 4) into (key(a, b) -> c) sums. A string
+   * at the old length limit was cut by its probe: its last cell may be cut mid-number, so it is
+   * dropped, and any cell that does not parse is dropped; both are counted.
+   */
+  private void addCells(Map<Long, Long> into, String cells, String sep) {
     if (cells.isBlank()) {
       return;
     }
-    for (String cell : cells.split(";")) {
-      int colon = cell.lastIndexOf(':');
-      String[] ab = cell.substring(0, colon).split(sep);
-      into.merge(key(Long.parseLong(ab[0]), Long.parseLong(ab[1])), Long.parseLong(cell.substring(colon + 1)), Long::sum);
+    String[] parts = cells.split(";");
+    int n = parts.length;
+    if (cells.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= LEGACY_STRING_LIMIT) {
+      n--;
+      legacyCellsLost++;
     }
+    for (int i = 0; i < n; i++) {
+      String cell = parts[i];
+      int colon = cell.lastIndexOf(':');
+      String[] ab = colon < 0 ? new String[0] : cell.substring(0, colon).split(sep);
+      try {
+        if (ab.length != 2) {
+          throw new NumberFormatException(cell);
+        }
+        into.merge(key(Long.parseLong(ab[0]), Long.parseLong(ab[1])), Long.parseLong(cell.substring(colon + 1)), Long::sum);
+      } catch (NumberFormatException e) {
+        legacyCellsLost++;
+      }
+    }
+  }
+
+  /** keys[n] = a * width + b with counts[n] (spool minor 4) into (key(a, b) -> c) sums. */
+  private static void addArrays(Map<Long, Long> into, int[] keys, long[] counts, int width) {
+    int n = Math.min(keys.length, counts.length);
+    for (int i = 0; i < n; i++) {
+      int k = keys[i];
+      into.merge(key(k / Math.max(1, width), k % Math.max(1, width)), counts[i], Long::sum);
+    }
+  }
+
+  /** Said in metadata.json's warnings: what an older probe's text encoding lost. */
+  public List<String> warnings() {
+    return legacyCellsLost == 0
+        ? List.of()
+        : List.of(legacyCellsLost + " MoE co-selection/histogram cells unreadable or cut by an older probe's 64 KiB"
+            + " string limit were dropped: moe_expert_coselection.csv and moe_routing_weights_histogram.csv under-count");
+  }
+
+  /** Real tokens each layer routed, where the spool counted them (minor 4). */
+  public Map<Integer, Long> tokens() {
+    return java.util.Collections.unmodifiableMap(tokens);
   }
 
   public record Activation(int layer, int expert, long count, double percentage) {}
@@ -52,14 +98,20 @@ public final class MoeExperts implements RecordConsumer {
 
   public record LayerBalance(int layer, long assignments, double maxMinRatio, double stdDev, int expertsUsed, int experts) {}
 
-  static long[] parseCounts(String csv) {
+  /** A legacy counts string; an unreadable one (cut by the old limit) counts as lost. */
+  private long[] parseCounts(String csv) {
     if (csv.isBlank()) {
       return new long[0];
     }
     String[] parts = csv.split(",");
     long[] out = new long[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      out[i] = Long.parseLong(parts[i].trim());
+    try {
+      for (int i = 0; i < parts.length; i++) {
+        out[i] = Long.parseLong(parts[i].trim());
+      }
+    } catch (NumberFormatException e) {
+      legacyCellsLost++;
+      return new long[0];
     }
     return out;
   }
@@ -101,16 +153,32 @@ public final class MoeExperts implements RecordConsumer {
         histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
         return;
       }
+      case "moe_expert_pairs_v2" -> {
+        addArrays(pairs.computeIfAbsent(r.getInt("layer"), k -> new TreeMap<>()), r.getInts("keys"), r.getLongs("counts"),
+            r.getInt("num_experts"));
+        return;
+      }
+      case "moe_weight_histogram_v2" -> {
+        int layer = r.getInt("layer");
+        addArrays(hist.computeIfAbsent(layer, k -> new TreeMap<>()), r.getInts("keys"), r.getLongs("counts"),
+            r.getInt("num_bins"));
+        histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
+        return;
+      }
       case "moe_weight_sample" -> {
         samples.accept(new WeightSample(r.getInt("layer"), r.getInt("token_idx"), r.getInt("expert"), r.getDouble("weight")));
         return;
       }
-      case "moe_expert_counts" -> {}
-      default -> {
-        return;
+      case "moe_expert_counts" -> addCounts(r, parseCounts(r.getString("counts")));
+      case "moe_expert_counts_v2" -> {
+        tokens.merge(r.getInt("layer"), r.getLong("tokens"), Long::sum);
+        addCounts(r, r.getLongs("counts"));
       }
+      default -> {}
     }
-    long[] c = parseCounts(r.getString("counts"));
+  }
+
+  private void addCounts(SpoolRecord r, long[] c) {
     int layer = r.getInt("layer");
     long[] t = totals.computeIfAbsent(layer, k -> new long[c.length]);
     if (t.length < c.length) {

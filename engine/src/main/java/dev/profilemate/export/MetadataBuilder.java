@@ -43,7 +43,7 @@ final class MetadataBuilder {
         roles.put(r.process(), r.getString("role"));
         ranks.put(r.process(), r.getInt("rank"));
       }
-      case "engine_config" -> {
+      case "engine_config", "engine_config_v2" -> {
         try {
           JsonNode n = Json.mapper().readTree(r.getString("json"));
           if (engine == null || !engine.isObject()) {
@@ -84,7 +84,8 @@ final class MetadataBuilder {
     return all;
   }
 
-  Map<String, Object> build(long records, List<String> warnings) {
+  /** moe: the MoE model section (MoeLayers.metadata), or null for a model without MoE layers. */
+  Map<String, Object> build(long records, List<String> warnings, Map<String, Object> moe) {
     Map<String, Object> m = new LinkedHashMap<>();
     long start = reader.startNs();
     long startWall = reader.startWallNs();
@@ -124,12 +125,15 @@ final class MetadataBuilder {
     int sampledTokens = cfg.path("MOE_WEIGHT_SAMPLE_TOKENS").asInt();
     if (sampledTokens > 0 && cfg.path("ENABLE_MOE_EXPERT_TRACKING").asBoolean(true)) {
       // the sampling rate of moe_routing_weights_hist.csv, in the user's terms
-      Map<String, Object> moe = new LinkedHashMap<>();
-      moe.put("tokens_per_layer", sampledTokens);
-      moe.put("every_forward_steps", cfg.path("CUDA_EVENT_BATCH_SIZE").asInt(100));
-      moe.put("which", "the last forward step before each read-back of the MoE counters (and the last at exit);"
+      Map<String, Object> sampling = new LinkedHashMap<>();
+      sampling.put("tokens_per_layer", sampledTokens);
+      sampling.put("every_forward_steps", cfg.path("CUDA_EVENT_BATCH_SIZE").asInt(100));
+      sampling.put("which", "the last forward step before each read-back of the MoE counters (and the last at exit);"
           + " its real tokens, spread evenly; every expert the token was routed to");
-      m.put("moe_routing_weights_sampling", moe);
+      m.put("moe_routing_weights_sampling", sampling);
+    }
+    if (moe != null) {
+      m.put("moe", moe);
     }
     m.put("engine", engine == null ? Map.of() : engine);
     m.put("probe_targets", targets);

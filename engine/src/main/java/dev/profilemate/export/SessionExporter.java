@@ -6,6 +6,7 @@ import dev.profilemate.aggregate.EncoderDecoder;
 import dev.profilemate.aggregate.ForwardPasses;
 import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.MoeExperts;
+import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
@@ -77,8 +78,9 @@ public final class SessionExporter {
         }
         p.writeSummaries(stage);
         List<String> warnings = meta.warnings(reader.warnings());
+        warnings.addAll(p.moe.warnings());
         try (OutputStream out = stage.create("metadata.json")) {
-          Json.write(out, meta.build(records, warnings));
+          Json.write(out, meta.build(records, warnings, p.moeLayers.metadata(p.moe)));
         }
         stage.commit();
         return new Result(outDir, reader.processes().size(), records, rows, warnings);
@@ -99,6 +101,7 @@ public final class SessionExporter {
     final ForwardPasses forward;
     final CudaGraphs graphs;
     final MoeExperts moe;
+    final MoeLayers moeLayers = new MoeLayers();
     final EncoderDecoder encdec;
     final List<RecordConsumer> consumers;
 
@@ -158,7 +161,7 @@ public final class SessionExporter {
               Fmt.fixed(w.weight(), 6)));
       CsvTable ed = t.get(SessionFile.ENCODER_DECODER);
       encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
-      consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, encdec);
+      consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
     }
 
     void writeEndTables(Map<SessionFile, CsvTable> t) {
@@ -179,6 +182,14 @@ public final class SessionExporter {
       for (MoeExperts.Pair p : moe.pairs()) {
         t.get(SessionFile.MOE_COSELECTION).row(Integer.toString(p.layer()), Integer.toString(p.expert1()),
             Integer.toString(p.expert2()), Long.toString(p.count()));
+      }
+      for (MoeLayers.LayerRow l : moeLayers.rows(moe)) {
+        MoeLayers.Shape s = l.shape();
+        t.get(SessionFile.MOE_LAYERS).row(Integer.toString(l.layer()), l.kind(),
+            s == null ? "" : Integer.toString(s.routedExperts()), s == null ? "" : Integer.toString(s.sharedExperts()),
+            s == null ? "" : Integer.toString(s.topK()), s == null ? "" : Integer.toString(s.groups()),
+            s == null ? "" : Integer.toString(s.topkGroup()), num(l.tokens()), num(l.routedTokens()),
+            num(l.sharedExpertTokens()), l.counts());
       }
       for (MoeExperts.WeightBin b : moe.weightHistogram()) {
         t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).row(Integer.toString(b.layer()), Integer.toString(b.expert()),
@@ -208,6 +219,11 @@ public final class SessionExporter {
         Json.write(out, value);
       }
     }
+  }
+
+  /** An optional count: empty where it is not known. */
+  static String num(Long v) {
+    return v == null ? "" : Long.toString(v);
   }
 
   /** Python's spelling of booleans, as vLLM's BatchDescriptor prints them. */

@@ -20,6 +20,9 @@ public enum SessionFile {
   MOE_WEIGHTS("moe_routing_weights_hist.csv", "layer_idx,token_idx,expert_id,weight"),
   MOE_IMBALANCE("moe_load_imbalance.csv", "layer_idx,timestamp_sec,std_dev,max_min_ratio"),
   MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", "layer_idx,expert_id,weight_lo,weight_hi,count"),
+  MOE_LAYERS("moe_layers.csv",
+      "layer_idx,kind,routed_experts,shared_experts,top_k,num_expert_group,topk_group,tokens,routed_tokens,"
+          + "shared_expert_tokens,counts"),
   FORWARD_PASS("forward_pass_timing.csv",
       "timestamp_sec,phase,batch_size,num_tokens,forward_time_ms,throughput_tokens_per_sec"),
   CPU_OPERATIONS("cpu_operations_timing.csv", "timestamp_sec,operation,duration_ms,context"),

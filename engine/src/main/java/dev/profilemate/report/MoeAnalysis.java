@@ -29,7 +29,8 @@ record MoeAnalysis(
     SectionStatus routerWeightsStatus,
     String routerWeightsFrom,
     List<double[]> routerWeights,
-    double meanRouterWeight) {
+    double meanRouterWeight,
+    String note) {
 
   static final double BALANCED_BELOW = 2.0;
   static final int MAX_IMBALANCE_LAYERS = 12;
@@ -101,7 +102,29 @@ record MoeAnalysis(
             : status.reason());
     return new MoeAnalysis(status, byLayer.size(), experts, BALANCED_BELOW, layers, heat, coStatus, co,
         List.copyOf(all.subList(0, Math.min(10, all.size()))), imStatus, imbalance(s.moeImbalance()), wStatus,
-        w.from(), w.bins(), w.mean());
+        w.from(), w.bins(), w.mean(), note(s.metadata()));
+  }
+
+  /**
+   * What the counts leave out, from metadata.json "moe": shared experts (every token goes through
+   * them, so they are not in the routed counts) and layers whose kernel routes out of sight.
+   */
+  private static String note(SessionMetadata m) {
+    List<String> parts = new ArrayList<>();
+    int shared = m.moe().path("n_shared_experts").asInt(0);
+    if (shared > 0) {
+      parts.add("Shared experts per layer: " + shared + "; they process every token and are not in these routed"
+          + " counts (moe_layers.csv has their tokens).");
+    }
+    String hidden = m.moe().path("counts_not_recorded").asText("");
+    if (!hidden.isEmpty()) {
+      parts.add(hidden + " (layers " + m.moe().path("counts_not_recorded_layers") + ").");
+    }
+    int dense = m.moe().path("dense_layers").size();
+    if (dense > 0) {
+      parts.add(dense + (dense == 1 ? " dense layer" : " dense layers") + " " + m.moe().path("dense_layers") + " route nothing.");
+    }
+    return String.join(" ", parts);
   }
 
   private record RouterWeights(String from, List<double[]> bins, double mean) {}

@@ -28,7 +28,7 @@ record SectionStatus(boolean recorded, String reason) {
     if (Boolean.FALSE.equals(m.flag(p.flag))) {
       return notRecorded("profiler off: " + p.flag + " is False in the probe config (metadata.json probe_config)");
     }
-    if (p == Profiler.MOE && !isMoeModel(m.modelConfig())) {
+    if (p == Profiler.MOE && m.moe().path("moe_layers").isEmpty() && !isMoeModel(m.modelConfig())) {
       return notRecorded("not an MoE model: engine.model_config in metadata.json has no num_local_experts or "
           + "num_experts, so there are no expert layers to track");
     }
@@ -44,6 +44,10 @@ record SectionStatus(boolean recorded, String reason) {
     if (!targets.isEmpty() && m.probeTargets().values().stream()
         .noneMatch(v -> p.probeModules.contains(v.profiler()) && v.state().equals("attached"))) {
       return notRecorded("the probe could not attach: " + targets);
+    }
+    String hidden = m.moe().path("counts_not_recorded").asText("");
+    if (p == Profiler.MOE && !hidden.isEmpty()) {
+      return notRecorded(hidden); // the layers exist, but their kernel routes where the probe cannot see
     }
     if (!t.present()) {
       return notRecorded(p.file.fileName + " is not in the session folder");

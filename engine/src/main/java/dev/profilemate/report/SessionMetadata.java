@@ -49,6 +49,11 @@ final class SessionMetadata {
     return root.path("engine");
   }
 
+  /** The model's MoE structure the probe saw (metadata.json "moe"), or a missing node. */
+  JsonNode moe() {
+    return root.path("moe");
+  }
+
   JsonNode modelConfig() {
     return engine().path("model_config");
   }

@@ -225,7 +225,7 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     int p = at;
     for (int i = 0; i < values.length; i++) {
       FieldType t = type.types().get(i);
-      if (t == FieldType.STR) {
+      if (t.variable()) {
         continue;
       }
       if (p + t.size > end) {
@@ -239,30 +239,58 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
             case I32 -> (long) b.getInt(p);
             case U8 -> (long) (b.get(p) & 0xFF);
             case F64 -> b.getDouble(p);
-            case STR -> throw new AssertionError();
+            case STR, TEXT, I32S, I64S -> throw new AssertionError();
           };
       p += t.size;
     }
     for (int i = 0; i < values.length; i++) {
-      if (type.types().get(i) != FieldType.STR) {
+      FieldType t = type.types().get(i);
+      if (!t.variable()) {
         continue;
       }
-      if (p + 2 > end) {
-        values[i] = "";
-        continue;
+      values[i] = emptyValue(t);
+      int lengthBytes = t == FieldType.STR ? 2 : 4;
+      if (p + lengthBytes > end) {
+        continue; // an older writer's shorter record
       }
-      int n = b.getShort(p) & 0xFFFF;
-      if (p + 2 + n > end) {
+      long n = t == FieldType.STR ? b.getShort(p) & 0xFFFF : Integer.toUnsignedLong(b.getInt(p));
+      long bytes = t.size > 0 ? n * t.size : n;
+      if (bytes > end - p - lengthBytes) {
         throw new SpoolFormatException(
-            file, windowStart + p, "string field " + type.fields().get(i) + " runs past its record");
+            file, windowStart + p, "field " + type.fields().get(i) + " of " + bytes + " bytes runs past its record");
       }
-      byte[] s = new byte[n];
-      b.get(p + 2, s);
-      values[i] = new String(s, StandardCharsets.UTF_8);
-      p += 2 + n;
+      int from = p + lengthBytes;
+      values[i] =
+          switch (t) {
+            case STR, TEXT -> {
+              byte[] s = new byte[(int) n];
+              b.get(from, s);
+              yield new String(s, StandardCharsets.UTF_8);
+            }
+            case I32S -> {
+              int[] a = new int[(int) n];
+              b.slice(from, (int) bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(a);
+              yield a;
+            }
+            case I64S -> {
+              long[] a = new long[(int) n];
+              b.slice(from, (int) bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(a);
+              yield a;
+            }
+            default -> throw new AssertionError();
+          };
+      p = from + (int) bytes;
     }
     long t = values.length > 0 && values[0] instanceof Long l ? l : 0L;
     return new SpoolRecord(type, process, t, values);
+  }
+
+  private static Object emptyValue(FieldType t) {
+    return switch (t) {
+      case I32S -> new int[0];
+      case I64S -> new long[0];
+      default -> "";
+    };
   }
 
   private ByteBuffer map(long from, long length) throws IOException {

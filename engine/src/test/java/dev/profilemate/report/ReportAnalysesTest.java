@@ -52,7 +52,8 @@ class ReportAnalysesTest {
     assertThat(p.finding()).contains("kv_cache_full 1").contains("27 recomputed tokens");
     Recommendation g = rec(r, "CUDA graph capture sizes");
     assertThat(g.action()).contains("\"cudagraph_capture_sizes\": [2, 17, 64]");
-    assertThat(rec(r, "MoE expert balance").finding()).contains("1 of 1 layers are imbalanced");
+    // layer 0 from an older probe's text records, layer 1 from spool minor 4's arrays
+    assertThat(rec(r, "MoE expert balance").finding()).contains("2 of 2 layers are imbalanced");
     assertThat(rec(r, "Prefix cache").evidence()).contains(
         new Recommendation.Evidence("hit rate (hits ÷ (hits + allocations))", "5.4%"));
     assertThat(r.recommendations()).allMatch(x -> !x.evidence().isEmpty() && !x.action().isEmpty());
@@ -107,6 +108,7 @@ class ReportAnalysesTest {
     TestSessions.delete(s, "cuda_graph_usage.csv");
     TestSessions.delete(s, "cuda_graph_captures.csv");
     TestSessions.editMetadata(s, m -> {
+      m.remove("moe"); // a dense model: the probe saw no MoE layer
       m.putArray("profilers_enabled");
       m.putObject("probe_config").put("ENABLE_CPU_TIMING", false);
       ((ObjectNode) m.get("engine")).putObject("model_config").put("hidden_size", 64);
@@ -125,13 +127,30 @@ class ReportAnalysesTest {
   }
 
   @Test
+  void moeLayersThatRouteInsideTheirKernelAreSaidNotEmptyTables(@TempDir Path tmp) throws IOException {
+    // every MoE layer on a monolithic kernel (FlashInfer TRTLLM MoE): no counts, and the reason
+    Path s = TestSessions.copyOfGolden(tmp);
+    for (String f : List.of("moe_expert_activations.csv", "moe_expert_coselection.csv", "moe_load_imbalance.csv")) {
+      TestSessions.headerOnly(s.resolve(f));
+    }
+    TestSessions.editMetadata(s, m -> m.putArray("profilers_enabled").add("moe"));
+    SessionData d = SessionData.read(s);
+    assertThat(SectionStatus.of(d, Profiler.MOE).reason())
+        .isEqualTo("MoE counts not recorded: TrtLlmBf16Experts routes inside its kernel");
+  }
+
+  @Test
   void moeFilesAreFoundInTheOriginalToolsFolderToo(@TempDir Path tmp) throws IOException {
     Path s = TestSessions.copyOfGolden(tmp);
     Files.delete(s.resolve("moe_expert_activations.csv"));
     MoeAnalysis moe = MoeAnalysis.of(SessionData.read(s));
     assertThat(moe.status().recorded()).isTrue();
-    assertThat(moe.perLayer()).singleElement().satisfies(l -> assertThat(l.maxMinRatio()).isCloseTo(35 / 3.0,
+    assertThat(moe.perLayer()).hasSize(2).first().satisfies(l -> assertThat(l.maxMinRatio()).isCloseTo(35 / 3.0,
         within(1e-9)));
+    // what the counts leave out, from metadata.json "moe"
+    assertThat(moe.note()).contains("Shared experts per layer: 1; they process every token")
+        .contains("MoE counts not recorded: TrtLlmBf16Experts routes inside its kernel (layers [2])")
+        .contains("1 dense layer [3] route nothing");
   }
 
   @Test

@@ -1,0 +1,111 @@
+package dev.profilemate.aggregate;
+
+import dev.profilemate.spool.SpoolRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The model's MoE structure as vLLM built it (moe_layer records): which decoder layers are MoE
+ * and which dense, routed and shared experts, top_k, grouped top-k; and the layers whose kernel
+ * routes inside itself (moe_routing_hidden), whose counts the probe cannot see.
+ */
+public final class MoeLayers implements RecordConsumer {
+  /** One MoE layer's shape. groups/topkGroup 0: no grouped top-k. */
+  public record Shape(int routedExperts, int sharedExperts, int topK, int groups, int topkGroup, String routing,
+      String backend) {}
+
+  /** One row of moe_layers.csv: every decoder layer, MoE or dense, with what it routed. */
+  public record LayerRow(int layer, String kind, Shape shape, Long tokens, Long routedTokens, Long sharedExpertTokens,
+      String counts) {}
+
+  private final Map<Integer, Shape> shapes = new TreeMap<>();
+  private final Map<Integer, String> hidden = new TreeMap<>();
+  private int numHiddenLayers;
+
+  @Override
+  public void accept(SpoolRecord r) {
+    switch (r.name()) {
+      case "moe_layer" -> {
+        numHiddenLayers = Math.max(numHiddenLayers, r.getInt("num_hidden_layers"));
+        shapes.put(r.getInt("layer"), new Shape(r.getInt("routed_experts"), r.getInt("shared_experts"),
+            r.getInt("top_k"), r.getInt("num_expert_group"), r.getInt("topk_group"), r.getString("routing"),
+            r.getString("backend")));
+      }
+      case "moe_routing_hidden" -> hidden.put(r.getInt("layer"), r.getString("backend"));
+      default -> {}
+    }
+  }
+
+  /** The sentence the metadata, the CSV and the report use for a layer the probe cannot count. */
+  public static String notRecorded(String backend) {
+    return "MoE counts not recorded: " + (backend.isEmpty() ? "its expert kernel" : backend)
+        + " routes inside its kernel";
+  }
+
+  /**
+   * Every layer: those vLLM built as MoE (or that have counts, from older spools), then the
+   * model's other decoder layers as dense. Tokens come from the counts' aggregator.
+   */
+  public List<LayerRow> rows(MoeExperts counts) {
+    Map<Integer, long[]> routed = new TreeMap<>();
+    for (MoeExperts.Activation a : counts.activations()) {
+      routed.computeIfAbsent(a.layer(), k -> new long[1])[0] += a.count();
+    }
+    TreeSet<Integer> moe = new TreeSet<>(shapes.keySet());
+    moe.addAll(routed.keySet());
+    moe.addAll(hidden.keySet());
+    moe.remove(-1); // a monolithic layer whose name carried no index
+    List<LayerRow> out = new ArrayList<>();
+    int last = Math.max(numHiddenLayers - 1, moe.isEmpty() ? -1 : moe.last());
+    for (int layer = 0; layer <= last; layer++) {
+      if (!moe.contains(layer)) {
+        if (numHiddenLayers > 0) {
+          out.add(new LayerRow(layer, "dense", null, null, null, null, ""));
+        }
+        continue;
+      }
+      Shape s = shapes.get(layer);
+      Long tokens = counts.tokens().get(layer);
+      long[] assigned = routed.get(layer);
+      Long shared = tokens != null && s != null ? tokens * s.sharedExperts() : null;
+      String state = hidden.containsKey(layer) ? notRecorded(hidden.get(layer)) : assigned != null ? "recorded" : "none routed";
+      out.add(new LayerRow(layer, "moe", s, tokens, assigned == null ? null : assigned[0], shared, state));
+    }
+    return out;
+  }
+
+  /** metadata.json's "moe" section, or null when the session saw no MoE layer. */
+  public Map<String, Object> metadata(MoeExperts counts) {
+    List<LayerRow> rows = rows(counts);
+    List<Integer> moe = rows.stream().filter(r -> r.kind().equals("moe")).map(LayerRow::layer).toList();
+    if (moe.isEmpty() && hidden.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    Shape s = shapes.values().stream().findFirst().orElse(null);
+    if (s != null) {
+      m.put("n_routed_experts", s.routedExperts());
+      m.put("n_shared_experts", s.sharedExperts());
+      m.put("top_k", s.topK());
+      m.put("grouping", s.groups() > 0 ? Map.of("num_expert_group", s.groups(), "topk_group", s.topkGroup()) : null);
+      m.put("routing", s.routing());
+      m.put("expert_backend", s.backend());
+      if (shapes.values().stream().distinct().count() > 1) {
+        m.put("note", "layers differ in shape: see moe_layers.csv");
+      }
+    }
+    m.put("num_hidden_layers", numHiddenLayers > 0 ? numHiddenLayers : null);
+    m.put("moe_layers", moe);
+    m.put("dense_layers", rows.stream().filter(r -> r.kind().equals("dense")).map(LayerRow::layer).toList());
+    m.put("shared_expert_tokens", "tokens x n_shared_experts per layer, in moe_layers.csv; not in the routed counts");
+    if (!hidden.isEmpty()) {
+      m.put("counts_not_recorded", notRecorded(String.join(", ", new TreeSet<>(hidden.values()))));
+      m.put("counts_not_recorded_layers", new ArrayList<>(hidden.keySet()));
+    }
+    return m;
+  }
+}
