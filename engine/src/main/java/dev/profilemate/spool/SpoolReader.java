@@ -216,6 +216,9 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       if (!scanner.fits(at, h)) {
         long good = scanner.nextVerified(at + 1);
         if (good < 0) {
+          good = scanner.nextTornTail(at + 1); // a chunk header after it: this one is damage
+        }
+        if (good < 0) {
           incomplete = true; // a torn tail: the usual end of a crashed (or live) writer's file
           return false;
         }

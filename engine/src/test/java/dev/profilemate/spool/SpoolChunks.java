@@ -14,7 +14,7 @@ import java.util.zip.CRC32;
 public final class SpoolChunks {
   /** One chunk of an intact file: where it starts and ends, its sequence and record count. */
   public record Chunk(int start, int end, long sequence, long records) {
-    byte[] bytes(byte[] file) {
+    public byte[] bytes(byte[] file) {
       return Arrays.copyOfRange(file, start, end);
     }
   }
@@ -36,11 +36,11 @@ public final class SpoolChunks {
     return out;
   }
 
-  static long totalRecords(byte[] file) {
+  public static long totalRecords(byte[] file) {
     return of(file).stream().mapToLong(Chunk::records).sum();
   }
 
-  static byte[] concat(List<byte[]> parts) {
+  public static byte[] concat(List<byte[]> parts) {
     int n = parts.stream().mapToInt(p -> p.length).sum();
     byte[] out = new byte[n];
     int at = 0;
@@ -52,7 +52,7 @@ public final class SpoolChunks {
   }
 
   /** The file without the given chunks: what the undamaged chunks alone hold. */
-  static byte[] without(byte[] file, List<Chunk> chunks, java.util.Set<Integer> drop) {
+  public static byte[] without(byte[] file, List<Chunk> chunks, java.util.Set<Integer> drop) {
     List<byte[]> parts = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
       if (!drop.contains(i)) {
@@ -62,16 +62,16 @@ public final class SpoolChunks {
     return concat(parts);
   }
 
-  static void putInt(byte[] file, int at, int v) {
+  public static void putInt(byte[] file, int at, int v) {
     ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(at, v);
   }
 
-  static int getInt(byte[] file, int at) {
+  public static int getInt(byte[] file, int at) {
     return ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getInt(at);
   }
 
   /** Rewrites a chunk's CRC after its payload was changed on purpose (a writer bug, not disk damage). */
-  static void fixCrc(byte[] file, Chunk c) {
+  public static void fixCrc(byte[] file, Chunk c) {
     CRC32 crc = new CRC32();
     crc.update(file, c.start() + 32, c.end() - c.start() - 32);
     putInt(file, c.start() + 12, (int) crc.getValue());
