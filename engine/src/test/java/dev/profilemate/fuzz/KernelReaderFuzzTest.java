@@ -63,6 +63,33 @@ class KernelReaderFuzzTest {
     assertThat(refused).as("the mutations must bite").isGreaterThan(cases / 4).isLessThan(cases);
   }
 
+  @Test
+  void aFixtureCutInHalfIsRefusedNamingTheFileAndTheCause() throws IOException {
+    record Cut(String verb, Path src, boolean gunzip, String cause) {}
+    for (Cut c : List.of(
+        new Cut("nsys", Fixtures.nsysNode(), false, "malformed"),
+        new Cut("ncu", Fixtures.path("ncu/tinyllama_h200_ncu2025.3_first45_raw.csv"), false,
+            "truncated: the file ends inside a line"),
+        new Cut("ncu", Fixtures.path("ncu/tinyllama_h200_ncu2025.3_first45_details_baseunits.csv.gz"), true,
+            "truncated: the file ends inside a line"),
+        new Cut("ncu", Fixtures.path("ncu/tinyllama_h200_ncu2025.3_first45_details_baseunits.csv.gz"), false,
+            "truncated or corrupt gzip data"),
+        new Cut("trace", Fixtures.path("kineto/tinyllama_h200_torch2.11_cudagraph.pt.trace.json.gz"), false,
+            "truncated or corrupt gzip data"),
+        new Cut("trace", Fixtures.path("kineto/tinyllama_h200_torch2.11_cudagraph.pt.trace.json.gz"), true,
+            "malformed JSON"))) {
+      byte[] b = Files.readAllBytes(c.src());
+      if (c.gunzip()) {
+        b = gunzip(b);
+      }
+      Path f = tmp.resolve("half-" + c.src().getFileName().toString().replace(".gz", c.gunzip() ? "" : ".gz"));
+      Files.write(f, java.util.Arrays.copyOf(b, b.length / 2));
+      Fixtures.Run r = Fixtures.cli(c.verb(), f.toString());
+      assertThat(r.exit()).as(f + ": " + r.err()).isEqualTo(1);
+      assertThat(r.err().strip()).doesNotContain("\n").startsWith(c.verb() + ": " + f + ": ").contains(c.cause());
+    }
+  }
+
   private List<Case> mutations(String verb, Path src, byte[] b, Random rnd, int cuts, int flips) {
     String name = src.getFileName().toString();
     List<Case> out = new ArrayList<>();
