@@ -79,13 +79,26 @@ def write(out):
     expected["two_processes"] = {"records": 8, "order": ["api_server", "engine_core"] * 4}
 
     _golden_session(os.path.join(out, "session_golden"))
+    # the same records in many small chunks: the engine's fuzz suite cuts and damages chunks
+    _golden_session(os.path.join(out, "session_chunked"), _FlushEvery3)
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")
 
 
-def _golden_session(session):
+class _FlushEvery3(SpoolWriter):
+    """Commits a chunk after every third record (the writer thread is never started here), never
+    leaving an empty final chunk, whose first t_ns would be the clock at close."""
+
+    def emit(self, name, *values):
+        super().emit(name, *values)
+        self._emitted = getattr(self, "_emitted", 0) + 1
+        if self._emitted % 3 == 1:
+            self.flush()
+
+
+def _golden_session(session, writer=SpoolWriter):
     """Every record type, two processes: the engine's golden export test reads this."""
     raw = os.path.join(session, "raw")
     os.makedirs(raw, exist_ok=True)
@@ -93,7 +106,7 @@ def _golden_session(session):
         os.remove(os.path.join(raw, f))
     ms = 1_000_000
     t0 = 1_000_000_000
-    core = SpoolWriter(os.path.join(raw, "engine_core-301.pmspool"), _meta(301, "engine_core", 0))
+    core = writer(os.path.join(raw, "engine_core-301.pmspool"), _meta(301, "engine_core", 0))
     core.emit("engine_config", t0 + 1, json.dumps({"model": "tiny-llama", "max_num_seqs": 4,
                                                    "max_num_batched_tokens": 64, "block_size": 16,
                                                    "num_gpu_blocks": 11, "enable_prefix_caching": True}))
@@ -122,7 +135,7 @@ def _golden_session(session):
             core.emit("request_event", t, 4, 24, 3, 0, "req-b", "")
     core.emit("request_event", t0 + 62 * ms, 5, 40, 5, 0, "req-a", "stop")
     core.emit("request_event", t0 + 63 * ms, 5, 24, 4, 0, "req-b", "length")
-    worker = SpoolWriter(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
+    worker = writer(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
     worker.emit("process_role", t0 + 4, 0, "worker")
     worker.emit("cuda_graph_capture", t0 + 5 * ms, 9 * ms, 64, 64, 1, 0, "FULL")  # thrown away by the reset
     worker.emit("cuda_graph_reset", t0 + 6 * ms, "clear_all_graphs")

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The sidecar the probe starts beside vLLM: rewrites the session files while spools grow and
- * finalises them once every profiled process has exited.
+ * finalises them once every profiled process has exited. The exit status is the final export's
+ * (see {@link Main}): 1 when it failed (e.g. no spool at all), 3 when it skipped damaged data.
  */
 @Command(name = "collect", description = "Keep a live session's files up to date until its vLLM processes exit.")
 final class CollectCommand implements Callable<Integer> {
@@ -62,8 +63,7 @@ final class CollectCommand implements Callable<Integer> {
       }
       Thread.sleep(nextWait(interval, took, maxCpuShare));
     }
-    finalExport();
-    return 0;
+    return finalExport();
   }
 
   /**
@@ -108,11 +108,14 @@ final class CollectCommand implements Callable<Integer> {
   }
 
   /** The last export after the processes have gone; an error here is reported, not retried. */
-  private void finalExport() {
+  private int finalExport() {
     try {
-      ExportCommand.run(session, session);
+      var r = ExportCommand.run(session, session);
+      r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
+      return r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK;
     } catch (UserDataException e) {
       System.err.println("collect: final export failed: " + e.getMessage());
+      return Main.EXIT_BAD_INPUT;
     }
   }
 }

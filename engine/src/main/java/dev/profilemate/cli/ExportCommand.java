@@ -22,20 +22,29 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "no summary line")
   boolean quiet;
 
+  @Option(names = "--strict",
+      description = "fail (exit 1, nothing written) at the first damaged part of a spool instead of skipping it")
+  boolean strict;
+
   @Override
   public Integer call() {
-    SessionExporter.Result r = run(session, out == null ? session : out);
+    SessionExporter.Result r = run(session, out == null ? session : out, strict);
     if (!quiet) {
       System.out.printf(
           "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
-      r.warnings().forEach(w -> System.err.println("warning: " + w));
     }
-    return 0;
+    // damage is reported even when quiet: the exit status alone does not say what was lost
+    r.warnings().forEach(w -> System.err.println("warning: " + w));
+    return r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK;
   }
 
   static SessionExporter.Result run(Path session, Path out) {
+    return run(session, out, false);
+  }
+
+  static SessionExporter.Result run(Path session, Path out, boolean strict) {
     try {
-      return new SessionExporter(RecordSchema.bundled()).export(session, out);
+      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out);
     } catch (IOException | java.io.UncheckedIOException e) {
       String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
       throw new UserDataException(msg, e);

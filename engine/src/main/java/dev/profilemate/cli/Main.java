@@ -4,8 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code profilemate} command line. One subcommand class per verb; bad input ends with a
- * one-line message on stderr and exit 1, bad arguments with usage and exit 2.
+ * The {@code profilemate} command line. One subcommand class per verb. Exit codes: 0 ok; 1 bad
+ * input or refused (a one-line message on stderr naming the file and the problem); 2 bad
+ * arguments (with usage); 3 partial: the files were written, but damaged parts of the input were
+ * skipped (one warning line per dropped byte range on stderr, and in metadata.json).
  */
 @Command(
     name = "profilemate",
@@ -32,8 +34,15 @@ import picocli.CommandLine.Command;
       "  profilemate doctor                        which probe targets attach on the installed vLLM",
       "  profilemate report SESSION --gpu H200     the HTML report of a session",
       "  profilemate nsys report.sqlite            kernel time by category, phases, graph coverage",
+      "",
+      "Exit codes: 0 ok; 1 bad input or refused; 2 bad arguments;",
+      "  3 partial: written, but some data was dropped (export, collect: see the warnings).",
     })
 public final class Main implements Runnable {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_BAD_INPUT = 1;
+  public static final int EXIT_BAD_ARGUMENTS = 2;
+  public static final int EXIT_PARTIAL = 3;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -53,7 +62,7 @@ public final class Main implements Runnable {
         (ex, commandLine, parseResult) -> {
           if (ex instanceof UserDataException ude) {
             commandLine.getErr().println(commandLine.getCommandName() + ": " + ude.getMessage());
-            return 1;
+            return EXIT_BAD_INPUT;
           }
           throw ex;
         });

@@ -12,6 +12,7 @@ import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
 import dev.profilemate.aggregate.SessionClock;
 import dev.profilemate.session.SessionReader;
+import dev.profilemate.spool.DroppedRange;
 import dev.profilemate.spool.RecordSchema;
 import dev.profilemate.spool.SpoolRecord;
 import java.io.IOException;
@@ -27,19 +28,36 @@ import java.util.Map;
 /**
  * spools → every session file of SPEC.md §2, in one streaming pass over the merged timeline.
  * All files are staged and moved into place together; the same input gives the same bytes.
+ * Damaged parts of spools are skipped and listed (see {@link Result#dropped()}) unless strict.
  */
 public final class SessionExporter {
   private final RecordSchema schema;
+  private final boolean strict;
 
   public SessionExporter(RecordSchema schema) {
-    this.schema = schema;
+    this(schema, false);
   }
 
-  /** What one export wrote, for the CLI's one-line report. */
-  public record Result(Path dir, int processes, long records, Map<SessionFile, Long> rows, List<String> warnings) {}
+  /** strict: the first damaged byte range fails the export (nothing is written) instead of being skipped. */
+  public SessionExporter(RecordSchema schema, boolean strict) {
+    this.schema = schema;
+    this.strict = strict;
+  }
+
+  /**
+   * What one export wrote, for the CLI's one-line report.
+   *
+   * @param dropped byte ranges of spools skipped as damaged: non-empty means a partial export
+   */
+  public record Result(Path dir, int processes, long records, Map<SessionFile, Long> rows, List<String> warnings,
+      List<DroppedRange> dropped) {
+    public boolean partial() {
+      return !dropped.isEmpty();
+    }
+  }
 
   public Result export(Path session, Path outDir) throws IOException {
-    try (SessionReader reader = SessionReader.open(session, schema);
+    try (SessionReader reader = SessionReader.open(session, schema, strict);
         OutputStage stage = new OutputStage(outDir)) {
       SessionClock clock = new SessionClock(reader.startNs());
       Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
@@ -83,7 +101,7 @@ public final class SessionExporter {
           Json.write(out, meta.build(records, warnings, p.moeLayers.metadata(p.moe)));
         }
         stage.commit();
-        return new Result(outDir, reader.processes().size(), records, rows, warnings);
+        return new Result(outDir, reader.processes().size(), records, rows, warnings, reader.dropped());
       } finally {
         for (OutputStream s : streams) {
           s.close();

@@ -1,6 +1,8 @@
 package dev.profilemate.session;
 
+import dev.profilemate.spool.DroppedRange;
 import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolFormatException;
 import dev.profilemate.spool.SpoolReader;
 import dev.profilemate.spool.SpoolRecord;
 import java.io.IOException;
@@ -19,7 +21,8 @@ import java.util.stream.Stream;
 /**
  * Opens every spool of a session and merges their records onto one timeline, in order of
  * the shared monotonic clock (ties: process order, then file order). Streaming: one record
- * per process is held at a time.
+ * per process is held at a time. A spool that cannot be used (newer major version, unreadable,
+ * empty, or without its metadata record) is skipped with a warning; the others are still read.
  */
 public final class SessionReader implements AutoCloseable {
   public static final String RAW = "raw";
@@ -29,6 +32,8 @@ public final class SessionReader implements AutoCloseable {
   private final List<SpoolReader> readers = new ArrayList<>();
   private final List<ProcessInfo> processes = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
+  /** Dropped ranges of spools refused or skipped at open; the open readers keep their own. */
+  private final List<DroppedRange> droppedAtOpen = new ArrayList<>();
 
   private SessionReader(Path dir) {
     this.dir = dir;
@@ -36,6 +41,11 @@ public final class SessionReader implements AutoCloseable {
 
   /** Opens a session folder (the one holding raw/), or a folder of spools itself. */
   public static SessionReader open(Path session, RecordSchema schema) throws IOException {
+    return open(session, schema, false);
+  }
+
+  /** As {@link #open(Path, RecordSchema)}; strict: the first dropped range fails the read instead. */
+  public static SessionReader open(Path session, RecordSchema schema, boolean strict) throws IOException {
     if (!Files.isDirectory(session, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(session + ": not a session directory");
     }
@@ -55,23 +65,51 @@ public final class SessionReader implements AutoCloseable {
     SessionReader r = new SessionReader(session);
     try {
       for (Path f : files) {
-        SpoolReader sr = SpoolReader.open(f, schema, r.readers.size());
-        if (sr.metadata() == null) {
-          r.warnings.add(f.getFileName() + ": empty or torn before its metadata; skipped");
-          sr.close();
-          continue;
-        }
-        r.processes.add(ProcessInfo.of(r.readers.size(), f, sr.metadata()));
-        r.readers.add(sr);
+        r.add(f, schema, strict);
       }
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
     }
     if (r.readers.isEmpty()) {
-      throw new IOException(session + ": no readable spool");
+      List<String> why = new ArrayList<>(r.warnings);
+      r.droppedAtOpen.forEach(d -> why.add(d.describe()));
+      throw new IOException(session + ": no readable spool (" + String.join("; ", why) + ")");
     }
     return r;
+  }
+
+  private void add(Path f, RecordSchema schema, boolean strict) throws IOException {
+    SpoolReader sr;
+    try {
+      sr = SpoolReader.open(f, schema, readers.size(), strict);
+    } catch (IOException e) {
+      if (strict) {
+        throw e;
+      }
+      // a newer major version, or a file that cannot be read: this process only is lost
+      String why = e instanceof SpoolFormatException sfe ? sfe.problem() : "cannot read: " + e.getMessage();
+      droppedAtOpen.add(new DroppedRange(f, 0, sizeOrZero(f), why, DroppedRange.UNKNOWN, ""));
+      return;
+    }
+    if (sr.metadata() == null) {
+      // a process killed before its first chunk, or one whose metadata chunk is lost
+      warnings.add(f.getFileName() + (sr.dropped().isEmpty() ? ": empty or torn before its metadata; skipped"
+          : ": no readable metadata record; skipped"));
+      droppedAtOpen.addAll(sr.dropped());
+      sr.close();
+      return;
+    }
+    processes.add(ProcessInfo.of(readers.size(), f, sr.metadata()));
+    readers.add(sr);
+  }
+
+  private static long sizeOrZero(Path f) {
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   public Path dir() {
@@ -97,6 +135,7 @@ public final class SessionReader implements AutoCloseable {
   /** Warnings gathered while reading, valid after the merged iteration is drained. */
   public List<String> warnings() {
     List<String> w = new ArrayList<>(warnings);
+    dropped().forEach(d -> w.add(d.describe()));
     for (SpoolReader r : readers) {
       if (r.incomplete()) {
         w.add(r.file().getFileName() + ": ends in an incomplete chunk; the records before it are kept");
@@ -106,6 +145,13 @@ public final class SessionReader implements AutoCloseable {
       }
     }
     return w;
+  }
+
+  /** Every range of every spool skipped as damaged, valid after the merged iteration is drained. */
+  public List<DroppedRange> dropped() {
+    List<DroppedRange> all = new ArrayList<>(droppedAtOpen);
+    readers.forEach(r -> all.addAll(r.dropped()));
+    return all;
   }
 
   public List<SpoolReader> spools() {

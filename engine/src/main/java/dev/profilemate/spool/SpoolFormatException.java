@@ -7,11 +7,18 @@ import java.nio.file.Path;
 public final class SpoolFormatException extends IOException {
   private final Path file;
   private final long offset;
+  private final String problem;
 
   public SpoolFormatException(Path file, long offset, String problem) {
     super(file + ": " + problem + " at byte offset " + offset);
     this.file = file;
     this.offset = offset;
+    this.problem = problem;
+  }
+
+  /** What is wrong, without the file and offset. */
+  public String problem() {
+    return problem;
   }
 
   public Path file() {

@@ -1,74 +1,97 @@
 package dev.profilemate.spool;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.zip.CRC32;
 
 /**
  * Pulls records out of one spool file, chunk by chunk, through a memory mapping.
  *
  * <p>A torn tail (the process died, or is still writing) ends the iteration with {@link
- * #incomplete()} true and every complete record kept. Real corruption throws a {@link
- * SpoolFormatException} naming the file and offset.
+ * #incomplete()} true and every complete record kept. Damage costs only the damaged part: a
+ * corrupt chunk is skipped (by its payload size when its header is plausible, else up to the
+ * next chunk that verifies), a malformed record costs the rest of its chunk, and each skipped
+ * range is listed in {@link #dropped()}. Only a newer major version refuses the whole file (a
+ * {@link SpoolFormatException} from {@link #open}); in strict mode the first drop throws too.
  */
 public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
-  private static final long WINDOW = 1L << 30;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path file;
   private final RecordSchema schema;
   private final int process;
-  private final FileChannel channel;
+  private final SpoolBytes bytes;
+  private final ChunkScanner scanner;
+  private final DamageLog damage;
   private final long size;
 
-  private MappedByteBuffer window;
+  /** The mapping window decode() reads, and the file offset of its first byte. */
+  private ByteBuffer window;
   private long windowStart;
-  private long chunkStart;
+  private long chunkEnd;
   private long nextChunk;
   private int recordPos = -1;
   private int payloadEnd;
+  private long chunkRecords;
+  private long chunkTaken;
   private SpoolRecord next;
   private JsonNode metadata;
   private boolean incomplete;
   private boolean sawFinal;
+  private boolean ended;
   private long records;
   private long unknownSkipped;
+  private long payloadRecords;
   private long chunks;
 
-  private SpoolReader(Path file, RecordSchema schema, int process, long from) throws IOException {
+  private SpoolReader(Path file, RecordSchema schema, int process, boolean strict) throws IOException {
     this.file = file;
     this.schema = schema;
     this.process = process;
-    this.channel = FileChannel.open(file, StandardOpenOption.READ);
-    this.size = channel.size();
-    this.nextChunk = from;
+    this.bytes = new SpoolBytes(file);
+    this.scanner = new ChunkScanner(bytes);
+    this.damage = new DamageLog(file, strict);
+    this.size = bytes.size();
   }
 
   /** Opens a reader and reads up to the metadata record, which every spool starts with. */
   public static SpoolReader open(Path file, RecordSchema schema, int process) throws IOException {
-    SpoolReader r = new SpoolReader(file, schema, process, 0);
+    return open(file, schema, process, false);
+  }
+
+  /**
+   * Opens a reader and reads up to the first record. {@link #metadata()} is null when the file
+   * is empty, torn before its first chunk, or its metadata chunk is lost. Throws only for a newer
+   * major version, for a file that cannot be read, or (strict) for damage in the first chunk.
+   */
+  public static SpoolReader open(Path file, RecordSchema schema, int process, boolean strict) throws IOException {
+    SpoolReader r = new SpoolReader(file, schema, process, strict);
     try {
+      r.refuseNewerMajor();
       r.advance();
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
     }
-    if (r.metadata == null && !r.incomplete) {
-      r.close();
-      throw new SpoolFormatException(file, 0, "spool does not start with a metadata record");
-    }
     return r;
+  }
+
+  /** Chunks of a newer major version may be laid out differently: nothing in them can be trusted. */
+  private void refuseNewerMajor() throws IOException {
+    ChunkHeader h = scanner.header(0);
+    if (h != null && h.major() > ChunkHeader.MAJOR) {
+      throw new SpoolFormatException(
+          file, 4, "spool major version " + h.major() + ", this engine reads " + ChunkHeader.MAJOR);
+    }
   }
 
   public JsonNode metadata() {
@@ -93,8 +116,18 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     return unknownSkipped;
   }
 
+  /** Every record taken from good chunks: metadata, known and unknown types (the header's unit). */
+  public long payloadRecordsRead() {
+    return payloadRecords;
+  }
+
   public long chunksRead() {
     return chunks;
+  }
+
+  /** The ranges skipped as damaged so far; complete once the iteration has ended. */
+  public List<DroppedRange> dropped() {
+    return damage.dropped();
   }
 
   /** Bytes of complete chunks; a live reader resumes here. */
@@ -131,64 +164,138 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
   private void advance() throws IOException {
     while (next == null) {
       if (recordPos >= 0 && recordPos < payloadEnd) {
-        decodeRecord();
+        long at = windowStart + recordPos;
+        try {
+          decodeRecord();
+        } catch (SpoolFormatException e) {
+          dropRestOfChunk(at, e.problem());
+        } catch (JsonProcessingException e) {
+          dropRestOfChunk(at, "metadata record is not JSON");
+        }
         continue;
       }
       recordPos = -1;
       if (!openNextChunk()) {
+        if (!ended) {
+          ended = true;
+          damage.end();
+        }
         return;
       }
     }
   }
 
+  /** A malformed record in a chunk whose CRC matched: the writer's count says what is lost. */
+  private void dropRestOfChunk(long at, String cause) throws IOException {
+    long left = chunkRecords - chunkTaken;
+    damage.drop(at, chunkEnd, cause, left >= 0 ? left : DroppedRange.UNKNOWN);
+    recordPos = -1;
+  }
+
+  /** Finds the next chunk to read, skipping damage; false at the end of the file or a torn tail. */
   private boolean openNextChunk() throws IOException {
-    long left = size - nextChunk;
-    if (left == 0) {
-      return false;
-    }
-    if (left < ChunkHeader.SIZE) {
-      incomplete = true;
-      return false;
-    }
-    ByteBuffer b = map(nextChunk, ChunkHeader.SIZE);
-    int at = (int) (nextChunk - windowStart);
-    if (b.getInt(at) != ChunkHeader.MAGIC) {
-      throw new SpoolFormatException(file, nextChunk, "bad chunk magic");
-    }
-    ChunkHeader h = ChunkHeader.read(b, at);
-    if (h.major() > ChunkHeader.MAJOR) {
-      throw new SpoolFormatException(
-          file, nextChunk, "spool major version " + h.major() + ", this engine reads " + ChunkHeader.MAJOR);
-    }
-    long end = nextChunk + ChunkHeader.SIZE + h.payloadSize();
-    if (end > size) {
-      incomplete = true;
-      return false;
-    }
-    if (h.state() == ChunkHeader.STATE_WRITING) {
-      if (end == size) {
+    while (true) {
+      long at = nextChunk;
+      long left = size - at;
+      if (left == 0) {
+        return false;
+      }
+      if (left < ChunkHeader.SIZE) {
         incomplete = true;
         return false;
       }
-      throw new SpoolFormatException(file, nextChunk, "uncommitted chunk followed by more data");
+      ChunkHeader h = scanner.header(at);
+      if (h == null) {
+        resync(at, "bad chunk magic");
+        continue;
+      }
+      if (h.major() != ChunkHeader.MAJOR) {
+        skip(at, h, "chunk header damaged: major version " + h.major() + " in a version " + ChunkHeader.MAJOR + " spool");
+        continue;
+      }
+      long end = ChunkScanner.end(at, h);
+      if (!scanner.fits(at, h)) {
+        long good = scanner.nextVerified(at + 1);
+        if (good < 0) {
+          good = scanner.nextTornTail(at + 1); // a chunk header after it: this one is damage
+        }
+        if (good < 0) {
+          incomplete = true; // a torn tail: the usual end of a crashed (or live) writer's file
+          return false;
+        }
+        damage.drop(at, good, "chunk payload size " + h.payloadSize() + " runs past the end of the file",
+            DroppedRange.UNKNOWN);
+        nextChunk = good;
+        continue;
+      }
+      if (h.state() == ChunkHeader.STATE_WRITING && end == size) {
+        incomplete = true;
+        return false;
+      }
+      String bad = h.state() == ChunkHeader.STATE_WRITING ? "uncommitted chunk followed by more data"
+          : h.state() != ChunkHeader.STATE_COMPLETE ? "unknown chunk state " + h.state()
+          : !scanner.crcMatches(at, h) ? "chunk checksum mismatch" : null;
+      if (bad != null) {
+        skip(at, h, bad);
+        continue;
+      }
+      nextChunk = end;
+      if (damage.isCopy(h)) {
+        damage.drop(at, end, "a second copy of chunk " + h.sequence() + ", read once", 0);
+        continue;
+      }
+      if (metadata == null && firstRecordType(at, h) != 0) {
+        // the metadata record (pid, clock anchor) opens chunk 0: without it the records cannot
+        // be placed on the session's timeline, so the rest of the file is counted, not read
+        damage.good(h);
+        damage.drop(at, end, "no metadata record before it: the spool's first chunk is lost",
+            scanner.trustedRecordCount(at, h));
+        continue;
+      }
+      damage.good(h);
+      window = bytes.map(at, ChunkHeader.SIZE + h.payloadSize());
+      windowStart = bytes.windowStart();
+      chunkEnd = end;
+      recordPos = bytes.at(at) + ChunkHeader.SIZE;
+      payloadEnd = recordPos + (int) h.payloadSize();
+      chunkRecords = h.recordCount();
+      chunkTaken = 0;
+      chunks++;
+      sawFinal = h.isFinal();
+      return true;
     }
-    if (h.state() != ChunkHeader.STATE_COMPLETE) {
-      throw new SpoolFormatException(file, nextChunk + 6, "unknown chunk state " + h.state());
+  }
+
+  /** A damaged chunk with a plausible header: skip by its size when a chunk (or the end) follows there. */
+  private void skip(long at, ChunkHeader h, String cause) throws IOException {
+    if (scanner.fits(at, h)) {
+      long end = ChunkScanner.end(at, h);
+      if (end == size || scanner.verified(end) || scanner.tornTail(end)) {
+        damage.drop(at, end, cause, scanner.trustedRecordCount(at, h));
+        nextChunk = end;
+        return;
+      }
     }
-    b = map(nextChunk, ChunkHeader.SIZE + h.payloadSize());
-    int payload = (int) (nextChunk - windowStart) + ChunkHeader.SIZE;
-    CRC32 crc = new CRC32();
-    crc.update(b.duplicate().position(payload).limit(payload + (int) h.payloadSize()));
-    if (crc.getValue() != h.crc32()) {
-      throw new SpoolFormatException(file, nextChunk, "chunk checksum mismatch");
+    resync(at, cause);
+  }
+
+  /** The header cannot be trusted: drop up to the next chunk that verifies (or a torn tail, or the end). */
+  private void resync(long at, String cause) throws IOException {
+    long to = scanner.nextVerified(at + 1);
+    if (to < 0) {
+      long torn = scanner.nextTornTail(at + 1);
+      to = torn < 0 ? size : torn;
     }
-    chunkStart = nextChunk;
-    nextChunk = end;
-    recordPos = payload;
-    payloadEnd = payload + (int) h.payloadSize();
-    chunks++;
-    sawFinal = h.isFinal();
-    return true;
+    damage.drop(at, to, cause, DroppedRange.UNKNOWN);
+    nextChunk = to;
+  }
+
+  private int firstRecordType(long at, ChunkHeader h) throws IOException {
+    if (h.payloadSize() < 6) {
+      return -1;
+    }
+    ByteBuffer b = bytes.map(at, ChunkHeader.SIZE + h.payloadSize());
+    return b.getShort(bytes.at(at) + ChunkHeader.SIZE + 4) & 0xFFFF;
   }
 
   private void decodeRecord() throws IOException {
@@ -209,15 +316,23 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       byte[] json = new byte[(int) len];
       b.get(body, json);
       metadata = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+      taken();
       return;
     }
     RecordType type = schema.byId(typeId);
     if (type == null) {
       unknownSkipped++;
+      taken();
       return;
     }
     next = decode(type, b, body, bodyEnd);
     records++;
+    taken();
+  }
+
+  private void taken() {
+    chunkTaken++;
+    payloadRecords++;
   }
 
   private SpoolRecord decode(RecordType type, ByteBuffer b, int at, int end) throws IOException {
@@ -293,18 +408,8 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     };
   }
 
-  private ByteBuffer map(long from, long length) throws IOException {
-    if (window == null || from < windowStart || from + length > windowStart + window.capacity()) {
-      long len = Math.min(Math.max(WINDOW, length), size - from);
-      window = channel.map(FileChannel.MapMode.READ_ONLY, from, len);
-      window.order(ByteOrder.LITTLE_ENDIAN);
-      windowStart = from;
-    }
-    return window;
-  }
-
   @Override
   public void close() throws IOException {
-    channel.close();
+    bytes.close();
   }
 }

@@ -90,7 +90,7 @@ class SessionExporterGoldenTest {
   }
 
   @Test
-  void corruptSpoolFailsWithFileAndOffsetAndKeepsEarlierFiles(@TempDir Path tmp) throws IOException {
+  void strictExportOfACorruptSpoolFailsWithFileAndOffsetAndKeepsEarlierFiles(@TempDir Path tmp) throws IOException {
     Path session = tmp.resolve("session_x");
     Files.createDirectories(session.resolve("raw"));
     Path src = TestPaths.spoolFixtures().resolve("normal.pmspool");
@@ -103,12 +103,13 @@ class SessionExporterGoldenTest {
     int code;
     try {
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Main.run("export", session.toString());
+      code = Main.run("export", "--strict", session.toString());
     } finally {
       System.setErr(saved);
     }
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("engine_core-1.pmspool").contains("byte offset");
+    assertThat(err.toString(StandardCharsets.UTF_8).strip()).doesNotContain("\n")
+        .contains("engine_core-1.pmspool").contains("chunk checksum mismatch").contains("byte offset");
     assertThat(Files.readString(session.resolve("kv_cache_usage.csv"))).isEqualTo("previous export\n");
     try (Stream<Path> s = Files.list(session)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".profilemate-export-"));

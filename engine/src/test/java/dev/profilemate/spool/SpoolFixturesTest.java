@@ -1,7 +1,6 @@
 package dev.profilemate.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,36 +86,32 @@ class SpoolFixturesTest {
   }
 
   @Test
-  void flippedPayloadByteIsCorruptionWithOffset(@TempDir Path tmp) throws IOException {
+  void flippedPayloadByteDropsItsChunkNamingFileAndBytes(@TempDir Path tmp) throws IOException {
     byte[] b = Files.readAllBytes(TestPaths.spoolFixtures().resolve("normal.pmspool"));
-    b[200] ^= 0x5A;
+    b[1000] ^= 0x5A; // inside chunk 1 (bytes 888-1290), which holds the last 4 records
     Path bad = tmp.resolve("bad.pmspool");
     Files.write(bad, b);
-    assertThatThrownBy(
-            () -> {
-              try (SpoolReader r = SpoolReader.open(bad, SCHEMA, 0)) {
-                r.forEachRemaining(x -> {});
-              }
-            })
-        .isInstanceOf(SpoolFormatException.class)
-        .hasMessageContaining("bad.pmspool")
-        .hasMessageContaining("checksum mismatch at byte offset 0");
+    try (SpoolReader r = SpoolReader.open(bad, SCHEMA, 0)) {
+      r.forEachRemaining(x -> {});
+      assertThat(r.recordsRead()).isEqualTo(expected().get("normal.pmspool").get("records").asLong() - 4);
+      assertThat(r.dropped()).extracting(DroppedRange::describe)
+          .containsExactly("bad.pmspool: bytes 888-1290 dropped (chunk checksum mismatch); 4 records lost");
+    }
   }
 
   @Test
-  void garbageAfterAChunkIsCorruptionNotATornTail(@TempDir Path tmp) throws IOException {
+  void garbageAfterAChunkIsDroppedNotATornTail(@TempDir Path tmp) throws IOException {
     byte[] good = Files.readAllBytes(TestPaths.spoolFixtures().resolve("normal.pmspool"));
     byte[] b = new byte[good.length + 40];
     System.arraycopy(good, 0, b, 0, good.length);
     Path bad = tmp.resolve("garbage.pmspool");
     Files.write(bad, b);
-    assertThatThrownBy(
-            () -> {
-              try (SpoolReader r = SpoolReader.open(bad, SCHEMA, 0)) {
-                r.forEachRemaining(x -> {});
-              }
-            })
-        .isInstanceOf(java.io.UncheckedIOException.class)
-        .hasMessageContaining("bad chunk magic at byte offset " + good.length);
+    try (SpoolReader r = SpoolReader.open(bad, SCHEMA, 0)) {
+      r.forEachRemaining(x -> {});
+      assertThat(r.incomplete()).isFalse();
+      assertThat(r.recordsRead()).isEqualTo(expected().get("normal.pmspool").get("records").asLong());
+      assertThat(r.dropped()).extracting(DroppedRange::describe).containsExactly(
+          "garbage.pmspool: bytes " + good.length + "-" + b.length + " dropped (bad chunk magic); unknown records lost");
+    }
   }
 }

@@ -77,7 +77,8 @@ final class NcuCsvReader {
     if (!Files.isRegularFile(file)) {
       throw new UserDataException(file + ": file not found");
     }
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(Inputs.open(file), StandardCharsets.UTF_8), 1 << 16)) {
+    try (LastCharReader tail = new LastCharReader(new InputStreamReader(Inputs.open(file), StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(tail, 1 << 16)) {
       String header = null;
       int skipped = 0;
       String line;
@@ -100,6 +101,9 @@ final class NcuCsvReader {
       Result r = details ? details(file, cols, it, skipped) : raw(file, cols, it, skipped);
       if (r.launches().isEmpty()) {
         throw new UserDataException(file + ": the ncu CSV has a header but no kernel rows");
+      }
+      if (!tail.endsWithLineEnd()) {
+        throw new UserDataException(file + ": truncated: the file ends inside a line (ncu ends every CSV line)");
       }
       return r;
     } catch (UncheckedIOException e) {

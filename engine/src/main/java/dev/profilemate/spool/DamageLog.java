@@ -1,0 +1,77 @@
+package dev.profilemate.spool;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dropped ranges of one spool, and the chunk sequence numbers seen: a range learns which
+ * chunk numbers it lost when the next good chunk is read. In strict mode the first drop throws.
+ */
+final class DamageLog {
+  private final Path file;
+  private final boolean strict;
+  private final List<DroppedRange> settled = new ArrayList<>();
+  /** Dropped since the last good chunk: their missing chunk numbers are not known yet. */
+  private final List<DroppedRange> pending = new ArrayList<>();
+  /** Sequence number → payload CRC of every good chunk, to tell a copy from a renumbered chunk. */
+  private final Map<Long, Long> seen = new HashMap<>();
+  private long lastSequence = -1;
+
+  DamageLog(Path file, boolean strict) {
+    this.file = file;
+    this.strict = strict;
+  }
+
+  void drop(long from, long to, String cause, long recordsLost) throws SpoolFormatException {
+    if (strict) {
+      throw new SpoolFormatException(file, from, cause + " (bytes " + from + "-" + to + " would be dropped)");
+    }
+    List<DroppedRange> list = pending.isEmpty() ? settled : pending;
+    DroppedRange last = list.isEmpty() ? null : list.getLast();
+    if (last != null && last.to() == from && last.cause().equals(cause)) {
+      // a run of chunks lost for one reason (e.g. all chunks after a lost metadata record) is one line
+      long lost = last.countable() && recordsLost != DroppedRange.UNKNOWN
+          ? last.recordsLost() + recordsLost : DroppedRange.UNKNOWN;
+      list.set(list.size() - 1, new DroppedRange(file, last.from(), to, cause, lost, last.missingChunks()));
+      return;
+    }
+    pending.add(new DroppedRange(file, from, to, cause, recordsLost, ""));
+  }
+
+  /** True when a chunk of this number and payload was already read: a copy, not new data. */
+  boolean isCopy(ChunkHeader h) {
+    Long crc = seen.get(h.sequence());
+    return crc != null && crc == h.crc32();
+  }
+
+  /** A chunk that will be read (or counted): settles the ranges dropped before it. */
+  void good(ChunkHeader h) {
+    long seq = h.sequence();
+    String gap = seq > lastSequence + 2 ? (lastSequence + 1) + "-" + (seq - 1)
+        : seq == lastSequence + 2 ? Long.toString(seq - 1) : "";
+    settle(gap);
+    seen.put(seq, h.crc32());
+    lastSequence = Math.max(lastSequence, seq);
+  }
+
+  /** The end of the file: what follows the last good chunk cannot be known. */
+  void end() {
+    settle("");
+  }
+
+  private void settle(String gap) {
+    for (DroppedRange r : pending) {
+      settled.add(r.withMissingChunks(gap));
+    }
+    pending.clear();
+  }
+
+  List<DroppedRange> dropped() {
+    List<DroppedRange> all = new ArrayList<>(settled);
+    all.addAll(pending);
+    return all;
+  }
+}
