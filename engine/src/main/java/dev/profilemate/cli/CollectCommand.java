@@ -62,8 +62,7 @@ final class CollectCommand implements Callable<Integer> {
       }
       Thread.sleep(nextWait(interval, took, maxCpuShare));
     }
-    finalExport();
-    return 0;
+    return finalExport() ? 0 : 1;
   }
 
   /**
@@ -107,12 +106,17 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
-  /** The last export after the processes have gone; an error here is reported, not retried. */
-  private void finalExport() {
+  /**
+   * The last export after the processes have gone; an error here is reported, not retried, and
+   * ends collect with exit 1 (a refused write must not look like a finished session).
+   */
+  private boolean finalExport() {
     try {
       ExportCommand.run(session, session);
+      return true;
     } catch (UserDataException e) {
       System.err.println("collect: final export failed: " + e.getMessage());
+      return false;
     }
   }
 }

@@ -38,6 +38,7 @@ public final class SessionExporter {
   public record Result(Path dir, int processes, long records, Map<SessionFile, Long> rows, List<String> warnings) {}
 
   public Result export(Path session, Path outDir) throws IOException {
+    SessionInputs.check(session);
     try (SessionReader reader = SessionReader.open(session, schema);
         OutputStage stage = new OutputStage(outDir)) {
       SessionClock clock = new SessionClock(reader.startNs());
