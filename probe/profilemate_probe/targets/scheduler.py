@@ -140,8 +140,37 @@ def _config_json(sched):
 
 def _on_init(prof, args, kwargs, result, t0, t1):
     sched = args[0]
-    prof.emit("engine_config", t1, _config_json(sched))
+    for part in _config_records(_config_json(sched)):
+        prof.emit("engine_config", t1, part)
     _fixed(sched, prof, t1)
+
+
+_STR_MAX = 65535  # bytes a spool str field holds (SPEC.md)
+
+
+def _config_records(text):
+    """The engine config as engine_config records of at most _STR_MAX bytes each: one when it
+    fits, else one per group of top-level keys, which the engine merges into one. A value too
+    long even alone is left out, its key named under "profilemate_left_out" (the writer would
+    cut it to invalid JSON, and the engine lose the whole config without a word)."""
+    if len(text) * 4 <= _STR_MAX or len(text.encode("utf-8")) <= _STR_MAX:
+        return [text]
+    cfg = json.loads(text)
+    parts, part, left_out = [], {}, []
+    for key in sorted(cfg):
+        one = json.dumps({key: cfg[key]}, sort_keys=True, default=str)
+        if len(one.encode("utf-8")) > _STR_MAX - 64:
+            left_out.append(key)
+            continue
+        trial = dict(part, **{key: cfg[key]})
+        if len(json.dumps(trial, sort_keys=True, default=str).encode("utf-8")) > _STR_MAX - 64:
+            parts.append(part)
+            trial = {key: cfg[key]}
+        part = trial
+    if left_out:
+        part["profilemate_left_out"] = left_out
+    parts.append(part)
+    return [json.dumps(p, sort_keys=True, default=str) for p in parts if p]
 
 
 # The probe's per-scheduler attributes are read with getattr, never through sched.__dict__:
