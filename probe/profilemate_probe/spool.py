@@ -9,6 +9,7 @@ with strings go through `emit()` and are packed on the spool thread. The thread 
 chunks in batches; on any I/O error the writer turns itself off and the host goes on.
 """
 import collections
+import errno
 import functools
 from itertools import repeat, starmap
 import json
@@ -110,6 +111,9 @@ def packer(name):
 
 
 _RECORDS_LOST = packer("records_lost")
+_COMPLETE = bytes([STATE_COMPLETE])
+# record type fields (bytes 4-5 of a record) of what the writer adds itself: not data records
+_NOT_DATA = (METADATA_TYPE.to_bytes(2, "little"), RECORDS["records_lost"].type_id.to_bytes(2, "little"))
 
 
 def encode_strings(*strings):
@@ -155,12 +159,22 @@ class SpoolWriter:
         self.dropped = 0
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
         self.malformed = 0
+        self.truncated = 0  # string values cut to the format's 65,535 bytes (emit()ed records)
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
         # out(packed_bytes): the hot path's append (see packer()); when the queue is full the
-        # oldest record goes, and the next flush says so
+        # oldest record goes uncounted (counting there would cost every record: a wrapper
+        # ~110 ns, a counter call ~50 ns, against ~40 ns for the append, bench/results/
+        # lifetimes.txt). So the thread takes the queue empty every `gather_seconds`, into
+        # `_pending`, whose bound it keeps itself, counting each record it drops: the queue
+        # then never fills unless that thread is held up (a write stalled on the disk) for a
+        # queue's worth of records, which the next records_lost record flags (queue_full).
         self.out = self._q.append
+        self._pending = []
+        self._gather_seconds = min(0.1, flush_seconds)
+        self._last_write = time.monotonic()
+        self._queue_overflowed = False
         self._on_disabled = on_disabled  # called once if the writer turns itself off
         self._seq = 0
         self._offset = 0
@@ -200,9 +214,8 @@ class SpoolWriter:
         """A pre-packed record (tests use it for types the schema does not declare)."""
         self._q.append(data)
 
-    def _take(self, n):
-        """The first n queued records as packed byte strings, in the order they were made."""
-        items = list(starmap(self._q.popleft, repeat((), n)))  # one C loop
+    def _pack_all(self, items):
+        """Taken records as packed byte strings, in the order they were made."""
         # emit()ed records are (name, values) tuples: find them with C scans, pack only those
         kinds = list(map(type, items))
         emitted = kinds.count(tuple)
@@ -217,7 +230,10 @@ class SpoolWriter:
 
     def _pack_values(self, item):
         try:
-            return RECORDS[item[0]].pack(item[1])
+            rec = RECORDS[item[0]]
+            if rec._nstr:
+                self._count_long_strings(rec, item[1])
+            return rec.pack(item[1])
         except Exception as exc:
             # a probe bug (wrong field count or type): lose the record, say so once
             self.malformed += 1
@@ -226,29 +242,67 @@ class SpoolWriter:
                                  % (self.path, item[0], type(exc).__name__, exc))
             return b""
 
+    def _count_long_strings(self, rec, values):
+        """A string over the format's 65,535 bytes is cut (encode_strings): count it and say so
+        once, never silently. A str of at most 16,383 characters cannot be longer (4 bytes a
+        character at most), so only long ones are encoded here."""
+        for kind, v in zip(rec.kinds[rec._nfixed:], values[rec._nfixed:]):
+            # text and array fields have a u32 length: only str (u16) can be cut
+            if kind == "str" and len(v) > 16383 and len(v.encode("utf-8", "replace")) > 65535:
+                self.truncated += 1
+                if self.truncated == 1 and self._on_failure:
+                    self._on_failure("spool %s: record %s holds a string of %d bytes, over the format's "
+                                     "65,535: cut to fit (counted in the writer's `truncated`)"
+                                     % (self.path, rec.name, len(v.encode("utf-8", "replace"))))
+
     def _run(self):
         while not self._closed:
-            self._wake.wait(self._flush_seconds)
+            self._wake.wait(self._gather_seconds)
             self._wake.clear()
+            due = False
             try:
-                self.flush()
+                with self._io_lock:
+                    self._gather()
+                    due = (len(self._pending) >= self._flush_every
+                           or time.monotonic() - self._last_write >= self._flush_seconds)
+                    if due:
+                        self._flush_locked(False)
             except Exception as exc:  # never leave the queue without a reader
                 self._turn_off(exc)
-            # A flush has a fixed cost (taking the GIL from vLLM's busy thread, two writes):
-            # under a burst, let records gather for a moment instead of flushing every N.
-            time.sleep(self._min_interval)
+            if due:
+                # A flush has a fixed cost (taking the GIL from vLLM's busy thread, two writes):
+                # under a burst, let records gather for a moment instead of flushing every N.
+                time.sleep(self._min_interval)
 
     def flush(self, final=False):
         with self._io_lock:
+            self._gather()
             self._flush_locked(final)
 
-    def _flush_locked(self, final):
+    def _gather(self):
+        """Moves the queue's records to `_pending` (cheap: one C loop), keeping `_pending` to the
+        queue's bound by dropping its oldest records, each counted."""
         q = self._q
         n = len(q)
-        if not self.enabled or (not n and not final):
+        if not n or not self.enabled:
             return
-        full = n == self._max_records
-        items = self._take(n)
+        if n == self._max_records:
+            self._queue_overflowed = True  # out() may have pushed records out uncounted
+        pending = self._pending
+        pending.extend(starmap(q.popleft, repeat((), n)))
+        over = len(pending) - self._max_records
+        if over > 0:
+            del pending[:over]
+            self.dropped += over
+
+    def _flush_locked(self, final):
+        pending = self._pending
+        if not self.enabled or (not pending and not final):
+            return
+        full, self._queue_overflowed = self._queue_overflowed, False
+        self._pending = []
+        self._last_write = time.monotonic()
+        items = self._pack_all(pending)
         lost = self.dropped - self._dropped_written
         if (full or lost) and items:
             # the session must say that its files under-count from here, not only the log
@@ -265,21 +319,41 @@ class SpoolWriter:
         if not n and not final:
             return
         first = self._first_t(items[0]) if items else time.monotonic_ns()
+        chunk = encode_chunk(b"".join(items), self._seq, n, first, STATE_WRITING,
+                             FLAG_FINAL if final else 0)
         try:
-            chunk = encode_chunk(b"".join(items), self._seq, n, first, STATE_WRITING,
-                                 FLAG_FINAL if final else 0)
-            os.pwrite(self._fd, chunk, self._offset)
-            os.pwrite(self._fd, bytes([STATE_COMPLETE]), self._offset + 6)
-            self._offset += len(chunk)
-            self._seq += 1
+            written = os.pwrite(self._fd, chunk, self._offset)
+            if written != len(chunk):
+                # a full disk: the chunk's head is on disk, its tail is not
+                raise OSError(errno.ENOSPC, "short write, %d of %d bytes" % (written, len(chunk)))
+            if os.pwrite(self._fd, _COMPLETE, self._offset + 6) != 1:
+                raise OSError(errno.EIO, "short write of the chunk's state byte")
         except OSError as exc:
-            self._turn_off(exc)
+            self._lose_chunk(items, exc)
+            return
+        self._offset += len(chunk)
+        self._seq += 1
+
+    def _lose_chunk(self, items, exc):
+        """A chunk that did not reach the disk whole: the file is cut back to its last committed
+        chunk (a hole or a torn chunk there would make the reader refuse what follows, or
+        stop), the chunk's records are counted lost, and the writer turns off."""
+        try:
+            os.ftruncate(self._fd, self._offset)
+        except OSError:
+            pass  # the torn chunk stays in state 0xFF, the end of the file: an incomplete tail
+        self.dropped += sum(1 for r in items if r[4:6] not in _NOT_DATA)
+        self._turn_off(exc)
 
     def _turn_off(self, exc):
         self.enabled = False
+        # what is still queued is lost too; the count goes in the log line (no spool is left to say it)
+        self.dropped += len(self._q) + len(self._pending)
         self._q.clear()
+        self._pending = []
         if self._on_failure:
-            self._on_failure("spool %s: %s; profiling stops, vLLM goes on" % (self.path, exc))
+            self._on_failure("spool %s: %s; %d records lost; profiling stops, vLLM goes on"
+                             % (self.path, exc, self.dropped))
         if self._on_disabled is not None:
             self._on_disabled()  # the hooks stop making records no one will write
 

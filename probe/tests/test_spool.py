@@ -6,6 +6,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -290,3 +291,94 @@ def test_a_malformed_emitted_record_is_lost_alone_and_said_once(tmp_path):
     good = [evict(1, 0, 10, 0), evict(3, 2, 12, 0), evict(5, 3, 13, 0)]
     assert data[end - sum(map(len, good)):end] == b"".join(good)
     assert w.malformed == 2 and len(said) == 1 and "not written" in said[0]
+
+
+def test_records_beyond_the_bound_between_two_writes_are_counted_exactly(tmp_path):
+    """The writer's thread takes the queue empty often and keeps the bound itself: records
+    packed on the hook's thread that go for want of room are counted, one by one, and the
+    records_lost record says so without the "more may be" flag."""
+    raw = tmp_path / "session_exact" / "raw"
+    raw.mkdir(parents=True)
+    path = str(raw / "engine_core-9.pmspool")
+    meta = {"pid": 9, "role": "engine_core", "rank": 0, "host": "h",
+            "clock": {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}}
+    # no write before close (flush_every and flush_seconds out of reach): all but the newest
+    # 16,384 records must go, and be counted
+    w = spool.SpoolWriter(path, meta, flush_every=10**9, flush_seconds=3600,
+                          max_buffer_bytes=1 << 20, on_failure=lambda m: None).start()
+    evict = spool.packer("kv_block_eviction")
+    made = 60_000
+    for i in range(made):
+        w.out(evict(i, i, 0, 0))
+        if i % 500 == 499:
+            time.sleep(0.01)  # a busy server's pace: far under a queue's worth per gather
+    w.close()
+    recs = _read_fields(path)
+    lost = [r for r in recs if r[0] == "records_lost"]
+    written = [r for r in recs if r[0] == "kv_block_eviction"]
+    assert len(written) == 16384
+    assert lost == [("records_lost", written[0][1], made - 16384, 0)]
+    assert [r[1] for r in written] == list(range(made - 16384, made))
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_exact"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    warnings = json.load(open(tmp_path / "session_exact" / "metadata.json"))["warnings"]
+    assert len(warnings) == 1 and "; %d records lost: the session's files under-count" % (made - 16384) in warnings[0]
+
+
+def test_a_short_write_cuts_the_file_back_counts_the_chunk_lost_and_turns_the_writer_off(tmp_path, monkeypatch):
+    said, told = [], []
+    path = str(tmp_path / "s.pmspool")
+    w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, on_failure=said.append,
+                          on_disabled=lambda: told.append(1))
+    evict = spool.packer("kv_block_eviction")
+    w.out(evict(1, 0, 0, 0))
+    w.flush()
+    good = os.path.getsize(path)
+    for i in range(37):
+        w.out(evict(2 + i, i, 0, 0))
+    real = os.pwrite
+    # a disk that fills mid-chunk: the first 40 bytes land, pwrite says so and no more
+    monkeypatch.setattr(os, "pwrite", lambda fd, data, off: real(fd, data[:40], off))
+    w.flush()
+    monkeypatch.undo()
+    assert os.path.getsize(path) == good  # no torn chunk, no hole: the file ends at its last whole chunk
+    assert w.enabled is False and told == [1]
+    assert w.dropped == 37
+    assert len(said) == 1 and "short write, 40 of" in said[0] and "37 records lost" in said[0]
+    w.out(evict(99, 0, 0, 0))
+    w.close()
+    assert os.path.getsize(path) == good
+    chunks = list(spool_chunks(open(path, "rb").read()))
+    assert len(chunks) == 1 and chunks[0][0][3] == spool.STATE_COMPLETE
+
+
+def test_a_string_over_the_format_limit_is_counted_and_said_once(tmp_path):
+    said = []
+    w = spool.SpoolWriter(str(tmp_path / "l.pmspool"), {"clock": {"monotonic_ns": 1}}, on_failure=said.append)
+    w.emit("engine_config", 1, "{" + "x" * 70000 + "}")
+    w.emit("cpu_operation", 2, 1, "scheduling", "\u4e2d" * 20000)  # 60,000 bytes: fits
+    w.emit("cpu_operation", 3, 1, "scheduling", "\u4e2d" * 30000)  # 90,000 bytes: cut
+    w.close()
+    assert w.truncated == 2
+    assert len(said) == 1 and "engine_config" in said[0] and "70002 bytes" in said[0]
+
+
+def test_an_engine_config_over_64_kib_arrives_whole(tmp_path):
+    """engine_config_v2 is one text field (u32 length): a config past the old 65,535-byte str
+    limit goes through the real writer and the engine's export with every key, none cut."""
+    cfg = {"model": "m", "cudagraph_capture_sizes": list(range(8000)), "max_num_seqs": 8,
+           "huge": "x" * 70000, "arch": {"k%d" % i: "v" * 40 for i in range(800)}}
+    raw = tmp_path / "session_cfg" / "raw"
+    raw.mkdir(parents=True)
+    meta = {"pid": 8, "role": "engine_core", "rank": 0, "host": "h",
+            "clock": {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}}
+    w = spool.SpoolWriter(str(raw / "engine_core-8.pmspool"), meta)
+    w.emit("engine_config_v2", 5, json.dumps(cfg, sort_keys=True))
+    w.close()
+    assert w.truncated == 0
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_cfg"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    engine = json.load(open(tmp_path / "session_cfg" / "metadata.json"))["engine"]
+    assert engine == cfg

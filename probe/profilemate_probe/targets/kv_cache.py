@@ -16,8 +16,10 @@ _EVICTION = packer("kv_block_eviction")
 
 
 def _times(pool):
-    """(allocated_at, freed_at) by block id, kept on the pool; each hook below caches the pair
-    for the pool it last saw (an EngineCore has one) instead of looking it up per call."""
+    """(allocated_at, freed_at) by block id, kept on the pool (also as two attributes of their
+    own, which the hooks below read per call: a hook that cached the last pool it saw kept that
+    pool and its blocks alive after vLLM dropped it; the per-call read costs no more than that
+    cache's check, bench/results/lifetimes.txt)."""
     # Not pool.__dict__: on Python 3.11 and 3.12 reading an instance's __dict__ turns its inline
     # attribute values into a dict for good, and vLLM's own BlockPool methods then read
     # self.* more slowly (get_new_blocks + free_blocks ~12 % slower, server64 ~1 point).
@@ -27,21 +29,21 @@ def _times(pool):
         n = len(pool.blocks)
         now = monotonic_ns()
         t = pool._profilemate_times = ([now] * n, [now] * n)
+        pool._profilemate_allocated, pool._profilemate_freed = t
         return t
 
 
 def _get_new_blocks(original, prof):
     counters = _state.COUNTERS
-    mine = allocated_at = None
 
     def get_new_blocks(self, num_blocks):
-        nonlocal mine, allocated_at
         blocks = original(self, num_blocks)
         if prof.enabled:
             try:
-                if self is not mine:
+                try:
+                    allocated_at = self._profilemate_allocated
+                except AttributeError:
                     allocated_at = _times(self)[0]
-                    mine = self
                 now = monotonic_ns()
                 for b in blocks:
                     allocated_at[b.block_id] = now
@@ -53,19 +55,18 @@ def _get_new_blocks(original, prof):
 
 
 def _maybe_evict(original, prof):
-    mine = allocated_at = freed_at = None
-
     def _maybe_evict_cached_block(self, block):
         # Called for every block taken from the free queue (before get_new_blocks stamps its
         # new allocation time). vLLM >= 0.11 returns whether the block was cached (and is
         # now evicted). The engine counts evictions from these records alone.
-        nonlocal mine, allocated_at, freed_at
         result = original(self, block)
         if result and prof.enabled:
             try:
-                if self is not mine:
+                try:
+                    allocated_at = self._profilemate_allocated
+                    freed_at = self._profilemate_freed
+                except AttributeError:
                     allocated_at, freed_at = _times(self)
-                    mine = self
                 bid = block.block_id
                 now = monotonic_ns()
                 # a KV connector's evict_blocks may take a block still in use: idle for no time
@@ -98,10 +99,7 @@ def _touch(original, prof):
 
 
 def _free_blocks(original, prof):
-    mine = freed_at = None
-
     def free_blocks(self, ordered_blocks):
-        nonlocal mine, freed_at
         if not prof.enabled:
             return original(self, ordered_blocks)
         # may be a one-shot iterator: keep a list so both vLLM and the probe see every block
@@ -110,9 +108,10 @@ def _free_blocks(original, prof):
         try:
             # Every block of the call gets the time, also those still shared: a block is only
             # evicted after its last free, which writes the time again, so the last write wins.
-            if self is not mine:
+            try:
+                freed_at = self._profilemate_freed
+            except AttributeError:
                 freed_at = _times(self)[1]
-                mine = self
             now = monotonic_ns()
             for b in blocks:
                 freed_at[b.block_id] = now

@@ -140,7 +140,7 @@ def _config_json(sched):
 
 def _on_init(prof, args, kwargs, result, t0, t1):
     sched = args[0]
-    prof.emit("engine_config_v2", t1, _config_json(sched))
+    prof.emit("engine_config_v2", t1, _config_json(sched))  # text: no size limit a config reaches
     _fixed(sched, prof, t1)
 
 
@@ -210,24 +210,24 @@ def _schedule_hook(original, prof):
     preempted_ids = _state.PREEMPTED
     step = _step
     last_update = _LAST_UPDATE
-    # what the record reads from the scheduler that does not change while it runs (see _fixed),
-    # kept here for the one this process schedules with (which this keeps alive until another
-    # schedules: a weak reference would cost a call per step)
-    owner = free_queue = waiting_len = None
 
     # one function for the call and its record: this runs every step, and each Python call or
     # bytecode here costs vLLM's thread (a microsecond per call and ~15 ns per bytecode in place)
     def schedule(self, extra=_NO_ARG):
-        nonlocal owner, free_queue, waiting_len
         if not prof.enabled:
             return original(self) if extra is _NO_ARG else original(self, extra)
         t0 = monotonic_ns()
         so = original(self) if extra is _NO_ARG else original(self, extra)
         t1 = monotonic_ns()
         try:
-            if self is not owner:
+            # what the record reads from the scheduler that does not change while it runs, read
+            # from the scheduler itself each step: the hook holds no scheduler, so vLLM's
+            # dropping one frees it and its block pool (a closure cache of the last one kept
+            # both alive; this lookup costs ~11 ns a step more, bench/results/lifetimes.txt)
+            try:
+                free_queue, waiting_len = self._profilemate_fixed
+            except AttributeError:
                 free_queue, waiting_len = _fixed(self, prof, t0)
-                owner = self
             counts = so.num_scheduled_tokens
             new_reqs = so.scheduled_new_reqs
             cached = so.scheduled_cached_reqs

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,11 +94,7 @@ public final class BenchJson {
 
   public static void write(Path out, BenchResult r) {
     try {
-      Path parent = out.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(out, toJson(r), StandardCharsets.UTF_8);
+      PrivateFiles.writeString(out, toJson(r));
     } catch (IOException e) {
       throw new UserDataException("cannot write " + out + ": " + e.getMessage(), e);
     }

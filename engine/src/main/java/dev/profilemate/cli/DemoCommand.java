@@ -24,7 +24,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ensureVllm();
-    Files.createDirectories(out);
+    dev.profilemate.io.PrivateFiles.folder(out);
     Path script = PythonEnv.home().resolve("demo/run_demo.py");
     PythonEnv.Result r =
         PythonEnv.run(

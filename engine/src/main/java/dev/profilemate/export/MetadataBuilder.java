@@ -23,8 +23,12 @@ final class MetadataBuilder {
   private final Map<Integer, Integer> ranks = new TreeMap<>();
   private final Map<String, Map<String, String>> targets = new TreeMap<>();
   private final Map<Integer, Long> recordsByProcess = new TreeMap<>();
-  /** Per process: [times the probe's queue overflowed, records counted lost, t_ns of the first]. */
+  /**
+   * Per process: [records_lost records, records counted lost, t_ns of the first, 1 when any says
+   * the queue reached its bound (losses beyond the count possible)].
+   */
   private final Map<Integer, long[]> losses = new TreeMap<>();
+  private final List<String> badConfig = new ArrayList<>();
   private JsonNode engine;
   private long firstNs = Long.MAX_VALUE;
   private long lastNs = Long.MIN_VALUE;
@@ -52,13 +56,16 @@ final class MetadataBuilder {
             ((ObjectNode) engine).setAll((ObjectNode) n);
           }
         } catch (java.io.IOException e) {
-          // a malformed config record costs only the config section
+          // a malformed config record costs only the config section, and says so
+          badConfig.add(reader.spools().get(r.process()).file().getFileName() + ": an engine_config record is not "
+              + "valid JSON (" + r.getString("json").length() + " characters); engine settings may be missing");
         }
       }
       case "records_lost" -> {
-        long[] l = losses.computeIfAbsent(r.process(), k -> new long[] {0, 0, r.tNs()});
+        long[] l = losses.computeIfAbsent(r.process(), k -> new long[] {0, 0, r.tNs(), 0});
         l[0]++;
         l[1] += r.getLong("counted");
+        l[3] |= r.getLong("queue_full") != 0 ? 1 : 0;
       }
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
@@ -74,13 +81,16 @@ final class MetadataBuilder {
   /** The reader's warnings, then one per process whose probe lost records (after the records are read). */
   List<String> warnings(List<String> fromReader) {
     List<String> all = new ArrayList<>(fromReader);
+    all.addAll(badConfig);
     List<SpoolReader> spools = reader.spools();
-    // the queue may also have just reached its bound: uncounted losses are possible, not certain
+    // the probe counts every record it drops; only a queue that reached its bound (its writer
+    // held up) may have lost more than counted: uncounted losses are then possible, not certain
     losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
         + ": the probe's record queue was full " + l[0] + (l[0] == 1 ? " time" : " times") + ", first at "
         + Fmt.sec((l[2] - reader.startNs()) / 1e9) + " s; "
-        + (l[1] > 0 ? "at least " + l[1] + " records lost" : "records may have been lost")
-        + ": the session's files may under-count from there"));
+        + (l[3] == 0 ? l[1] + " records lost" : l[1] > 0 ? "at least " + l[1] + " records lost"
+            : "records may have been lost")
+        + ": the session's files " + (l[3] == 0 ? "under-count" : "may under-count") + " from there"));
     return all;
   }
 

@@ -57,6 +57,7 @@ public final class SessionExporter {
   }
 
   public Result export(Path session, Path outDir) throws IOException {
+    SessionInputs.check(session);
     try (SessionReader reader = SessionReader.open(session, schema, strict);
         OutputStage stage = new OutputStage(outDir)) {
       SessionClock clock = new SessionClock(reader.startNs());

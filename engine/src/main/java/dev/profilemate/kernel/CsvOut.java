@@ -3,10 +3,11 @@ package dev.profilemate.kernel;
 import de.siegmar.fastcsv.writer.CsvWriter;
 import de.siegmar.fastcsv.writer.LineDelimiter;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.OutputStreamWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,6 +21,14 @@ import java.util.Map;
 public final class CsvOut {
   private CsvOut() {}
 
+  private static Object value(RecordComponent c, Record r) {
+    try {
+      return c.getAccessor().invoke(r);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static <R extends Record> void write(Path dir, String fileName, Class<R> type, List<R> rows) {
     RecordComponent[] all = type.getRecordComponents();
     List<RecordComponent> cols = new ArrayList<>();
@@ -31,22 +40,22 @@ public final class CsvOut {
     }
     Path out = dir.resolve(fileName);
     try {
-      Files.createDirectories(dir);
-      try (CsvWriter w = CsvWriter.builder().lineDelimiter(LineDelimiter.LF).build(out, StandardCharsets.UTF_8)) {
-        w.writeRecord(cols.stream().map(RecordComponent::getName).toList());
-        for (R r : rows) {
-          List<String> vals = new ArrayList<>(cols.size());
-          for (RecordComponent c : cols) {
-            Object v = c.getAccessor().invoke(r);
-            vals.add(v == null ? "" : v.toString());
+      PrivateFiles.write(out, os -> {
+        try (CsvWriter w = CsvWriter.builder().lineDelimiter(LineDelimiter.LF)
+            .build(new OutputStreamWriter(os, StandardCharsets.UTF_8))) {
+          w.writeRecord(cols.stream().map(RecordComponent::getName).toList());
+          for (R r : rows) {
+            List<String> vals = new ArrayList<>(cols.size());
+            for (RecordComponent c : cols) {
+              Object v = value(c, r);
+              vals.add(v == null ? "" : v.toString());
+            }
+            w.writeRecord(vals);
           }
-          w.writeRecord(vals);
         }
-      }
+      });
     } catch (IOException e) {
       throw new UserDataException(out + ": cannot write (" + e.getMessage() + ")");
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

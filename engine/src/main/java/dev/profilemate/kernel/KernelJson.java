@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -40,13 +38,7 @@ public final class KernelJson {
 
   public static void write(Path out, Object value) {
     try {
-      Path parent = out.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-        w.write(toJson(value));
-      }
+      PrivateFiles.writeString(out, toJson(value));
     } catch (IOException e) {
       throw new UserDataException(out + ": cannot write (" + e.getMessage() + ")");
     }

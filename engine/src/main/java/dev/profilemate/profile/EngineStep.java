@@ -2,11 +2,10 @@ package dev.profilemate.profile;
 
 import dev.profilemate.cli.Main;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -48,8 +47,7 @@ final class EngineStep {
     Outcome o = new Outcome(exit, out.toString(), err.toString());
     if (textOut != null) {
       try {
-        Files.createDirectories(textOut.toAbsolutePath().getParent());
-        Files.writeString(textOut, o.out() + o.err(), StandardCharsets.UTF_8);
+        PrivateFiles.writeString(textOut, o.out() + o.err());
       } catch (IOException e) {
         return new Outcome(1, o.out(), o.err() + "cannot write " + textOut + ": " + e.getMessage() + "\n");
       }

@@ -6,11 +6,11 @@ import dev.profilemate.bench.BenchSettings;
 import dev.profilemate.bench.BenchText;
 import dev.profilemate.bench.LoadGenerator;
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,7 +142,7 @@ public final class ProfileRun {
     }
     Path ncuDir = NcuPass.dir(dir);
     try {
-      Files.createDirectories(ncuDir);
+      PrivateFiles.folder(ncuDir);
     } catch (IOException e) {
       summary.problem("cannot create " + ncuDir + ": " + e.getMessage());
       return;
@@ -218,7 +218,7 @@ public final class ProfileRun {
   private void writeBench(Path dir, String name, BenchResult r, String description) {
     BenchJson.write(dir.resolve(name + ".json"), r);
     try {
-      Files.writeString(dir.resolve(name + ".txt"), BenchText.render(r), StandardCharsets.UTF_8);
+      PrivateFiles.writeString(dir.resolve(name + ".txt"), BenchText.render(r));
     } catch (IOException e) {
       summary.problem("cannot write " + name + ".txt: " + e.getMessage());
     }
@@ -302,8 +302,8 @@ public final class ProfileRun {
 
   private static void create(Path dir) {
     try {
-      Files.createDirectories(dir.resolve("sessions"));
-      Files.createDirectories(dir.resolve("kernels"));
+      PrivateFiles.folder(dir.resolve("sessions"));
+      PrivateFiles.folder(dir.resolve("kernels"));
     } catch (IOException e) {
       throw new UserDataException("cannot create " + dir + ": " + e.getMessage());
     }

@@ -1,8 +1,7 @@
 package dev.profilemate.profile;
 
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +65,6 @@ final class ProfileSummary {
       sb.append("\nProblems:\n");
       problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
     }
-    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+    PrivateFiles.writeString(file, sb.toString());
   }
 }

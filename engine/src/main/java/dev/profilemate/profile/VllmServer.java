@@ -1,6 +1,7 @@
 package dev.profilemate.profile;
 
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -54,9 +55,10 @@ public final class VllmServer implements AutoCloseable {
     pb.environment().clear();
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     try {
+      // the log holds vLLM's own output (it may quote requests): owner-only, like every output
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(PrivateFiles.logFile(log).toFile()));
       return new VllmServer(pb.start(), underProfiler, baseUrl, log, console);
     } catch (IOException e) {
       throw new UserDataException("cannot start " + command.get(0) + ": " + e.getMessage());

@@ -1,39 +1,38 @@
 package dev.profilemate.report;
 
 import dev.profilemate.cli.UserDataException;
+import dev.profilemate.io.PrivateFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
- * Session folder (and kernel traces) → profile_report.html, written whole (temporary file, then
- * moved into place): by default into the session folder, or the current folder without one.
+ * Session folder (and kernel traces) → profile_report.html, written whole and owner-only
+ * ({@link PrivateFiles}): by default into the session folder, or the current folder without one.
  */
 public final class ReportWriter {
   public static final String DEFAULT_NAME = "profile_report.html";
 
   private ReportWriter() {}
 
+  /** A session folder that is a symlink is not read (nor written into): see PrivateFiles. */
+  private static void refuseLinkedSession(Path session) {
+    if (session != null && Files.isSymbolicLink(session)) {
+      throw new UserDataException(session + ": is a symbolic link; refusing to read or write through it");
+    }
+  }
+
   public static Path write(Path session, Path out, String gpu) {
     return write(session, out, gpu, KernelInputs.NONE);
   }
 
   public static Path write(Path session, Path out, String gpu, KernelInputs kernels) {
+    refuseLinkedSession(session);
     Report report = Report.of(session, gpu, kernels);
     Path target = out != null ? out : session != null ? session.resolve(DEFAULT_NAME) : Path.of(DEFAULT_NAME);
     String html = HtmlReport.render(report);
     try {
-      Path dir = target.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-      try {
-        Files.writeString(tmp, html, StandardCharsets.UTF_8);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      PrivateFiles.writeString(target, html);
     } catch (IOException e) {
       throw new UserDataException("cannot write " + target + ": " + e.getMessage(), e);
     }

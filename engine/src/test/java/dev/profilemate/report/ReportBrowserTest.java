@@ -166,6 +166,62 @@ class ReportBrowserTest {
     l.page().close();
   }
 
+  /**
+   * Markup that runs if any of it becomes HTML: a script, an attribute break-out with an event
+   * handler, and an svg onload; each sets a global and the page title. {@code n} tells the
+   * fields apart.
+   */
+  static String hostile(int n) {
+    return "x" + n + "<script>document.title='pwned';window.__pwned=" + n + "</script>"
+        + "\"><img src=x onerror=\"document.title='pwned';window.__pwned=" + n + "\">"
+        + "'><svg onload=window.__pwned=" + n + ">";
+  }
+
+  private static String csvField(String s) {
+    return "\"" + s.replace("\"", "\"\"") + "\"";
+  }
+
+  @Test
+  void hostileNamesFromVllmAndTheProbeInEveryTextFieldRunNothing(@TempDir Path tmp) throws IOException {
+    Path s = TestSessions.copyOfGolden(tmp);
+    int[] n = {0};
+    TestSessions.editMetadata(s, m -> {
+      ObjectNode engine = (ObjectNode) m.get("engine");
+      for (String k : List.of("model", "served_model_name", "gpu_name", "vllm_version", "dtype", "kv_cache_dtype",
+          "cudagraph_mode", "torch_version", "cuda_version", "gpu_memory_utilization", "max_model_len")) {
+        engine.put(k, hostile(++n[0]));
+      }
+      ((ObjectNode) m.get("session")).put("name", hostile(++n[0]));
+      m.putArray("hosts").add(hostile(++n[0]));
+      for (com.fasterxml.jackson.databind.JsonNode p : m.get("processes")) {
+        ((ObjectNode) p).put("role", hostile(++n[0])).put("host", hostile(++n[0])).put("spool", hostile(++n[0]));
+      }
+      m.putArray("warnings").add(hostile(++n[0]) + "-302.pmspool: the probe's record queue was full");
+      ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("profilers_enabled")).add(hostile(++n[0]));
+      ObjectNode target = ((ObjectNode) m.get("probe_targets")).putObject("vllm.x:" + hostile(++n[0]));
+      target.put("profiler", "cpu_timing").put("state", "failed").put("reason", hostile(++n[0]));
+    });
+    TestSessions.replaceIn(s.resolve("request_lifecycle.csv"), "req-b", csvField(hostile(++n[0])));
+    TestSessions.replaceIn(s.resolve("preemption_events.csv"), "req-b", csvField(hostile(n[0])));
+    TestSessions.replaceIn(s.resolve("request_lifecycle.csv"), ",stop,", "," + csvField(hostile(++n[0])) + ",");
+    TestSessions.replaceIn(s.resolve("cpu_operations_timing.csv"), "step=0", csvField(hostile(++n[0])));
+    TestSessions.replaceIn(s.resolve("encoder_decoder_timing.csv"), "0.500,\n", "0.500," + csvField(hostile(++n[0])) + "\n");
+    Path html = ReportWriter.write(s, tmp.resolve("hostile-all.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    Page p = l.page();
+    assertThat(p.evaluate("() => window.__pwned === undefined")).as("a payload ran").isEqualTo(true);
+    assertThat(p.title()).isNotEqualTo("pwned").startsWith("ProfileMate report: x2<script>");
+    assertThat(p.locator("img").count()).isZero();
+    assertThat(p.evaluate("() => document.querySelectorAll('[onerror],[onload]').length")).isEqualTo(0);
+    // shown as the text it is
+    String text = p.textContent("body");
+    assertThat(text).contains(hostile(2)).contains(hostile(12)).contains(hostile(20) + "-302.pmspool")
+        .contains(hostile(24));
+    p.close();
+  }
+
   @Test
   void sessionWithOnlySomeProfilersOnRendersWithNotRecordedSections(@TempDir Path tmp) throws IOException {
     Path s = TestSessions.copyOfGolden(tmp);
