@@ -20,8 +20,9 @@ import time
 import zlib
 
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 4  # minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
+MAJOR, MINOR = 1, 5  # minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
 #                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
+#                       5: type 40 (probe_losses: values cut, records the probe could not pack)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
@@ -111,9 +112,20 @@ def packer(name):
 
 
 _RECORDS_LOST = packer("records_lost")
+_PROBE_LOSSES = packer("probe_losses")
 _COMPLETE = bytes([STATE_COMPLETE])
 # record type fields (bytes 4-5 of a record) of what the writer adds itself: not data records
-_NOT_DATA = (METADATA_TYPE.to_bytes(2, "little"), RECORDS["records_lost"].type_id.to_bytes(2, "little"))
+_NOT_DATA = tuple(t.to_bytes(2, "little") for t in
+                  (METADATA_TYPE, RECORDS["records_lost"].type_id, RECORDS["probe_losses"].type_id))
+# str values cut by a hook that packs its own strings (a request id over 65,535 bytes, see
+# note_cut): the next chunk any writer of this process flushes says how many
+_cut_elsewhere = [0]
+
+
+def note_cut(n=1):
+    """Counts str values a hook cut to the format's limit itself (written in the next chunk)."""
+    _cut_elsewhere[0] += n
+
 
 
 def encode_strings(*strings):
@@ -160,6 +172,7 @@ class SpoolWriter:
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
         self.malformed = 0
         self.truncated = 0  # string values cut to the format's 65,535 bytes (emit()ed records)
+        self._losses_written = (0, 0)  # (truncated, malformed) a probe_losses record has reported
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
@@ -252,7 +265,7 @@ class SpoolWriter:
                 self.truncated += 1
                 if self.truncated == 1 and self._on_failure:
                     self._on_failure("spool %s: record %s holds a string of %d bytes, over the format's "
-                                     "65,535: cut to fit (counted in the writer's `truncated`)"
+                                     "65,535: cut to fit (counted in the session's probe_losses)"
                                      % (self.path, rec.name, len(v.encode("utf-8", "replace"))))
 
     def _run(self):
@@ -308,6 +321,19 @@ class SpoolWriter:
             # the session must say that its files under-count from here, not only the log
             self._dropped_written += lost
             items.insert(0, _RECORDS_LOST(self._first_t(items[0]), lost, 1 if full else 0))
+        elsewhere = _cut_elsewhere[0]
+        if elsewhere:
+            _cut_elsewhere[0] -= elsewhere  # += from a hook in between stays for the next chunk
+            if not self.truncated and self._on_failure:
+                self._on_failure("spool %s: a request id over 65,535 bytes was cut to fit (counted "
+                                 "in the session's probe_losses)" % self.path)
+            self.truncated += elsewhere
+        cut = self.truncated - self._losses_written[0]
+        malformed = self.malformed - self._losses_written[1]
+        if (cut or malformed) and items:
+            # a cut value or an unwritten record is a loss the session says, not only the log
+            self._losses_written = (self.truncated, self.malformed)
+            items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed))
         if self._meta is not None:
             items.insert(0, self._meta)
             self._meta = None

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import REPO, spool_chunks
 from profilemate_probe import spool
+from profilemate_probe.targets.scheduler import _id_tail
 
 
 def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
@@ -287,7 +288,8 @@ def test_a_malformed_emitted_record_is_lost_alone_and_said_once(tmp_path):
     w.close()
     data = open(path, "rb").read()
     header, start, end = next(spool_chunks(data))
-    assert header[8] == 1 + 3  # the metadata record and the three good ones
+    assert header[8] == 1 + 1 + 3  # the metadata record, probe_losses (2 unpackable), the three good ones
+    assert [r for r in _read_fields(path) if r[0] == "probe_losses"] == [("probe_losses", 1, 0, 2)]
     good = [evict(1, 0, 10, 0), evict(3, 2, 12, 0), evict(5, 3, 13, 0)]
     assert data[end - sum(map(len, good)):end] == b"".join(good)
     assert w.malformed == 2 and len(said) == 1 and "not written" in said[0]
@@ -362,6 +364,40 @@ def test_a_string_over_the_format_limit_is_counted_and_said_once(tmp_path):
     w.close()
     assert w.truncated == 2
     assert len(said) == 1 and "engine_config" in said[0] and "70002 bytes" in said[0]
+
+
+def test_cut_values_and_unpackable_records_are_counted_in_the_session_and_said(tmp_path):
+    """A cut string (emitted, or a request id a hook encoded itself) and a record the probe could
+    not pack are losses too: each is counted in a probe_losses record in the next chunk, so a
+    session read later says how many, not only the probe's log."""
+    raw = tmp_path / "session_cut" / "raw"
+    raw.mkdir(parents=True)
+    path = str(raw / "engine_core-9.pmspool")
+    meta = {"pid": 9, "role": "engine_core", "rank": 0, "host": "h",
+            "clock": {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}}
+    said = []
+    w = spool.SpoolWriter(path, meta, on_failure=said.append)
+    w.emit("cpu_operation", 2, 1, "scheduling", "x" * 70000)  # cut
+    w.emit("kv_block_eviction", 3, 1, 11)                    # one field short: not written
+    w.flush()
+    tail = _id_tail("r" * 70000)                             # the scheduler hook's own encoder
+    assert len(tail) == 2 + 65535 + 2
+    w.emit("cpu_operation", 4, 1, "scheduling", "")
+    w.flush()
+    w.emit("cpu_operation", 5, 1, "scheduling", "")          # nothing new: no report
+    w.close()
+    losses = [r for r in _read_fields(path) if r[0] == "probe_losses"]
+    assert losses == [("probe_losses", 2, 1, 1), ("probe_losses", 4, 1, 0)], losses
+    assert w.truncated == 2 and w.malformed == 1
+    assert len(said) == 2, said  # one line for the first cut, one for the first unpackable record
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_cut"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    warnings = json.load(open(tmp_path / "session_cut" / "metadata.json"))["warnings"]
+    assert warnings == [
+        "engine_core-9.pmspool: 2 string values (request ids, names) over the spool's 65,535-byte limit cut to fit",
+        "engine_core-9.pmspool: 1 record the probe could not pack not written (a probe bug: its log says which)",
+    ], warnings
 
 
 def test_an_engine_config_over_64_kib_arrives_whole(tmp_path):

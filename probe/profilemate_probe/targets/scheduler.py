@@ -15,7 +15,7 @@ from time import monotonic_ns
 from .. import exiting
 from ..hooks import after, around
 from ..patching import PatchTarget, one_more_param, rename_param
-from ..spool import StringRecord, encode_strings, packer
+from ..spool import StringRecord, encode_strings, note_cut, packer
 from . import _state
 from ._phases import prefill_ids as _prefill_ids
 
@@ -66,7 +66,10 @@ def _event(out, t, kind, prompt, outs, computed, tail):
 def _id_tail(rid):
     """encode_strings(rid, ""), the strings of a request's events without a reason, written out:
     every request arrives and finishes, and the general encoder costs several times as much."""
-    b = rid.encode("utf-8", "replace")[:65535]
+    b = rid.encode("utf-8", "replace")
+    if len(b) > 65535:  # counted once per request (every event of it carries the cut id)
+        b = b[:65535]
+        note_cut()
     return len(b).to_bytes(2, "little") + b + b"\0\0"
 
 

@@ -28,6 +28,8 @@ final class MetadataBuilder {
    * the queue reached its bound (losses beyond the count possible)].
    */
   private final Map<Integer, long[]> losses = new TreeMap<>();
+  /** Per process: [string values cut to the str limit, records the probe could not pack]. */
+  private final Map<Integer, long[]> probeLosses = new TreeMap<>();
   private final List<String> badConfig = new ArrayList<>();
   private JsonNode engine;
   private long firstNs = Long.MAX_VALUE;
@@ -67,6 +69,11 @@ final class MetadataBuilder {
         l[1] += r.getLong("counted");
         l[3] |= r.getLong("queue_full") != 0 ? 1 : 0;
       }
+      case "probe_losses" -> {
+        long[] l = probeLosses.computeIfAbsent(r.process(), k -> new long[2]);
+        l[0] += r.getLong("values_cut");
+        l[1] += r.getLong("records_malformed");
+      }
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("profiler", r.getString("profiler"));
@@ -91,6 +98,17 @@ final class MetadataBuilder {
         + (l[3] == 0 ? l[1] + " records lost" : l[1] > 0 ? "at least " + l[1] + " records lost"
             : "records may have been lost")
         + ": the session's files " + (l[3] == 0 ? "under-count" : "may under-count") + " from there"));
+    probeLosses.forEach((process, l) -> {
+      String file = spools.get(process).file().getFileName().toString();
+      if (l[0] > 0) {
+        all.add(file + ": " + l[0] + (l[0] == 1 ? " string value" : " string values")
+            + " (request ids, names) over the spool's 65,535-byte limit cut to fit");
+      }
+      if (l[1] > 0) {
+        all.add(file + ": " + l[1] + (l[1] == 1 ? " record" : " records")
+            + " the probe could not pack not written (a probe bug: its log says which)");
+      }
+    });
     return all;
   }
 
