@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The dropped ranges of one spool, and the chunk sequence numbers seen: a range learns which
@@ -19,6 +21,8 @@ final class DamageLog {
   /** Sequence number → payload CRC of every good chunk, to tell a copy from a renumbered chunk. */
   private final Map<Long, Long> seen = new HashMap<>();
   private long lastSequence = -1;
+  /** Chunk numbers a dropped range accounts for: first → last, inclusive. */
+  private final TreeMap<Long, Long> accounted = new TreeMap<>();
 
   DamageLog(Path file, boolean strict) {
     this.file = file;
@@ -52,14 +56,39 @@ final class DamageLog {
     long seq = h.sequence();
     String gap = seq > lastSequence + 2 ? (lastSequence + 1) + "-" + (seq - 1)
         : seq == lastSequence + 2 ? Long.toString(seq - 1) : "";
+    if (!pending.isEmpty() && seq > lastSequence + 1) {
+      accounted.put(lastSequence + 1, seq - 1);
+    }
     settle(gap);
     seen.put(seq, h.crc32());
     lastSequence = Math.max(lastSequence, seq);
   }
 
-  /** The end of the file: what follows the last good chunk cannot be known. */
-  void end() {
+  /**
+   * The end of the file ({@code size} bytes): what follows the last good chunk cannot be known.
+   * Chunk numbers absent between good chunks that no dropped range accounts for (a file cut or
+   * spliced exactly between chunks, or a chunk number damaged: the CRC does not cover it) are
+   * said too, so no loss is silent.
+   */
+  void end(long size) throws SpoolFormatException {
     settle("");
+    long expect = 0;
+    List<String> gaps = new ArrayList<>();
+    for (long seq : new TreeSet<>(seen.keySet())) {
+      Map.Entry<Long, Long> a = accounted.floorEntry(expect);
+      if (seq > expect && (a == null || a.getValue() < seq - 1)) {
+        gaps.add(seq - 1 == expect ? Long.toString(expect) : expect + "-" + (seq - 1));
+      }
+      expect = seq + 1;
+    }
+    if (!gaps.isEmpty()) {
+      String cause = "no damaged bytes, but chunk numbers are absent: the file was cut or spliced between chunks, "
+          + "or a chunk's number is damaged";
+      if (strict) {
+        throw new SpoolFormatException(file, size, cause + " (chunks " + String.join(", ", gaps) + ")");
+      }
+      settled.add(new DroppedRange(file, size, size, cause, DroppedRange.UNKNOWN, String.join(", ", gaps)));
+    }
   }
 
   private void settle(String gap) {

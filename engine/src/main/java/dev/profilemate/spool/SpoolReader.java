@@ -178,7 +178,7 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       if (!openNextChunk()) {
         if (!ended) {
           ended = true;
-          damage.end();
+          damage.end(size);
         }
         return;
       }

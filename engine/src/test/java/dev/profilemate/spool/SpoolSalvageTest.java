@@ -153,6 +153,35 @@ class SpoolSalvageTest {
   }
 
   @Test
+  void aChunkCutOutCleanlyIsStillSaidAndReorderedChunksAreNot() throws IOException {
+    // no damaged byte is left where chunk 3 was: only its absent number tells
+    List<byte[]> parts = new ArrayList<>();
+    for (int i = 0; i < chunks.size(); i++) {
+      if (i != 3) {
+        parts.add(chunk(i).bytes(good));
+      }
+    }
+    byte[] cut = SpoolChunks.concat(parts);
+    Read r = read(cut);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.missingChunks()).isEqualTo("3");
+      assertThat(d.countable()).isFalse();
+      assertThat(d.describe()).isEqualTo("engine_core-301.pmspool: bytes " + cut.length + "-" + cut.length
+          + " dropped (no damaged bytes, but chunk numbers are absent: the file was cut or spliced between chunks,"
+          + " or a chunk's number is damaged; chunks 3 missing); unknown records lost");
+    });
+    assertThat(r.payloadRecords()).isEqualTo(SpoolChunks.totalRecords(good) - chunk(3).records());
+
+    parts.clear();
+    for (int i = 0; i < chunks.size(); i++) {
+      parts.add(chunk(i == 2 ? 3 : i == 3 ? 2 : i).bytes(good));
+    }
+    Read swapped = read(SpoolChunks.concat(parts));
+    assertThat(swapped.dropped()).isEmpty();
+    assertThat(swapped.payloadRecords()).isEqualTo(SpoolChunks.totalRecords(good));
+  }
+
+  @Test
   void losingTheMetadataChunkCostsTheFileCounted() throws IOException {
     byte[] b = good.clone();
     b[chunk(0).start() + 100] ^= 1;
