@@ -175,7 +175,7 @@ class Probe:
         multiprocessing.util.Finalize(None, self.close, exitpriority=10)
 
     def close(self):
-        exiting.run()
+        exiting.run(log)
         self.writer.close()
 
     # -- profilers and targets -----------------------------------------------------------

@@ -16,7 +16,9 @@ def at_exit(fn):
     _CALLBACKS.append((os.getpid(), fn))
 
 
-def run():
+def run(log):
+    """log(line): where a failed callback is said (the probe's log; passed in, as core imports
+    this module, not the other way round)."""
     pid = os.getpid()
     while _CALLBACKS:
         owner, fn = _CALLBACKS.pop()
@@ -25,5 +27,4 @@ def run():
         try:
             fn()
         except Exception as exc:  # one line, and the spool still closes
-            from .core import log
             log("exit work %s failed: %s: %s" % (getattr(fn, "__qualname__", fn), type(exc).__name__, exc))

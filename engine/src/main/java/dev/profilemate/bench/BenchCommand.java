@@ -1,6 +1,6 @@
 package dev.profilemate.bench;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.session.SessionReader;
 import java.io.IOException;
 import java.nio.file.Files;

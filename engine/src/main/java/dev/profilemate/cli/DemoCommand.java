@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ensureVllm();
-    dev.profilemate.io.PrivateFiles.folder(out);
+    dev.profilemate.common.PrivateFiles.folder(out);
     Path script = PythonEnv.home().resolve("demo/run_demo.py");
     PythonEnv.Result r =
         PythonEnv.run(

@@ -2,6 +2,7 @@ package dev.profilemate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.profilemate.common.UserDataException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;

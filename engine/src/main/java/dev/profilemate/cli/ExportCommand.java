@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionExporter;
 import dev.profilemate.spool.RecordSchema;
 import java.io.IOException;

@@ -1,7 +1,8 @@
 package dev.profilemate.cli;
 
-import picocli.CommandLine;
+import dev.profilemate.common.UserDataException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code profilemate} command line. One subcommand class per verb. Exit codes: 0 ok; 1 bad

@@ -98,7 +98,7 @@ final class ProfileCommand implements Callable<Integer> {
         topKernels, ncuLaunchCount, ncuPrompts);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path dir = new ProfileRun(settings, Toolchain.fromEnvironment(PythonEnv.python(), PythonEnv.home()), out, err).run();
+    Path dir = new ProfileRun(settings, Toolchain.fromEnvironment(PythonEnv.python(), PythonEnv.home()), out, err, Main::new).run();
     out.println("report: " + dir.resolve("profile_report.html"));
     out.flush();
     return 0;

@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,8 @@ package dev.profilemate.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.profilemate.common.Fmt;
+import dev.profilemate.common.Json;
 import dev.profilemate.session.ProcessInfo;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;

@@ -11,6 +11,9 @@ import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
 import dev.profilemate.aggregate.SessionClock;
+import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.Fmt;
+import dev.profilemate.common.Json;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.DroppedRange;
 import dev.profilemate.spool.RecordSchema;
@@ -61,13 +64,13 @@ public final class SessionExporter {
     try (SessionReader reader = SessionReader.open(session, schema, strict);
         OutputStage stage = new OutputStage(outDir)) {
       SessionClock clock = new SessionClock(reader.startNs());
-      Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
+      Map<SessionFile, CsvTable.Writer> t = new EnumMap<>(SessionFile.class);
       List<OutputStream> streams = new ArrayList<>();
       try {
         for (SessionFile f : SessionFile.values()) {
           OutputStream out = stage.create(f.fileName);
           streams.add(out);
-          t.put(f, new CsvTable(out, f.columns));
+          t.put(f, new CsvTable.Writer(out, f.columns));
         }
         Pipeline p = new Pipeline(clock, t);
         long records = 0;
@@ -87,7 +90,7 @@ public final class SessionExporter {
         p.writeEndTables(t);
         Map<SessionFile, Long> rows = new EnumMap<>(SessionFile.class);
         t.forEach((f, table) -> rows.put(f, table.rows()));
-        for (CsvTable table : t.values()) {
+        for (CsvTable.Writer table : t.values()) {
           table.close();
         }
         for (SessionFile f : SessionFile.values()) {
@@ -124,9 +127,9 @@ public final class SessionExporter {
     final EncoderDecoder encdec;
     final List<RecordConsumer> consumers;
 
-    Pipeline(SessionClock clock, Map<SessionFile, CsvTable> t) {
-      CsvTable usage = t.get(SessionFile.KV_CACHE_USAGE);
-      CsvTable batch = t.get(SessionFile.BATCH_UTILIZATION);
+    Pipeline(SessionClock clock, Map<SessionFile, CsvTable.Writer> t) {
+      CsvTable.Writer usage = t.get(SessionFile.KV_CACHE_USAGE);
+      CsvTable.Writer batch = t.get(SessionFile.BATCH_UTILIZATION);
       steps =
           new SchedulerSteps(
               clock,
@@ -140,13 +143,13 @@ public final class SessionExporter {
                     Integer.toString(s.numPrefillTokens()), Integer.toString(s.numDecodeTokens()),
                     Integer.toString(s.numPreempted()));
               });
-      CsvTable ev = t.get(SessionFile.KV_CACHE_EVICTIONS);
+      CsvTable.Writer ev = t.get(SessionFile.KV_CACHE_EVICTIONS);
       evictions =
           new KvEvictions(
               clock, e -> ev.row(Fmt.sec(e.timestampSec()), Fmt.sec(e.lifetimeSec()), Fmt.sec(e.idleSec()),
                   Integer.toString(e.blockId())));
-      CsvTable pe = t.get(SessionFile.PREEMPTION_EVENTS);
-      CsvTable lc = t.get(SessionFile.REQUEST_LIFECYCLE);
+      CsvTable.Writer pe = t.get(SessionFile.PREEMPTION_EVENTS);
+      CsvTable.Writer lc = t.get(SessionFile.REQUEST_LIFECYCLE);
       requests =
           new RequestLifecycles(
               clock,
@@ -158,32 +161,32 @@ public final class SessionExporter {
                   Fmt.sec(l.arrivalSec()), Fmt.sec(l.firstTokenSec()), Integer.toString(l.numPromptTokens()),
                   Integer.toString(l.numOutputTokens()), Integer.toString(l.numPreemptions()), l.finishReason(),
                   Long.toString(l.recomputedTokens()), Fmt.sec(l.queueWaitSec())));
-      CsvTable co = t.get(SessionFile.CPU_OPERATIONS);
+      CsvTable.Writer co = t.get(SessionFile.CPU_OPERATIONS);
       cpu = new CpuOperations(clock, o -> co.row(Fmt.sec(o.timestampSec()), o.operation(), Fmt.ms(o.durationMs()), o.context()));
-      CsvTable fp = t.get(SessionFile.FORWARD_PASS);
+      CsvTable.Writer fp = t.get(SessionFile.FORWARD_PASS);
       forward =
           new ForwardPasses(
               clock, schema, f -> fp.row(Fmt.sec(f.timestampSec()), f.phase(), Integer.toString(f.batchSize()),
                   Integer.toString(f.numTokens()), Fmt.ms(f.forwardTimeMs()), Fmt.fixed(f.throughputTokensPerSec(), 1)));
-      CsvTable tl = t.get(SessionFile.CUDA_GRAPH_TIMELINE);
+      CsvTable.Writer tl = t.get(SessionFile.CUDA_GRAPH_TIMELINE);
       graphs =
           new CudaGraphs(
               clock,
               r -> tl.row(Fmt.sec(r.timestampSec()), r.descriptor().label(), Fmt.ms(r.durationMs()),
                   r.descriptor().runtimeMode(), Integer.toString(r.descriptor().numTokens()),
                   r.descriptor().numReqsText(), py(r.descriptor().uniform()), py(r.descriptor().hasLora())));
-      CsvTable im = t.get(SessionFile.MOE_IMBALANCE);
-      CsvTable ws = t.get(SessionFile.MOE_WEIGHTS);
+      CsvTable.Writer im = t.get(SessionFile.MOE_IMBALANCE);
+      CsvTable.Writer ws = t.get(SessionFile.MOE_WEIGHTS);
       moe = new MoeExperts(clock, i -> im.row(Integer.toString(i.layer()), Fmt.sec(i.timestampSec()),
           Fmt.fixed(i.stdDev(), 3), Fmt.fixed(i.maxMinRatio(), 3)),
           w -> ws.row(Integer.toString(w.layer()), Integer.toString(w.tokenIdx()), Integer.toString(w.expert()),
               Fmt.fixed(w.weight(), 6)));
-      CsvTable ed = t.get(SessionFile.ENCODER_DECODER);
+      CsvTable.Writer ed = t.get(SessionFile.ENCODER_DECODER);
       encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
       consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
     }
 
-    void writeEndTables(Map<SessionFile, CsvTable> t) {
+    void writeEndTables(Map<SessionFile, CsvTable.Writer> t) {
       for (CudaGraphs.Capture c : graphs.captures()) {
         CudaGraphs.Descriptor d = c.descriptor();
         t.get(SessionFile.CUDA_GRAPH_CAPTURES).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),

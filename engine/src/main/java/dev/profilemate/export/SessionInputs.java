@@ -1,6 +1,6 @@
 package dev.profilemate.export;
 
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
 import dev.profilemate.session.SessionReader;
 import java.io.IOException;
 import java.nio.file.Files;

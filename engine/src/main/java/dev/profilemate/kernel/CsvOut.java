@@ -2,12 +2,12 @@ package dev.profilemate.kernel;
 
 import de.siegmar.fastcsv.writer.CsvWriter;
 import de.siegmar.fastcsv.writer.LineDelimiter;
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
-import java.io.OutputStreamWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Path;
 

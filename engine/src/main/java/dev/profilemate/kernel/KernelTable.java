@@ -1,5 +1,6 @@
 package dev.profilemate.kernel;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package dev.profilemate.kernel;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.IdleGapTracker.DeviceIdle;
 import dev.profilemate.kernel.IdleGapTracker.IdleGap;
 import java.util.List;

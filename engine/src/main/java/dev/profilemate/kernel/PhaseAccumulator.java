@@ -1,5 +1,6 @@
 package dev.profilemate.kernel;
 
+import dev.profilemate.common.Num;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

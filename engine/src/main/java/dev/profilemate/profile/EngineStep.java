@@ -1,21 +1,26 @@
 package dev.profilemate.profile;
 
-import dev.profilemate.cli.Main;
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
  * Runs one of the engine's own commands ({@code export}, {@code nsys}, {@code ncu}) in this JVM,
  * exactly as {@code profilemate ARGS} would, keeping its text output. A failure is returned, not
- * thrown, so one failed analysis does not lose the others.
+ * thrown, so one failed analysis does not lose the others. The caller gives the engine's top
+ * command (the CLI's Main): this package sits below the CLI and does not import it.
  */
 final class EngineStep {
-  private EngineStep() {}
+  private final Supplier<Object> commands;
+
+  EngineStep(Supplier<Object> commands) {
+    this.commands = commands;
+  }
 
   record Outcome(int exit, String out, String err) {
     boolean ok() {
@@ -29,10 +34,10 @@ final class EngineStep {
     }
   }
 
-  static Outcome run(Path textOut, String... args) {
+  Outcome run(Path textOut, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = new CommandLine(commands.get());
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -126,9 +126,9 @@ final class NcuPass {
     return null;
   }
 
-  static EngineStep.Outcome analyze(Path outDir) {
+  static EngineStep.Outcome analyze(EngineStep engine, Path outDir) {
     Path k = outDir.resolve("kernels");
-    return EngineStep.run(k.resolve("ncu.txt"), "ncu", csv(outDir).toString(),
+    return engine.run(k.resolve("ncu.txt"), "ncu", csv(outDir).toString(),
         "--json", k.resolve("ncu.json").toString(), "--csv-dir", k.resolve("ncu").toString());
   }
 }

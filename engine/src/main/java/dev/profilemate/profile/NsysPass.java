@@ -47,9 +47,9 @@ final class NsysPass {
     return null;
   }
 
-  static EngineStep.Outcome analyze(Path outDir) {
+  static EngineStep.Outcome analyze(EngineStep engine, Path outDir) {
     Path k = outDir.resolve("kernels");
-    return EngineStep.run(k.resolve("nsys.txt"), "nsys", sqlite(outDir).toString(),
+    return engine.run(k.resolve("nsys.txt"), "nsys", sqlite(outDir).toString(),
         "--json", k.resolve("nsys.json").toString(), "--csv-dir", k.resolve("nsys").toString());
   }
 }

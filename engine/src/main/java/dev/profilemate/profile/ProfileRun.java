@@ -5,8 +5,8 @@ import dev.profilemate.bench.BenchResult;
 import dev.profilemate.bench.BenchSettings;
 import dev.profilemate.bench.BenchText;
 import dev.profilemate.bench.LoadGenerator;
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.io.IOException;
@@ -19,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -33,12 +34,16 @@ public final class ProfileRun {
 
   private final ProfileSettings s;
   private final Toolchain tools;
+  private final EngineStep engine;
   private final PrintWriter out;
   private final PrintWriter err;
   private final ProfileSummary summary = new ProfileSummary();
   private int step;
 
-  public ProfileRun(ProfileSettings settings, Toolchain tools, PrintWriter out, PrintWriter err) {
+  /** engineCommands: the engine's top command (the CLI's Main), which runs export, nsys and ncu here. */
+  public ProfileRun(ProfileSettings settings, Toolchain tools, PrintWriter out, PrintWriter err,
+      Supplier<Object> engineCommands) {
+    this.engine = new EngineStep(engineCommands);
     this.s = settings;
     this.tools = tools;
     this.out = out;
@@ -117,7 +122,7 @@ public final class ProfileRun {
         summary.problem(problem);
       } else {
         summary.file("trace.nsys-rep, trace.sqlite", "the Nsight Systems trace and its SQLite export");
-        analysis("profilemate nsys", NsysPass.analyze(dir), "kernels/nsys.txt, nsys.json, nsys/",
+        analysis("profilemate nsys", NsysPass.analyze(engine, dir), "kernels/nsys.txt, nsys.json, nsys/",
             "kernel time by kernel, category and phase; CUDA-graph coverage; GPU idle gaps");
       }
     }
@@ -169,7 +174,7 @@ public final class ProfileRun {
       return;
     }
     summary.file("ncu/kernels.ncu-rep", "the Nsight Compute report (kernels_raw.csv: its raw page)");
-    analysis("profilemate ncu", NcuPass.analyze(dir), "kernels/ncu.txt, ncu.json, ncu/",
+    analysis("profilemate ncu", NcuPass.analyze(engine, dir), "kernels/ncu.txt, ncu.json, ncu/",
         "achieved DRAM bandwidth and compute throughput vs the GPU's peaks, roofline position");
   }
 
@@ -238,7 +243,7 @@ public final class ProfileRun {
           + " (look for '[sitecustomize]' in vllm_server.log); no profile_report.html");
       return;
     }
-    EngineStep.Outcome export = EngineStep.run(null, "export", session.toString());
+    EngineStep.Outcome export = engine.run(null, "export", session.toString());
     out.print(export.out());
     summary.ran("profilemate export " + session);
     if (!export.ok()) {

@@ -1,6 +1,6 @@
 package dev.profilemate.profile;
 
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.profilemate.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.profilemate.export.Json;
+import dev.profilemate.common.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,7 @@
 package dev.profilemate.report;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.category.CategoryRules;
 import dev.profilemate.kernel.kineto.KinetoAnalyzer;
 import dev.profilemate.kernel.kineto.TraceReport;

@@ -1,6 +1,6 @@
 package dev.profilemate.report;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import java.nio.file.Path;
 import java.util.List;
 

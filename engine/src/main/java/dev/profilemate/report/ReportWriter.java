@@ -1,7 +1,7 @@
 package dev.profilemate.report;
 
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.io.PrivateFiles;
+import dev.profilemate.common.PrivateFiles;
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.profilemate.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.profilemate.common.CsvTable;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;

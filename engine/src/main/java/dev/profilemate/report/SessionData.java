@@ -1,6 +1,7 @@
 package dev.profilemate.report;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionFile;
 import dev.profilemate.report.SessionRows.CpuOperation;
 import dev.profilemate.report.SessionRows.EncoderDecoderTiming;

@@ -2,8 +2,9 @@ package dev.profilemate.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.profilemate.cli.UserDataException;
-import dev.profilemate.export.Json;
+import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.Json;
+import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.KernelNames;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,7 +10,7 @@ import dev.profilemate.bench.BenchSettings;
 import dev.profilemate.bench.Endpoint;
 import dev.profilemate.bench.LengthDistribution;
 import dev.profilemate.bench.PromptType;
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.Fixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,7 +51,7 @@ class ProfileRunTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     try {
-      Path dir = new ProfileRun(s, t, new PrintWriter(out, true), new PrintWriter(err, true)).run();
+      Path dir = new ProfileRun(s, t, new PrintWriter(out, true), new PrintWriter(err, true), dev.profilemate.cli.Main::new).run();
       return new Outcome(dir, out.toString(), err.toString(), null);
     } catch (UserDataException e) {
       return new Outcome(null, out.toString(), err.toString(), e);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.profilemate.export.Json;
+import dev.profilemate.common.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package dev.profilemate.report;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.Fixtures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The kernel sections' figures on the real fixtures: they add up, and the rules read them as documented. */
 class KernelAnalysisTest {

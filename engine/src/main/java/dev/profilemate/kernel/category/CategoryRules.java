@@ -1,6 +1,6 @@
 package dev.profilemate.kernel.category;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.KernelNames;
 import java.io.IOException;
 import java.io.InputStream;

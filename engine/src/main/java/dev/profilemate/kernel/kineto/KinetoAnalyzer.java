@@ -1,10 +1,10 @@
 package dev.profilemate.kernel.kineto;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.GraphCoverage;
 import dev.profilemate.kernel.IdleGapTracker;
 import dev.profilemate.kernel.KernelTable;
-import dev.profilemate.kernel.Num;
 import dev.profilemate.kernel.PhaseAccumulator;
 import dev.profilemate.kernel.PhaseBreakdown;
 import dev.profilemate.kernel.PhaseNames;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.Inputs;
 import java.io.EOFException;
 import java.io.IOException;

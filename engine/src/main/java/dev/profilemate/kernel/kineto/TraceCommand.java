@@ -1,5 +1,6 @@
 package dev.profilemate.kernel.kineto;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.CategoryTotal;
 import dev.profilemate.kernel.CsvOut;
 import dev.profilemate.kernel.IdleGapTracker;
@@ -8,14 +9,13 @@ import dev.profilemate.kernel.KernelOptions;
 import dev.profilemate.kernel.KernelSummary;
 import dev.profilemate.kernel.KernelText;
 import dev.profilemate.kernel.MemoryOpSummary;
-import dev.profilemate.kernel.Num;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;

@@ -1,6 +1,6 @@
 package dev.profilemate.kernel.ncu;
 
-import dev.profilemate.kernel.Num;
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.profilemate.kernel.ncu;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.CsvOut;
 import dev.profilemate.kernel.KernelJson;
 import dev.profilemate.kernel.KernelNames;
-import dev.profilemate.kernel.Num;
 import dev.profilemate.kernel.TextTable;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.io.PrintWriter;

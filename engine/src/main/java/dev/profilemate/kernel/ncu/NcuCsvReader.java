@@ -3,7 +3,7 @@ package dev.profilemate.kernel.ncu;
 import de.siegmar.fastcsv.reader.CsvParseException;
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.Inputs;
 import java.io.BufferedReader;
 import java.io.EOFException;

@@ -1,6 +1,6 @@
 package dev.profilemate.kernel.nsys;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.profilemate.kernel.nsys;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.KernelText;
-import dev.profilemate.kernel.Num;
 
 /** The readable summary that {@code profilemate nsys} prints. */
 final class NsysText {

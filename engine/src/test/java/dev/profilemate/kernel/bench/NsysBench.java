@@ -1,8 +1,8 @@
 package dev.profilemate.kernel.bench;
 
+import dev.profilemate.common.Num;
 import dev.profilemate.kernel.IdleGapTracker;
 import dev.profilemate.kernel.KernelJson;
-import dev.profilemate.kernel.Num;
 import dev.profilemate.kernel.PhaseBreakdown;
 import dev.profilemate.kernel.category.CategoryRules;
 import dev.profilemate.kernel.nsys.NsysAnalyzer;

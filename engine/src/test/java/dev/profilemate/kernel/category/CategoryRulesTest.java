@@ -3,13 +3,13 @@ package dev.profilemate.kernel.category;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The built-in rules on kernel names seen in real LLM traces (research/trace-formats.md §4.2), and user rule files. */
 class CategoryRulesTest {

@@ -3,7 +3,7 @@ package dev.profilemate.kernel.nsys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.profilemate.cli.UserDataException;
+import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.Fixtures;
 import dev.profilemate.kernel.Golden;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.profilemate.io;
+package dev.profilemate.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.profilemate.io;
+package dev.profilemate.common;
 
 import java.io.IOException;
 import java.io.OutputStream;

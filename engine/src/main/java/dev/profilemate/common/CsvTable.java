@@ -1,11 +1,15 @@
-package dev.profilemate.report;
+package dev.profilemate.common;
 
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
 import de.siegmar.fastcsv.reader.FieldMismatchStrategy;
-import dev.profilemate.cli.UserDataException;
+import de.siegmar.fastcsv.writer.CsvWriter;
+import de.siegmar.fastcsv.writer.LineDelimiter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,13 +22,13 @@ import java.util.Map;
  * are looked up by name, so a file with only the seed columns (an older session, or one
  * written by the original tool) reads the same; a missing cell reads as NaN or "".
  */
-record CsvTable(String fileName, boolean present, Map<String, Integer> columns, List<String[]> rows) {
+public record CsvTable(String fileName, boolean present, Map<String, Integer> columns, List<String[]> rows) {
 
-  static CsvTable absent(String fileName) {
+  public static CsvTable absent(String fileName) {
     return new CsvTable(fileName, false, Map.of(), List.of());
   }
 
-  static CsvTable read(Path file) {
+  public static CsvTable read(Path file) {
     String name = file.getFileName().toString();
     if (!Files.isRegularFile(file)) {
       return absent(name);
@@ -54,25 +58,25 @@ record CsvTable(String fileName, boolean present, Map<String, Integer> columns, 
   }
 
   /** Error messages become one line of the CLI's output. */
-  static String firstLine(String s) {
+  public static String firstLine(String s) {
     return s == null ? "" : s.lines().findFirst().orElse("").strip();
   }
 
-  boolean hasRows() {
+  public boolean hasRows() {
     return !rows.isEmpty();
   }
 
-  boolean hasColumn(String name) {
+  public boolean hasColumn(String name) {
     return columns.containsKey(name);
   }
 
-  String text(String[] row, String column) {
+  public String text(String[] row, String column) {
     Integer i = columns.get(column);
     return i == null || i >= row.length ? "" : row[i];
   }
 
   /** A number cell; empty, "None" or unparsable cells are NaN. */
-  double number(String[] row, String column) {
+  public double number(String[] row, String column) {
     String s = text(row, column).strip();
     if (s.isEmpty()) {
       return Double.NaN;
@@ -84,8 +88,45 @@ record CsvTable(String fileName, boolean present, Map<String, Integer> columns, 
     }
   }
 
-  long whole(String[] row, String column) {
+  public long whole(String[] row, String column) {
     double d = number(row, column);
     return Double.isNaN(d) ? 0 : Math.round(d);
+  }
+
+  /** Writes one session CSV: header first, RFC 4180 quoting only where a cell needs it, LF line ends. */
+    public static final class Writer implements AutoCloseable {
+    private final CsvWriter csv;
+    private final int width;
+    private long rows;
+
+    public Writer(OutputStream out, List<String> header) {
+      this.csv =
+          CsvWriter.builder()
+              .lineDelimiter(LineDelimiter.LF)
+              .build(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+      this.width = header.size();
+      csv.writeRecord(header);
+    }
+
+    public void row(String... cells) {
+      if (cells.length != width) {
+        throw new IllegalArgumentException("row of " + cells.length + " cells for " + width + " columns");
+      }
+      csv.writeRecord(cells);
+      rows++;
+    }
+
+    public long rows() {
+      return rows;
+    }
+
+    @Override
+    public void close() {
+      try {
+        csv.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }

@@ -1,14 +1,14 @@
-package dev.profilemate.export;
+package dev.profilemate.common;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;
 
 /** Locale-independent number text for CSV cells; NaN (an event that never happened) is empty. */
-final class Fmt {
+public final class Fmt {
   private Fmt() {}
 
-  static String fixed(double v, int places) {
+  public static String fixed(double v, int places) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       return "";
     }
@@ -16,20 +16,20 @@ final class Fmt {
     return s.startsWith("-") && Double.parseDouble(s) == 0 ? s.substring(1) : s;
   }
 
-  static String sec(double v) {
+  public static String sec(double v) {
     return fixed(v, 6);
   }
 
-  static String ms(double v) {
+  public static String ms(double v) {
     return fixed(v, 3);
   }
 
-  static String pct(double v) {
+  public static String pct(double v) {
     return fixed(v, 2);
   }
 
   /** JSON numbers: rounded to `places`, written plainly (no exponent), trailing zeros dropped. */
-  static BigDecimal json(double v, int places) {
+  public static BigDecimal json(double v, int places) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       return null;
     }

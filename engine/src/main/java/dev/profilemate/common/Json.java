@@ -1,4 +1,4 @@
-package dev.profilemate.export;
+package dev.profilemate.common;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.MapperFeature;

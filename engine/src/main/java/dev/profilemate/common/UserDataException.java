@@ -1,4 +1,4 @@
-package dev.profilemate.cli;
+package dev.profilemate.common;
 
 /** Bad input from the user (missing file, corrupt spool): reported as one line, exit status 1. */
 public final class UserDataException extends RuntimeException {
