@@ -176,7 +176,7 @@ class Handed:
 
 # -- the workload and its digest ---------------------------------------------------------------
 
-def run_workload(spec, tracer):
+def run_workload(spec, tracer, handed):
     import vllm_testbed as tb
     import run_demo
     tracer.start()  # before the scheduler is built: Scheduler.__init__ is hooked too
@@ -197,6 +197,9 @@ def run_workload(spec, tracer):
     pace = float(spec.get("pace", 1.0))
     pause_at = spec.get("pause_at_step")
     digest = open(os.path.join(spec["out"], "digest.jsonl"), "w")
+    # records handed to the spool writer by the end of each step, for a run that is killed
+    # (it writes no result): a lower bound of what it had made when it died
+    progress = open(os.path.join(spec["out"], "handed.txt"), "w") if spec.get("progress") else None
 
     def on_step(info, scheduler):
         so = last.pop("so")
@@ -216,6 +219,9 @@ def run_workload(spec, tracer):
         }
         digest.write(json.dumps(line, sort_keys=True) + "\n")
         digest.flush()
+        if progress is not None:
+            progress.write("%d %d\n" % (info.step, handed.count))
+            progress.flush()
         if pause_at is not None and len(pause_seen) == 0 and info.step >= pause_at:
             pause_seen.append(info.step)
             _pause(spec)
@@ -228,6 +234,8 @@ def run_workload(spec, tracer):
     finally:
         tracer.stop()
         digest.close()
+        if progress is not None:
+            progress.close()
     return {"steps": result.num_steps, "finished": len(result.finished), "preemptions": result.num_preemptions,
             "evicted": result.evicted_pairs, "prefix_hits": result.prefix_hits, "paused_at": pause_seen}
 
@@ -275,7 +283,7 @@ def run_case(spec, start_probe):
         return 2
     tracer = HookTracer(hooks, plant=plant) if (plant or spec.get("trace")) else HookTracer({})
     summary["t"]["probe"] = time.time()
-    summary.update(run_workload(spec, tracer))
+    summary.update(run_workload(spec, tracer, handed))
     summary["t"]["ran"] = time.time()
     summary["reached"] = {k: v for k, v in tracer.reached.items() if v}
     summary["fired"] = tracer.fired

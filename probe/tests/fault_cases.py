@@ -431,7 +431,8 @@ class Runner:
     def _case_sigkill(self):
         out = self._dir("sigkill")
         # slower steps (3x the demo's) leave time to see the writer at work before the kill
-        spec = {"out": out, "fault": "sigkill", "pace": 3.0, "env": {"VLLM_PROFILING_DIR": os.path.join(out, "prof")}}
+        spec = {"out": out, "fault": "sigkill", "pace": 3.0, "progress": True,
+                "env": {"VLLM_PROFILING_DIR": os.path.join(out, "prof")}}
 
         def kill_mid_run(pid, spec):
             deadline = time.time() + 120
@@ -603,7 +604,12 @@ class Runner:
             check(row["on_disk"] > 0, "nothing on disk before the kill")
             check(row["exported"] == row["on_disk_readable"] and row["export_code"] == 0,
                   "exported %s (exit %s), on disk %s" % (row["exported"], row["export_code"], row["on_disk_readable"]))
-            row["lost_text"] = "not counted: the killed process cannot (records still queued died with it)"
+            # the driver's count at the end of the last step it finished: what the probe had made by then
+            last = (_lines(os.path.join(case["out"], "handed.txt")) or ["0 0"])[-1].split()
+            row["handed_by_last_step"] = int(last[1])
+            row["unflushed_at_kill"] = max(0, row["handed_by_last_step"] - row["on_disk"])
+            row["lost_text"] = ("at least %d (made by step %s, not yet flushed); not counted by the probe: "
+                                "the killed process cannot" % (row["unflushed_at_kill"], last[0]))
         elif name == "collector_killed":
             row["affected"] = "none"
             check(case.get("collector_pids") and not case.get("collector_alive_after"), "collector not killed")
