@@ -2,15 +2,18 @@
 and writes what vLLM decided at every step (the digest a probe-off run must match) and what
 the probe's spool writer was handed. fault_cases.py runs the cases and checks them.
 
-    drive_faults.py run SPEC.json    one case in this fresh interpreter (the probe, if on,
-                                     started by sitecustomize at `import vllm`)
-    drive_faults.py zygote            a zygote: imports vLLM once (probe off), then forks one
-                                     child per case read from stdin (JSON lines); the child
-                                     turns the probe on as sitecustomize does under
-                                     VLLM_ENABLE_PROFILING=1, then runs the case
+    drive_faults.py run SPEC.json      one case in this fresh interpreter (the probe, if on,
+                                       started by sitecustomize at `import vllm`)
+    drive_faults.py zygote [--mounts]  a zygote: imports vLLM once (probe off), then forks one
+                                       child per case read from stdin (JSON lines); the child
+                                       turns the probe on as sitecustomize does under
+                                       VLLM_ENABLE_PROFILING=1, then runs the case. --mounts:
+                                       it may mount tmpfs for a case (it runs in a private
+                                       mount namespace)
 
 A case SPEC: {"out": DIR, "env": {...}, "fault": "none" | "hook:<target key>" | ...,
-"trace": bool (record which hooks reach their guarded probe code), "pace": float,
+"trace": bool (record which hooks reach their guarded probe code), "pace": float (x the
+demo's simulated step time), "progress": bool (DIR/handed.txt after every step),
 "pause_at_step": int, "go_file": path}. The child writes DIR/digest.jsonl (one line per step,
 flushed, so a killed run leaves a prefix), DIR/result.json (at its very end) and its
 stdout/stderr to DIR/stdout.txt and DIR/stderr.txt (zygote mode).
@@ -311,13 +314,22 @@ def _child(spec):
             os.environ[k] = v
     on = os.environ.get("VLLM_ENABLE_PROFILING", "1") != "0"
     os.environ["VLLM_ENABLE_PROFILING"] = "1" if on else "0"
-    rc = run_case(spec, start_probe=on)
-    # An interpreter's exit runs atexit (where the probe closes its spool) and then tears down
-    # its modules, which takes torch and vLLM seconds: the first as at any exit, then go.
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(rc)
+    rc = 1
+    try:
+        rc = run_case(spec, start_probe=on)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        # An interpreter's exit runs atexit (where the probe closes its spool) and then tears
+        # down its modules, which takes torch and vLLM seconds: the first as at any exit, then
+        # go. Never back into the zygote's loop.
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(rc)
 
 
 def _reply(msg):
@@ -349,9 +361,9 @@ def zygote():
     """Reads case specs from stdin, forks a child per case, reports start and exit (JSON lines)."""
     import vllm_testbed  # noqa: F401  (vLLM imported once, probe off)
     import run_demo  # noqa: F401
-    mounts_ok = _mount_works()
+    mounts_ok = "--mounts" in sys.argv and _mount_works()  # checked only in its own namespace
     _reply({"event": "ready", "pid": os.getpid(), "mounts": mounts_ok})
-    children = {}  # pid -> (id, spec)
+    children = {}  # pid -> its request
     buf = b""
     stdin_open = True
     while stdin_open or children:
@@ -368,21 +380,16 @@ def zygote():
                     try:
                         if req.get("mount"):
                             _mount(req["mount"])
-                    except (OSError, subprocess.CalledProcessError) as exc:
-                        _reply({"id": req["id"], "event": "error", "error": "mount failed: %s %s" % (
-                            exc, getattr(exc, "stderr", b"").decode(errors="replace") if hasattr(exc, "stderr") else "")})
+                    except subprocess.CalledProcessError as exc:
+                        _reply({"id": req["id"], "event": "error", "error": "mount failed: %s" % (
+                            exc.stderr.decode(errors="replace").strip() or exc)})
+                        continue
+                    except OSError as exc:
+                        _reply({"id": req["id"], "event": "error", "error": "mount failed: %s" % exc})
                         continue
                     pid = os.fork()
                     if pid == 0:
-                        try:
-                            _child(req["spec"])
-                        except SystemExit as e:
-                            code = e.code if isinstance(e.code, int) else 1
-                            raise SystemExit(code)
-                        except BaseException:
-                            import traceback
-                            traceback.print_exc()
-                            raise SystemExit(1)
+                        _child(req["spec"])  # ends the child, never returns
                     children[pid] = req
                     _reply({"id": req["id"], "event": "started", "pid": pid})
         else:

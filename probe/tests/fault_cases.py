@@ -154,7 +154,7 @@ class Zygote:
 
     def __init__(self, python, work, prefix):
         self.log = open(os.path.join(work, "zygote.stderr.txt"), "w")
-        cmd = (prefix or []) + [python, DRIVER, "zygote"]
+        cmd = (prefix + [python, DRIVER, "zygote", "--mounts"]) if prefix else [python, DRIVER, "zygote"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      env=base_env({"VLLM_ENABLE_PROFILING": "0"}), cwd=work)
         self._lock = threading.Lock()
@@ -591,7 +591,8 @@ class Runner:
             row["affected"] = "all (spool off)"
             check(len(log) == 1 and ("No space left on device" in log[0] or "short write" in log[0]),
                   "log: %r" % log)
-            check(0 < row["on_disk"] < self.reference["spools"]["data"], "the disk did not fill mid-run")
+            check(0 < row["on_disk"] < (self.reference.get("spools") or {}).get("data", 0),
+                  "the disk did not fill mid-run")
             check(row["log_lost"] is not None and row["log_lost"] == row["writer_lost"],
                   "log says %s lost, the writer counted %s" % (row["log_lost"], row["writer_lost"]))
             check(row["handed"] == row["on_disk"] + (row["writer_lost"] or 0),
