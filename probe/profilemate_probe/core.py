@@ -86,6 +86,7 @@ class Probe:
         self.modules = {}
         self._vllm_version = None
         self._hooks_registered = False
+        self.off_reason = None     # set when nothing can be written any more (_profiling_off)
 
     @property
     def writer(self):
@@ -159,11 +160,31 @@ class Probe:
                                       on_disabled=self._spool_disabled).start()
         except Exception as exc:
             log("profiling off: spool not opened: %s" % exc)
+            self._profiling_off("no spool: %s" % exc)
         return self.writer
 
     def _spool_disabled(self):
-        # runs on the spool thread: rebinding prof.emit / prof.out is one attribute store each
+        # runs on the spool thread, before it counts what it lost and says so
+        self._profiling_off("the spool stopped (see its log line)")
+
+    def _profiling_off(self, reason):
+        """Nothing can be written any more: the hooks stop handing records over (rebinding
+        prof.emit / prof.out is one attribute store each) and stop working (a disabled profiler's
+        hook only calls vLLM), so no record is made that no one counts. No line per profiler:
+        the caller's one line says why."""
+        self.off_reason = reason  # profilers loaded after this start off
         self.writer = _NullWriter()
+        for prof in list(self.profilers.values()):
+            if prof.enabled:
+                prof.enabled = False
+                prof.disabled_reason = reason
+
+    def _profiler_failed(self, prof):
+        """A hook error turned `prof` off (its line is logged): its attached targets say so in the
+        session too (profiler_status "disabled", with the reason); the others stay attached."""
+        for target in self.targets:
+            if target.profiler == prof.name and self.status.get(target.key, (None,))[0] == ATTACHED:
+                self._set_status(target, FAILED, prof.disabled_reason)
 
     def _after_fork(self):
         # a forked child must not share the parent's spool: it gets its own, on first record
@@ -189,9 +210,12 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.writer.emit, self.writer.out)
+            prof = Profiler(name, log, self.writer.emit, self.writer.out, on_disabled=self._profiler_failed)
             prof.config = self.config
             prof.probe = self
+            if self.off_reason is not None:
+                prof.enabled = False
+                prof.disabled_reason = self.off_reason
             self.profilers[name] = prof
             if hasattr(module, "setup"):
                 module.setup(prof)

@@ -69,7 +69,7 @@ def version_in(version, spec):
 class Profiler:
     """One profiler's switch. Its first hook failure turns it off with one log line."""
 
-    def __init__(self, name, log, emit, out=None):
+    def __init__(self, name, log, emit, out=None, on_disabled=None):
         self.name = name
         self.enabled = True
         self.failures = 0
@@ -77,13 +77,26 @@ class Profiler:
         self._log = log
         self.emit = emit  # emit(record_name, *values): packed later, on the spool thread
         self.out = out  # out(bytes from spool.packer(name)(*values)): for the hottest hooks
+        # on_disabled(profiler): after the line, so that the session says it too (profiler_status)
+        self.on_disabled = on_disabled
 
     def fail(self, where, exc):
+        # runs inside a hook's `except`: nothing here may raise into vLLM, not even an
+        # exception whose str() fails
         self.failures += 1
         if self.enabled:
             self.enabled = False
-            self.disabled_reason = "%s: %s: %s" % (where, type(exc).__name__, exc)
+            try:
+                text = str(exc)
+            except Exception:
+                text = "(its message could not be read)"
+            self.disabled_reason = "%s: %s: %s" % (where, type(exc).__name__, text)
             self._log("profiler %s disabled after a hook error in %s" % (self.name, self.disabled_reason))
+            if self.on_disabled is not None:
+                try:
+                    self.on_disabled(self)
+                except Exception:
+                    pass
 
 
 def resolve(target):

@@ -65,10 +65,29 @@ def start(session_dir, log):
         os.close(out)
 
 
+def _ended(code):
+    if code < 0:
+        try:
+            import signal
+            return "killed by %s" % signal.Signals(-code).name
+        except (ValueError, ImportError):
+            return "killed by signal %d" % -code
+    return "exit status %d" % code
+
+
 def start_async(session_dir, log):
     def run():
         try:
-            start(session_dir, log)
+            proc = start(session_dir, log)
         except Exception as exc:
             log("collector not started: %s" % exc)
+            return
+        if proc is None:
+            return
+        # The collector waits for this process to end (--pid): an end before that is a fault
+        # (killed, out of memory, a crash). vLLM and the spools go on; say once how to get the
+        # session files. (This daemon thread dies with the process, which is the normal end.)
+        code = proc.wait()
+        log("collector (pid %d) ended while vLLM runs (%s); profiling goes on and the spools are kept: "
+            "write the session files with: profilemate export %s" % (proc.pid, _ended(code), session_dir))
     threading.Thread(target=run, name="profilemate-sidecar", daemon=True).start()

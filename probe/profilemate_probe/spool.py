@@ -215,6 +215,7 @@ class SpoolWriter:
         """Queues one record; values in the declared field order, t_ns first. Values must be
         immutable (ints, floats, strs): they are packed later, on the writer thread."""
         if not self.enabled:
+            self.dropped += 1  # handed over after the writer turned off: lost, and counted
             return
         q = self._q
         if len(q) >= self._max_records:
@@ -373,6 +374,18 @@ class SpoolWriter:
 
     def _turn_off(self, exc):
         self.enabled = False
+        if self._on_disabled is not None:
+            # First the hooks stop handing records to this writer (and stop making them), then
+            # the count: told afterwards, they went on filling the queue while the line below
+            # was written (the write lets vLLM's thread run), and those records were lost uncounted.
+            try:
+                self._on_disabled()
+            except Exception:
+                pass
+            if threading.current_thread() is self._thread:
+                # a hook that was already handing records over when the rebinding happened still
+                # holds this writer's out(): let vLLM's thread finish it before counting
+                time.sleep(0.05)
         # what is still queued is lost too; the count goes in the log line (no spool is left to say it)
         self.dropped += len(self._q) + len(self._pending)
         self._q.clear()
@@ -380,8 +393,6 @@ class SpoolWriter:
         if self._on_failure:
             self._on_failure("spool %s: %s; %d records lost; profiling stops, vLLM goes on"
                              % (self.path, exc, self.dropped))
-        if self._on_disabled is not None:
-            self._on_disabled()  # the hooks stop making records no one will write
 
     def _first_t(self, record):
         # every declared record starts with t_ns; the metadata record carries the clock anchor
