@@ -236,20 +236,22 @@ def run_pytest(name, probe_on, tests_root, tests, work, extra_args):
     with open(os.path.join(d, "stdout.txt")) as f:
         tail = f.read().strip().splitlines()[-1:] or ["(no output)"]
     log("%s run: pytest exit %d in %.0f s: %s" % (name, rc, seconds, tail[0]))
-    outcomes = read_junit(junit) if os.path.exists(junit) else {}
+    messages = {}
+    outcomes = read_junit(junit, messages) if os.path.exists(junit) else {}
     with open(os.path.join(d, "stderr.txt"), errors="replace") as f:
         stderr = f.read()
     report = {}
     if os.path.exists(env["PROFILEMATE_CORE_TESTS_REPORT"]):
         with open(env["PROFILEMATE_CORE_TESTS_REPORT"]) as f:
             report = json.load(f)
-    return {"name": name, "dir": d, "rc": rc, "seconds": seconds, "outcomes": outcomes,
+    return {"name": name, "dir": d, "rc": rc, "seconds": seconds, "outcomes": outcomes, "messages": messages,
             "startup_lines": stderr.count(STARTUP_LINE), "report": report,
             "profiling_dir": env.get("VLLM_PROFILING_DIR")}
 
 
-def read_junit(path):
-    """{node id: outcome} with outcome passed, failed, error, skipped or xfailed."""
+def read_junit(path, messages=None):
+    """{node id: outcome} with outcome passed, failed, error, skipped or xfailed; the failures'
+    and errors' messages go into `messages` when given."""
     out = {}
     for case in ET.parse(path).getroot().iter("testcase"):
         classname, name = case.get("classname", ""), case.get("name", "")
@@ -276,7 +278,24 @@ def read_junit(path):
             n += 1
             key = "%s#%d" % (node, n)
         out[key] = outcome
+        if messages is not None and outcome in ("failed", "error"):
+            bad = case.find("error") if outcome == "error" else case.find("failure")
+            messages[key] = (bad.get("message") or bad.text or "").strip()
     return out
+
+
+def failure_reason(message):
+    """A failing test's reason, in short: Hub models we have no copy of are named."""
+    m = re.search(r"Invalid repository ID or local directory specified: '([^']+)'", message)
+    if m:
+        return "needs the Hub model %s (no copy offline)" % m.group(1)
+    if "LocalEntryNotFoundError" in message:
+        return "needs Hub files (no copy offline)"
+    m = re.search(r"Value error, ([^\n\[]+)", message)
+    if m:
+        return m.group(1).strip()[:160]
+    lines = [l for l in message.splitlines() if l.strip()]
+    return (lines[0] if lines else "(no message)")[:160]
 
 
 # ---------------------------------------------------------------- 3. the checks
@@ -286,6 +305,7 @@ def spool_summary(profiling_dir):
     sys.path.insert(0, PROBE)
     from profilemate_probe import spool
     names = {rec.type_id: rec.name for rec in spool.RECORDS.values()}
+    names[spool.METADATA_TYPE] = "metadata"
     files, size, counts, bad = [], 0, collections.Counter(), 0
     sessions = sorted(os.listdir(profiling_dir)) if os.path.isdir(profiling_dir) else []
     for s in sessions:
@@ -313,6 +333,16 @@ def spool_summary(profiling_dir):
     return {"sessions": sessions, "files": files, "bytes": size, "records": counts, "bad_chunks": bad}
 
 
+def diff_outcomes(off, on):
+    """One line per test whose outcome differs (a test missing from one run included)."""
+    lines = []
+    for node in sorted(set(off) | set(on)):
+        a, b = off.get(node, "absent"), on.get(node, "absent")
+        if a != b:
+            lines.append("DIFFERS %s: probe off %s, probe on %s" % (node, a, b))
+    return lines
+
+
 def counts_line(outcomes):
     c = collections.Counter(outcomes.values())
     return ", ".join("%d %s" % (c[k], k) for k in ("passed", "skipped", "xfailed", "failed", "error") if c[k])
@@ -323,6 +353,7 @@ def main(argv=None):
     ap.add_argument("--tests", nargs="+", default=DEFAULT_TESTS,
                     help="test files or node ids, relative to the sdist root (default: the subset)")
     ap.add_argument("--keep", action="store_true", help="keep the runs' folder (logs, JUnit XML, spools)")
+    ap.add_argument("--list-failing", action="store_true", help="name every test that fails without the probe")
     ap.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = ap.parse_args(argv)
 
@@ -350,12 +381,7 @@ def main(argv=None):
             problems.append("%s run: vllm came from %s, not the installed package under %s" % (run["name"], f, site))
         if not run["outcomes"]:
             problems.append("%s run: no test outcomes (pytest exit %d; see %s)" % (run["name"], run["rc"], run["dir"]))
-    # 3a. identical outcomes, test by test
-    diffs = []
-    for node in sorted(set(off["outcomes"]) | set(on["outcomes"])):
-        a, b = off["outcomes"].get(node, "absent"), on["outcomes"].get(node, "absent")
-        if a != b:
-            diffs.append("DIFFERS %s: probe off %s, probe on %s" % (node, a, b))
+    diffs = diff_outcomes(off["outcomes"], on["outcomes"])
     # 3b. the probe ran in the on run only, and hooked the schedulers the tests built
     if off["startup_lines"] or off["report"].get("probe_running"):
         problems.append("off run: the probe started (VLLM_ENABLE_PROFILING=0 ignored)")
@@ -366,7 +392,8 @@ def main(argv=None):
     spools = spool_summary(on["profiling_dir"])
     steps = spools["records"].get("scheduler_step_v3", 0)
     if not spools["files"] or not steps:
-        problems.append("on run: no scheduler_step_v3 records in %s (%d spool files)" % (on["profiling_dir"], len(spools["files"])))
+        problems.append("on run: no scheduler_step_v3 records in %s (%d spool files; do the chosen tests "
+                        "schedule with a Scheduler?)" % (on["profiling_dir"], len(spools["files"])))
     if spools["bad_chunks"]:
         problems.append("on run: %d spool file(s) end in a damaged chunk" % spools["bad_chunks"])
 
@@ -384,9 +411,16 @@ def main(argv=None):
              sum(spools["records"].values())))
     print("probe on: records by type: %s" % ", ".join("%s %d" % kv for kv in sorted(spools["records"].items())))
     if not_passing:
-        print("failing or erroring without the probe (recorded, compared like the rest): %d" % len(not_passing))
+        print("failing or erroring without the probe (recorded; compared like the rest): %d" % len(not_passing))
+        by_reason = collections.defaultdict(list)
         for n in not_passing:
-            print("  off %s: %s" % (off["outcomes"][n], n))
+            by_reason[failure_reason(off["messages"].get(n, ""))].append(n)
+        for reason, nodes in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            files = collections.Counter(n.split("::")[0].rsplit("/", 1)[-1] for n in nodes)
+            print("  %d %s: %s" % (len(nodes), reason, ", ".join("%s %d" % kv for kv in sorted(files.items()))))
+            if not reason.startswith("needs") or args.list_failing:
+                for n in nodes:
+                    print("    off %s: %s" % (off["outcomes"][n], n))
     for line in diffs:
         print(line)
     for line in problems:
