@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the engine (Maven, JUnit), the probe (pytest, against the real vLLM
 # installed from PyPI into a cached venv by scripts/setup_vllm.sh), then vLLM's own scheduler
-# and KV-cache tests probe off and probe on (scripts/vllm_core_tests.sh, ~11 min on 2 cores;
+# and KV-cache tests probe off and probe on (scripts/vllm_core_tests.sh, ~10 min on 2 cores;
 # PROFILEMATE_SKIP_VLLM_CORE_TESTS=1 skips them). Arguments go to the probe's pytest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
