@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the engine (Maven, JUnit) and the probe (pytest, against the real vLLM
-# installed from PyPI into a cached venv by scripts/setup_vllm.sh).
+# Runs every test: the engine (Maven, JUnit), the probe (pytest, against the real vLLM
+# installed from PyPI into a cached venv by scripts/setup_vllm.sh), then vLLM's own scheduler
+# and KV-cache tests probe off and probe on (scripts/vllm_core_tests.sh, ~10 min on 2 cores;
+# PROFILEMATE_SKIP_VLLM_CORE_TESTS=1 skips them). Arguments go to the probe's pytest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,3 +13,9 @@ echo "== engine (Maven, $JAVA_HOME)"
 mvn -B -f engine/pom.xml verify
 echo "== probe (pytest, $py)"
 PROFILEMATE_PYTHON="$py" "$py" -m pytest -q probe/tests "$@"
+if [ "${PROFILEMATE_SKIP_VLLM_CORE_TESTS:-0}" = 1 ]; then
+  echo "== vLLM's own scheduler and KV-cache tests: skipped (PROFILEMATE_SKIP_VLLM_CORE_TESTS=1)"
+else
+  echo "== vLLM's own scheduler and KV-cache tests, probe off and on ($py)"
+  "$py" scripts/vllm_core_tests.py
+fi
