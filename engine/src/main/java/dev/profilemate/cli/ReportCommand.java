@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.nio.file.Path;
@@ -30,6 +31,11 @@ final class ReportCommand implements Callable<Integer> {
       description = "GPU for the MFU/bandwidth estimate when metadata.json has none (e.g. H100-SXM, A100-80GB, L40S)")
   String gpu;
 
+  @Option(names = "--gpu-peaks", paramLabel = "FILE",
+      description = "JSON describing a GPU the built-in catalogue lacks (same format as profilemate/gpus.json in the jar; "
+          + "see docs/gpus.md); its entries are tried first")
+  Path gpuPeaks;
+
   @Option(names = "--nsys", paramLabel = "FILE",
       description = "an Nsight Systems export (nsys export --type sqlite; an .nsys-rep is exported first when nsys is on "
           + "PATH): adds time per kernel category, top kernels, the prefill/decode split, CUDA-graph coverage and GPU "
@@ -52,7 +58,7 @@ final class ReportCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "Missing SESSION: give a session folder, or at least one of "
           + "--nsys, --ncu, --trace");
     }
-    Path written = ReportWriter.write(session, out, gpu, kernels);
+    Path written = ReportWriter.write(session, out, gpu, kernels, GpuCatalogue.withFile(gpuPeaks));
     System.out.println("wrote " + written);
     return 0;
   }

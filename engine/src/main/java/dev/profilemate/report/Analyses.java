@@ -1,5 +1,7 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.GpuCatalogue;
+
 /** Every analysis of one session, each an immutable record built from the session files. */
 record Analyses(
     KvCacheAnalysis kv,
@@ -15,11 +17,15 @@ record Analyses(
     KernelAnalysis kernels) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
+    return of(s, gpuOption, GpuCatalogue.bundled(), kernels);
+  }
+
+  static Analyses of(SessionData s, String gpuOption, GpuCatalogue gpus, KernelRuns kernels) {
     return new Analyses(
         KvCacheAnalysis.of(s),
         CudaGraphAnalysis.of(s),
         StepTimeAnalysis.of(s),
-        EfficiencyAnalysis.of(s, gpuOption),
+        EfficiencyAnalysis.of(s, gpuOption, gpus),
         CpuAnalysis.of(s),
         BatchAnalysis.of(s),
         PreemptionAnalysis.of(s),

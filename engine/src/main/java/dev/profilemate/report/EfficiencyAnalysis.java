@@ -1,5 +1,7 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.GpuCatalogue;
+
 import dev.profilemate.report.SessionRows.ForwardStep;
 import dev.profilemate.report.SessionRows.KvSample;
 import java.util.ArrayList;
@@ -17,7 +19,7 @@ record EfficiencyAnalysis(
     SectionStatus status,
     String gpuName,
     String gpuFrom,
-    GpuSpecs.Gpu gpu,
+    GpuCatalogue.Gpu gpu,
     ModelShape model,
     String dtype,
     double bytesPerWeight,
@@ -32,10 +34,14 @@ record EfficiencyAnalysis(
       double achievedGbps, double mbuPct) {}
 
   static EfficiencyAnalysis of(SessionData s, String gpuOption) {
+    return of(s, gpuOption, GpuCatalogue.bundled());
+  }
+
+  static EfficiencyAnalysis of(SessionData s, String gpuOption, GpuCatalogue gpus) {
     SessionMetadata m = s.metadata();
     String gpuName = gpuOption != null && !gpuOption.isBlank() ? gpuOption : m.engineText("gpu_name");
     String from = gpuOption != null && !gpuOption.isBlank() ? "--gpu" : "metadata.json engine.gpu_name";
-    Optional<GpuSpecs.Gpu> gpu = GpuSpecs.match(gpuName);
+    Optional<GpuCatalogue.Gpu> gpu = gpus.match(gpuName);
     Optional<ModelShape> shape = ModelShape.of(m.modelConfig());
     List<String> method = methodNotes();
     SectionStatus forward = SectionStatus.of(s, Profiler.FORWARD_PASS);
@@ -47,8 +53,8 @@ record EfficiencyAnalysis(
           + "num_attention_heads, intermediate_size and vocab_size";
     } else if (gpu.isEmpty()) {
       why = gpuName.isBlank()
-          ? "needs the GPU: metadata.json has no engine.gpu_name; pass --gpu NAME (known: " + GpuSpecs.names() + ")"
-          : "GPU '" + gpuName + "' is not in the peak-figures table; pass --gpu NAME (known: " + GpuSpecs.names() + ")";
+          ? "needs the GPU: metadata.json has no engine.gpu_name; pass --gpu NAME (known: " + gpus.names() + ") or --gpu-peaks FILE"
+          : "GPU '" + gpuName + "' is not in the peak-figures table; pass --gpu NAME (known: " + gpus.names() + ") or --gpu-peaks FILE";
     }
     String dtype = m.engineText("dtype");
     double wBytes = ModelShape.bytesOf(dtype, 2);
@@ -63,7 +69,7 @@ record EfficiencyAnalysis(
           shape.map(x -> x.activeWeightsPerToken() / 1e9).orElse(Double.NaN), List.of(), method);
     }
     ModelShape model = shape.get();
-    GpuSpecs.Gpu g = gpu.get();
+    GpuCatalogue.Gpu g = gpu.get();
     double peakTflops = wBytes == 1 && !Double.isNaN(g.fp8Tflops()) ? g.fp8Tflops() : g.bf16Tflops();
     double blockSize = nan(m.engineNumber("block_size"), 16);
     double[] kvTimes = s.kvUsage().stream().mapToDouble(KvSample::timeSec).toArray();

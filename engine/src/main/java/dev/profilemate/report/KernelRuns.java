@@ -1,11 +1,11 @@
 package dev.profilemate.report;
 
 import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.UserDataException;
 import dev.profilemate.kernel.category.CategoryRules;
 import dev.profilemate.kernel.kineto.KinetoAnalyzer;
 import dev.profilemate.kernel.kineto.TraceReport;
-import dev.profilemate.kernel.ncu.GpuPeaks;
 import dev.profilemate.kernel.ncu.NcuAnalyzer;
 import dev.profilemate.kernel.ncu.NcuReport;
 import dev.profilemate.kernel.nsys.NsysAnalyzer;
@@ -25,13 +25,17 @@ record KernelRuns(NsysReport nsys, TraceReport trace, NcuReport ncu) {
   static final int LARGEST_GAPS = 10;
 
   static KernelRuns of(KernelInputs in, String gpu) {
+    return of(in, gpu, GpuCatalogue.bundled());
+  }
+
+  static KernelRuns of(KernelInputs in, String gpu, GpuCatalogue gpus) {
     if (in == null || !in.any()) {
       return NONE;
     }
     CategoryRules rules = CategoryRules.defaults();
     NsysReport nsys = run("--nsys", in.nsys(), f -> new NsysAnalyzer(rules, LARGEST_GAPS).analyze(sqlite(f)).report());
     TraceReport trace = run("--trace", in.trace(), f -> new KinetoAnalyzer(rules, LARGEST_GAPS).analyze(f));
-    NcuReport ncu = run("--ncu", in.ncu(), f -> new NcuAnalyzer(rules, GpuPeaks.load(), blankToNull(gpu)).analyze(f));
+    NcuReport ncu = run("--ncu", in.ncu(), f -> new NcuAnalyzer(rules, gpus, blankToNull(gpu)).analyze(f));
     return new KernelRuns(nsys, trace, ncu);
   }
 

@@ -1,5 +1,6 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.UserDataException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,14 +24,20 @@ public record Report(String format, SessionSummary session, List<Recommendation>
    * then say there is no session.
    */
   public static Report of(Path sessionDir, String gpu, KernelInputs kernels) {
-    if (gpu != null && !gpu.isBlank() && GpuSpecs.match(gpu).isEmpty()) {
-      throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + GpuSpecs.names());
+    return of(sessionDir, gpu, kernels, GpuCatalogue.bundled());
+  }
+
+  /** As above, with the GPU peaks taken from {@code gpus} (the built-in table, or it with a --gpu-peaks file). */
+  public static Report of(Path sessionDir, String gpu, KernelInputs kernels, GpuCatalogue gpus) {
+    if (gpu != null && !gpu.isBlank() && gpus.match(gpu).isEmpty()) {
+      throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + gpus.names()
+          + "; describe another with --gpu-peaks FILE");
     }
     if (sessionDir == null && (kernels == null || !kernels.any())) {
       throw new IllegalArgumentException("a report needs a session or a kernel trace");
     }
     SessionData s = sessionDir == null ? SessionData.none() : SessionData.read(sessionDir);
-    Analyses a = Analyses.of(s, gpu, KernelRuns.of(kernels, gpu));
+    Analyses a = Analyses.of(s, gpu, gpus, KernelRuns.of(kernels, gpu, gpus));
     return new Report(FORMAT, SessionSummary.of(s, a), Recommendations.of(a, s.metadata()), a);
   }
 }

@@ -1,5 +1,6 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.PrivateFiles;
 import dev.profilemate.common.UserDataException;
 import java.io.IOException;
@@ -27,8 +28,12 @@ public final class ReportWriter {
   }
 
   public static Path write(Path session, Path out, String gpu, KernelInputs kernels) {
+    return write(session, out, gpu, kernels, GpuCatalogue.bundled());
+  }
+
+  public static Path write(Path session, Path out, String gpu, KernelInputs kernels, GpuCatalogue gpus) {
     refuseLinkedSession(session);
-    Report report = Report.of(session, gpu, kernels);
+    Report report = Report.of(session, gpu, kernels, gpus);
     Path target = out != null ? out : session != null ? session.resolve(DEFAULT_NAME) : Path.of(DEFAULT_NAME);
     String html = HtmlReport.render(report);
     try {

@@ -1,5 +1,6 @@
 package dev.profilemate.kernel.ncu;
 
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.Num;
 import dev.profilemate.kernel.category.CategoryRules;
 import java.nio.file.Path;
@@ -17,11 +18,11 @@ public final class NcuAnalyzer {
   };
 
   private final CategoryRules rules;
-  private final GpuPeaks peaks;
+  private final GpuCatalogue peaks;
   private final String gpuOverride;
 
   /** {@code gpuOverride}: a device name to look up in the peak table instead of the one in the CSV (may be null). */
-  public NcuAnalyzer(CategoryRules rules, GpuPeaks peaks, String gpuOverride) {
+  public NcuAnalyzer(CategoryRules rules, GpuCatalogue peaks, String gpuOverride) {
     this.rules = rules;
     this.peaks = peaks;
     this.gpuOverride = gpuOverride;
@@ -71,11 +72,12 @@ public final class NcuAnalyzer {
         counterPeak = perCycle * clock; // the highest DRAM clock ncu saw
       }
     }
-    GpuPeaks.Peak p = peaks.find(name);
-    Double bw = p != null ? Double.valueOf(Math.round(p.peakDramGBps() * 1e9)) : counterPeak;
-    String bwSource = p != null ? "datasheet" : counterPeak != null ? "ncu-counters" : null;
-    Double tensor = p != null ? Double.valueOf(Math.round(p.peakFp16Bf16DenseTflops() * 1e12)) : null;
-    Double fp32 = p != null ? Double.valueOf(Math.round(p.peakFp32Tflops() * 1e12)) : null;
+    GpuCatalogue.Gpu p = peaks.match(name).orElse(null);
+    Double bw = p != null ? Double.valueOf(Math.round(p.memoryBandwidthGbps() * 1e9)) : counterPeak;
+    // "datasheet" for the built-in catalogue, the file's path for a --gpu-peaks entry
+    String bwSource = p != null ? ("built-in".equals(p.from()) ? "datasheet" : p.from()) : counterPeak != null ? "ncu-counters" : null;
+    Double tensor = p != null ? Double.valueOf(Math.round(p.bf16Tflops() * 1e12)) : null;
+    Double fp32 = p != null && !Double.isNaN(p.fp32Tflops()) ? Double.valueOf(Math.round(p.fp32Tflops() * 1e12)) : null;
     return new NcuReport.Gpu(name, p == null ? null : p.name(), bw, bwSource, counterPeak == null ? null : Num.round(counterPeak, 0),
         tensor, fp32, ratio(tensor, bw), ratio(fp32, bw));
   }

@@ -1,5 +1,6 @@
 package dev.profilemate.kernel.ncu;
 
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.Num;
 import dev.profilemate.kernel.CsvOut;
 import dev.profilemate.kernel.KernelJson;
@@ -38,6 +39,11 @@ public final class NcuCommand implements Callable<Integer> {
   @Option(names = "--gpu", paramLabel = "NAME", description = "GPU to take peaks for (e.g. \"H100 SXM\"), when the CSV does not name it")
   String gpu;
 
+  @Option(names = "--gpu-peaks", paramLabel = "FILE",
+      description = "JSON describing a GPU the built-in catalogue lacks (same format as profilemate/gpus.json in the jar; "
+          + "see docs/gpus.md); its entries are tried first")
+  Path gpuPeaks;
+
   @Option(names = "--categories", paramLabel = "FILE", description = "extra kernel category rules (JSON, same shape as the built-in table)")
   Path categories;
 
@@ -46,7 +52,7 @@ public final class NcuCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    NcuReport r = new NcuAnalyzer(CategoryRules.load(categories), GpuPeaks.load(), gpu).analyze(file);
+    NcuReport r = new NcuAnalyzer(CategoryRules.load(categories), GpuCatalogue.withFile(gpuPeaks), gpu).analyze(file);
     PrintWriter out = spec.commandLine().getOut();
     out.print(render(r, Math.max(0, top)));
     if (json != null) {

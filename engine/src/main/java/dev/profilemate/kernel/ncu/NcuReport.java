@@ -21,8 +21,8 @@ public record NcuReport(
   public record Source(String file, String page, int skippedLines, int launches) {}
 
   /**
-   * The peaks used. {@code peakDramSource}: {@code datasheet} (gpu-peaks.json entry {@code
-   * peakTable}) or {@code ncu-counters} (dram__bytes.sum.peak_sustained × DRAM clock, when the GPU
+   * The peaks used. {@code peakDramSource}: {@code datasheet} (the built-in GPU catalogue's
+   * entry {@code peakTable}, profilemate/gpus.json), the path of the {@code --gpu-peaks} file it came from, or {@code ncu-counters} (dram__bytes.sum.peak_sustained × DRAM clock, when the GPU
    * is not in the table). Ridge points are peak FLOP/s ÷ peak DRAM bytes/s.
    */
   public record Gpu(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
+import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.kernel.Fixtures;
 import dev.profilemate.kernel.Golden;
 import dev.profilemate.kernel.category.CategoryRules;
@@ -21,7 +22,7 @@ class NcuAnalyzerTest {
   }
 
   static NcuReport analyze(String name) {
-    return new NcuAnalyzer(CategoryRules.defaults(), GpuPeaks.load(), null).analyze(fx(name));
+    return new NcuAnalyzer(CategoryRules.defaults(), GpuCatalogue.bundled(), null).analyze(fx(name));
   }
 
   @Test
@@ -100,8 +101,22 @@ class NcuAnalyzerTest {
     NcuReport.Gpu unnamed = analyze("first45_details.csv").gpu();
     assertThat(unnamed.deviceName()).isNull();
     assertThat(unnamed.peakDramBytesPerSec()).isNull();
-    NcuReport.Gpu given = new NcuAnalyzer(CategoryRules.defaults(), GpuPeaks.load(), "H100 SXM").analyze(fx("first45_details.csv")).gpu();
+    NcuReport.Gpu given = new NcuAnalyzer(CategoryRules.defaults(), GpuCatalogue.bundled(), "H100 SXM").analyze(fx("first45_details.csv")).gpu();
     assertThat(given.peakTable()).isEqualTo("H100 SXM");
+  }
+
+  /** The report and the kernel analysis take the same catalogue: a --gpu-peaks entry reaches the roofline too. */
+  @Test
+  void aGpuPeaksFileOverridesTheDatasheetAndSaysSo(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path f = tmp.resolve("peaks.json");
+    Files.writeString(f, "{\"gpus\": [{\"name\": \"H200 at 4.0\", \"patterns\": [\"h200\"], \"bf16_tflops\": 900, "
+        + "\"fp32_tflops\": 60, \"memory_bandwidth_gbps\": 4000}]}");
+    NcuReport.Gpu g = new NcuAnalyzer(CategoryRules.defaults(), GpuCatalogue.withFile(f), null)
+        .analyze(fx("first45_raw.csv")).gpu();
+    assertThat(g.peakTable()).isEqualTo("H200 at 4.0");
+    assertThat(g.peakDramSource()).isEqualTo(f.toString());
+    assertThat(g.peakDramBytesPerSec()).isEqualTo(4.0e12);
+    assertThat(g.ridgeTensorFlopPerByte()).isCloseTo(900e12 / 4.0e12, within(0.01));
   }
 
   /** Arithmetic intensity of one launch, recomputed by hand from the raw CSV's base-unit columns. */

@@ -44,26 +44,6 @@ class NcuInputTest {
     assertThat(NcuUnits.toBase("3.17", "us")).isEqualTo(3170.0);
   }
 
-  @Test
-  void peakTableFindsGpusByTheNamesToolsReport() {
-    GpuPeaks p = GpuPeaks.load();
-    assertThat(p.find("NVIDIA H100 80GB HBM3").name()).isEqualTo("H100 SXM");
-    assertThat(p.find("NVIDIA H100 PCIe").name()).isEqualTo("H100 PCIe");
-    assertThat(p.find("NVIDIA H100 NVL").name()).isEqualTo("H100 NVL");
-    assertThat(p.find("NVIDIA H200").name()).isEqualTo("H200 SXM");
-    assertThat(p.find("NVIDIA GH200 480GB").name()).isEqualTo("GH200");
-    assertThat(p.find("NVIDIA A100-SXM4-80GB").name()).isEqualTo("A100 80GB SXM");
-    assertThat(p.find("NVIDIA A100 80GB PCIe").name()).isEqualTo("A100 80GB PCIe");
-    assertThat(p.find("NVIDIA A100-SXM4-40GB").name()).isEqualTo("A100 40GB");
-    assertThat(p.find("NVIDIA B200").name()).isEqualTo("B200");
-    assertThat(p.find("NVIDIA L40S").name()).isEqualTo("L40S");
-    assertThat(p.find("NVIDIA L40").name()).isEqualTo("L40");
-    assertThat(p.find("NVIDIA L4").name()).isEqualTo("L4");
-    assertThat(p.find("NVIDIA A10").name()).isEqualTo("A10");
-    assertThat(p.find("NVIDIA GeForce RTX 3060")).isNull();
-    assertThat(p.find("NVIDIA H200").peakDramGBps()).isEqualTo(4800);
-  }
-
   /** A SYNTHETIC copy of the real raw CSV with one column removed. */
   static Path withoutColumn(String column, String name) throws Exception {
     List<String> lines = Files.readAllLines(NcuAnalyzerTest.fx("first45_raw.csv"));
