@@ -14,13 +14,14 @@ record SessionSummary(
     String gpu,
     Map<String, String> engineConfig,
     List<String> profilersEnabled,
-    List<String> warnings) {
+    List<String> warnings,
+    List<String> gpuSectionsNotRecorded) {
 
   /** Engine settings shown in the header, in this order, when recorded. */
   static final List<String> CONFIG_KEYS = List.of("max_model_len", "max_num_seqs", "max_num_batched_tokens",
       "block_size", "num_gpu_blocks", "gpu_memory_utilization", "enable_prefix_caching", "enable_chunked_prefill",
       "tensor_parallel_size", "pipeline_parallel_size", "data_parallel_size", "dtype", "kv_cache_dtype",
-      "cudagraph_mode", "torch_version", "cuda_version");
+      "device", "cudagraph_mode", "enforce_eager", "torch_version", "cuda_version");
 
   static SessionSummary of(SessionData s, Analyses a) {
     SessionMetadata m = s.metadata();
@@ -42,6 +43,7 @@ record SessionSummary(
         gpu == null || gpu.isEmpty() ? "not recorded" : gpu,
         cfg,
         m.profilersEnabled(),
-        m.warnings());
+        m.warnings(),
+        SessionDevice.of(m).gpuSectionsNotRecorded(a));
   }
 }
