@@ -50,7 +50,8 @@ record SessionSummary(
         ReadableTime.local(m.sessionText("start_time"), zone),
         m.durationSec(),
         m.engineText("vllm_version"),
-        gpu == null || gpu.isEmpty() ? "not recorded" : gpu,
+        gpu != null && !gpu.isEmpty() ? gpu : SessionDevice.of(m).cpuOnly() ? "none (the session ran on the CPU)"
+            : "not recorded",
         cfg,
         m.profilersEnabled(),
         m.warnings(),
