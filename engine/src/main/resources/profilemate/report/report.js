@@ -32,7 +32,13 @@
   var SESSION_SEC = n(data.session && data.session.duration_sec);
   function timeAxis() {
     return {type: 'value', name: 'seconds since the session started', nameLocation: 'middle', nameGap: 28, min: 0,
-      max: function (v) { return SESSION_SEC === null ? v.max : Math.max(v.max, SESSION_SEC); }};
+      max: function (v) { return niceCeil(SESSION_SEC === null ? v.max : Math.max(v.max, SESSION_SEC)); }};
+  }
+  /** The axis end: the session's end rounded up to a half step of its magnitude (6.33 → 6.5, 30 → 30). */
+  function niceCeil(v) {
+    if (!(v > 0)) { return v; }
+    var step = Math.pow(10, Math.floor(Math.log10(v))) / 2;
+    return parseFloat((Math.ceil(v / step - 1e-9) * step).toPrecision(6));
   }
   function zoom() { return [{type: 'inside'}, {type: 'slider', height: 14, bottom: 4}]; }
   function line(name, points, extra) {
