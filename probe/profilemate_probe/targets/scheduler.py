@@ -100,6 +100,7 @@ def _config_json(sched):
     cc = getattr(cfg, "cache_config", None) or getattr(sched, "cache_config", None)
     pc = getattr(cfg, "parallel_config", None)
     comp = getattr(cfg, "compilation_config", None)
+    dc = getattr(cfg, "device_config", None)  # "cuda", "cpu", ...: the report says what a CPU run lacks
     hf = getattr(mc, "hf_config", None)
     for key, obj, attr in (
         ("model", mc, "model"), ("served_model_name", mc, "served_model_name"),
@@ -114,6 +115,7 @@ def _config_json(sched):
         ("pipeline_parallel_size", pc, "pipeline_parallel_size"),
         ("data_parallel_size", pc, "data_parallel_size"),
         ("cudagraph_mode", comp, "cudagraph_mode"), ("cudagraph_capture_sizes", comp, "cudagraph_capture_sizes"),
+        ("device", dc, "device_type"), ("enforce_eager", mc, "enforce_eager"),
     ):
         value = getattr(obj, attr, None) if obj is not None else None
         if value is not None:

@@ -27,7 +27,19 @@
     for (var k in extra) { if (Object.prototype.hasOwnProperty.call(extra, k)) { o[k] = extra[k]; } }
     return o;
   }
-  function timeAxis() { return {type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 28, scale: true}; }
+  /* Every timeline counts seconds from the session start (the files' timestamps do), from 0 to the
+     session's end, so charts line up and the wait before vLLM's first step is visible. */
+  var SESSION_SEC = n(data.session && data.session.duration_sec);
+  function timeAxis() {
+    return {type: 'value', name: 'seconds since the session started', nameLocation: 'middle', nameGap: 28, min: 0,
+      max: function (v) { return niceCeil(SESSION_SEC === null ? v.max : Math.max(v.max, SESSION_SEC)); }};
+  }
+  /** The axis end: the session's end rounded up to a half step of its magnitude (6.33 → 6.5, 30 → 30). */
+  function niceCeil(v) {
+    if (!(v > 0)) { return v; }
+    var step = Math.pow(10, Math.floor(Math.log10(v))) / 2;
+    return parseFloat((Math.ceil(v / step - 1e-9) * step).toPrecision(6));
+  }
   function zoom() { return [{type: 'inside'}, {type: 'slider', height: 14, bottom: 4}]; }
   function line(name, points, extra) {
     var s = {name: name, type: 'line', showSymbol: points.length < 60, symbolSize: 4, sampling: 'lttb', data: points};
@@ -178,7 +190,7 @@
             + '<br>preemptions ' + esc(r.preemptions);
         }},
         legend: {top: 4, data: ['queue wait', 'to first token', 'decode', 'preempted']},
-        xAxis: {type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 28, scale: true},
+        xAxis: timeAxis(),
         yAxis: {type: 'category', inverse: true, data: ids, axisLabel: {width: 100, overflow: 'truncate'}},
         dataZoom: [{type: 'inside', yAxisIndex: 0}, {type: 'slider', yAxisIndex: 0, width: 12, right: 4}],
         series: [

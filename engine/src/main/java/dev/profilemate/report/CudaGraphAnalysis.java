@@ -61,8 +61,11 @@ record CudaGraphAnalysis(
     if (!status.recorded() && s.table(SessionFile.CUDA_GRAPH_CAPTURES).hasRows()) {
       status = SectionStatus.RECORDED;
     }
+    // with graphs off there are no capture sizes to advise: no step could have run as a graph
+    CaptureSizes sizes = !status.recorded() && SessionDevice.of(s.metadata()).graphsOff()
+        ? new CaptureSizes("", 0, List.of(), "none known", List.of(), null, null, 0, 0) : captureSizes(s, list);
     return new CudaGraphAnalysis(status, list, replays, steps,
-        steps > 0 ? Math.min(100, 100.0 * replays / steps) : Double.NaN, never, captureSizes(s, list));
+        steps > 0 ? Math.min(100, 100.0 * replays / steps) : Double.NaN, never, sizes);
   }
 
   static CaptureSizes captureSizes(SessionData s, List<GraphReplays> graphs) {

@@ -79,33 +79,63 @@ final class Recommendations {
             : "Some KV memory is idle; a lower --max-model-len or more concurrency would use it.");
   }
 
+  /**
+   * Judged from the steps that left requests waiting: raising max_num_seqs helps only when they
+   * waited while the batch held max_num_seqs sequences; when they waited below it, something else
+   * (the token budget, KV blocks) kept them out, and the card says which.
+   */
   static Recommendation maxNumSeqs(Analyses a, SessionMetadata m) {
     BatchAnalysis b = a.batch();
+    WaitingSteps w = b.waitingSteps();
     double kvP95 = a.kv().usagePct().p95();
     Recommendation.Builder r = Recommendation.on("max_num_seqs")
         .evidence("max_num_seqs", Num.count(b.maxNumSeqs()))
         .evidence("P95 sequence utilisation", Num.pct(b.seqUtilizationPct().p95()))
-        .evidence("steps at the max_num_seqs limit", Num.pct(b.pctStepsAtSeqLimit()))
-        .evidence("steps with requests waiting", Num.pct(b.pctStepsWithWaiting()))
+        .evidence("steps with requests waiting", Num.pct(b.pctStepsWithWaiting()) + " (" + Num.count(w.steps())
+            + " of " + Num.count(b.steps()) + ")")
+        .evidence("… with the batch at max_num_seqs", share(w.atSeqLimit(), w.steps()))
+        .evidence("… at the token budget, below max_num_seqs", share(w.atTokenBudget(), w.steps()))
+        .evidence("… below both limits", share(w.belowBothLimits(), w.steps()))
         .evidence("P95 waiting queue", Num.g(b.waitingQueueLen().p95()))
         .evidence("P95 KV usage", Num.pct(kvP95));
-    boolean full = b.pctStepsAtSeqLimit() >= 25;
-    boolean queued = b.pctStepsWithWaiting() >= 10;
-    if (full && queued && (Double.isNaN(kvP95) || kvP95 < KvCacheAnalysis.HEALTHY_HIGH)) {
-      return r.verdict("act", "Requests queued while the batch was full of sequences and the KV cache had room.",
-          "Raise --max-num-seqs (now " + b.maxNumSeqs() + "); KV usage at P95 " + Num.pct(kvP95)
-              + " leaves space for more running sequences.");
+    if (w.belowBothLimits() > 0) {
+      r.evidence("KV usage in the steps below both limits (median)", Num.pct(w.kvUsagePctBelowBothLimits().p50()));
     }
-    if (full && queued) {
-      return r.verdict("watch", "Requests queued at the max_num_seqs limit, but the KV cache is also nearly full.",
+    boolean queued = b.pctStepsWithWaiting() >= 10;
+    if (queued && w.mainLimit().equals("max_num_seqs")) {
+      if (Double.isNaN(kvP95) || kvP95 < KvCacheAnalysis.HEALTHY_HIGH) {
+        return r.verdict("act", "Requests waited in " + Num.pct(b.pctStepsWithWaiting()) + " of steps, mostly while "
+                + "the batch held max_num_seqs (" + b.maxNumSeqs() + ") sequences and the KV cache had room.",
+            "Raise --max-num-seqs (now " + b.maxNumSeqs() + "); KV usage at P95 " + Num.pct(kvP95)
+                + " leaves space for more running sequences.");
+      }
+      return r.verdict("watch", "Requests waited at the max_num_seqs limit, but the KV cache is also nearly full.",
           "Raising --max-num-seqs alone would cause preemptions; give the KV cache more memory first.");
     }
-    if (b.seqUtilizationPct().p95() < 50 && !queued) {
+    if (queued) {
+      String limit = w.mainLimit();
+      boolean kvBound = limit.startsWith("KV");
+      return r.verdict("watch", "Requests waited in " + Num.pct(b.pctStepsWithWaiting()) + " of steps, but in "
+              + Num.count(w.steps() - w.atSeqLimit()) + " of those " + Num.count(w.steps()) + " steps the batch ran fewer than max_num_seqs ("
+              + b.maxNumSeqs() + ") sequences: max_num_seqs is not the limit; " + limit + " kept them waiting"
+              + (kvBound && w.kvUsagePctBelowBothLimits().count() > 0 ? " (KV usage "
+                  + Num.pct(w.kvUsagePctBelowBothLimits().p50()) + " at the median of those steps)" : "") + ".",
+          "Raising --max-num-seqs would not admit them. " + (kvBound
+              ? "Give the KV cache more blocks (see KV cache size)."
+              : "See max_num_batched_tokens."));
+    }
+    if (b.seqUtilizationPct().p95() < 50) {
       return r.verdict("info", "The load never needed max_num_seqs: P95 sequence utilisation "
           + Num.pct(b.seqUtilizationPct().p95()) + " and requests rarely waited.",
           "No change needed; the limit is not what bounds throughput here.");
     }
-    return r.verdict("ok", "max_num_seqs is not a bottleneck in this session.", "No change needed.");
+    return r.verdict("ok", "max_num_seqs is not a bottleneck in this session: requests waited in "
+        + Num.pct(b.pctStepsWithWaiting()) + " of steps.", "No change needed.");
+  }
+
+  /** "n of total (p%)". */
+  private static String share(long n, long total) {
+    return Num.count(n) + " of " + Num.count(total) + (total > 0 ? " (" + Num.pct(100.0 * n / total) + ")" : "");
   }
 
   static Recommendation maxNumBatchedTokens(Analyses a, SessionMetadata m) {

@@ -3,6 +3,7 @@ package dev.profilemate.report;
 import dev.profilemate.common.GpuCatalogue;
 import dev.profilemate.common.UserDataException;
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -38,6 +39,6 @@ public record Report(String format, SessionSummary session, List<Recommendation>
     }
     SessionData s = sessionDir == null ? SessionData.none() : SessionData.read(sessionDir);
     Analyses a = Analyses.of(s, gpu, gpus, KernelRuns.of(kernels, gpu, gpus));
-    return new Report(FORMAT, SessionSummary.of(s, a), Recommendations.of(a, s.metadata()), a);
+    return new Report(FORMAT, SessionSummary.of(s, a, ZoneId.systemDefault()), Recommendations.of(a, s.metadata()), a);
   }
 }

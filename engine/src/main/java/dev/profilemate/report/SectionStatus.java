@@ -26,6 +26,10 @@ record SectionStatus(boolean recorded, String reason) {
       return RECORDED;
     }
     SessionMetadata m = s.metadata();
+    String expected = SessionDevice.of(m).whyNotRecorded(p);
+    if (expected != null) {
+      return notRecorded(expected);
+    }
     if (Boolean.FALSE.equals(m.flag(p.flag))) {
       return notRecorded("profiler off: " + p.flag + " is False in the probe config (metadata.json probe_config)");
     }

@@ -1,6 +1,7 @@
 package dev.profilemate.report;
 
 import dev.profilemate.report.SessionRows.ForwardStep;
+import dev.profilemate.report.SessionRows.PreemptionEvent;
 import dev.profilemate.report.SessionRows.Request;
 import dev.profilemate.report.SessionRows.SchedulerStep;
 import java.util.ArrayList;
@@ -8,11 +9,14 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * "Why was this one slow": for the slowest requests, where their time went — queue wait,
- * preemptions (waiting and recomputed tokens), prefill chunks, and the decode steps they shared
- * with long prefills. Joins request_lifecycle.csv with batch_utilization.csv (and the forward
+ * "Why was this one slow": for the slowest requests, where their time went — queue wait, prefill,
+ * decode and waiting to resume after preemptions ({@link RequestTimeSplit}), named by the largest
+ * part — with their prefill chunks and the decode steps they shared with long prefills. Joins
+ * request_lifecycle.csv and preemption_events.csv with batch_utilization.csv (and the forward
  * step times) by timestamp. A step's time is its forward time, or without forward timing the
  * interval to the next scheduler step.
  */
@@ -21,25 +25,35 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
   static final int TOP = 20;
   /** A step whose prefill tokens reach this share of max_num_batched_tokens is a long prefill. */
   static final double LONG_PREFILL_SHARE = 0.5;
-  /** A cause must explain at least this share of the latency to be named. */
-  static final double MAIN_CAUSE_SHARE = 0.2;
 
   record SlowRequest(
       String requestId,
       double latencySec,
       double queueWaitSec,
+      double prefillSec,
+      double decodeSec,
+      double waitingToResumeSec,
       double timeToFirstTokenSec,
       long promptTokens,
       long outputTokens,
       long preemptions,
-      double preemptionDelaySec,
       long recomputedTokens,
       long prefillChunksAtLeast,
-      long prefillStepsAtMost,
+      long prefillChunksAtMost,
       long stepsSharedWithLongPrefills,
       double timeInLongPrefillStepsSec,
       String mainCause,
-      String why) {}
+      String why) {
+
+    /** "4" when the bounds meet, "2–3" when they do not, "n/a" without steps. */
+    String prefillChunks() {
+      if (prefillChunksAtMost == 0) {
+        return "n/a";
+      }
+      return prefillChunksAtLeast == prefillChunksAtMost ? String.valueOf(prefillChunksAtMost)
+          : prefillChunksAtLeast + "–" + prefillChunksAtMost;
+    }
+  }
 
   static SlowRequests of(SessionData s) {
     List<SchedulerStep> steps = s.steps();
@@ -47,12 +61,16 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
     double[] forwardMs = forwardTimePerStep(t, s.forward());
     long maxTokens = steps.stream().mapToLong(SchedulerStep::maxTokens).max().orElse(0);
     double longPrefill = maxTokens > 0 ? Math.max(1, LONG_PREFILL_SHARE * maxTokens) : Double.NaN;
+    Map<String, List<PreemptionEvent>> events = s.preemptions().stream()
+        .sorted(Comparator.comparingDouble(PreemptionEvent::timeSec))
+        .collect(Collectors.groupingBy(PreemptionEvent::requestId));
     List<SlowRequest> out = new ArrayList<>();
     s.requests().stream()
         .filter(r -> !Double.isNaN(r.latencySec()))
         .sorted(Comparator.comparingDouble(Request::latencySec).reversed().thenComparing(Request::requestId))
         .limit(TOP)
-        .forEach(r -> out.add(explain(r, steps, t, forwardMs, maxTokens, longPrefill)));
+        .forEach(r -> out.add(explain(r, events.getOrDefault(r.requestId(), List.of()), steps, t, forwardMs,
+            maxTokens, longPrefill)));
     SectionStatus status = SectionStatus.of(s, Profiler.PREEMPTION);
     if (status.recorded() && out.isEmpty()) {
       status = SectionStatus.notRecorded("no request in request_lifecycle.csv has a finish time");
@@ -60,15 +78,17 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
     return new SlowRequests(status, longPrefill, out);
   }
 
-  private static SlowRequest explain(Request r, List<SchedulerStep> steps, double[] t, double[] forwardMs,
-      long maxTokens, double longPrefill) {
+  private static SlowRequest explain(Request r, List<PreemptionEvent> events, List<SchedulerStep> steps, double[] t,
+      double[] forwardMs, long maxTokens, double longPrefill) {
     double latency = r.latencySec();
-    double queue = Math.max(0, nan0(PreemptionAnalysis.queueWait(r)));
+    RequestTimeSplit split = RequestTimeSplit.of(r, events);
     double from = Double.isNaN(r.arrivalSec()) ? r.startedSec() : r.arrivalSec();
     double ttft = r.firstTokenSec() - from;
     long prefillSteps = 0;
     if (!Double.isNaN(r.startedSec()) && !Double.isNaN(r.firstTokenSec())) {
-      for (int i = lowerBound(t, r.startedSec()); i < t.length && t[i] < r.firstTokenSec(); i++) {
+      // a step's timestamp is taken as schedule() begins: the step that started the request is
+      // the last one at or before started_sec, not the first one after it
+      for (int i = Math.max(0, upperBound(t, r.startedSec()) - 1); i < t.length && t[i] < r.firstTokenSec(); i++) {
         prefillSteps += prefillTokens(steps.get(i)) > 0 ? 1 : 0;
       }
     }
@@ -88,39 +108,45 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
         }
       }
     }
-    long minChunks = maxTokens > 0 ? (r.promptTokens() + maxTokens - 1) / maxTokens : 0;
-    double preemptWait = Math.max(0, nan0(r.preemptionDelaySec()));
-    String[] cause = mainCause(latency, queue, preemptWait, sharedSec, r);
-    return new SlowRequest(r.requestId(), latency, queue, ttft, r.promptTokens(), r.outputTokens(), r.preemptions(),
-        preemptWait, r.recomputedTokens(), minChunks, prefillSteps, shared,
-        shared == 0 || timed ? sharedSec : Double.NaN, cause[0], cause[1]);
+    // a prompt needs ⌈prompt ÷ budget⌉ chunks, fewer when its prefix was cached: never more than
+    // the steps that did prefill work while it was in prefill
+    long needed = maxTokens > 0 ? (r.promptTokens() + maxTokens - 1) / maxTokens : 0;
+    long atLeast = Math.min(Math.max(1, needed), prefillSteps);
+    String[] cause = mainCause(latency, split, r, prefillSteps, shared, shared == 0 || timed ? sharedSec
+        : Double.NaN);
+    return new SlowRequest(r.requestId(), latency, split.queueSec(), split.prefillSec(), split.decodeSec(),
+        split.waitingToResumeSec(), ttft, r.promptTokens(), r.outputTokens(), r.preemptions(), r.recomputedTokens(),
+        atLeast, prefillSteps, shared, shared == 0 || timed ? sharedSec : Double.NaN, cause[0], cause[1]);
   }
 
-  private static String[] mainCause(double latency, double queue, double preemptWait, double sharedSec, Request r) {
-    String[] names = {"queue wait", "preemption", "long prefills in its batches"};
-    double[] secs = {queue, preemptWait, sharedSec};
+  /** The largest of the four parts names the request's main cause; ties go to the earlier part. */
+  private static String[] mainCause(double latency, RequestTimeSplit split, Request r, long chunks, long shared,
+      double sharedSec) {
+    String[] names = {"queue wait", "prefill", "decode", "preempted"};
+    double[] secs = {split.queueSec(), split.prefillSec(), split.decodeSec(), split.waitingToResumeSec()};
     int best = 0;
     for (int i = 1; i < secs.length; i++) {
       if (secs[i] > secs[best]) {
         best = i;
       }
     }
-    if (latency <= 0 || secs[best] < MAIN_CAUSE_SHARE * latency) {
-      return new String[] {"its own work", String.format(Locale.ROOT,
-          "no single cause: its own prefill (%d prompt tokens) and decode (%d output tokens) took most of its %.3f s",
-          r.promptTokens(), r.outputTokens(), latency)};
-    }
+    String share = latency > 0 ? String.format(Locale.ROOT, " (%.0f%% of %.3f s)", 100 * secs[best] / latency,
+        latency) : "";
     String detail = switch (best) {
-      case 0 -> String.format(Locale.ROOT, "waited %.3f s in the queue before its first step (%.0f%% of %.3f s)",
-          queue, 100 * queue / latency, latency);
-      case 1 -> String.format(Locale.ROOT,
-          "preempted %d× and waited %.3f s to resume (%.0f%% of %.3f s); %d tokens recomputed",
-          r.preemptions(), preemptWait, 100 * preemptWait / latency, latency, r.recomputedTokens());
-      default -> String.format(Locale.ROOT,
-          "its decode steps shared batches with long prefills for %.3f s (%.0f%% of %.3f s)",
-          sharedSec, 100 * sharedSec / latency, latency);
+      case 0 -> String.format(Locale.ROOT, "waited %.3f s in the queue before its first step", secs[0]);
+      case 1 -> String.format(Locale.ROOT, "its prefill of %d prompt tokens took %.3f s", r.promptTokens(), secs[1])
+          + (chunks > 1 ? " over " + chunks + " chunks" : "");
+      case 2 -> String.format(Locale.ROOT, "its decode of %d output tokens took %.3f s", r.outputTokens(), secs[2]);
+      default -> String.format(Locale.ROOT, "preempted %d× and waited %.3f s to resume", r.preemptions(), secs[3]);
     };
-    return new String[] {names[best], detail};
+    String tail = "";
+    if (best == 3) {
+      tail = "; " + r.recomputedTokens() + " tokens recomputed";
+    } else if (best == 2 && shared > 0) {
+      tail = String.format(Locale.ROOT, "; %d of its decode steps carried long prefills", shared)
+          + (Double.isNaN(sharedSec) ? "" : String.format(Locale.ROOT, " (%.3f s)", sharedSec));
+    }
+    return new String[] {names[best], detail + share + tail};
   }
 
   /** Prefill tokens of a step; seed-only files have no such column, so fall back on the phase. */
@@ -144,6 +170,21 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
       }
     }
     return out;
+  }
+
+  /** First index whose value is > x, in a sorted array. */
+  static int upperBound(double[] a, double x) {
+    int lo = 0;
+    int hi = a.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] <= x) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** First index whose value is ≥ x, in a sorted array. */

@@ -272,6 +272,106 @@ class ReportBrowserTest {
     p.close();
   }
 
+  /**
+   * Elements that stick out of a 1280 px window: each element whose box passes the viewport's
+   * right edge, unless an ancestor that fits clips it (a table in its own scrolling box).
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> widerThanTheWindow(Page page) {
+    return (List<String>) page.evaluate("""
+        () => {
+          const W = document.documentElement.clientWidth;
+          const bad = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0 || (r.right <= W + 0.5 && r.left >= -0.5)) continue;
+            let p = el.parentElement, clipped = false;
+            while (p && p !== document.body) {
+              if (getComputedStyle(p).overflowX !== 'visible' && p.getBoundingClientRect().right <= W + 0.5) {
+                clipped = true;
+                break;
+              }
+              p = p.parentElement;
+            }
+            if (!clipped) bad.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')
+                + ' right=' + Math.round(r.right));
+          }
+          return bad.slice(0, 12);
+        }""");
+  }
+
+  /** A session with the engine settings a real vllm serve records, its data from 18.9 s on. */
+  static BuiltSession lateStartingSession() {
+    BuiltSession b = SlowRequestsTest.fourKnownRequests();
+    b.metadata().with("session").put("duration_sec", 30.0);
+    b.engine().put("model", "/tmp/vllm-testbed-model-0k6lq75q").put("served_model_name", "/tmp/vllm-testbed-model-0k6lq75q")
+        .put("max_model_len", 2048).put("block_size", 16).put("num_gpu_blocks", 97).put("gpu_memory_utilization", 0.9)
+        .put("enable_prefix_caching", true).put("enable_chunked_prefill", true).put("tensor_parallel_size", 1)
+        .put("pipeline_parallel_size", 1).put("data_parallel_size", 1).put("dtype", "torch.bfloat16")
+        .put("kv_cache_dtype", "auto").put("device", "cuda").put("cudagraph_mode", "FULL_AND_PIECEWISE")
+        .put("enforce_eager", false).put("torch_version", "2.14.0+cu130").put("cuda_version", "13.0")
+        .put("vllm_version", "0.33.0");
+    for (int i = 0; i < 200; i++) {
+        double t = 18.9 + 0.05 * i;
+        b.step(t, 6, 8, i % 4 == 0 ? 256 : 6, 256, i % 4 == 0 ? 250 : 0, i % 3).kv(t, 40 + (i % 50))
+            .cpu(t, "scheduling", 0.4);
+    }
+    return b;
+  }
+
+  @Test
+  void pageFitsA1280PxWindowWithoutScrollingSideways(@TempDir Path tmp) {
+    record Case(String name, Path html) {}
+    List<Case> cases;
+    try {
+      cases = List.of(
+          new Case("built", ReportWriter.write(lateStartingSession().write(tmp.resolve("session_built")),
+              tmp.resolve("built.html"), null)),
+          new Case("real-scheduler", ReportWriter.write(TestSessions.REAL_SCHEDULER, tmp.resolve("real.html"), null)),
+          new Case("golden-with-kernels", ReportWriter.write(TestSessions.GOLDEN, tmp.resolve("kernels.html"), null,
+              new KernelInputs(KernelInputFiles.nsysNode(), KernelInputFiles.ncuRaw(), KernelInputFiles.trace()))));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    for (Case c : cases) {
+      Loaded l = open(c.html());
+      Page p = l.page();
+      assertThat(p.evaluate("() => window.innerWidth")).isEqualTo(1280);
+      assertThat(((Number) p.evaluate("() => document.documentElement.scrollWidth")).intValue()).as(c.name())
+          .isLessThanOrEqualTo(((Number) p.evaluate("() => document.documentElement.clientWidth")).intValue());
+      assertThat(widerThanTheWindow(p)).as(c.name() + ": elements wider than the window").isEmpty();
+      assertClean(l, c.html());
+      p.close();
+    }
+  }
+
+  @Test
+  void everyTimelineCountsSecondsFromTheSessionStart(@TempDir Path tmp) throws IOException {
+    // the session's data begins 18.9 s after the session started; the axes still begin at 0
+    Path html = ReportWriter.write(lateStartingSession().write(tmp.resolve("session_built")),
+        tmp.resolve("late.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    assertEveryChartDrew(l.page());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> axes = (List<Map<String, Object>>) l.page().evaluate("""
+        () => Array.from(document.querySelectorAll('[data-chart]')).flatMap(el => {
+          const x = echarts.getInstanceByDom(el).getModel().getComponent('xAxis', 0);
+          if (!x || x.get('type') !== 'value' || !String(x.get('name')).includes('seconds')) return [];
+          const e = x.axis.scale.getExtent();
+          return [{name: el.dataset.chart, axis: x.get('name'), from: e[0], to: e[1]}];
+        })""");
+    assertThat(axes).extracting(a -> a.get("name")).contains("kv_usage", "batch_utilization", "queues",
+        "request_timeline");
+    for (Map<String, Object> a : axes) {
+      assertThat(((Number) a.get("from")).doubleValue()).as("start of " + a.get("name")).isEqualTo(0.0);
+      assertThat(((Number) a.get("to")).doubleValue()).as("end of " + a.get("name")).isGreaterThanOrEqualTo(28.85);
+      assertThat((String) a.get("axis")).as(a.get("name") + "").isEqualTo("seconds since the session started");
+    }
+    l.page().close();
+  }
+
   /** Every kernel chart name the page holds, in page order. */
   private static List<String> chartNames(Page page) {
     @SuppressWarnings("unchecked")

@@ -24,12 +24,15 @@ class ReportGoldenTest {
   @ValueSource(strings = {"ROOT", "de-DE"})
   void analysisJsonOfTheGoldenSessionIsLocked(String locale) throws IOException {
     Locale before = Locale.getDefault();
+    java.util.TimeZone zoneBefore = java.util.TimeZone.getDefault();
     String json;
     try {
       Locale.setDefault(Locale.forLanguageTag(locale.equals("ROOT") ? "und" : locale));
+      java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC")); // the start is shown in local time
       json = HtmlReport.dataJson(Report.of(TestSessions.GOLDEN, null));
     } finally {
       Locale.setDefault(before);
+      java.util.TimeZone.setDefault(zoneBefore);
     }
     if (Boolean.getBoolean("profilemate.updateGolden")) {
       Files.createDirectories(LOCKED.getParent());
