@@ -20,7 +20,7 @@ final class Recommendations {
       out.add(maxNumBatchedTokens(a, m));
     }
     if (a.preemption().status().recorded()) {
-      out.add(preemptions(a));
+      out.add(preemptions(a, m));
     }
     if (a.graphs().captureSizes().recommended() != null) {
       out.add(captureSizes(a.graphs(), m));
@@ -42,6 +42,17 @@ final class Recommendations {
     return List.copyOf(out);
   }
 
+  /**
+   * What sizes the KV cache: on a GPU the share of its memory vLLM may take; on the CPU backend
+   * --gpu-memory-utilization does nothing and VLLM_CPU_KVCACHE_SPACE (GiB) sets the KV cache.
+   */
+  static String kvMemoryKnob(SessionMetadata m) {
+    if (SessionDevice.of(m).cpuOnly()) {
+      return "VLLM_CPU_KVCACHE_SPACE (GiB of KV cache on the CPU backend)";
+    }
+    return "--gpu-memory-utilization (now " + orUnknown(m.engineText("gpu_memory_utilization")) + ")";
+  }
+
   static Recommendation kvSizing(Analyses a, SessionMetadata m) {
     KvCacheAnalysis kv = a.kv();
     double p95 = kv.usagePct().p95();
@@ -61,13 +72,12 @@ final class Recommendations {
     if (p95 > KvCacheAnalysis.UNDER_PROVISIONED || kvFull > 0) {
       return b.verdict("act", "Under-provisioned: KV usage reaches " + Num.pct(p95) + " at P95 (above 90%)"
               + (kvFull > 0 ? " and " + kvFull + " preemptions were for lack of KV blocks" : "") + ".",
-          "Raise --gpu-memory-utilization (now " + orUnknown(m.engineText("gpu_memory_utilization"))
-              + ") so vLLM allocates more KV blocks, or lower --max-num-seqs so fewer sequences compete for them.");
+          "Raise " + kvMemoryKnob(m) + " so vLLM allocates more KV blocks, or lower --max-num-seqs so fewer sequences compete for them.");
     }
     if (p95 < KvCacheAnalysis.OVER_PROVISIONED) {
       return b.verdict("act", "Over-provisioned: KV usage stays below " + Num.pct(p95) + " at P95 (under 40%).",
           "Lower --max-model-len (now " + orUnknown(m.engineText("max_model_len"))
-              + ") or --gpu-memory-utilization to free the idle memory, or serve more concurrent requests "
+              + ") or " + kvMemoryKnob(m) + " to free the idle memory, or serve more concurrent requests "
               + "(raise --max-num-seqs).");
     }
     if (p95 >= KvCacheAnalysis.HEALTHY_LOW && p95 <= KvCacheAnalysis.HEALTHY_HIGH) {
@@ -75,7 +85,7 @@ final class Recommendations {
     }
     return b.verdict("watch", "KV usage " + Num.pct(p95) + " at P95 is outside the healthy 60–80% band but "
         + "within 40–90%.", p95 > KvCacheAnalysis.HEALTHY_HIGH
-            ? "Little headroom: a burst of long requests may preempt. Consider a slightly higher --gpu-memory-utilization."
+            ? "Little headroom: a burst of long requests may preempt. Consider a slightly higher " + kvMemoryKnob(m) + "."
             : "Some KV memory is idle; a lower --max-model-len or more concurrency would use it.");
   }
 
@@ -164,7 +174,7 @@ final class Recommendations {
     return r.verdict("ok", "The token budget is not a bottleneck in this session.", "No change needed.");
   }
 
-  static Recommendation preemptions(Analyses a) {
+  static Recommendation preemptions(Analyses a, SessionMetadata m) {
     PreemptionAnalysis p = a.preemption();
     String reasons = p.reasons().isEmpty() ? "none" : p.reasons().entrySet().stream()
         .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
@@ -180,7 +190,7 @@ final class Recommendations {
     }
     return r.verdict("act", p.preemptions() + " preemptions (" + reasons + ") cost " + p.recomputedTokens()
             + " recomputed tokens and " + Num.sec(p.preemptionDelaySec().total()) + " of waiting in all.",
-        "Preemption means the KV cache ran out of blocks: raise --gpu-memory-utilization, lower --max-num-seqs, "
+        "Preemption means the KV cache ran out of blocks: raise " + kvMemoryKnob(m) + ", lower --max-num-seqs, "
             + "or lower --max-num-batched-tokens so fewer long prefills are admitted at once.");
   }
 

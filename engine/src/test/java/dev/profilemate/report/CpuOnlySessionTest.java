@@ -42,6 +42,25 @@ class CpuOnlySessionTest {
     assertThat(r.analyses().graphs().captureSizes().recommended()).isNull();
   }
 
+  /** On the CPU backend --gpu-memory-utilization does nothing: the KV advice names VLLM_CPU_KVCACHE_SPACE. */
+  @Test
+  void kvAdviceNamesTheCpuBackendsKnob(@TempDir Path tmp) throws IOException {
+    BuiltSession full = cpuSession("cpu", "NONE");
+    for (int i = 0; i < 30; i++) {
+      full.kv(2 + 0.01 * i, 97);
+    }
+    Report cpu = Report.of(full.write(tmp.resolve("session_cpu")), null);
+    assertThat(cpu.recommendations()).filteredOn(x -> x.topic().equals("KV cache size")).singleElement()
+        .satisfies(x -> assertThat(x.action()).contains("VLLM_CPU_KVCACHE_SPACE").doesNotContain("--gpu-memory-utilization"));
+    BuiltSession gpu = cpuSession("cuda", "FULL_AND_PIECEWISE");
+    for (int i = 0; i < 30; i++) {
+      gpu.kv(2 + 0.01 * i, 97);
+    }
+    Report onGpu = Report.of(gpu.write(tmp.resolve("session_gpu")), null);
+    assertThat(onGpu.recommendations()).filteredOn(x -> x.topic().equals("KV cache size")).singleElement()
+        .satisfies(x -> assertThat(x.action()).contains("--gpu-memory-utilization").doesNotContain("VLLM_CPU"));
+  }
+
   @Test
   void thePageSaysWhichGpuSectionsWereNotRecordedAndWhy(@TempDir Path tmp) throws IOException {
     Report r = Report.of(cpuSession("cpu", "NONE").write(tmp.resolve("session_cpu")), null);
