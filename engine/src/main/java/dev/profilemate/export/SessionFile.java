@@ -170,7 +170,8 @@ public enum SessionFile {
       col("extra_info", "text", "num_computed_tokens=N on preemptions (tokens lost, to recompute); waited_sec=S on resumes.",
           "request_event.num_computed_tokens; resume time − the preemption before it.")),
   REQUEST_LIFECYCLE("request_lifecycle.csv", ProbeProfiler.SCHEDULER, "request_event (all events)",
-      "One row per request, written when it finishes (requests still running at the end: at the end, finished_sec empty).",
+      "One row per request, written when it finishes; a request still running when the session ends gets its row "
+          + "then, with finished_sec, total_time_sec and finish_reason empty.",
       "Needs ENABLE_PREEMPTION_TRACKING (on by default). Times are seconds since the session started; empty where the "
           + "event did not happen.",
       col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
