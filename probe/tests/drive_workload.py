@@ -2,9 +2,13 @@
 and writes vLLM's own ground truth as JSON: per-step KV usage, preemptions, finishes,
 evictions seen in the cached-block map. Usage: drive_workload.py WORKLOAD OUT.json"""
 import json
+import os
 import sys
 
 import vllm_testbed as tb
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "demo"))
+import run_demo  # noqa: E402  (the demo's workload: preemptions whose recomputation spans chunks)
 
 PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must never contain
 
@@ -12,19 +16,21 @@ PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must nev
 def main(name, out):
     make = {"overflow": tb.overflow_workload, "shared_prefix": tb.shared_prefix_workload,
             "chunked_prefill": tb.chunked_prefill_workload,
-            "prefix_reset": tb.shared_prefix_workload}[name]
+            "prefix_reset": tb.shared_prefix_workload, "demo": run_demo.build}[name]
     sched, reqs, add_at = make()
     if name == "overflow":
         planted = tb.make_requests(1, 64, 8, scheduler=sched, id_prefix="planted-")[0]
         planted.prompt_token_ids[:len(PLANTED)] = PLANTED
         reqs.append(planted)
     usage = []
+    decode_tokens = []  # per step: requests that sampled a token outside prefill (one token each, no spec decode)
     first_token_step = {}
     connector_evictions = []
     reset_preempted = []
 
     def on_step(info, scheduler):
         usage.append(info.kv_usage)
+        decode_tokens.append(len(info.decode_req_ids))
         if name == "shared_prefix" and not connector_evictions:
             # as a KV connector does between steps: evict cached blocks by id, outside
             # get_new_blocks, some of them still in use
@@ -50,6 +56,10 @@ def main(name, out):
     truth = {
         "steps": result.num_steps,
         "kv_usage": usage,
+        "decode_tokens": decode_tokens,
+        # prefills and recomputations that ended in a sampled token: each gives one output token
+        "prefill_done": sum(len(s.prefill_done_req_ids) for s in result.steps),
+        "output_tokens": sum(r.num_output_tokens for r in result.finished_requests),
         "total_blocks": sched.kv_cache_manager.block_pool.num_gpu_blocks - 1,
         "num_preemptions": result.num_preemptions,
         "preempted_events": result.preempted_events,
@@ -84,7 +94,8 @@ def _probe_request_state():
     except ImportError:
         return None
     return {"live": len(_state.LIVE), "preempted": len(_state.PREEMPTED),
-            "awaiting_first_token": len(scheduler._AWAITING_FIRST)}
+            "awaiting_first_token": len(scheduler._AWAITING_FIRST),
+            "recomputing": len(getattr(scheduler, "_RECOMPUTING", ()))}
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def _exported(name, base, env=None):
 @pytest.fixture(scope="module")
 def workloads(tmp_path_factory):
     return {name: _exported(name, tmp_path_factory.mktemp(name))
-            for name in ("overflow", "shared_prefix", "chunked_prefill", "prefix_reset")}
+            for name in ("overflow", "shared_prefix", "chunked_prefill", "prefix_reset", "demo")}
 
 
 @pytest.mark.parametrize("name", ["overflow", "shared_prefix", "chunked_prefill"])
@@ -96,10 +96,27 @@ def test_preemption_count_equals_vllms_own_count(workloads):
     assert sum(int(s["num_preempted"]) for s in steps) == truth["preempted_step_ids"]
 
 
-@pytest.mark.parametrize("name", ["overflow", "prefix_reset"])
+@pytest.mark.parametrize("name", ["overflow", "chunked_prefill", "demo"])
+def test_decode_tokens_are_vllms_decodes_at_every_step(workloads, name):
+    """num_decode_tokens counts the tokens of requests that sample outside a prefill: a resumed
+    request recomputes prompt and outputs in chunks that vLLM sends like decodes (outputs > 0,
+    not resumed); those are prefill work. The demo's workload has such chunks (before the fix its
+    decode tokens were 113 too many). Every output token is one decode or one finished prefill."""
+    session, truth, _ = workloads[name]
+    steps = _rows(session, "batch_utilization.csv")
+    assert [int(s["num_decode_tokens"]) for s in steps] == truth["decode_tokens"]
+    summary = json.load(open(os.path.join(session, "batch_utilization_summary.json")))
+    assert summary["decode_tokens"] + truth["prefill_done"] == truth["output_tokens"]
+    rows = _rows(session, "request_lifecycle.csv")
+    assert sum(int(r["num_output_tokens"]) for r in rows) == truth["output_tokens"]
+    if name == "demo":
+        assert truth["num_preemptions"] > 0
+
+
+@pytest.mark.parametrize("name", ["overflow", "prefix_reset", "demo"])
 def test_the_probe_holds_nothing_for_requests_that_finished(workloads, name):
     _, truth, _ = workloads[name]
-    assert truth["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0}
+    assert truth["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0, "recomputing": 0}
 
 
 def test_without_request_tracking_nothing_is_kept_per_request(tmp_path):
@@ -107,7 +124,7 @@ def test_without_request_tracking_nothing_is_kept_per_request(tmp_path):
     the tracking hooks would clear again (it grew with every request before)."""
     session, t, _ = _exported("overflow", tmp_path, {"ENABLE_PREEMPTION_TRACKING": "0"})
     assert t["num_preemptions"] > 0
-    assert t["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0}
+    assert t["probe_request_state_left"] == {"live": 0, "preempted": 0, "awaiting_first_token": 0, "recomputing": 0}
     assert _rows(session, "preemption_events.csv") == []
     assert len(_rows(session, "kv_cache_usage.csv")) == t["steps"]
 

@@ -46,6 +46,11 @@ _PREFILLS = {}
 # step with one token per request and no new or resumed request is pure decode, and the
 # per-request scan for prefill work is skipped
 _AWAITING_FIRST = set()
+# requests resumed after a preemption whose recomputation is not done: vLLM recomputes prompt
+# and output tokens, in chunks when they exceed the token budget, and sends the later chunks as
+# plain running requests that already have output tokens, as it sends decodes; they are prefill
+# work until the request has computed all its tokens (decode tokens were over-counted before)
+_RECOMPUTING = set()
 
 
 def _last_step():
@@ -212,6 +217,7 @@ def _schedule_hook(original, prof):
     track = _track_requests[0]  # set by setup(), before the hooks are made
     awaiting = _AWAITING_FIRST
     prefills = _PREFILLS
+    recomputing = _RECOMPUTING
     preempted_ids = _state.PREEMPTED
     step = _step
     last_update = _LAST_UPDATE
@@ -242,9 +248,11 @@ def _schedule_hook(original, prof):
             pre_tok = pre_reqs = 0
             # Most steps are pure decode: they skip the per-request walk, and in the common case
             # (no request awaiting its first token, one token per request) the `0 in` scan too.
-            if new_reqs or resumed or (
+            if new_reqs or resumed or recomputing or (
                     (awaiting or total != reqs or not track) and 0 in cached.num_output_tokens):
                 prefill = _prefill_ids(so)
+                if new_reqs or resumed or recomputing:
+                    _recompute_chunks(self, so, prefill, recomputing)
                 for rid in prefill:
                     pre_tok += counts[rid]
                 pre_reqs = len(prefill)
@@ -267,6 +275,32 @@ def _schedule_hook(original, prof):
             prof.fail("Scheduler.schedule", exc)
         return so
     return schedule
+
+
+def _recompute_chunks(sched, so, prefill, recomputing):
+    """Adds to prefill the later recomputation chunks of resumed requests (see _RECOMPUTING), and
+    forgets requests whose recomputation is done (vLLM has advanced num_computed_tokens by this
+    step's tokens when schedule() returns) or that are gone. Runs in steps with new or resumed
+    requests and while some request recomputes: a handful of requests, rarely."""
+    recomputing.update(so.scheduled_cached_reqs.resumed_req_ids)
+    requests = sched.requests
+    for new in so.scheduled_new_reqs:  # model runner V2 sends resumed requests as new ones
+        req = requests.get(new.req_id)
+        if req is not None and req.num_preemptions:
+            recomputing.add(new.req_id)
+    if not recomputing:
+        return
+    counts = so.num_scheduled_tokens
+    listed = set(prefill)
+    for rid in tuple(recomputing):
+        req = requests.get(rid)
+        if req is None:
+            recomputing.discard(rid)  # finished or aborted
+            continue
+        if rid in counts and rid not in listed:
+            prefill.append(rid)
+        if req.num_computed_tokens >= req.num_tokens:
+            recomputing.discard(rid)  # all computed: it samples now and decodes from the next step
 
 
 def _request_events(out, t, sched, new_reqs, resumed):
@@ -346,6 +380,7 @@ def _finish(out, t, request):
     rid = request.request_id
     state = _state.LIVE.pop(rid, None)
     _AWAITING_FIRST.discard(rid)
+    _RECOMPUTING.discard(rid)
     _state.PREEMPTED.discard(rid)  # also for one that arrived before the probe attached
     if state is None:
         return

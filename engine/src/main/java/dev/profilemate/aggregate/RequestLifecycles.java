@@ -39,7 +39,11 @@ public final class RequestLifecycles implements RecordConsumer {
   public record PreemptionEvent(
       double timestampSec, String requestId, String event, String reason, double runningTimeSec, String extraInfo) {}
 
-  /** Times in seconds since session start; NaN where the event did not happen. */
+  /**
+   * Times in seconds since session start; NaN where the event did not happen. preempted/resumed
+   * are the first preemption and the resume after it, last* the last ones; totalTimeSec is
+   * arrival to finish (queue wait included), scheduledToFinishedSec first scheduling to finish.
+   */
   public record Lifecycle(
       String requestId,
       double startedSec,
@@ -55,7 +59,10 @@ public final class RequestLifecycles implements RecordConsumer {
       int numPreemptions,
       String finishReason,
       long recomputedTokens,
-      double queueWaitSec) {}
+      double queueWaitSec,
+      double scheduledToFinishedSec,
+      double lastPreemptedSec,
+      double lastResumedSec) {}
 
   public record Summary(
       long requests,
@@ -75,6 +82,8 @@ public final class RequestLifecycles implements RecordConsumer {
     double lastStart = Double.NaN;
     double preempted = Double.NaN;
     double resumed = Double.NaN;
+    double lastPreempted = Double.NaN;
+    double lastResumed = Double.NaN;
     double firstToken = Double.NaN;
     double delay;
     int prompt;
@@ -115,7 +124,10 @@ public final class RequestLifecycles implements RecordConsumer {
         }
       }
       case "preempted" -> {
-        s.preempted = t;
+        if (Double.isNaN(s.preempted)) {
+          s.preempted = t;
+        }
+        s.lastPreempted = t;
         s.preemptions++;
         if (s.preemptions == 1) {
           preemptedRequests++;
@@ -131,10 +143,13 @@ public final class RequestLifecycles implements RecordConsumer {
             new PreemptionEvent(t, id, "preempted", reason, running, "num_computed_tokens=" + lost));
       }
       case "resumed" -> {
-        s.resumed = t;
+        if (Double.isNaN(s.resumed)) {
+          s.resumed = t;
+        }
+        s.lastResumed = t;
         s.lastStart = t;
         resumes++;
-        double delay = Double.isNaN(s.preempted) ? 0 : t - s.preempted;
+        double delay = Double.isNaN(s.lastPreempted) ? 0 : t - s.lastPreempted;
         s.delay += delay;
         delays.add(Math.round(delay * 1e9));
         events.accept(new PreemptionEvent(t, id, "resumed", "", 0, "waited_sec=" + String.format(java.util.Locale.ROOT, "%.6f", delay)));
@@ -151,11 +166,14 @@ public final class RequestLifecycles implements RecordConsumer {
   }
 
   private static Lifecycle row(String id, State s, double finishedAt, String reason) {
-    double total = Double.isNaN(finishedAt) || Double.isNaN(s.started) ? Double.NaN : finishedAt - s.started;
-    double queue = Double.isNaN(s.arrival) || Double.isNaN(s.started) ? Double.NaN : s.started - s.arrival;
+    double scheduledToFinished = finishedAt - s.started; // NaN when either is
+    // end to end from arrival; a request whose arrival the probe missed (attached late) from its first scheduling
+    double total = Double.isNaN(s.arrival) ? scheduledToFinished : finishedAt - s.arrival;
+    double queue = s.started - s.arrival;
     return new Lifecycle(
         id, s.started, s.preempted, s.resumed, finishedAt, total, s.delay, s.arrival, s.firstToken,
-        s.prompt, s.output, s.preemptions, reason, s.recomputed, queue);
+        s.prompt, s.output, s.preemptions, reason, s.recomputed, queue, scheduledToFinished, s.lastPreempted,
+        s.lastResumed);
   }
 
   @Override

@@ -32,7 +32,7 @@ final class DemoCommand implements Callable<Integer> {
             List.of(script.toString()),
             Map.of("VLLM_PROFILING_DIR", out.toAbsolutePath().toString(), "PROFILEMATE_SIDECAR", "0",
                 "HF_HUB_OFFLINE", "1", "TRANSFORMERS_OFFLINE", "1"),
-            false);
+            false, true);
     if (r.exitCode() != 0) {
       throw new UserDataException("the demo workload failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
     }

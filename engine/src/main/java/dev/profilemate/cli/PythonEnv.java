@@ -50,6 +50,12 @@ final class PythonEnv {
 
   /** Runs python with the probe on PYTHONPATH; stdout is captured, stderr passes through. */
   static Result run(List<String> args, Map<String, String> env, boolean captureOut) throws IOException, InterruptedException {
+    return run(args, env, captureOut, false);
+  }
+
+  /** As above; quiet: other packages' notices the user cannot act on are left out of stderr (ForeignWarnings). */
+  static Result run(List<String> args, Map<String, String> env, boolean captureOut, boolean quiet)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(python());
     cmd.addAll(args);
@@ -57,7 +63,7 @@ final class PythonEnv {
     String pp = System.getenv("PYTHONPATH");
     pb.environment().put("PYTHONPATH", probeDir() + (pp == null || pp.isBlank() ? "" : ":" + pp));
     pb.environment().putAll(env);
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.redirectError(quiet ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.INHERIT);
     if (!captureOut) {
       pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
     }
@@ -68,8 +74,13 @@ final class PythonEnv {
       throw new UserDataException("cannot run " + cmd.get(0) + ": " + e.getMessage()
           + " (set PROFILEMATE_PYTHON, or run scripts/setup_vllm.sh)");
     }
+    Thread err = quiet ? ForeignWarnings.pump(proc.getErrorStream(), System.err) : null;
     String out = captureOut ? new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) : "";
-    return new Result(proc.waitFor(), out);
+    int code = proc.waitFor();
+    if (err != null) {
+      err.join(); // every line the child wrote is out before the demo's own
+    }
+    return new Result(code, out);
   }
 
   record Result(int exitCode, String stdout) {}

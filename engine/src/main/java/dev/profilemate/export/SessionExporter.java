@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * spools → every session file of SPEC.md §2, in one streaming pass over the merged timeline.
+ * spools → every session file ({@link SessionFile}, {@link SummaryFile}; docs/session-files.md), in one streaming pass over the merged timeline.
  * All files are staged and moved into place together; the same input gives the same bytes.
  * Damaged parts of spools are skipped and listed (see {@link Result#dropped()}) unless strict.
  */
@@ -101,7 +101,7 @@ public final class SessionExporter {
         p.writeSummaries(stage);
         List<String> warnings = meta.warnings(reader.warnings());
         warnings.addAll(p.moe.warnings());
-        try (OutputStream out = stage.create("metadata.json")) {
+        try (OutputStream out = stage.create(SummaryFile.METADATA.fileName)) {
           Json.write(out, meta.build(records, warnings, p.moeLayers.metadata(p.moe)));
         }
         stage.commit();
@@ -160,7 +160,8 @@ public final class SessionExporter {
                   Fmt.sec(l.finishedSec()), Fmt.sec(l.totalTimeSec()), Fmt.sec(l.preemptionDelaySec()),
                   Fmt.sec(l.arrivalSec()), Fmt.sec(l.firstTokenSec()), Integer.toString(l.numPromptTokens()),
                   Integer.toString(l.numOutputTokens()), Integer.toString(l.numPreemptions()), l.finishReason(),
-                  Long.toString(l.recomputedTokens()), Fmt.sec(l.queueWaitSec())));
+                  Long.toString(l.recomputedTokens()), Fmt.sec(l.queueWaitSec()), Fmt.sec(l.scheduledToFinishedSec()),
+                  Fmt.sec(l.lastPreemptedSec()), Fmt.sec(l.lastResumedSec())));
       CsvTable.Writer co = t.get(SessionFile.CPU_OPERATIONS);
       cpu = new CpuOperations(clock, o -> co.row(Fmt.sec(o.timestampSec()), o.operation(), Fmt.ms(o.durationMs()), o.context()));
       CsvTable.Writer fp = t.get(SessionFile.FORWARD_PASS);
@@ -220,18 +221,18 @@ public final class SessionExporter {
     }
 
     void writeSummaries(OutputStage stage) throws IOException {
-      write(stage, "forward_pass_summary.json", forward.summary());
-      write(stage, "cpu_timing_summary.json", cpu.summary());
-      write(stage, "batch_utilization_summary.json", steps.batchSummary());
-      write(stage, "preemption_summary.json", requests.summary());
-      write(stage, "encoder_decoder_summary.json", encdec.summary());
+      write(stage, SummaryFile.FORWARD_PASS.fileName, forward.summary());
+      write(stage, SummaryFile.CPU_TIMING.fileName, cpu.summary());
+      write(stage, SummaryFile.BATCH_UTILIZATION.fileName, steps.batchSummary());
+      write(stage, SummaryFile.PREEMPTION.fileName, requests.summary());
+      write(stage, SummaryFile.ENCODER_DECODER.fileName, encdec.summary());
       Map<String, Object> moeSummary = new LinkedHashMap<>();
       moeSummary.put("layers", moe.balance());
       moeSummary.put("top_pairs", moe.topPairs(5));
       moeSummary.put("balanced_threshold_max_min_ratio", 2.0);
-      write(stage, "moe_summary.json", moeSummary);
-      stage.copy("moe_summary.json", SessionFile.MOE_FOLDER + "/moe_summary.json");
-      try (OutputStream out = stage.create("kv_cache_summary.txt")) {
+      write(stage, SummaryFile.MOE.fileName, moeSummary);
+      stage.copy(SummaryFile.MOE.fileName, SessionFile.MOE_FOLDER + "/" + SummaryFile.MOE.fileName);
+      try (OutputStream out = stage.create(SummaryFile.KV_CACHE.fileName)) {
         out.write(KvSummaryText.render(steps.kvSummary(), evictions.summary()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
     }

@@ -1,54 +1,268 @@
 package dev.profilemate.export;
 
+import static dev.profilemate.export.Column.col;
+
 import java.util.List;
 
 /**
- * Every CSV of SPEC.md §2 with its exact header. Seed columns come first and never change;
- * columns after them are ProfileMate's additions.
+ * Every CSV a session export writes, with its columns as the documentation describes them
+ * (docs/session-files.md is generated from here by {@link SessionFilesDoc}). Seed columns come
+ * first and keep their names; columns after them are ProfileMate's additions.
  */
 public enum SessionFile {
-  CUDA_GRAPH_CAPTURES("cuda_graph_captures.csv",
-      "runtime_mode,num_tokens,num_reqs,uniform,has_lora,capture_time_sec"),
-  CUDA_GRAPH_USAGE("cuda_graph_usage.csv",
-      "runtime_mode,num_tokens,num_reqs,uniform,has_lora,replay_count"),
-  CUDA_GRAPH_TIMELINE("cuda_graph_timeline.csv",
-      "timestamp_sec,descriptor,duration_ms,runtime_mode,num_tokens,num_reqs,uniform,has_lora"),
-  KV_CACHE_USAGE("kv_cache_usage.csv", "timestamp_sec,usage_pct,num_blocks,total_blocks"),
-  KV_CACHE_EVICTIONS("kv_cache_evictions.csv", "timestamp_sec,lifetime_sec,idle_sec,block_id"),
-  MOE_ACTIVATIONS("moe_expert_activations.csv", "layer_idx,expert_id,activation_count,percentage"),
-  MOE_COSELECTION("moe_expert_coselection.csv", "layer_idx,expert_id_1,expert_id_2,coselection_count"),
-  MOE_WEIGHTS("moe_routing_weights_hist.csv", "layer_idx,token_idx,expert_id,weight"),
-  MOE_IMBALANCE("moe_load_imbalance.csv", "layer_idx,timestamp_sec,std_dev,max_min_ratio"),
-  MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", "layer_idx,expert_id,weight_lo,weight_hi,count"),
-  MOE_LAYERS("moe_layers.csv",
-      "layer_idx,kind,routed_experts,shared_experts,top_k,num_expert_group,topk_group,tokens,routed_tokens,"
-          + "shared_expert_tokens,counts"),
-  FORWARD_PASS("forward_pass_timing.csv",
-      "timestamp_sec,phase,batch_size,num_tokens,forward_time_ms,throughput_tokens_per_sec"),
-  CPU_OPERATIONS("cpu_operations_timing.csv", "timestamp_sec,operation,duration_ms,context"),
-  BATCH_UTILIZATION("batch_utilization.csv",
-      "timestamp_sec,num_seqs,max_num_seqs,seq_utilization_pct,num_tokens,max_tokens,token_utilization_pct,"
-          + "phase,running_queue_len,waiting_queue_len,step,num_prefill_tokens,num_decode_tokens,num_preempted"),
-  PREEMPTION_EVENTS("preemption_events.csv",
-      "timestamp_sec,request_id,event,reason,running_time_sec,extra_info"),
-  REQUEST_LIFECYCLE("request_lifecycle.csv",
-      "request_id,started_sec,preempted_sec,resumed_sec,finished_sec,total_time_sec,preemption_delay_sec,"
-          + "arrival_sec,first_token_sec,num_prompt_tokens,num_output_tokens,num_preemptions,finish_reason,"
-          + "recomputed_tokens,queue_wait_sec"),
-  ENCODER_DECODER("encoder_decoder_timing.csv", "timestamp_sec,component,duration_ms,context");
+  CUDA_GRAPH_CAPTURES("cuda_graph_captures.csv", ProbeProfiler.CUDA_GRAPHS, "cuda_graph_capture, cuda_graph_reset",
+      "One row per CUDA graph vLLM captured (per distinct BatchDescriptor and runtime mode), at the end of the export.",
+      "Graphs captured before the last cuda_graph_reset (vLLM's clear_all_graphs / release_graphs) are left out.",
+      Cols.RUNTIME_MODE, Cols.NUM_TOKENS, Cols.NUM_REQS, Cols.UNIFORM, Cols.HAS_LORA,
+      col("capture_time_sec", "s", "Time vLLM spent capturing this graph.",
+          "Sum of the cuda_graph_capture records' duration_ns for this descriptor (a descriptor captured twice adds up).")),
+  CUDA_GRAPH_USAGE("cuda_graph_usage.csv", ProbeProfiler.CUDA_GRAPHS, "cuda_graph_capture, cuda_graph_replay, cuda_graph_reset",
+      "One row per graph captured or replayed.", "",
+      Cols.RUNTIME_MODE, Cols.NUM_TOKENS, Cols.NUM_REQS, Cols.UNIFORM, Cols.HAS_LORA,
+      col("replay_count", "count", "How many forward steps ran this graph.",
+          "Number of cuda_graph_replay records with this descriptor.",
+          "0 for a graph captured but never replayed: a capture size the workload never hit.")),
+  CUDA_GRAPH_TIMELINE("cuda_graph_timeline.csv", ProbeProfiler.CUDA_GRAPHS, "cuda_graph_replay",
+      "One row per graph replay, in time order.", "",
+      Cols.TIMESTAMP,
+      col("descriptor", "text", "The graph, as vLLM's BatchDescriptor prints it.",
+          "runtime_mode num_tokens=… num_reqs=… uniform=… has_lora=…"),
+      col("duration_ms", "ms", "Host time of the replay call.",
+          "duration_ns of the record: wall time around CUDAGraphWrapper.__call__ on the worker's CPU.",
+          "Host time, not GPU time: a replay is asynchronous; GPU time is in forward_pass_timing.csv."),
+      Cols.RUNTIME_MODE, Cols.NUM_TOKENS, Cols.NUM_REQS, Cols.UNIFORM, Cols.HAS_LORA),
+  KV_CACHE_USAGE("kv_cache_usage.csv", ProbeProfiler.KV_CACHE, "scheduler_step_v3 (or _v2 / scheduler_step), scheduler_limits",
+      "One row per Scheduler.schedule() call: KV cache usage right after vLLM scheduled the step.", "",
+      Cols.STEP_TIMESTAMP,
+      col("usage_pct", "%", "Share of the KV cache's usable blocks in use (vLLM's own kv_cache_manager.usage).",
+          "100 × num_blocks / total_blocks."),
+      col("num_blocks", "blocks", "Blocks in use (not on the free queue).",
+          "total_blocks − the block pool's free blocks (kv_free_blocks of the step record).",
+          "Cached blocks that are free but still hold a prefix count as free, as vLLM counts them."),
+      col("total_blocks", "blocks", "Usable KV blocks of this EngineCore.",
+          "scheduler_limits.kv_total_blocks: the BlockPool's num_gpu_blocks − 1.",
+          "One less than vLLM's num_gpu_blocks (metadata.json engine.num_gpu_blocks): BlockPool keeps block 0 as "
+              + "its null block, never handed out, so e.g. 97 blocks configured are 96 usable.")),
+  KV_CACHE_EVICTIONS("kv_cache_evictions.csv", ProbeProfiler.KV_CACHE, "kv_block_eviction",
+      "One row per cached KV block dropped from the prefix cache (its hash forgotten) to be reused.",
+      "Blocks freed without ever being cached (no full block, or prefix caching off) are not evictions and have no row.",
+      Cols.TIMESTAMP,
+      col("lifetime_sec", "s", "How long the block held this content.",
+          "Eviction time − when the block was last handed out by BlockPool.get_new_blocks.",
+          "Measured by the probe on vLLM's thread; vLLM's own KVCacheMetricsCollector agrees to a few µs "
+              + "(probe/tests/test_vllm_scheduler.py)."),
+      col("idle_sec", "s", "How long the block sat free (cached, reusable) before eviction.",
+          "Eviction time − when its last holder freed it; 0 for a block still in use (a KV connector's evict_blocks)."),
+      col("block_id", "id", "vLLM's block id in the BlockPool.", "KVCacheBlock.block_id.")),
+  MOE_ACTIVATIONS("moe_expert_activations.csv", ProbeProfiler.MOE, "moe_expert_counts_v2 (or moe_expert_counts)",
+      "One row per (MoE layer, routed expert): tokens routed to the expert over the session.",
+      Cols.MOE_CAVEAT,
+      Cols.LAYER,
+      col("expert_id", "id", "Routed expert index within the layer.", "Index into the layer's counts array."),
+      col("activation_count", "token assignments", "Tokens routed to this expert (a token with top_k = 2 counts at two experts).",
+          "Sum of the counts the probe read back from the GPU counters."),
+      col("percentage", "%", "This expert's share of the layer's assignments.",
+          "100 × activation_count / the layer's total.", "Uniform routing gives 100 / routed experts.")),
+  MOE_COSELECTION("moe_expert_coselection.csv", ProbeProfiler.MOE, "moe_expert_pairs_v2 (or moe_expert_pairs)",
+      "One row per (layer, pair of experts) chosen together for one token.", Cols.MOE_CAVEAT,
+      Cols.LAYER,
+      col("expert_id_1", "id", "The lower expert index of the pair.", "Decoded from the record's keys (expert_1 × experts + expert_2)."),
+      col("expert_id_2", "id", "The higher expert index of the pair.", "As expert_id_1."),
+      col("coselection_count", "tokens", "Tokens routed to both experts.", "Sum over the records' counts.")),
+  MOE_WEIGHTS("moe_routing_weights_hist.csv", ProbeProfiler.MOE, "moe_weight_sample",
+      "Sampled routing weights: one row per (sampled token, expert it was routed to).",
+      "A sample, not every token: metadata.json moe_routing_weights_sampling says which tokens.",
+      Cols.LAYER,
+      col("token_idx", "index", "Position of the sampled token in its forward step.", "The record's token_idx."),
+      col("expert_id", "id", "Expert the token was routed to.", "The record's expert."),
+      col("weight", "weight", "The router's weight for this expert and token.", "The record's weight, 6 decimals.")),
+  MOE_IMBALANCE("moe_load_imbalance.csv", ProbeProfiler.MOE, "moe_expert_counts_v2 (or moe_expert_counts)",
+      "One row per counter read-back of a layer (a window of forward steps): how unevenly the experts were loaded.",
+      Cols.MOE_CAVEAT,
+      Cols.LAYER, Cols.TIMESTAMP,
+      col("std_dev", "tokens", "Standard deviation of the experts' token counts in the window.", "Population std over the counts array."),
+      col("max_min_ratio", "ratio", "Busiest expert's tokens / idlest expert's tokens in the window.",
+          "max / max(1, min): an idle expert counts as 1 so the ratio stays finite.", "1 is perfectly balanced.")),
+  MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", ProbeProfiler.MOE, "moe_weight_histogram_v2 (or moe_weight_histogram)",
+      "Routing-weight histogram of every routed token: one row per (layer, expert, non-empty bin).", Cols.MOE_CAVEAT,
+      Cols.LAYER,
+      col("expert_id", "id", "Routed expert index.", "Decoded from the record's keys (expert × bins + bin)."),
+      col("weight_lo", "weight", "Lower edge of the bin (inclusive).", "lo + bin × (hi − lo) / num_bins of the record."),
+      col("weight_hi", "weight", "Upper edge of the bin (exclusive).", "weight_lo + bin width."),
+      col("count", "token assignments", "Assignments whose weight fell in the bin.", "Sum over the records' counts.")),
+  MOE_LAYERS("moe_layers.csv", ProbeProfiler.MOE, "moe_layer, moe_routing_hidden, moe_expert_counts_v2",
+      "One row per decoder layer of the model, MoE or dense, with its MoE shape and what it routed.", "",
+      Cols.LAYER,
+      col("kind", "text", "moe or dense.", "moe when vLLM built a FusedMoE for the layer (moe_layer) or it has counts."),
+      col("routed_experts", "experts", "Routed experts of the layer.", "moe_layer.routed_experts; empty for dense layers."),
+      col("shared_experts", "experts", "Shared experts (run for every token, not routed).", "moe_layer.shared_experts."),
+      col("top_k", "experts", "Experts each token is routed to.", "moe_layer.top_k."),
+      col("num_expert_group", "groups", "Expert groups of grouped top-k (DeepSeek style); 0 without grouping.",
+          "moe_layer.num_expert_group."),
+      col("topk_group", "groups", "Groups each token may pick from; 0 without grouping.", "moe_layer.topk_group."),
+      col("tokens", "tokens", "Real tokens the layer routed (graph padding excluded).", "Sum of moe_expert_counts_v2.tokens.",
+          "Empty for spools before minor 4, which did not count tokens."),
+      col("routed_tokens", "token assignments", "Assignments to routed experts (≈ tokens × top_k).",
+          "Sum of the layer's moe_expert_activations.csv counts."),
+      col("shared_expert_tokens", "tokens", "Tokens that went through the shared experts.", "tokens × shared_experts."),
+      col("counts", "text", "Whether the layer's counts were recorded.",
+          "recorded, none routed, or \"MoE counts not recorded: BACKEND routes inside its kernel\" (moe_routing_hidden).")),
+  FORWARD_PASS("forward_pass_timing.csv", ProbeProfiler.FORWARD_PASS, "forward_pass",
+      "One row per model forward step on a worker.",
+      "Written on GPU workers only: on a CPU-only run (the demo) this file has its header alone.",
+      Cols.TIMESTAMP,
+      col("phase", "text", "prefill, decode, mixed or idle: what the step's requests did.",
+          "From the SchedulerOutput the worker received: a request is prefill work when it is new, has no output yet, "
+              + "was resumed, or schedules more than 1 + its draft tokens."),
+      col("batch_size", "requests", "Requests in the step.", "len(num_scheduled_tokens)."),
+      col("num_tokens", "tokens", "Tokens the step computed.", "total_num_scheduled_tokens."),
+      col("forward_time_ms", "ms", "GPU time of the step's forward pass.",
+          "CUDA events around the model's forward when gpu_timed (forward_pass_summary.json gpu_timed_steps), else host wall time.",
+          "Events are read back in batches (CUDA_EVENT_BATCH_SIZE), so rows arrive late; host time includes launch overhead."),
+      col("throughput_tokens_per_sec", "tokens/s", "Tokens per second of this step alone.", "num_tokens / forward_time.")),
+  CPU_OPERATIONS("cpu_operations_timing.csv", ProbeProfiler.CPU_TIMING,
+      "scheduler_step_v3 (scheduling, update_from_output), scheduler_update, cpu_operation",
+      "One row per timed host-side operation.", "",
+      Cols.TIMESTAMP,
+      col("operation", "text", "scheduling (Scheduler.schedule), update_from_output, batch_preparation, sampling, output_processing, …",
+          "The scheduler's own step records give scheduling and update_from_output; cpu_operation records the rest."),
+      col("duration_ms", "ms", "Wall time of the call.", "monotonic clock around the hooked call."),
+      col("context", "text", "Which step (step=N) or what the call handled (outputs=N).",
+          "update_from_output carries the step it updated: the one scheduled before.")),
+  BATCH_UTILIZATION("batch_utilization.csv", ProbeProfiler.SCHEDULER, "scheduler_step_v3 (or _v2 / scheduler_step), scheduler_limits",
+      "One row per Scheduler.schedule() call: what vLLM scheduled and how full the batch was.", "",
+      Cols.STEP_TIMESTAMP,
+      col("num_seqs", "requests", "Requests scheduled in the step.", "len(SchedulerOutput.num_scheduled_tokens)."),
+      col("max_num_seqs", "requests", "vLLM's max_num_seqs.", "scheduler_limits."),
+      col("seq_utilization_pct", "%", "Batch fill by requests.", "100 × num_seqs / max_num_seqs."),
+      col("num_tokens", "tokens", "Tokens scheduled in the step (prefill + decode).", "total_num_scheduled_tokens."),
+      col("max_tokens", "tokens", "vLLM's max_num_batched_tokens (the step's token budget).", "scheduler_limits."),
+      col("token_utilization_pct", "%", "Batch fill by tokens.", "100 × num_tokens / max_tokens.",
+          "Decode-only steps use one token per request, so this is low whenever few prompts are being read."),
+      col("phase", "text", "prefill, decode, mixed (both) or idle (nothing scheduled).",
+          "From num_prefill_tokens and num_decode_tokens."),
+      col("running_queue_len", "requests", "Requests in vLLM's running queue after scheduling.", "len(Scheduler.running)."),
+      col("waiting_queue_len", "requests", "Requests waiting (not yet admitted, or preempted) after scheduling.",
+          "len(Scheduler.waiting)."),
+      col("step", "index", "The step's number in this EngineCore, from 0.", "Counted by the probe per schedule() call."),
+      col("num_prefill_tokens", "tokens", "Tokens of requests doing prefill work: new requests, prefill chunks, and "
+              + "recomputation after a preemption (all its chunks).",
+          "Sum of num_scheduled_tokens over those requests (the probe reads the SchedulerOutput; recomputation chunks "
+              + "after the first are found from vLLM's num_computed_tokens < num_tokens)."),
+      col("num_decode_tokens", "tokens", "Tokens of requests decoding (one each, more with speculative drafts).",
+          "num_tokens − num_prefill_tokens.",
+          "Summed over a session this is less than the output tokens of request_lifecycle.csv: each finished prefill "
+              + "(and each finished recomputation after a preemption) samples one output token in a prefill step. "
+              + "Output tokens = decode tokens + prefills completed + recomputations completed (demo: 3,967 = "
+              + "3,892 + 54 + 21). Before this was fixed, recomputation chunks after the first counted as decode "
+              + "(the demo showed 4,005)."),
+      col("num_preempted", "requests", "Requests vLLM preempted while scheduling this step.",
+          "len(SchedulerOutput.preempted_req_ids).")),
+  PREEMPTION_EVENTS("preemption_events.csv", ProbeProfiler.SCHEDULER, "request_event (preempted, resumed)",
+      "One row per preemption and per resume of a request.", "Needs ENABLE_PREEMPTION_TRACKING (on by default).",
+      Cols.TIMESTAMP,
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("event", "text", "preempted or resumed.", "request_event.event."),
+      col("reason", "text", "Why vLLM preempted: kv_cache_full, prefix_cache_reset, …; empty on resumes.",
+          "request_event.reason, set by the probe from where the preemption happened."),
+      col("running_time_sec", "s", "How long the request had run since it was last scheduled or resumed; 0 on resumes.",
+          "Preemption time − the last scheduled/resumed event."),
+      col("extra_info", "text", "num_computed_tokens=N on preemptions (tokens lost, to recompute); waited_sec=S on resumes.",
+          "request_event.num_computed_tokens; resume time − the preemption before it.")),
+  REQUEST_LIFECYCLE("request_lifecycle.csv", ProbeProfiler.SCHEDULER, "request_event (all events)",
+      "One row per request, written when it finishes; a request still running when the session ends gets its row "
+          + "then, with finished_sec, total_time_sec and finish_reason empty.",
+      "Needs ENABLE_PREEMPTION_TRACKING (on by default). Times are seconds since the session started; empty where the "
+          + "event did not happen.",
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("started_sec", "s", "When vLLM first scheduled the request.", "The first scheduled event."),
+      col("preempted_sec", "s", "When the request was first preempted.", "The first preempted event.",
+          "Until this version it was the last preemption's time; see last_preempted_sec and num_preemptions for "
+              + "requests preempted several times."),
+      col("resumed_sec", "s", "When the request was first resumed (after its first preemption).", "The first resumed event.",
+          "Until this version the last resume; see last_resumed_sec."),
+      col("finished_sec", "s", "When vLLM freed the request (stop, length, abort, error).", "The finished event."),
+      col("total_time_sec", "s", "End-to-end time in the engine: arrival to finish, queue wait included.",
+          "finished_sec − arrival_sec (finished_sec − started_sec where the arrival was not seen).",
+          "Until this version it was finished_sec − started_sec, leaving out the queue wait; that is now "
+              + "scheduled_to_finished_sec. Arrival is when the request reached the EngineCore's scheduler, not the "
+              + "HTTP server."),
+      col("preemption_delay_sec", "s", "Total time spent preempted, over all preemptions.",
+          "Sum of (resume − preemption) over the request's preemptions.",
+          "A preemption never resumed (aborted while waiting) adds nothing."),
+      col("arrival_sec", "s", "When the request reached the scheduler (Scheduler.add_request).", "The arrived event."),
+      col("first_token_sec", "s", "When the request first held an output token (end of the step that sampled it).",
+          "The first_token event, from update_from_output."),
+      col("num_prompt_tokens", "tokens", "Prompt length.", "request_event.num_prompt_tokens."),
+      col("num_output_tokens", "tokens", "Output tokens generated.", "The largest num_output_tokens of the request's events.",
+          "Summed over requests this is decode tokens + completed prefills and recomputations (see "
+              + "batch_utilization.csv num_decode_tokens)."),
+      col("num_preemptions", "count", "Times the request was preempted.", "Number of preempted events."),
+      col("finish_reason", "text", "stop, length, abort, error, … (vLLM's own status); empty if not finished.",
+          "request_event.reason of the finished event, lower case."),
+      col("recomputed_tokens", "tokens", "Tokens vLLM had computed and threw away on preemptions (recomputed on resume).",
+          "Sum of num_computed_tokens at each preemption.", "Prefix-cache hits on resume can make the real recomputation smaller."),
+      col("queue_wait_sec", "s", "Time from arrival to first scheduling.", "started_sec − arrival_sec."),
+      col("scheduled_to_finished_sec", "s", "Time from first scheduling to finish (what total_time_sec was before).",
+          "finished_sec − started_sec."),
+      col("last_preempted_sec", "s", "When the request was last preempted (= preempted_sec if only once).",
+          "The last preempted event."),
+      col("last_resumed_sec", "s", "When the request was last resumed (= resumed_sec if only once).", "The last resumed event.")),
+  ENCODER_DECODER("encoder_decoder_timing.csv", ProbeProfiler.ENCODER_DECODER, "encoder_decoder",
+      "One row per encoder (or cross-attention) call of an encoder-decoder or multimodal model.",
+      "Header only for decoder-only models.",
+      Cols.TIMESTAMP,
+      col("component", "text", "encoder, cross_attention, …", "encoder_decoder.component."),
+      col("duration_ms", "ms", "Wall time of the call.", "encoder_decoder.duration_ns."),
+      col("context", "text", "What the call processed.", "encoder_decoder.context."));
 
   /** The original tool wrote the MoE files here; its README showed them at the root. Both exist. */
   public static final String MOE_FOLDER = "moe_expert_tracking";
 
   public final String fileName;
+  public final ProbeProfiler profiler;
+  /** The spool record types its rows come from (spool-format/SPEC.md). */
+  public final String sources;
+  public final String rows;
+  public final String caveat;
+  /** The header, in order: the names of {@link #docs}. */
   public final List<String> columns;
+  public final List<Column> docs;
 
-  SessionFile(String fileName, String header) {
+  SessionFile(String fileName, ProbeProfiler profiler, String sources, String rows, String caveat, Column... docs) {
     this.fileName = fileName;
-    this.columns = List.of(header.split(","));
+    this.profiler = profiler;
+    this.sources = sources;
+    this.rows = rows;
+    this.caveat = caveat;
+    this.docs = List.of(docs);
+    this.columns = this.docs.stream().map(Column::name).toList();
   }
 
   public boolean isMoe() {
     return fileName.startsWith("moe_");
+  }
+
+  /** Column texts several files share. */
+  private static final class Cols {
+    static final String MOE_CAVEAT = "GPU MoE models only (header alone otherwise). Counts are read back from GPU "
+        + "counters every CUDA_EVENT_BATCH_SIZE forward steps and at exit; a layer whose expert kernel routes inside "
+        + "itself has no counts (moe_layers.csv says which).";
+    static final Column TIMESTAMP = col("timestamp_sec", "s", "When it happened, in seconds since the session started.",
+        "(record t_ns − session start) / 1e9; the session starts at the earliest spool's start, all processes on one "
+            + "monotonic clock.");
+    static final Column STEP_TIMESTAMP = col("timestamp_sec", "s",
+        "When Scheduler.schedule() began, in seconds since the session started.", "(record t_ns − session start) / 1e9.");
+    static final Column LAYER = col("layer_idx", "index", "Decoder layer index.", "From the FusedMoE layer's name.");
+    static final Column RUNTIME_MODE = col("runtime_mode", "text", "CUDA graph mode: FULL or PIECEWISE.",
+        "vLLM's CUDAGraphMode name of the wrapper.");
+    static final Column NUM_TOKENS = col("num_tokens", "tokens", "Padded token count the graph was captured for.",
+        "BatchDescriptor.num_tokens.");
+    static final Column NUM_REQS = col("num_reqs", "requests", "Request count of the descriptor; None when vLLM left it unset.",
+        "BatchDescriptor.num_reqs.");
+    static final Column UNIFORM = col("uniform", "True/False", "Whether the batch is uniform-decode (same query length).",
+        "BatchDescriptor.uniform (model runner V2: uniform_token_count is set).");
+    static final Column HAS_LORA = col("has_lora", "True/False", "Whether the graph was captured with LoRA.",
+        "BatchDescriptor.has_lora.");
   }
 }
