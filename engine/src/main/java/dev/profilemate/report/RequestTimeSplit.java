@@ -29,8 +29,9 @@ record RequestTimeSplit(double queueSec, double prefillSec, double decodeSec, do
 
   /**
    * The intervals from each preemption to its resumption. Without events (a session whose
-   * preemption_events.csv lacks them), preemption_delay_sec, the total wait, is placed before
-   * the last resumption, or after the last preemption.
+   * preemption_events.csv lacks them), preemption_delay_sec, the total wait, is placed as one
+   * interval before resumed_sec (the first resumption), or after preempted_sec (the first
+   * preemption): exact for one preemption, an approximation of where the time fell for several.
    */
   private static List<double[]> waits(Request r, List<PreemptionEvent> events, double start, double first,
       double end) {
