@@ -24,9 +24,12 @@ final class DoctorCommand implements Callable<Integer> {
     java.nio.file.Path out = java.nio.file.Files.createTempFile("profilemate-doctor", ".json");
     String text;
     try {
-      PythonEnv.Result r =
-          PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json-out", out.toString()),
-              Map.of("VLLM_ENABLE_PROFILING", "0"), true);
+      PythonEnv.Result r;
+      try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("doctor")) {
+        progress.phase("checking the probe targets on the installed vLLM");
+        r = PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json-out", out.toString()),
+            Map.of("VLLM_ENABLE_PROFILING", "0"), true);
+      }
       if (r.exitCode() != 0) {
         throw new UserDataException("the probe's doctor failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
       }
