@@ -21,6 +21,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "collect", description = "Keep a live session's files up to date until its vLLM processes exit.")
 final class CollectCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Parameters(index = "0", paramLabel = "SESSION",
       description = "the session_* folder the probe made (its raw/ may still be empty)")
   Path session;
@@ -43,7 +45,7 @@ final class CollectCommand implements Callable<Integer> {
     long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
     if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
       throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--max-cpu-share must be in (0, 1], not " + maxCpuShare);
+          spec.commandLine(), "--max-cpu-share must be in (0, 1], not " + maxCpuShare);
     }
     dev.profilemate.common.InputPaths.folder(session, "the session_* folder the probe made");
     String many = dev.profilemate.common.InputPaths.holdsSessions(session);

@@ -59,9 +59,9 @@ final class ReportCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), sessions.size() + " sessions given, but --out, --nsys, --ncu "
           + "and --trace belong to one; give one session, or leave those out (each report goes into its session)");
     }
-    checkFile(nsys, "an .sqlite file from nsys export --type sqlite, or an .nsys-rep");
-    checkFile(ncu, "a CSV file from ncu --csv --page raw (or details)");
-    checkFile(trace, "a .json or .json.gz trace file from the PyTorch profiler");
+    checkFile("--nsys", nsys, "an .sqlite file from nsys export --type sqlite, or an .nsys-rep");
+    checkFile("--ncu", ncu, "a CSV file from ncu --csv --page raw (or details)");
+    checkFile("--trace", trace, "a .json or .json.gz trace file from the PyTorch profiler");
     sessions.forEach(SessionArgs::exported); // all checked before any is written
     if (sessions.isEmpty()) {
       sessions.add(null);
@@ -77,9 +77,14 @@ final class ReportCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void checkFile(Path p, String what) {
+  /** Named with its option: the same file could be given to another one. */
+  private static void checkFile(String option, Path p, String what) {
     if (p != null) {
-      InputPaths.file(p, what);
+      try {
+        InputPaths.file(p, what);
+      } catch (dev.profilemate.common.UserDataException e) {
+        throw new dev.profilemate.common.UserDataException(option + " " + e.getMessage(), e);
+      }
     }
   }
 }
