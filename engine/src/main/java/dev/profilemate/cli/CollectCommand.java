@@ -21,7 +21,10 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "collect", description = "Keep a live session's files up to date until its vLLM processes exit.")
 final class CollectCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SESSION")
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SESSION",
+      description = "the session_* folder the probe made (its raw/ may still be empty)")
   Path session;
 
   @Option(names = "--pid", description = "the process that started the session (default: wait for spool pids)")
@@ -42,7 +45,12 @@ final class CollectCommand implements Callable<Integer> {
     long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
     if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
       throw new picocli.CommandLine.ParameterException(
-          new picocli.CommandLine(this), "--max-cpu-share must be in (0, 1], not " + maxCpuShare);
+          spec.commandLine(), "--max-cpu-share must be in (0, 1], not " + maxCpuShare);
+    }
+    dev.profilemate.common.InputPaths.folder(session, "the session_* folder the probe made");
+    String many = dev.profilemate.common.InputPaths.holdsSessions(session);
+    if (many != null) {
+      throw new UserDataException(many + " (collect follows one live session)");
     }
     long lastStamp = -1;
     while (true) {
@@ -115,7 +123,8 @@ final class CollectCommand implements Callable<Integer> {
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK;
     } catch (UserDataException e) {
-      System.err.println("collect: final export failed: " + e.getMessage());
+      System.err.println("collect: final export failed: " + e.getMessage()
+          + "; no vLLM process under the probe wrote here (was VLLM_ENABLE_PROFILING=1 set, and did vLLM start?)");
       return Main.EXIT_BAD_INPUT;
     }
   }

@@ -24,20 +24,26 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new UserDataException("--out " + out + " is a file, not a folder; give a folder for the sessions (made when absent)");
+    }
     ensureVllm();
     dev.profilemate.common.PrivateFiles.folder(out);
     Path script = PythonEnv.home().resolve("demo/run_demo.py");
-    PythonEnv.Result r =
-        PythonEnv.run(
+    PythonEnv.Result r;
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("demo")) {
+      progress.phase("running the workload on vLLM (CPU)");
+      r = PythonEnv.run(
             List.of(script.toString()),
             Map.of("VLLM_PROFILING_DIR", out.toAbsolutePath().toString(), "PROFILEMATE_SIDECAR", "0",
                 "HF_HUB_OFFLINE", "1", "TRANSFORMERS_OFFLINE", "1"),
             false, true);
+    }
     if (r.exitCode() != 0) {
       throw new UserDataException("the demo workload failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
     }
     Path session = newestSession(out);
-    var result = ExportCommand.run(session, session);
+    var result = ExportCommand.run(session, session); // shows its own progress
     System.out.printf("demo session: %s (%d records, %d processes)%n", session, result.records(), result.processes());
     Reports.writeIfAvailable(session);
     return 0;

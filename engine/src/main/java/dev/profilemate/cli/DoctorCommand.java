@@ -24,9 +24,12 @@ final class DoctorCommand implements Callable<Integer> {
     java.nio.file.Path out = java.nio.file.Files.createTempFile("profilemate-doctor", ".json");
     String text;
     try {
-      PythonEnv.Result r =
-          PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json-out", out.toString()),
-              Map.of("VLLM_ENABLE_PROFILING", "0"), true);
+      PythonEnv.Result r;
+      try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("doctor")) {
+        progress.phase("checking the probe targets on the installed vLLM");
+        r = PythonEnv.run(List.of("-m", "profilemate_probe.doctor", "--json-out", out.toString()),
+            Map.of("VLLM_ENABLE_PROFILING", "0"), true);
+      }
       if (r.exitCode() != 0) {
         throw new UserDataException("the probe's doctor failed under " + PythonEnv.python() + " (exit " + r.exitCode() + ")");
       }
@@ -41,16 +44,37 @@ final class DoctorCommand implements Callable<Integer> {
     JsonNode doc = new ObjectMapper().readTree(text);
     System.out.printf("vLLM %s (python %s, %s)%n", doc.path("vllm_version").asText("not installed"),
         doc.path("python").asText(), PythonEnv.python());
+    System.out.print(table(doc.path("targets")));
     int requiredMissing = 0;
     for (JsonNode t : doc.path("targets")) {
-      boolean optional = t.path("optional").asBoolean();
-      String state = t.path("state").asText();
-      if (!optional && !state.equals("attached")) {
+      if (!t.path("optional").asBoolean() && !t.path("state").asText().equals("attached")) {
         requiredMissing++;
       }
-      System.out.printf("  %-9s %-11s %s%s%s%n", state, t.path("profiler").asText(), t.path("target").asText(),
-          optional ? " (optional)" : "", t.path("reason").asText().isEmpty() ? "" : "  -- " + t.path("reason").asText());
     }
     return strict && requiredMissing > 0 ? 1 : 0;
+  }
+
+  /** One row a target; columns as wide as their longest cell (fixed widths broke on long names). */
+  static String table(JsonNode targets) {
+    int stateW = 0;
+    int profilerW = 0;
+    int targetW = 0;
+    for (JsonNode t : targets) {
+      stateW = Math.max(stateW, t.path("state").asText().length());
+      profilerW = Math.max(profilerW, t.path("profiler").asText().length());
+      targetW = Math.max(targetW, cell(t).length());
+    }
+    StringBuilder sb = new StringBuilder();
+    for (JsonNode t : targets) {
+      String reason = t.path("reason").asText();
+      String row = String.format("  %-" + stateW + "s  %-" + profilerW + "s  %-" + targetW + "s%s",
+          t.path("state").asText(), t.path("profiler").asText(), cell(t), reason.isEmpty() ? "" : "  -- " + reason);
+      sb.append(row.stripTrailing()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String cell(JsonNode t) {
+    return t.path("target").asText() + (t.path("optional").asBoolean() ? " (optional)" : "");
   }
 }

@@ -14,8 +14,11 @@ import picocli.CommandLine.Parameters;
     name = "export",
     description = "Write metadata.json and every session CSV/JSON/TXT file from a session's raw spools.")
 final class ExportCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SESSION", description = "a session_* folder (holding raw/)")
-  Path session;
+  @Parameters(arity = "1..*", paramLabel = "SESSION",
+      description = "session_* folders (holding raw/); several are exported one after the other")
+  java.util.List<Path> sessions;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--out", paramLabel = "DIR", description = "where to write (default: the session folder)")
   Path out;
@@ -29,14 +32,23 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SessionExporter.Result r = run(session, out == null ? session : out, strict);
-    if (!quiet) {
-      System.out.printf(
-          "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
+    if (sessions.size() > 1 && out != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
     }
-    // damage is reported even when quiet: the exit status alone does not say what was lost
-    r.warnings().forEach(w -> System.err.println("warning: " + w));
-    return r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK;
+    sessions.forEach(SessionArgs::raw); // all checked before any is written
+    int code = Main.EXIT_OK;
+    for (Path session : sessions) {
+      SessionExporter.Result r = run(session, out == null ? session : out, strict);
+      if (!quiet) {
+        System.out.printf(
+            "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
+      }
+      // damage is reported even when quiet: the exit status alone does not say what was lost
+      r.warnings().forEach(w -> System.err.println("warning: " + w));
+      code = Math.max(code, r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK);
+    }
+    return code;
   }
 
   static SessionExporter.Result run(Path session, Path out) {
@@ -44,8 +56,9 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   static SessionExporter.Result run(Path session, Path out, boolean strict) {
-    try {
-      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out);
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("export")) {
+      progress.phase("reading " + session.getFileName());
+      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out, progress);
     } catch (IOException | java.io.UncheckedIOException e) {
       String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
       throw new UserDataException(msg, e);

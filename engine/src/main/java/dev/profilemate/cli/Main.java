@@ -1,19 +1,25 @@
 package dev.profilemate.cli;
 
-import dev.profilemate.common.UserDataException;
-import picocli.CommandLine.Command;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.AutoComplete;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code profilemate} command line. One subcommand class per verb. Exit codes: 0 ok; 1 bad
- * input or refused (a one-line message on stderr naming the file and the problem); 2 bad
- * arguments (with usage); 3 partial: the files were written, but damaged parts of the input were
- * skipped (one warning line per dropped byte range on stderr, and in metadata.json).
+ * The {@code profilemate} command line. One subcommand class per verb. Every command, those of
+ * picocli included, gets --help/--version, its examples and exit codes ({@link CommandDocs},
+ * {@link ExitCodes}); errors are one line on stderr ({@link Errors}), the stack trace only with
+ * --debug.
  */
 @Command(
     name = "profilemate",
     mixinStandardHelpOptions = true,
-    version = "profilemate 0.1.0",
+    versionProvider = VersionInfo.class,
     description = "Runtime profiler for vLLM inference servers.",
     subcommands = {
       ExportCommand.class,
@@ -26,26 +32,22 @@ import picocli.CommandLine;
       dev.profilemate.kernel.kineto.TraceCommand.class,
       dev.profilemate.bench.BenchCommand.class,
       ProfileCommand.class,
-    },
-    footer = {
-      "",
-      "Examples:",
-      "  profilemate demo --out /tmp/pm            run a built-in workload on the real vLLM scheduler",
-      "  profilemate export /tmp/vllm_profiling/session_20261129_101500",
-      "  profilemate doctor                        which probe targets attach on the installed vLLM",
-      "  profilemate report SESSION --gpu H200     the HTML report of a session",
-      "  profilemate nsys report.sqlite            kernel time by category, phases, graph coverage",
-      "",
-      "Exit codes: 0 ok; 1 bad input or refused; 2 bad arguments;",
-      "  3 partial: written, but some data was dropped (export, collect: see the warnings).",
+      HelpCommand.class,
+      AutoComplete.GenerateCompletion.class,
     })
 public final class Main implements Runnable {
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_BAD_INPUT = 1;
-  public static final int EXIT_BAD_ARGUMENTS = 2;
-  public static final int EXIT_PARTIAL = 3;
+  public static final int EXIT_OK = ExitCodes.OK;
+  public static final int EXIT_BAD_INPUT = ExitCodes.BAD_INPUT;
+  public static final int EXIT_BAD_ARGUMENTS = ExitCodes.BAD_ARGUMENTS;
+  public static final int EXIT_PARTIAL = ExitCodes.PARTIAL;
+  public static final int EXIT_INTERNAL = ExitCodes.INTERNAL;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandSpec spec;
+
+  // read from the parse result by Errors (an inherited option is matched on the subcommand)
+  @Option(names = "--debug", scope = ScopeType.INHERIT,
+      description = "on an error, print the full stack trace after the one-line message")
+  boolean debug;
 
   @Override
   public void run() {
@@ -58,15 +60,45 @@ public final class Main implements Runnable {
 
   /** Runs the CLI without exiting; tests call this. */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The whole command tree, conventions applied; tests walk it. */
+  static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          if (ex instanceof UserDataException ude) {
-            commandLine.getErr().println(commandLine.getCommandName() + ": " + ude.getMessage());
-            return EXIT_BAD_INPUT;
-          }
-          throw ex;
-        });
-    return cl.execute(args);
+    CommandSpec completion = cl.getSubcommands().get("generate-completion").getCommandSpec();
+    completion.usageMessage().hidden(false); // picocli hides it; it is how completion is installed
+    for (CommandLine c : all(cl)) {
+      CommandSpec s = c.getCommandSpec();
+      if (!s.mixinStandardHelpOptions() && !(c.getCommand() instanceof HelpCommand)) {
+        s.mixinStandardHelpOptions(true);
+      }
+      s.versionProvider(cl.getCommandSpec().versionProvider());
+      List<String> footer = new ArrayList<>(List.of(s.usageMessage().footer()));
+      footer.addAll(CommandDocs.footer(name(c)));
+      s.usageMessage().footer(footer.toArray(String[]::new));
+    }
+    cl.setParameterExceptionHandler(Errors::badArguments);
+    cl.setExecutionExceptionHandler(Errors::failed);
+    return cl;
+  }
+
+  /** A command and all commands under it, depth first. */
+  static List<CommandLine> all(CommandLine root) {
+    List<CommandLine> out = new ArrayList<>();
+    out.add(root);
+    for (CommandLine sub : root.getSubcommands().values()) {
+      if (sub.getParent() == root) { // aliases map to the same CommandLine: list it once
+        out.addAll(all(sub).stream().filter(c -> !out.contains(c)).toList());
+      }
+    }
+    return out;
+  }
+
+  /** The command's name under profilemate: "" for profilemate itself, "export", "a b" when nested. */
+  static String name(CommandLine c) {
+    String q = c.getCommandSpec().qualifiedName(" ");
+    int space = q.indexOf(' ');
+    return space < 0 ? "" : q.substring(space + 1);
   }
 }

@@ -1,6 +1,8 @@
 package dev.profilemate.cli;
 
 import dev.profilemate.common.GpuCatalogue;
+import dev.profilemate.common.InputPaths;
+import dev.profilemate.common.Progress;
 import dev.profilemate.report.KernelInputs;
 import dev.profilemate.report.ReportWriter;
 import java.nio.file.Path;
@@ -19,9 +21,10 @@ import picocli.CommandLine.Spec;
 final class ReportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "SESSION",
-      description = "an exported session folder (CSV/JSON files); may be left out when --nsys, --ncu or --trace is given")
-  Path session;
+  @Parameters(arity = "0..*", paramLabel = "SESSION",
+      description = "exported session folders (CSV/JSON files), one report each; may be left out when --nsys, --ncu "
+          + "or --trace is given")
+  java.util.List<Path> sessions = new java.util.ArrayList<>();
 
   @Option(names = "--out", paramLabel = "FILE",
       description = "where to write (default: SESSION/profile_report.html, or ./profile_report.html without SESSION)")
@@ -54,12 +57,41 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     KernelInputs kernels = new KernelInputs(nsys, ncu, trace);
-    if (session == null && !kernels.any()) {
+    if (sessions.isEmpty() && !kernels.any()) {
       throw new ParameterException(spec.commandLine(), "Missing SESSION: give a session folder, or at least one of "
           + "--nsys, --ncu, --trace");
     }
-    Path written = ReportWriter.write(session, out, gpu, kernels, GpuCatalogue.withFile(gpuPeaks));
-    System.out.println("wrote " + written);
+    if (sessions.size() > 1 && (out != null || kernels.any())) {
+      throw new ParameterException(spec.commandLine(), sessions.size() + " sessions given, but --out, --nsys, --ncu "
+          + "and --trace belong to one; give one session, or leave those out (each report goes into its session)");
+    }
+    checkFile("--nsys", nsys, "an .sqlite file from nsys export --type sqlite, or an .nsys-rep");
+    checkFile("--ncu", ncu, "a CSV file from ncu --csv --page raw (or details)");
+    checkFile("--trace", trace, "a .json or .json.gz trace file from the PyTorch profiler");
+    sessions.forEach(SessionArgs::exported); // all checked before any is written
+    GpuCatalogue gpus = GpuCatalogue.withFile(gpuPeaks); // a bad file is said before any report is written
+    if (sessions.isEmpty()) {
+      sessions.add(null);
+    }
+    for (Path session : sessions) {
+      try (Progress progress = Progress.start("report")) {
+        progress.phase("analysing " + (session != null ? session.getFileName() : "the kernel files"));
+        Path written = ReportWriter.write(session, out, gpu, kernels, gpus);
+        progress.close();
+        System.out.println("wrote " + written);
+      }
+    }
     return 0;
+  }
+
+  /** Named with its option: the same file could be given to another one. */
+  private static void checkFile(String option, Path p, String what) {
+    if (p != null) {
+      try {
+        InputPaths.file(p, what);
+      } catch (dev.profilemate.common.UserDataException e) {
+        throw new dev.profilemate.common.UserDataException(option + " " + e.getMessage(), e);
+      }
+    }
   }
 }

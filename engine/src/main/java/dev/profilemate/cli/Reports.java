@@ -8,6 +8,11 @@ final class Reports {
   private Reports() {}
 
   static void writeIfAvailable(Path session) {
-    System.out.println("report: " + ReportWriter.write(session, null, null));
+    Path written;
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("report")) {
+      progress.phase("analysing " + session.getFileName());
+      written = ReportWriter.write(session, null, null);
+    }
+    System.out.println("report: " + written);
   }
 }

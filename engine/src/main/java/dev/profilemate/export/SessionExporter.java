@@ -1,5 +1,6 @@
 package dev.profilemate.export;
 
+import dev.profilemate.common.Progress;
 import dev.profilemate.aggregate.CpuOperations;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
@@ -60,6 +61,11 @@ public final class SessionExporter {
   }
 
   public Result export(Path session, Path outDir) throws IOException {
+    return export(session, outDir, Progress.NONE);
+  }
+
+  /** progress: shows the records read so far on a terminal (a long session takes minutes). */
+  public Result export(Path session, Path outDir, Progress progress) throws IOException {
     SessionInputs.check(session);
     try (SessionReader reader = SessionReader.open(session, schema, strict);
         OutputStage stage = new OutputStage(outDir)) {
@@ -78,7 +84,9 @@ public final class SessionExporter {
         Iterator<SpoolRecord> it = reader.merged();
         while (it.hasNext()) {
           SpoolRecord r = it.next();
-          records++;
+          if ((++records & 0xFFFF) == 0) {
+            progress.count(records, "records");
+          }
           meta.accept(r);
           for (RecordConsumer c : p.consumers) {
             c.accept(r);

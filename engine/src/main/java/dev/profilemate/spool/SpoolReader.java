@@ -24,6 +24,9 @@ import java.util.NoSuchElementException;
  * {@link SpoolFormatException} from {@link #open}); in strict mode the first drop throws too.
  */
 public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
+  /** The spool format major version this engine reads (any minor of it); --version shows it. */
+  public static final int FORMAT_MAJOR = ChunkHeader.MAJOR;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path file;

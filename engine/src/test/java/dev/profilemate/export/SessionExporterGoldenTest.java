@@ -86,7 +86,7 @@ class SessionExporterGoldenTest {
     }
     assertThat(code).isEqualTo(1);
     String msg = err.toString(StandardCharsets.UTF_8).strip();
-    assertThat(msg).doesNotContain("\n").contains("nope").contains("not a session directory");
+    assertThat(msg).doesNotContain("\n").contains("nope: no such folder; give the session_* folder");
   }
 
   @Test

@@ -59,7 +59,7 @@ class ReportCommandTest {
   void missingSessionIsOneLineAndExitOne(@TempDir Path tmp) {
     Run r = run("report", tmp.resolve("nope").toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err().strip()).doesNotContain("\n").startsWith("report: ").contains("not a session directory");
+    assertThat(r.err().strip()).doesNotContain("\n").startsWith("report: ").contains("nope: no such folder; give a session_* folder");
   }
 
   @Test
@@ -103,9 +103,9 @@ class ReportCommandTest {
     "--nsys,ncu/tinyllama_h200_ncu2025.3_first45_raw.csv,not an SQLite database",
     "--ncu,kineto/hta_cpu_only.pt.trace.json.gz,no ncu CSV header",
     "--trace,ncu/tinyllama_h200_ncu2025.3_first45_raw.csv,not a PyTorch profiler trace",
-    "--nsys,nsys/missing.sqlite,file not found",
-    "--ncu,ncu/missing.csv,file not found",
-    "--trace,kineto/missing.json.gz,file not found"})
+    "--nsys,nsys/missing.sqlite,no such file; give ",
+    "--ncu,ncu/missing.csv,no such file; give ",
+    "--trace,kineto/missing.json.gz,no such file; give "})
   void badKernelInputIsOneLineNamingTheOptionAndTheFile(String option, String fixture, String problem, @TempDir Path tmp) {
     Path file = dev.profilemate.kernel.Fixtures.path(fixture);
     Run r = run("report", TestSessions.GOLDEN.toString(), "--out", tmp.resolve("x.html").toString(), option, file.toString());

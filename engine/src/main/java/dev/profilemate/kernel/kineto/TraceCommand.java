@@ -41,8 +41,13 @@ public final class TraceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    dev.profilemate.common.InputPaths.file(file, "a .json or .json.gz trace file from the PyTorch profiler");
     CategoryRules rules = CategoryRules.load(opts.categories);
-    TraceReport r = new KinetoAnalyzer(rules, opts.gaps()).analyze(file);
+    TraceReport r;
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("trace")) {
+      progress.phase("analysing " + file.getFileName());
+      r = new KinetoAnalyzer(rules, opts.gaps()).analyze(file);
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.print(render(r, opts.top(), opts.gaps()));
     if (opts.json != null) {

@@ -52,7 +52,12 @@ public final class NcuCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    NcuReport r = new NcuAnalyzer(CategoryRules.load(categories), GpuCatalogue.withFile(gpuPeaks), gpu).analyze(file);
+    dev.profilemate.common.InputPaths.file(file, "a CSV file from ncu --csv --page raw (or details)");
+    NcuReport r;
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("ncu")) {
+      progress.phase("analysing " + file.getFileName());
+      r = new NcuAnalyzer(CategoryRules.load(categories), GpuCatalogue.withFile(gpuPeaks), gpu).analyze(file);
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.print(render(r, Math.max(0, top)));
     if (json != null) {

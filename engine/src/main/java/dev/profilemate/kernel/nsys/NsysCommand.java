@@ -42,12 +42,17 @@ public final class NsysCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    dev.profilemate.common.InputPaths.file(file, "an .sqlite file from nsys export --type sqlite, or an .nsys-rep");
     CategoryRules rules = CategoryRules.load(opts.categories);
     Path input = file;
     if (NsysRepExporter.isReport(file)) {
       input = new NsysRepExporter(System.getenv("PATH")).export(file);
     }
-    NsysAnalyzer.Result result = new NsysAnalyzer(rules, opts.gaps()).analyze(input);
+    NsysAnalyzer.Result result;
+    try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("nsys")) {
+      progress.phase("analysing " + input.getFileName());
+      result = new NsysAnalyzer(rules, opts.gaps()).analyze(input);
+    }
     NsysReport r = result.report();
     PrintWriter out = spec.commandLine().getOut();
     out.print(NsysText.render(r, opts.top(), opts.gaps()));

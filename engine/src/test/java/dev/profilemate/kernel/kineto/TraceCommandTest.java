@@ -45,7 +45,7 @@ class TraceCommandTest {
   void missingFileIsOneLineAndExit1() {
     Fixtures.Run run = Fixtures.cli("trace", "/nonexistent/trace.json.gz");
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err().strip()).isEqualTo("trace: /nonexistent/trace.json.gz: file not found");
+    assertThat(run.err().strip()).isEqualTo("trace: /nonexistent/trace.json.gz: no such file; give a .json or .json.gz trace file from the PyTorch profiler");
   }
 
   @Test

@@ -115,7 +115,7 @@ class NcuInputTest {
   void missingFileAndBadArguments() {
     Fixtures.Run run = Fixtures.cli("ncu", "/nonexistent/x.csv");
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err().strip()).isEqualTo("ncu: /nonexistent/x.csv: file not found");
+    assertThat(run.err().strip()).isEqualTo("ncu: /nonexistent/x.csv: no such file; give a CSV file from ncu --csv --page raw (or details)");
     assertThat(Fixtures.cli("ncu").exit()).isEqualTo(2);
     assertThat(Fixtures.cli("ncu", "a.csv", "--top", "many").exit()).isEqualTo(2);
   }

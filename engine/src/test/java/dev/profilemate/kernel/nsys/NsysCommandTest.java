@@ -46,7 +46,7 @@ class NsysCommandTest {
   void missingFileIsOneLineAndExit1() {
     Fixtures.Run run = Fixtures.cli("nsys", "/nonexistent/report.sqlite");
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err().strip()).isEqualTo("nsys: /nonexistent/report.sqlite: file not found");
+    assertThat(run.err().strip()).isEqualTo("nsys: /nonexistent/report.sqlite: no such file; give an .sqlite file from nsys export --type sqlite, or an .nsys-rep");
   }
 
   @Test
