@@ -1,10 +1,6 @@
 package dev.profilemate.kernel;
 
-import dev.profilemate.cli.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -46,21 +42,9 @@ public final class Fixtures {
   /** Exit status, stdout and stderr of one CLI run. */
   public record Run(int exit, String out, String err) {}
 
-  public static synchronized Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      System.out.flush();
-      System.err.flush();
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  public static Run cli(String... args) {
+    dev.profilemate.cli.Run r = dev.profilemate.cli.Run.of(args);
+    return new Run(r.code(), r.out(), r.err());
   }
+
 }

@@ -2,11 +2,8 @@ package dev.profilemate.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.profilemate.cli.Main;
-import java.io.ByteArrayOutputStream;
+import dev.profilemate.cli.Run;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,23 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ReportCommandTest {
 
-  private record Run(int code, String out, String err) {}
-
   private static Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream o = System.out;
-    PrintStream e = System.err;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(o);
-      System.setErr(e);
-    }
+    return Run.of(args);
   }
+
 
   @Test
   void writesProfileReportHtmlIntoTheSessionByDefault(@TempDir Path tmp) throws IOException {
