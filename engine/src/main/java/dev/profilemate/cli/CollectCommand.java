@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 /**
  * The sidecar the probe starts beside vLLM: rewrites the session files while spools grow and
  * finalises them once every profiled process has exited. The exit status is the final export's
- * (see {@link Main}): 1 when it failed (e.g. no spool at all), 3 when it skipped damaged data.
+ * (see {@link ExitCodes}): 1 when it failed (e.g. no spool at all), 3 when it skipped damaged data.
  */
 @Command(name = "collect", description = "Keep a live session's files up to date until its vLLM processes exit.")
 final class CollectCommand implements Callable<Integer> {
@@ -121,11 +121,11 @@ final class CollectCommand implements Callable<Integer> {
     try {
       var r = ExportCommand.run(session, session);
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
-      return r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK;
+      return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {
       System.err.println("collect: final export failed: " + e.getMessage()
           + "; no vLLM process under the probe wrote here (was VLLM_ENABLE_PROFILING=1 set, and did vLLM start?)");
-      return Main.EXIT_BAD_INPUT;
+      return ExitCodes.BAD_INPUT;
     }
   }
 }

@@ -3,13 +3,10 @@ package dev.profilemate.cli;
 import dev.profilemate.common.UserDataException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,12 +58,12 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  static Path newestSession(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("session_"))
-          .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-          .max(Comparator.comparing(p -> p.getFileName().toString()))
-          .orElseThrow(() -> new UserDataException(dir + ": the demo wrote no session_* folder"));
+  static Path newestSession(Path dir) {
+    List<Path> sessions = dev.profilemate.common.InputPaths.sessionsIn(dir); // oldest first
+    if (sessions.isEmpty()) {
+      throw new UserDataException(dir + ": the demo wrote no session_* folder");
     }
+    return sessions.getLast();
   }
+
 }

@@ -37,7 +37,7 @@ final class ExportCommand implements Callable<Integer> {
           "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
     }
     sessions.forEach(SessionArgs::raw); // all checked before any is written
-    int code = Main.EXIT_OK;
+    int code = ExitCodes.OK;
     for (Path session : sessions) {
       SessionExporter.Result r = run(session, out == null ? session : out, strict);
       if (!quiet) {
@@ -46,7 +46,7 @@ final class ExportCommand implements Callable<Integer> {
       }
       // damage is reported even when quiet: the exit status alone does not say what was lost
       r.warnings().forEach(w -> System.err.println("warning: " + w));
-      code = Math.max(code, r.partial() ? Main.EXIT_PARTIAL : Main.EXIT_OK);
+      code = Math.max(code, r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK);
     }
     return code;
   }

@@ -36,12 +36,6 @@ import picocli.CommandLine.ScopeType;
       AutoComplete.GenerateCompletion.class,
     })
 public final class Main implements Runnable {
-  public static final int EXIT_OK = ExitCodes.OK;
-  public static final int EXIT_BAD_INPUT = ExitCodes.BAD_INPUT;
-  public static final int EXIT_BAD_ARGUMENTS = ExitCodes.BAD_ARGUMENTS;
-  public static final int EXIT_PARTIAL = ExitCodes.PARTIAL;
-  public static final int EXIT_INTERNAL = ExitCodes.INTERNAL;
-
   @CommandLine.Spec CommandSpec spec;
 
   // read from the parse result by Errors (an inherited option is matched on the subcommand)

@@ -269,13 +269,10 @@ public final class ProfileRun {
     if (!Files.isDirectory(sessions)) {
       return null;
     }
-    try (Stream<Path> st = Files.list(sessions)) {
-      return st.filter(p -> p.getFileName().toString().startsWith("session_") && Files.isDirectory(p))
-          .max(Path::compareTo).orElse(null);
-    } catch (IOException e) {
-      return null;
-    }
+    List<Path> all = dev.profilemate.common.InputPaths.sessionsIn(sessions); // oldest first
+    return all.isEmpty() ? null : all.getLast();
   }
+
 
   private void analysis(String what, EngineStep.Outcome o, String files, String description) {
     summary.ran(what);

@@ -67,7 +67,7 @@ class ExportSalvageTest {
     Path session = damagedSession(tmp);
     Run r = cli("export", session.toString());
     String line = lostLine();
-    assertThat(r.code()).isEqualTo(Main.EXIT_PARTIAL);
+    assertThat(r.code()).isEqualTo(ExitCodes.PARTIAL);
     assertThat(r.err().lines()).containsExactly("warning: " + line);
     JsonNode meta = new ObjectMapper().readTree(session.resolve("metadata.json").toFile());
     List<String> warnings = new ArrayList<>();
@@ -80,7 +80,7 @@ class ExportSalvageTest {
   @Test
   void theReportShowsTheExportsWarnings(@TempDir Path tmp) throws IOException {
     Path session = damagedSession(tmp);
-    assertThat(cli("export", session.toString()).code()).isEqualTo(Main.EXIT_PARTIAL);
+    assertThat(cli("export", session.toString()).code()).isEqualTo(ExitCodes.PARTIAL);
     assertThat(cli("report", session.toString()).code()).isZero();
     String html = Files.readString(session.resolve("profile_report.html"));
     assertThat(html).contains("<ul class=\"warnings\">")
@@ -91,7 +91,7 @@ class ExportSalvageTest {
   void strictRefusesTheFirstDroppedRangeWithOneLine(@TempDir Path tmp) throws IOException {
     Path session = damagedSession(tmp);
     Run r = cli("export", "--strict", session.toString());
-    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.code()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err().strip()).doesNotContain("\n").contains("engine_core-301.pmspool")
         .contains("chunk checksum mismatch").contains("byte offset " + lost().start());
     assertThat(session.resolve("metadata.json")).doesNotExist();
@@ -114,7 +114,7 @@ class ExportSalvageTest {
     Path session = tmp.resolve("session_empty");
     Files.createDirectories(session.resolve("raw"));
     Run r = cli("collect", session.toString(), "--interval", "0.01", "--max-wait", "0.05");
-    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.code()).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(r.err().strip()).doesNotContain("\n").contains("no .pmspool files");
   }
 
@@ -122,7 +122,7 @@ class ExportSalvageTest {
   void collectOfADamagedSessionExitsPartial(@TempDir Path tmp) throws IOException {
     Path session = damagedSession(tmp);
     Run r = cli("collect", session.toString(), "--interval", "0.01", "--max-wait", "0.05");
-    assertThat(r.code()).isEqualTo(Main.EXIT_PARTIAL);
+    assertThat(r.code()).isEqualTo(ExitCodes.PARTIAL);
     assertThat(r.err()).contains("warning: " + lostLine());
     assertThat(session.resolve("metadata.json")).exists();
   }
