@@ -1,7 +1,8 @@
 """The embedded default workload behind `profilemate demo`.
 
 Runs vLLM's REAL V1 Scheduler, KV cache manager and block pool on the CPU (installed from
-PyPI; no GPU, no weights) with the ProfileMate probe attached the normal way (PYTHONPATH),
+PyPI; no GPU, no weights) with the ProfileMate probe attached the normal way (PYTHONPATH, or
+the installed wheel's vLLM plugin),
 on a mixed workload that exercises every scheduler-side file: chat-style requests sharing
 system prompts (prefix-cache hits, then evictions), long documents split into prefill
 chunks beside running decodes, and a burst that overflows the KV cache (preemptions).
@@ -51,6 +52,11 @@ def build(kv_events=True):
 
 
 def main():
+    # vLLM's own processes load the general plugins before they build their Scheduler
+    # (EngineCore.__init__); this one builds it itself, so it does the same. With the wheel
+    # installed, that is how the probe attaches here; on PYTHONPATH it attached at `import vllm`.
+    from vllm.plugins import load_general_plugins
+    load_general_plugins()
     sched, first, add_at = build()
 
     def pace(info, _scheduler):

@@ -47,7 +47,7 @@ def _start_probe():
         return
     try:
         import profilemate_probe
-        profilemate_probe.bootstrap(ProfilingConfig, force=(flag == "1"))
+        profilemate_probe.bootstrap(ProfilingConfig, force=(flag == "1"), attach="PYTHONPATH sitecustomize")
     except Exception as exc:  # the host process must start regardless
         sys.stderr.write("[profilemate] probe not started: %s\n" % exc)
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the engine (Maven, JUnit), the probe (pytest, against the real vLLM
+# Runs every test: the engine (Maven, JUnit), the wheel from nothing (scripts/test_wheel.sh: pip
+# install into a fresh venv with no Java, the demo through it; PROFILEMATE_SKIP_WHEEL_TEST=1 skips
+# it), the probe (pytest, against the real vLLM
 # installed from PyPI into a cached venv by scripts/setup_vllm.sh), then vLLM's own scheduler
 # and KV-cache tests probe off and probe on (scripts/vllm_core_tests.sh, ~10 min on 2 cores;
 # PROFILEMATE_SKIP_VLLM_CORE_TESTS=1 skips them). Arguments go to the probe's pytest.
@@ -11,6 +13,12 @@ export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 py="$("$root/scripts/setup_vllm.sh")"
 echo "== engine (Maven, $JAVA_HOME)"
 mvn -B -f engine/pom.xml verify
+if [ "${PROFILEMATE_SKIP_WHEEL_TEST:-0}" = 1 ]; then
+  echo "== the wheel from nothing: skipped (PROFILEMATE_SKIP_WHEEL_TEST=1)"
+else
+  echo "== the wheel from nothing: build, install with no Java, demo (scripts/test_wheel.sh)"
+  PROFILEMATE_PYTHON="$py" PROFILEMATE_SKIP_JAR=1 bash scripts/test_wheel.sh
+fi
 echo "== probe (pytest, $py)"
 PROFILEMATE_PYTHON="$py" "$py" -m pytest -q probe/tests "$@"
 if [ "${PROFILEMATE_SKIP_VLLM_CORE_TESTS:-0}" = 1 ]; then

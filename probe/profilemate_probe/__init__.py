@@ -1,12 +1,16 @@
 """ProfileMate probe: records what vLLM does, from inside its processes.
 
-Public API: bootstrap() (called by sitecustomize), install(), uninstall(), status(), probe().
+Public API: bootstrap() (called by sitecustomize and by the vLLM plugin, profilemate_probe.plugin),
+install(), uninstall(), status(), probe(), attached_by().
 Nothing here imports torch or vllm. Until a process imports vllm, the only cost is one
 tiny import finder; the probe proper loads when `import vllm` starts.
 """
 import sys
 
 _PROBE = None
+# How this process attached (attach.SITECUSTOMIZE or attach.PLUGIN): the first bootstrap() wins and
+# every later one is a no-op, so PYTHONPATH and the plugin together attach once.
+_ATTACHED_BY = None
 
 
 class _AwaitVllm:
@@ -40,8 +44,13 @@ def _make(config_class, force):
     return _PROBE
 
 
-def bootstrap(config_class=None, force=False):
-    """Forced: the probe starts now. Otherwise it waits, nearly free, for `import vllm`."""
+def bootstrap(config_class=None, force=False, attach="PYTHONPATH sitecustomize"):
+    """Forced: the probe starts now. Otherwise it waits, nearly free, for `import vllm` (started
+    already when vllm is imported, as it is when vLLM loads its plugins). Once per process."""
+    global _ATTACHED_BY
+    if _ATTACHED_BY is not None:
+        return _PROBE
+    _ATTACHED_BY = attach
     if force or "vllm" in sys.modules:
         return _make(config_class, force=True)
     if not any(isinstance(f, _AwaitVllm) for f in sys.meta_path):
@@ -59,6 +68,9 @@ def uninstall():
         _PROBE.uninstall()
         _PROBE.close()
         _PROBE = None
+# How this process attached (attach.SITECUSTOMIZE or attach.PLUGIN): the first bootstrap() wins and
+# every later one is a no-op, so PYTHONPATH and the plugin together attach once.
+_ATTACHED_BY = None
 
 
 def status():
@@ -67,3 +79,8 @@ def status():
 
 def probe():
     return _PROBE
+
+
+def attached_by():
+    """"PYTHONPATH sitecustomize", "plugin", or None where neither bootstrapped this process."""
+    return _ATTACHED_BY

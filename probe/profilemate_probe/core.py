@@ -155,6 +155,10 @@ class Probe:
             enabled = [f for f in config_mod.FLAGS if self.config.values.get(f)]
             meta = process_metadata(role, rank, enabled, self.config.as_dict())
             meta["session_owner"] = self.owner
+            from . import attached_by
+            from .versions import RELEASE
+            meta["attach"] = attached_by() or "api"  # "api": install() called directly (tests, doctor)
+            meta["probe_version"] = RELEASE
             path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
             self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log,
                                       on_disabled=self._spool_disabled).start()

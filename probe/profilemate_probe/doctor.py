@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 
-from . import config
+from . import attach, config
 from .core import Probe
 
 
@@ -28,7 +28,8 @@ def diagnose():
         if row["state"] == "missing" and module in import_errors:
             row["reason"] = "module import failed: " + import_errors[module]
     probe.uninstall()
-    return {"vllm_version": probe.vllm_version(), "python": sys.version.split()[0], "targets": rows}
+    return {"vllm_version": probe.vllm_version(), "python": sys.version.split()[0], "targets": rows,
+            "attach": attach.expected()}
 
 
 def main(argv):
@@ -42,6 +43,7 @@ def main(argv):
         sys.stdout.write("\n")
         return 0
     print("vLLM %s, Python %s" % (result["vllm_version"] or "not installed", result["python"]))
+    print("attach: %s" % result["attach"]["way"])
     for r in result["targets"]:
         flag = "" if not r["optional"] else " (optional)"
         print("  %-9s %-11s %s%s%s" % (r["state"], r["profiler"], r["target"], flag,

@@ -19,8 +19,10 @@ import threading
 import time
 import zlib
 
+from .versions import SPOOL
+
 MAGIC = b"PMSP"
-MAJOR, MINOR = 1, 5  # minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
+MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
 #                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
 #                       5: type 40 (probe_losses: values cut, records the probe could not pack)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01

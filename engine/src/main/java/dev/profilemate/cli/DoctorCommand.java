@@ -44,6 +44,8 @@ final class DoctorCommand implements Callable<Integer> {
     JsonNode doc = new ObjectMapper().readTree(text);
     System.out.printf("vLLM %s (python %s, %s)%n", doc.path("vllm_version").asText("not installed"),
         doc.path("python").asText(), PythonEnv.python());
+    // how vLLM processes started from this environment attach the probe
+    System.out.printf("attach: %s%n", doc.path("attach").path("way").asText("unknown"));
     System.out.print(table(doc.path("targets")));
     int requiredMissing = 0;
     for (JsonNode t : doc.path("targets")) {

@@ -8,7 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Finds the repository (probe/, scripts/) and the Python that has vLLM installed. */
+/**
+ * Finds the repository (probe/, scripts/, demo/) and the Python that has vLLM installed. Installed
+ * from the wheel, the `profilemate` command sets PROFILEMATE_HOME to the files the wheel carries in
+ * the repository's layout (demo/, probe/tests/vllm_testbed.py) and PROFILEMATE_PYTHON to its own
+ * Python; the probe there is a site-packages package, attached through vLLM's plugin loader.
+ */
 final class PythonEnv {
   private PythonEnv() {}
 
@@ -48,7 +53,10 @@ final class PythonEnv {
     return "python3";
   }
 
-  /** Runs python with the probe on PYTHONPATH; stdout is captured, stderr passes through. */
+  /**
+   * Runs python with the probe on PYTHONPATH (a checkout, where probe/sitecustomize.py attaches it);
+   * stdout is captured, stderr passes through.
+   */
   static Result run(List<String> args, Map<String, String> env, boolean captureOut) throws IOException, InterruptedException {
     return run(args, env, captureOut, false);
   }
@@ -61,7 +69,9 @@ final class PythonEnv {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     String pp = System.getenv("PYTHONPATH");
-    pb.environment().put("PYTHONPATH", probeDir() + (pp == null || pp.isBlank() ? "" : ":" + pp));
+    if (Files.isRegularFile(probeDir().resolve("sitecustomize.py"))) {
+      pb.environment().put("PYTHONPATH", probeDir() + (pp == null || pp.isBlank() ? "" : ":" + pp));
+    } // else an installed wheel: the probe is in site-packages and attaches as a vLLM plugin
     pb.environment().putAll(env);
     pb.redirectError(quiet ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.INHERIT);
     if (!captureOut) {

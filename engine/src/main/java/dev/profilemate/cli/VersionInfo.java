@@ -1,9 +1,9 @@
 package dev.profilemate.cli;
 
 import dev.profilemate.spool.RecordSchema;
-import dev.profilemate.spool.SpoolReader;
+import dev.profilemate.common.Versions;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,57 +11,46 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.IVersionProvider;
 
 /**
- * --version: each version read from where it is declared, never a second copy: the engine's
- * from engine/pom.xml (filtered into version.properties), the spool format the probe writes
- * from probe/profilemate_probe/spool.py, the record schema from records.json (bundled), and
- * vLLM's from the configured Python's package metadata, without importing vllm (a 30 ms
- * Python start instead of seconds of torch).
+ * --version: each version read from where it is declared, never a second copy: the release and
+ * the spool formats the engine reads from versions.properties packed into the jar
+ * ({@link Versions}), the probe's from the versions.properties beside the probe this engine
+ * uses (it can be another copy, e.g. an older wheel's), the record schema from records.json
+ * (bundled), and vLLM's from the configured Python's package metadata, without importing vllm
+ * (a 30 ms Python start instead of seconds of torch).
  */
 final class VersionInfo implements IVersionProvider {
-  private static final Pattern PROBE_FORMAT = Pattern.compile("(?m)^MAJOR, MINOR = (\\d+), (\\d+)");
   private static final String VLLM_VERSION =
       "import importlib.metadata as m\ntry: print(m.version('vllm'))\nexcept m.PackageNotFoundError: print('')";
 
   @Override
   public String[] getVersion() {
     List<String> lines = new ArrayList<>();
-    lines.add("profilemate " + engineVersion());
+    lines.add("profilemate " + Versions.RELEASE);
     lines.add("  probe:        " + probeVersion());
-    lines.add("  spool format: engine reads " + SpoolReader.FORMAT_MAJOR + ".x, record schema "
+    lines.add("  spool format: engine reads " + Versions.spoolRange() + ", record schema "
         + RecordSchema.bundled().version());
     lines.add("  vLLM:         " + vllmVersion());
     return lines.toArray(String[]::new);
   }
 
-  static String engineVersion() {
-    try (InputStream in = VersionInfo.class.getResourceAsStream("/profilemate/version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("engine", "unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  /** The spool format the probe beside this engine writes, from its spool.py. */
+  /** The release and spool format of the probe beside this engine, from its versions.properties. */
   static String probeVersion() {
-    Path spool = PythonEnv.probeDir().resolve("profilemate_probe/spool.py");
-    try {
-      Matcher m = PROBE_FORMAT.matcher(Files.readString(spool));
-      if (m.find()) {
-        return "writes spool format " + m.group(1) + "." + m.group(2) + " (" + PythonEnv.probeDir() + ")";
-      }
-      return "spool format not declared in " + spool;
+    Path file = PythonEnv.probeDir().resolve("profilemate_probe/versions.properties");
+    Properties p = new Properties();
+    try (Reader in = Files.newBufferedReader(file)) {
+      p.load(in);
     } catch (IOException e) {
-      return "not found (looked for " + spool + ")";
+      return "not found (looked for " + file + ")";
     }
+    String release = p.getProperty("release");
+    String spool = p.getProperty("spool");
+    if (release == null || spool == null) {
+      return "release or spool not declared in " + file;
+    }
+    return release + ", writes spool format " + spool + " (" + PythonEnv.probeDir() + ")";
   }
 
   /** vLLM's version in the configured Python, or why there is none; at most 5 s. */

@@ -143,6 +143,9 @@ final class MetadataBuilder {
       e.put("closed_cleanly", spools.get(p.index()).closedCleanly());
       e.put("incomplete", spools.get(p.index()).incomplete());
       e.put("python", p.metadata().path("python").asText());
+      if (p.metadata().has("attach")) { // "plugin" or "PYTHONPATH sitecustomize" (probe 0.1.0 on)
+        e.put("attach", p.metadata().path("attach").asText());
+      }
       procs.add(e);
       p.metadata().path("profilers").forEach(n -> profilers.add(n.asText()));
       hosts.add(p.metadata().path("host").asText());

@@ -16,7 +16,7 @@ record ChunkHeader(
 
   static final int SIZE = 32;
   static final int MAGIC = 0x50534d50; // "PMSP" read little-endian
-  static final int MAJOR = 1;
+  static final int MAJOR = dev.profilemate.common.Versions.SPOOL_MAJOR; // versions.properties
   static final int STATE_WRITING = 0xFF;
   static final int STATE_COMPLETE = 0x01;
   static final int FLAG_FINAL = 0x01;

@@ -3,6 +3,7 @@ package dev.profilemate.spool;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.profilemate.common.Versions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,9 +25,6 @@ import java.util.NoSuchElementException;
  * {@link SpoolFormatException} from {@link #open}); in strict mode the first drop throws too.
  */
 public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
-  /** The spool format major version this engine reads (any minor of it); --version shows it. */
-  public static final int FORMAT_MAJOR = ChunkHeader.MAJOR;
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path file;
@@ -88,13 +86,23 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     return r;
   }
 
-  /** Chunks of a newer major version may be laid out differently: nothing in them can be trusted. */
+  /**
+   * Chunks of a newer major version may be laid out differently: nothing in them can be trusted.
+   * A minor older than the oldest this engine reads is refused the same way; a newer minor is read
+   * (minors only append, SPEC.md). Major versions below ours were never written: damage, not refused.
+   */
   private void refuseNewerMajor() throws IOException {
     ChunkHeader h = scanner.header(0);
-    if (h != null && h.major() > ChunkHeader.MAJOR) {
-      throw new SpoolFormatException(
-          file, 4, "spool major version " + h.major() + ", this engine reads " + ChunkHeader.MAJOR);
+    if (h != null && (h.major() > ChunkHeader.MAJOR
+        || h.major() == ChunkHeader.MAJOR && h.minor() < Versions.SPOOL_OLDEST_MINOR)) {
+      throw new SpoolFormatException(file, 4, unsupported(h.major(), h.minor()));
     }
+  }
+
+  /** One phrase naming the version found and the versions this engine reads. */
+  static String unsupported(int major, int minor) {
+    return "spool version " + major + "." + minor + " cannot be read: this engine reads spool versions "
+        + Versions.spoolRange();
   }
 
   public JsonNode metadata() {

@@ -70,12 +70,15 @@ class CliConventionsTest {
   void versionNamesEngineProbeSpoolFormatAndVllm() throws Exception {
     Run r = Run.of("--version");
     assertThat(r.code()).isZero();
-    String pom = Files.readString(Path.of(System.getProperty("profilemate.repoRoot", ".."), "engine/pom.xml"));
-    Matcher v = Pattern.compile("<artifactId>profilemate</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
-    assertThat(v.find()).isTrue();
-    assertThat(r.out()).startsWith("profilemate " + v.group(1) + "\n")
-        .containsPattern("probe: +writes spool format \\d+\\.\\d+")
-        .containsPattern("spool format: engine reads 1\\.x, record schema \\d+")
+    String declared = Files.readString(Path.of(System.getProperty("profilemate.repoRoot", ".."),
+        "probe/profilemate_probe/versions.properties"));
+    Matcher release = Pattern.compile("(?m)^release=(\\S+)").matcher(declared);
+    Matcher spool = Pattern.compile("(?m)^spool=(\\S+)").matcher(declared);
+    assertThat(release.find()).isTrue();
+    assertThat(spool.find()).isTrue();
+    assertThat(r.out()).startsWith("profilemate " + release.group(1) + "\n")
+        .contains("probe:        " + release.group(1) + ", writes spool format " + spool.group(1))
+        .containsPattern("spool format: engine reads 1\\.0 to " + Pattern.quote(spool.group(1)) + " .*record schema \\d+")
         .contains("vLLM:");
     assertThat(Run.of("export", "--version").out()).isEqualTo(r.out());
   }
