@@ -18,15 +18,18 @@ class Segments:
         self.raw_dir = raw_dir
         self.stem = stem
         self.budget_bytes = budget_bytes
-        # a budget holds at least ~16 segments, so dropping one costs a small share of the window
-        self.max_bytes = max(MIB, min(max_bytes, budget_bytes // 16)) if budget_bytes > 0 else max_bytes
+        self.max_bytes = max_bytes
         self.max_seconds = max_seconds
 
     @classmethod
     def from_config(cls, raw_dir, stem, values):
-        return cls(raw_dir, stem, max_bytes=int(values.get("SEGMENT_MB", 64)) * MIB,
-                   max_seconds=60.0 * float(values.get("SEGMENT_MINUTES", 10)),
-                   budget_bytes=int(values.get("MAX_DISK_MB", 1024)) * MIB)
+        budget = int(values.get("MAX_DISK_MB", 1024)) * MIB
+        size = int(values.get("SEGMENT_MB", 64)) * MIB
+        if budget > 0:
+            # a budget holds at least ~16 segments, so dropping one costs a small share of the window
+            size = max(MIB, min(size, budget // 16))
+        return cls(raw_dir, stem, max_bytes=size, max_seconds=60.0 * float(values.get("SEGMENT_MINUTES", 10)),
+                   budget_bytes=budget)
 
     def name(self, n):
         return "%s.%d%s" % (self.stem, n, retention.SUFFIX)

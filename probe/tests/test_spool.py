@@ -20,7 +20,10 @@ def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
     committed = os.path.join(REPO, "spool-format", "fixtures")
     for name in ("normal.pmspool", "truncated.pmspool", "unknown_type.pmspool", "expected.json",
                  "two_processes/api_server-201.pmspool", "two_processes/engine_core-202.pmspool",
-                 "session_chunked/raw/engine_core-301.pmspool", "session_chunked/raw/worker-302.pmspool"):
+                 "session_chunked/raw/engine_core-301.pmspool", "session_chunked/raw/worker-302.pmspool",
+                 "session_rotated/raw/engine_core-301.0.pmspool", "session_rotated/raw/worker-302.2.pmspool",
+                 "session_rotated/raw/segments.jsonl", "session_budget/raw/segments.jsonl",
+                 "session_budget/raw/engine_core-301.1.pmspool"):
         assert filecmp.cmp(os.path.join(committed, name), os.path.join(tmp_path, name), shallow=False), name
 
 

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
 import dev.profilemate.session.ProcessInfo;
+import dev.profilemate.session.ProcessSpool;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
-import dev.profilemate.spool.SpoolReader;
 import dev.profilemate.spool.SpoolRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +91,7 @@ final class MetadataBuilder {
   List<String> warnings(List<String> fromReader) {
     List<String> all = new ArrayList<>(fromReader);
     all.addAll(badConfig);
-    List<SpoolReader> spools = reader.spools();
+    List<ProcessSpool> spools = reader.spools();
     // the probe counts every record it drops; only a queue that reached its bound (its writer
     // held up) may have lost more than counted: uncounted losses are then possible, not certain
     losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
@@ -131,7 +131,7 @@ final class MetadataBuilder {
     List<Map<String, Object>> procs = new ArrayList<>();
     TreeSet<String> profilers = new TreeSet<>();
     TreeSet<String> hosts = new TreeSet<>();
-    List<SpoolReader> spools = reader.spools();
+    List<ProcessSpool> spools = reader.spools();
     for (ProcessInfo p : reader.processes()) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("pid", p.pid());
