@@ -101,9 +101,9 @@ def test_a_segment_rotates_after_its_time_but_never_empty(tmp_path):
 
 def test_the_budget_drops_the_oldest_closed_segments_and_says_each_in_the_index(tmp_path):
     raw = str(tmp_path)
-    budget = 16 * MIB  # segments of 1 MiB (a sixteenth)
-    a = _writer(raw, Segments(raw, "engine_core-7", max_bytes=64 * MIB, budget_bytes=budget), pid=7)
-    b = _writer(raw, Segments(raw, "worker-8", max_bytes=64 * MIB, budget_bytes=budget), pid=8)
+    budget = 16 * MIB
+    a = _writer(raw, Segments(raw, "engine_core-7", max_bytes=MIB, budget_bytes=budget), pid=7)
+    b = _writer(raw, Segments(raw, "worker-8", max_bytes=MIB, budget_bytes=budget), pid=8)
     t = 0
     peak = 0
     for _ in range(600):
@@ -187,3 +187,20 @@ def test_an_index_that_cannot_be_written_turns_the_writer_off_with_one_line(tmp_
     assert len(lines) == 1 and "No space left" in lines[0] and "records lost" in lines[0]
     kept = len(_records(os.path.join(raw, "engine_core-7.0.pmspool"))[1])
     assert kept + w.dropped == 10000  # every record handed over is on disk or counted
+
+
+def test_the_configured_segment_size_leaves_the_budget_room_for_16_segments():
+    seg = Segments.from_config("/r", "x-1", {"MAX_DISK_MB": 1024, "SEGMENT_MB": 64, "SEGMENT_MINUTES": 10})
+    assert (seg.max_bytes, seg.max_seconds, seg.budget_bytes) == (64 * MIB, 600.0, 1024 * MIB)
+    assert Segments.from_config("/r", "x-1", {"MAX_DISK_MB": 100, "SEGMENT_MB": 64}).max_bytes == 100 * MIB // 16
+    assert Segments.from_config("/r", "x-1", {"MAX_DISK_MB": 4, "SEGMENT_MB": 64}).max_bytes == MIB
+    assert Segments.from_config("/r", "x-1", {"MAX_DISK_MB": 0, "SEGMENT_MB": 64}).max_bytes == 64 * MIB
+
+
+def test_the_budget_and_segments_are_set_by_vllm_profiling_variables():
+    from profilemate_probe import config
+    c = config.load(environ={"VLLM_PROFILING_MAX_DISK_MB": "2048", "VLLM_PROFILING_SEGMENT_MB": "32",
+                             "VLLM_PROFILING_SEGMENT_MINUTES": "5"})
+    assert (c.MAX_DISK_MB, c.SEGMENT_MB, c.SEGMENT_MINUTES) == (2048, 32, 5)
+    assert config.load(environ={"VLLM_PROFILING_MAX_DISK_MB": "0"}).MAX_DISK_MB == 0  # no budget
+    assert config.load(environ={}).MAX_DISK_MB == 1024
