@@ -124,12 +124,19 @@ _NOT_DATA = tuple(t.to_bytes(2, "little") for t in
 # str values cut by a hook that packs its own strings (a request id over 65,535 bytes, see
 # note_cut): the next chunk any writer of this process flushes says how many
 _cut_elsewhere = [0]
+# per-request state a hook dropped to stay within its cap (note_forgotten): said the same way
+_forgotten_elsewhere = [0]
 
 
 def note_cut(n=1):
     """Counts str values a hook cut to the format's limit itself (written in the next chunk)."""
     _cut_elsewhere[0] += n
 
+
+
+def note_forgotten(n=1):
+    """Counts requests whose state a hook dropped to bound its memory (written in the next chunk)."""
+    _forgotten_elsewhere[0] += n
 
 
 def encode_strings(*strings):
@@ -181,7 +188,8 @@ class SpoolWriter:
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
         self.malformed = 0
         self.truncated = 0  # string values cut to the format's 65,535 bytes (emit()ed records)
-        self._losses_written = (0, 0)  # (truncated, malformed) a probe_losses record has reported
+        self.forgotten = 0  # requests whose per-request state the hooks dropped (note_forgotten)
+        self._losses_written = (0, 0, 0)  # (truncated, malformed, forgotten) a probe_losses record has reported
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
@@ -352,12 +360,17 @@ class SpoolWriter:
                 self._on_failure("spool %s: a request id over 65,535 bytes was cut to fit (counted "
                                  "in the session's probe_losses)" % self.path)
             self.truncated += elsewhere
+        forgotten = _forgotten_elsewhere[0]
+        if forgotten:
+            _forgotten_elsewhere[0] -= forgotten
+            self.forgotten += forgotten
         cut = self.truncated - self._losses_written[0]
         malformed = self.malformed - self._losses_written[1]
-        if (cut or malformed) and items:
+        forgotten = self.forgotten - self._losses_written[2]
+        if (cut or malformed or forgotten) and items:
             # a cut value or an unwritten record is a loss the session says, not only the log
-            self._losses_written = (self.truncated, self.malformed)
-            items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed))
+            self._losses_written = (self.truncated, self.malformed, self.forgotten)
+            items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed, forgotten))
         if self._meta is not None:
             items.insert(0, self._meta)
             self._meta = None

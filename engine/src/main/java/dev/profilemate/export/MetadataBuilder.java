@@ -30,7 +30,7 @@ final class MetadataBuilder {
    * the queue reached its bound (losses beyond the count possible)].
    */
   private final Map<Integer, long[]> losses = new TreeMap<>();
-  /** Per process: [string values cut to the str limit, records the probe could not pack]. */
+  /** Per process: [string values cut to the str limit, records the probe could not pack, requests forgotten]. */
   private final Map<Integer, long[]> probeLosses = new TreeMap<>();
   private final List<String> badConfig = new ArrayList<>();
   private JsonNode engine;
@@ -72,9 +72,11 @@ final class MetadataBuilder {
         l[3] |= r.getLong("queue_full") != 0 ? 1 : 0;
       }
       case "probe_losses" -> {
-        long[] l = probeLosses.computeIfAbsent(r.process(), k -> new long[2]);
+        long[] l = probeLosses.computeIfAbsent(r.process(), k -> new long[3]);
         l[0] += r.getLong("values_cut");
         l[1] += r.getLong("records_malformed");
+        l[2] += r.getLong("requests_forgotten"); // 0 before spool minor 6
+
       }
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
@@ -109,6 +111,11 @@ final class MetadataBuilder {
       if (l[1] > 0) {
         all.add(file + ": " + l[1] + (l[1] == 1 ? " record" : " records")
             + " the probe could not pack not written (a probe bug: its log says which)");
+      }
+      if (l[2] > 0) {
+        all.add(file + ": the probe dropped the state of " + l[2] + (l[2] == 1 ? " request" : " requests")
+            + " to keep its memory bounded (more requests in flight than its cap, e.g. requests that never"
+            + " finished): their later request events may be missing from request_lifecycle.csv");
       }
     });
     return all;
