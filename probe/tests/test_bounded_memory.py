@@ -44,3 +44,26 @@ def test_the_writer_queue_and_its_buffer_are_bounded(tmp_path):
         w.out(evict(i, 0, 1, 0))
     assert len(w._q) == w._max_records == 1024
     w.close()
+
+
+def test_the_export_says_how_many_requests_the_probe_forgot(tmp_path, monkeypatch):
+    import json
+    import os
+    import subprocess
+    from conftest import REPO
+    monkeypatch.setattr(spool, "_forgotten_elsewhere", [0])
+    raw = tmp_path / "session_forgot" / "raw"
+    raw.mkdir(parents=True)
+    meta = {"pid": 5, "role": "engine_core", "rank": 0, "host": "h",
+            "clock": {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}}
+    w = spool.SpoolWriter(str(raw / "engine_core-5.pmspool"), meta)
+    spool.note_forgotten(3)
+    w.emit("cpu_operation", 2, 1, "scheduling", "")
+    w.close()
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_forgot"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    warnings = json.load(open(tmp_path / "session_forgot" / "metadata.json"))["warnings"]
+    assert warnings == ["engine_core-5.pmspool: the probe dropped the state of 3 requests to keep its memory bounded "
+                        "(more requests in flight than its cap, e.g. requests that never finished): their later "
+                        "request events may be missing from request_lifecycle.csv"]
