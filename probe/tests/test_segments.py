@@ -1,6 +1,7 @@
 """Spool segments and the session's disk budget (segments.py, retention.py, SPEC "Segments")."""
 import json
 import os
+import time
 
 from conftest import spool_chunks
 from profilemate_probe import retention, spool
@@ -204,3 +205,55 @@ def test_the_budget_and_segments_are_set_by_vllm_profiling_variables():
     assert (c.MAX_DISK_MB, c.SEGMENT_MB, c.SEGMENT_MINUTES) == (2048, 32, 5)
     assert config.load(environ={"VLLM_PROFILING_MAX_DISK_MB": "0"}).MAX_DISK_MB == 0  # no budget
     assert config.load(environ={}).MAX_DISK_MB == 1024
+
+
+def test_exports_while_the_probe_rotates_and_drops_are_consistent(tmp_path):
+    """`profilemate collect` re-exports while the writer rotates segments and the budget deletes
+    them: no export sees damage (exit 0, never 3), and at the end every record handed to the
+    writer is either in the export or in a stated budget drop."""
+    import subprocess
+    import threading
+    from conftest import REPO
+    session = tmp_path / "session_live"
+    raw = session / "raw"
+    raw.mkdir(parents=True)
+    meta = dict(_meta(), host="h", python="3", profilers=[], config={})
+    meta["clock"] = {"monotonic_ns": 0, "wall_ns": 1_764_400_000_000_000_000}
+    w = spool.SpoolWriter(None, meta, flush_every=50, min_interval=0.001,
+                          segments=Segments(str(raw), "engine_core-7", max_bytes=16384, budget_bytes=160 * 1024)).start()
+    stop = threading.Event()
+    emitted = [0]
+
+    def feed():
+        while not stop.is_set():
+            for _ in range(20):
+                emitted[0] += 1
+                w.emit("cpu_operation", emitted[0], 1000, "sampling", "live")
+            stop.wait(0.004)  # ~5k records/s: a segment lasts ~0.1 s, the budget holds ~1 s
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    while not [n for n in os.listdir(raw) if n.endswith(".pmspool")]:
+        time.sleep(0.01)
+    cli = os.path.join(REPO, "profilemate")
+    try:
+        for _ in range(5):
+            r = subprocess.run([cli, "export", str(session), "--out", str(tmp_path / "out"), "--quiet"],
+                               capture_output=True, text=True, timeout=600)
+            assert r.returncode == 0, r.stderr
+    finally:
+        stop.set()
+        feeder.join()
+        w.close()
+    assert w.dropped == 0
+    r = subprocess.run([cli, "export", str(session), "--out", str(tmp_path / "out"), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    m = json.load(open(tmp_path / "out" / "metadata.json"))
+    dropped = [e for e in _index(str(raw)) if e["event"] == "dropped"]
+    assert dropped, "the budget never had to drop: the test proves nothing"
+    stated = 0
+    for warning in m["warnings"]:
+        assert "dropped by the disk budget" in warning, m["warnings"]
+        stated += int(warning.split(": ")[1].split(" records")[0])
+    assert stated == sum(e["records"] for e in dropped)
+    assert m["session"]["records"] + stated == emitted[0]

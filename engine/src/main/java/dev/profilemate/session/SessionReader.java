@@ -93,6 +93,10 @@ public final class SessionReader implements AutoCloseable {
     if (r.readers.isEmpty()) {
       List<String> why = new ArrayList<>(r.warnings);
       r.droppedAtOpen.forEach(d -> why.add(d.describe()));
+      if (!r.budgetDropped.isEmpty()) {
+        why.add("the disk budget dropped " + r.budgetDropped.size() + " segments, the rest were rotated away while"
+            + " being listed: read again");
+      }
       throw new IOException(session + ": no readable spool (" + String.join("; ", why) + ")");
     }
     return r;
@@ -102,7 +106,6 @@ public final class SessionReader implements AutoCloseable {
   private void addStream(Path dir, Path stream, TreeMap<Integer, Path> files, SegmentIndex index,
       RecordSchema schema, boolean strict) throws IOException {
     List<SpoolReader> open = new ArrayList<>();
-    SegmentIndex later = null;
     int expect = 0;
     try {
       for (Map.Entry<Integer, Path> e : files.entrySet()) {
@@ -110,7 +113,7 @@ public final class SessionReader implements AutoCloseable {
         Path f = e.getValue();
         if (seg >= 0) {
           for (int k = expect; k < seg; k++) {
-            later = missingSegment(dir, SegmentName.of(f.getFileName().toString()).stem(), k, index, later);
+            missingSegment(dir, SegmentName.of(f.getFileName().toString()).stem(), k, index);
           }
           expect = seg + 1;
           if (index.dropped(f.getFileName().toString()) != null) {
@@ -121,9 +124,9 @@ public final class SessionReader implements AutoCloseable {
         try {
           sr = SpoolReader.open(f, schema, readers.size(), strict);
         } catch (java.nio.file.NoSuchFileException gone) {
-          // deleted by the budget between the listing and now: the index says so by then
-          later = later != null ? later : SegmentIndex.read(dir);
-          SegmentIndex.Dropped d = later.dropped(f.getFileName().toString());
+          // deleted by the budget between the listing and now: the index says so by then (read it
+          // afresh: a copy read a moment ago may predate this very drop)
+          SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(f.getFileName().toString());
           if (d != null) {
             budgetDropped.add(d);
           } else {
@@ -168,14 +171,12 @@ public final class SessionReader implements AutoCloseable {
    * Segment k of a stream is absent: a stated drop when the index (read again if need be: the
    * budget may have deleted it since the first read) lists it, else a loss of unknown size.
    */
-  private SegmentIndex missingSegment(Path dir, String stem, int k, SegmentIndex index, SegmentIndex later)
-      throws IOException {
+  private void missingSegment(Path dir, String stem, int k, SegmentIndex index) throws IOException {
     String name = stem + "." + k + SPOOL_SUFFIX;
     if (index.dropped(name) != null) {
-      return later; // already among budgetDropped
+      return; // already among budgetDropped
     }
-    later = later != null ? later : SegmentIndex.read(dir);
-    SegmentIndex.Dropped d = later.dropped(name);
+    SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(name); // afresh: rare, and never stale
     if (d != null) {
       budgetDropped.add(d);
     } else {
@@ -183,7 +184,6 @@ public final class SessionReader implements AutoCloseable {
           "segment missing: not in the folder and not dropped by the disk budget (raw/segments.jsonl)",
           DroppedRange.UNKNOWN, ""));
     }
-    return later;
   }
 
   private static long sizeOrZero(Path f) {
