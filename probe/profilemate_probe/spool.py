@@ -218,7 +218,10 @@ class SpoolWriter:
         self._metadata = metadata
         self._segment = 0
         self._seg_stats = _SegmentStats(clock())
-        self._fd = None if segments is not None else os.open(path, _CREATE, 0o600)
+        # a segment is written under a hidden name until its first chunk is whole (_publish);
+        # opened here so that a folder that cannot take it fails at once, as a plain spool does
+        self._publish = segments is not None
+        self._fd = os.open(segments.temp_path(0) if segments is not None else path, _CREATE, 0o600)
         self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
         # kept out of the queue, which may drop its oldest records: a spool must start with it
         self._meta = self._meta_record()
@@ -346,7 +349,7 @@ class SpoolWriter:
         items = self._pack_all(pending)
         data = len(items)  # before the writer's own records (losses, metadata) go in front
         # only records open a new segment: a final chunk of nothing ends the current one
-        if self._segments is not None and self._fd is not None and data and not self._rotate_if_due(items):
+        if self._segments is not None and data and not self._rotate_if_due(items):
             return
         lost = self.dropped - self._dropped_written
         if (full or lost) and items:
@@ -384,10 +387,8 @@ class SpoolWriter:
         first = self._first_t(items[0]) if items else time.monotonic_ns()
         chunk = encode_chunk(b"".join(items), self._seq, n, first, STATE_WRITING,
                              FLAG_FINAL if final else 0)
-        publish = self._fd is None  # a segment's first chunk: written aside, then renamed in
+        publish = self._publish  # a segment's first chunk: written aside, then renamed in
         try:
-            if publish:
-                self._fd = os.open(self._segments.temp_path(self._segment), _CREATE, 0o600)
             written = os.pwrite(self._fd, chunk, self._offset)
             if written != len(chunk):
                 # a full disk: the chunk's head is on disk, its tail is not
@@ -396,6 +397,7 @@ class SpoolWriter:
                 raise OSError(errno.EIO, "short write of the chunk's state byte")
             if publish:
                 os.rename(self._segments.temp_path(self._segment), self._segments.path(self._segment))
+                self._publish = False
         except OSError as exc:
             if publish:
                 self._unlink_temp()
@@ -441,6 +443,9 @@ class SpoolWriter:
         self._offset = 0
         self._meta = self._meta_record()
         self._seg_stats = _SegmentStats(self._clock())
+        if not final:
+            self._fd = os.open(seg.temp_path(self._segment), _CREATE, 0o600)
+            self._publish = True
 
     def _unlink_temp(self):
         try:
@@ -448,6 +453,7 @@ class SpoolWriter:
         except (OSError, TypeError):
             pass
         self._fd = None
+        self._publish = False
         try:
             os.unlink(self._segments.temp_path(self._segment))
         except OSError:
@@ -479,6 +485,8 @@ class SpoolWriter:
                 # a hook that was already handing records over when the rebinding happened still
                 # holds this writer's out(): let vLLM's thread finish it before counting
                 time.sleep(0.05)
+        if self._publish:
+            self._unlink_temp()  # a segment that never got its first chunk: no hidden file left behind
         # what is still queued is lost too; the count goes in the log line (no spool is left to say it)
         self.dropped += len(self._q) + len(self._pending)
         self._q.clear()
@@ -501,7 +509,7 @@ class SpoolWriter:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         self.flush(final=True)
-        if self._segments is not None and self._fd is not None and self.enabled:
+        if self._segments is not None and self._fd is not None and self.enabled and not self._publish:
             try:
                 self._close_segment(final=True)  # the budget may drop an exited process's segments too
             except Exception as exc:

@@ -72,6 +72,7 @@ def test_a_segment_rotates_before_a_chunk_would_pass_its_size(tmp_path):
         assert meta["segment"] == n and meta["pid"] == 7  # every segment reads alone
         seen += ts
     assert seen == list(range(1, t + 1))  # in order, none lost, none twice
+    assert not [n for n in os.listdir(raw) if n.startswith(".")]  # no hidden first-chunk file left
     index = _index(raw)
     assert [e["segment"] for e in index] == list(range(len(names)))
     assert [e["final"] for e in index] == [False] * (len(names) - 1) + [True]
