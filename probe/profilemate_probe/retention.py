@@ -80,7 +80,7 @@ def enforce(raw_dir, budget_bytes, segment_bytes, final=False):
         # (and for the one the caller opens next: it is not on disk yet)
         reserve = sum(max(0, segment_bytes - sizes[n]) for n in open_segments) + (0 if final else segment_bytes)
         oldest_first = sorted((e for n, e in closed.items() if n in sizes and n not in dropped),
-                              key=lambda e: (e["first_t_ns"], e["spool"], e["segment"]))
+                              key=lambda e: (e.get("first_t_ns") or 0, e["spool"], e["segment"]))  # None: no data
         gone = []
         for e in oldest_first:
             if total + reserve <= budget_bytes:

@@ -113,7 +113,7 @@ public final class SessionReader implements AutoCloseable {
         Path f = e.getValue();
         if (seg >= 0) {
           for (int k = expect; k < seg; k++) {
-            missingSegment(dir, SegmentName.of(f.getFileName().toString()).stem(), k, index);
+            missingSegment(dir, SegmentName.of(f.getFileName().toString()).stem(), k, index, strict);
           }
           expect = seg + 1;
           if (index.dropped(f.getFileName().toString()) != null) {
@@ -130,8 +130,8 @@ public final class SessionReader implements AutoCloseable {
           if (d != null) {
             budgetDropped.add(d);
           } else {
-            droppedAtOpen.add(new DroppedRange(f, 0, 0, "deleted while being read, not by the disk budget",
-                DroppedRange.UNKNOWN, ""));
+            damage(new DroppedRange(f, 0, 0, "deleted while being read, not by the disk budget",
+                DroppedRange.UNKNOWN, ""), strict);
           }
           continue;
         } catch (IOException ex) {
@@ -171,7 +171,7 @@ public final class SessionReader implements AutoCloseable {
    * Segment k of a stream is absent: a stated drop when the index (read again if need be: the
    * budget may have deleted it since the first read) lists it, else a loss of unknown size.
    */
-  private void missingSegment(Path dir, String stem, int k, SegmentIndex index) throws IOException {
+  private void missingSegment(Path dir, String stem, int k, SegmentIndex index, boolean strict) throws IOException {
     String name = stem + "." + k + SPOOL_SUFFIX;
     if (index.dropped(name) != null) {
       return; // already among budgetDropped
@@ -180,10 +180,18 @@ public final class SessionReader implements AutoCloseable {
     if (d != null) {
       budgetDropped.add(d);
     } else {
-      droppedAtOpen.add(new DroppedRange(dir.resolve(name), 0, 0,
+      damage(new DroppedRange(dir.resolve(name), 0, 0,
           "segment missing: not in the folder and not dropped by the disk budget (raw/segments.jsonl)",
-          DroppedRange.UNKNOWN, ""));
+          DroppedRange.UNKNOWN, ""), strict);
     }
+  }
+
+  /** A segment lost without a budget line: a dropped range, or (strict) the end of the read. */
+  private void damage(DroppedRange d, boolean strict) throws SpoolFormatException {
+    if (strict) {
+      throw new SpoolFormatException(d.file(), 0, d.cause());
+    }
+    droppedAtOpen.add(d);
   }
 
   private static long sizeOrZero(Path f) {

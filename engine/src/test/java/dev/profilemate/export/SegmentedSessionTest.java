@@ -1,6 +1,7 @@
 package dev.profilemate.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,6 +83,16 @@ class SegmentedSessionTest {
     SessionExporter.Result r = new SessionExporter(SCHEMA).export(session, tmp.resolve("out"));
     assertThat(r.partial()).isTrue();
     assertThat(r.warnings()).anyMatch(w -> w.startsWith("worker-302.1.pmspool: bytes 0-0 dropped (segment missing"));
+    assertThatThrownBy(() -> new SessionExporter(SCHEMA, true).export(session, tmp.resolve("strict")))
+        .hasMessageContaining("segment missing");
+  }
+
+  @Test
+  void strictExportAcceptsTheBudgetsStatedDrops(@TempDir Path tmp) throws IOException {
+    // the budget's drops are the configured behaviour, not damage: --strict does not fail for them
+    SessionExporter.Result r = new SessionExporter(SCHEMA, true).export(copyAsGolden("session_budget", tmp),
+        tmp.resolve("out"));
+    assertThat(r.warnings()).hasSize(1);
   }
 
   @Test
