@@ -36,7 +36,7 @@ def _clean(text, work):
     """Run-specific parts of a path or line (work folder, session stamps, pids) made generic."""
     text = text.replace(work, "$WORK")
     text = re.sub(r"session_\d{8}_\d{6}(_\d+)?", "session_…", text)
-    text = re.sub(r"-\d+\.pmspool", "-PID.pmspool", text)
+    text = re.sub(r"-\d+(\.\d+)?\.pmspool", r"-PID\1.pmspool", text)  # segments keep their number
     return re.sub(r"\(pid \d+\)", "(pid N)", text)
 
 

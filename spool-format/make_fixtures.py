@@ -10,6 +10,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "probe"))
+from profilemate_probe.segments import Segments  # noqa: E402
 from profilemate_probe.spool import RECORD_HEADER, SpoolWriter  # noqa: E402
 
 
@@ -81,6 +82,11 @@ def write(out):
     _golden_session(os.path.join(out, "session_golden"))
     # the same records in many small chunks: the engine's fuzz suite cuts and damages chunks
     _golden_session(os.path.join(out, "session_chunked"), _FlushEvery3)
+    # the same records again, in segments of ~1.5 kB (spool minor 6): the engine must export them
+    # to the very bytes of session_golden's export
+    _golden_session(os.path.join(out, "session_rotated"), _segmented(1500, 0))
+    # ... and under a budget of 6 kB: the oldest segments go, raw/segments.jsonl says which
+    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 6000))
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
@@ -101,12 +107,22 @@ class _FlushEvery3(SpoolWriter):
         self._emitted = n + 1
 
 
+def _segmented(max_bytes, budget_bytes):
+    """A writer factory: the golden session's records in segments raw/<role>-<pid>.<n>.pmspool."""
+    def writer(path, meta):
+        raw, name = os.path.split(path)
+        segments = Segments(raw, name[:-len(".pmspool")], max_bytes=max_bytes, max_seconds=1e9,
+                            budget_bytes=budget_bytes)
+        return _FlushEvery3(None, meta, segments=segments)
+    return writer
+
+
 def _golden_session(session, writer=SpoolWriter):
     """Every record type, two processes: the engine's golden export test reads this."""
     raw = os.path.join(session, "raw")
     os.makedirs(raw, exist_ok=True)
     for f in os.listdir(raw):
-        os.remove(os.path.join(raw, f))
+        os.remove(os.path.join(raw, f))  # segments.jsonl too
     ms = 1_000_000
     t0 = 1_000_000_000
     core = writer(os.path.join(raw, "engine_core-301.pmspool"), _meta(301, "engine_core", 0))

@@ -8,8 +8,14 @@ FLAGS = (
 )
 # MOE_WEIGHT_SAMPLE_TOKENS: tokens per MoE layer whose routing weights go to
 # moe_routing_weights_hist.csv at each read-back (every CUDA_EVENT_BATCH_SIZE forward steps)
-NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100, "MOE_WEIGHT_SAMPLE_TOKENS": 8}
-_LEAST = {"MOE_WEIGHT_SAMPLE_TOKENS": 0}   # the others are at least 1
+# MAX_DISK_MB: the session's raw/ budget, oldest closed segments dropped first (0: no budget);
+# SEGMENT_MB, SEGMENT_MINUTES: a process's spool starts a new segment past either (segments.py)
+NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100, "MOE_WEIGHT_SAMPLE_TOKENS": 8,
+           "MAX_DISK_MB": 1024, "SEGMENT_MB": 64, "SEGMENT_MINUTES": 10}
+_LEAST = {"MOE_WEIGHT_SAMPLE_TOKENS": 0, "MAX_DISK_MB": 0}   # the others are at least 1
+# the environment's names for numbers users set per launch, in the VLLM_PROFILING_* style
+ALIASES = {"LOG_INTERVAL": "VLLM_PROFILING_LOG_INTERVAL", "MAX_DISK_MB": "VLLM_PROFILING_MAX_DISK_MB",
+           "SEGMENT_MB": "VLLM_PROFILING_SEGMENT_MB", "SEGMENT_MINUTES": "VLLM_PROFILING_SEGMENT_MINUTES"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -40,7 +46,7 @@ def load(config_class=None, environ=None):
         if raw is not None and raw.strip().lower() in _TRUE + _FALSE:
             values[name] = raw.strip().lower() in _TRUE
     for name in NUMBERS:
-        raw = env.get(name) or (env.get("VLLM_PROFILING_LOG_INTERVAL") if name == "LOG_INTERVAL" else None)
+        raw = env.get(name) or (env.get(ALIASES[name]) if name in ALIASES else None)
         if raw:
             try:
                 values[name] = max(_LEAST.get(name, 1), int(raw))

@@ -148,6 +148,7 @@ class Probe:
 
     def _open_spool_file(self):
         from .session import detect_role, process_metadata
+        from .segments import Segments
         from .spool import SpoolWriter
         self.writer = _NullWriter()
         try:
@@ -159,9 +160,11 @@ class Probe:
             from .versions import RELEASE
             meta["attach"] = attached_by() or "api"  # "api": install() called directly (tests, doctor)
             meta["probe_version"] = RELEASE
-            path = os.path.join(self.session_dir, "raw", "%s-%d.pmspool" % (role, os.getpid()))
-            self.writer = SpoolWriter(path, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log,
-                                      on_disabled=self._spool_disabled).start()
+            # segments raw/<role>-<pid>.<n>.pmspool under the session's disk budget (segments.py)
+            segments = Segments.from_config(os.path.join(self.session_dir, "raw"), "%s-%d" % (role, os.getpid()),
+                                            self.config.values)
+            self.writer = SpoolWriter(None, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log,
+                                      on_disabled=self._spool_disabled, segments=segments).start()
         except Exception as exc:
             log("profiling off: spool not opened: %s" % exc)
             self._profiling_off("no spool: %s" % exc)

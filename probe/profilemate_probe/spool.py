@@ -19,12 +19,14 @@ import threading
 import time
 import zlib
 
+from . import retention
 from .versions import SPOOL
 
 MAGIC = b"PMSP"
 MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
 #                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
 #                       5: type 40 (probe_losses: values cut, records the probe could not pack)
+#                       6: a process's spool may be a run of segments <role>-<pid>.<n>.pmspool (segments.py)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
@@ -116,18 +118,26 @@ def packer(name):
 _RECORDS_LOST = packer("records_lost")
 _PROBE_LOSSES = packer("probe_losses")
 _COMPLETE = bytes([STATE_COMPLETE])
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 # record type fields (bytes 4-5 of a record) of what the writer adds itself: not data records
 _NOT_DATA = tuple(t.to_bytes(2, "little") for t in
                   (METADATA_TYPE, RECORDS["records_lost"].type_id, RECORDS["probe_losses"].type_id))
 # str values cut by a hook that packs its own strings (a request id over 65,535 bytes, see
 # note_cut): the next chunk any writer of this process flushes says how many
 _cut_elsewhere = [0]
+# per-request state a hook dropped to stay within its cap (note_forgotten): said the same way
+_forgotten_elsewhere = [0]
 
 
 def note_cut(n=1):
     """Counts str values a hook cut to the format's limit itself (written in the next chunk)."""
     _cut_elsewhere[0] += n
 
+
+
+def note_forgotten(n=1):
+    """Counts requests whose state a hook dropped to bound its memory (written in the next chunk)."""
+    _forgotten_elsewhere[0] += n
 
 
 def encode_strings(*strings):
@@ -167,14 +177,20 @@ class SpoolWriter:
     """
 
     def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
-                 max_buffer_bytes=16 << 20, on_failure=None, min_interval=0.05, on_disabled=None):
-        self.path = path
+                 max_buffer_bytes=16 << 20, on_failure=None, min_interval=0.05, on_disabled=None,
+                 segments=None, clock=time.monotonic):
+        # segments (segments.Segments): the spool rotates into segment files under a disk budget;
+        # None: one file at `path`, as before minor 6
+        self._segments = segments
+        self.path = path if segments is None else segments.describe()
+        self._clock = clock  # segment age; a replay (bench/footprint_replay.py) runs it faster
         self.enabled = True
         self.dropped = 0
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
         self.malformed = 0
         self.truncated = 0  # string values cut to the format's 65,535 bytes (emit()ed records)
-        self._losses_written = (0, 0)  # (truncated, malformed) a probe_losses record has reported
+        self.forgotten = 0  # requests whose per-request state the hooks dropped (note_forgotten)
+        self._losses_written = (0, 0, 0)  # (truncated, malformed, forgotten) a probe_losses record has reported
         self._overflow_said = False
         self._max_records = max(1024, max_buffer_bytes // 64)  # records average ~64 bytes
         self._q = collections.deque(maxlen=self._max_records)
@@ -200,13 +216,26 @@ class SpoolWriter:
         self._wake = threading.Event()
         self._io_lock = threading.Lock()
         self._closed = False
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(path, flags, 0o600)
-        meta = json.dumps(metadata, sort_keys=True).encode("utf-8")
+        self._metadata = metadata
+        self._segment = 0
+        self._seg_stats = _SegmentStats(clock())
+        # a segment is written under a hidden name until its first chunk is whole (_publish);
+        # opened here so that a folder that cannot take it fails at once, as a plain spool does
+        self._publish = segments is not None
+        self._fd = os.open(segments.temp_path(0) if segments is not None else path, _CREATE, 0o600)
         self._meta_t = metadata.get("clock", {}).get("monotonic_ns") or time.monotonic_ns()
         # kept out of the queue, which may drop its oldest records: a spool must start with it
-        self._meta = RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta
+        self._meta = self._meta_record()
         self._thread = None
+
+    def _meta_record(self):
+        """The metadata record opening the current segment (or the one file): every segment
+        starts with it, so each reads alone."""
+        meta = self._metadata
+        if self._segments is not None:
+            meta = dict(meta, segment=self._segment)
+        meta = json.dumps(meta, sort_keys=True).encode("utf-8")
+        return RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="profilemate-spool", daemon=True)
@@ -319,6 +348,10 @@ class SpoolWriter:
         self._pending = []
         self._last_write = time.monotonic()
         items = self._pack_all(pending)
+        data = len(items)  # before the writer's own records (losses, metadata) go in front
+        # only records open a new segment: a final chunk of nothing ends the current one
+        if self._segments is not None and data and not self._rotate_if_due(items):
+            return
         lost = self.dropped - self._dropped_written
         if (full or lost) and items:
             # the session must say that its files under-count from here, not only the log
@@ -331,12 +364,17 @@ class SpoolWriter:
                 self._on_failure("spool %s: a request id over 65,535 bytes was cut to fit (counted "
                                  "in the session's probe_losses)" % self.path)
             self.truncated += elsewhere
+        forgotten = _forgotten_elsewhere[0]
+        if forgotten:
+            _forgotten_elsewhere[0] -= forgotten
+            self.forgotten += forgotten
         cut = self.truncated - self._losses_written[0]
         malformed = self.malformed - self._losses_written[1]
-        if (cut or malformed) and items:
+        forgotten = self.forgotten - self._losses_written[2]
+        if (cut or malformed or forgotten) and items:
             # a cut value or an unwritten record is a loss the session says, not only the log
-            self._losses_written = (self.truncated, self.malformed)
-            items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed))
+            self._losses_written = (self.truncated, self.malformed, self.forgotten)
+            items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed, forgotten))
         if self._meta is not None:
             items.insert(0, self._meta)
             self._meta = None
@@ -350,6 +388,7 @@ class SpoolWriter:
         first = self._first_t(items[0]) if items else time.monotonic_ns()
         chunk = encode_chunk(b"".join(items), self._seq, n, first, STATE_WRITING,
                              FLAG_FINAL if final else 0)
+        publish = self._publish  # a segment's first chunk: written aside, then renamed in
         try:
             written = os.pwrite(self._fd, chunk, self._offset)
             if written != len(chunk):
@@ -357,18 +396,77 @@ class SpoolWriter:
                 raise OSError(errno.ENOSPC, "short write, %d of %d bytes" % (written, len(chunk)))
             if os.pwrite(self._fd, _COMPLETE, self._offset + 6) != 1:
                 raise OSError(errno.EIO, "short write of the chunk's state byte")
+            if publish:
+                os.rename(self._segments.temp_path(self._segment), self._segments.path(self._segment))
+                self._publish = False
         except OSError as exc:
+            if publish:
+                self._unlink_temp()
             self._lose_chunk(items, exc)
             return
         self._offset += len(chunk)
         self._seq += 1
+        if data:
+            self._seg_stats.add(data, self._first_t(items[n - data]), self._first_t(items[-1]))
+
+    def _rotate_if_due(self, items):
+        """Closes the current segment when the next chunk must start a new one. False when the
+        writer turned off (the index or the budget could not be kept)."""
+        seg = self._segments
+        size = CHUNK_HEADER.size + sum(map(len, items))
+        if not seg.due(self._offset, size, self._clock() - self._seg_stats.started, self._seg_stats.records > 0):
+            return True
+        try:
+            self._close_segment(final=False)
+        except Exception as exc:
+            self.dropped += len(items)  # taken from the queue already: counted with the rest
+            self._turn_off(exc)
+            return False
+        return True
+
+    def _close_segment(self, final):
+        """The segment is whole: it goes in the index as closed (the budget may drop it from now
+        on), the budget is enforced, and the next chunk opens segment n+1 with the metadata."""
+        seg = self._segments
+        os.close(self._fd)
+        self._fd = None
+        st = self._seg_stats
+        fd = retention.open_index(seg.raw_dir)
+        try:
+            retention.append(fd, {"event": "closed", "spool": seg.stem, "segment": self._segment,
+                                  "file": seg.name(self._segment), "first_t_ns": st.first_t, "last_t_ns": st.last_t,
+                                  "records": st.records, "bytes": self._offset, "final": final})
+        finally:
+            os.close(fd)
+        retention.enforce(seg.raw_dir, seg.budget_bytes, seg.max_bytes, final)
+        self._segment += 1
+        self._seq = 0
+        self._offset = 0
+        self._meta = self._meta_record()
+        self._seg_stats = _SegmentStats(self._clock())
+        if not final:
+            self._fd = os.open(seg.temp_path(self._segment), _CREATE, 0o600)
+            self._publish = True
+
+    def _unlink_temp(self):
+        try:
+            os.close(self._fd)
+        except (OSError, TypeError):
+            pass
+        self._fd = None
+        self._publish = False
+        try:
+            os.unlink(self._segments.temp_path(self._segment))
+        except OSError:
+            pass
 
     def _lose_chunk(self, items, exc):
         """A chunk that did not reach the disk whole: the file is cut back to its last committed
         chunk (a hole or a torn chunk there would make the reader refuse what follows, or
         stop), the chunk's records are counted lost, and the writer turns off."""
         try:
-            os.ftruncate(self._fd, self._offset)
+            if self._fd is not None:
+                os.ftruncate(self._fd, self._offset)
         except OSError:
             pass  # the torn chunk stays in state 0xFF, the end of the file: an incomplete tail
         self.dropped += sum(1 for r in items if r[4:6] not in _NOT_DATA)
@@ -388,6 +486,8 @@ class SpoolWriter:
                 # a hook that was already handing records over when the rebinding happened still
                 # holds this writer's out(): let vLLM's thread finish it before counting
                 time.sleep(0.05)
+        if self._publish:
+            self._unlink_temp()  # a segment that never got its first chunk: no hidden file left behind
         # what is still queued is lost too; the count goes in the log line (no spool is left to say it)
         self.dropped += len(self._q) + len(self._pending)
         self._q.clear()
@@ -410,7 +510,32 @@ class SpoolWriter:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         self.flush(final=True)
+        if self._segments is not None and self._fd is not None and self.enabled and not self._publish:
+            try:
+                self._close_segment(final=True)  # the budget may drop an exited process's segments too
+            except Exception as exc:
+                if self._on_failure:
+                    self._on_failure("spool %s: last segment not indexed: %s" % (self.path, exc))
+            return
         try:
-            os.close(self._fd)
+            if self._fd is not None:
+                os.close(self._fd)
         except OSError:
             pass
+
+
+class _SegmentStats:
+    """What the index says of a segment: its data records and their time range."""
+
+    __slots__ = ("started", "records", "first_t", "last_t")
+
+    def __init__(self, started):
+        self.started = started
+        self.records = 0
+        self.first_t = None
+        self.last_t = None
+
+    def add(self, n, first_t, last_t):
+        self.records += n
+        self.first_t = first_t if self.first_t is None else min(self.first_t, first_t)
+        self.last_t = last_t if self.last_t is None else max(self.last_t, last_t)

@@ -27,8 +27,8 @@ def test_forced_on_announces_once_and_creates_private_session(session_base):
     session = r.stdout.strip()
     assert os.path.basename(session).startswith("session_")
     assert os.stat(session).st_mode & 0o777 == 0o700
-    spools = os.listdir(os.path.join(session, "raw"))
-    assert len(spools) == 1 and spools[0].endswith(".pmspool")
+    spools = [n for n in os.listdir(os.path.join(session, "raw")) if n.endswith(".pmspool")]
+    assert len(spools) == 1 and spools[0].startswith("main-") and spools[0].endswith(".0.pmspool"), spools
 
 
 def test_forced_off_does_nothing_even_when_vllm_is_named(session_base, tmp_path):
@@ -112,7 +112,7 @@ def test_forked_child_gets_its_own_spool_only_when_it_records(session_base):
         "print(pr.session_dir)\n")
     r = run_python(code, {"VLLM_PROFILING_DIR": session_base, "VLLM_ENABLE_PROFILING": "1"})
     assert r.returncode == 0, r.stderr
-    spools = os.listdir(os.path.join(r.stdout.strip(), "raw"))
+    spools = [n for n in os.listdir(os.path.join(r.stdout.strip(), "raw")) if n.endswith(".pmspool")]
     assert len(spools) == 2, spools
 
 
@@ -136,7 +136,7 @@ def _with_a_forked_child(session_base, parent, child):
     assert r.returncode == 0, r.stderr
     session, pid = r.stdout.split()
     raw = os.path.join(session, "raw")
-    return raw, os.path.join(raw, "main-%s.pmspool" % pid)
+    return raw, os.path.join(raw, "main-%s.0.pmspool" % pid)  # segment 0 (segments.py)
 
 
 def test_a_multiprocessing_child_finishes_its_work_and_closes_its_spool(session_base):
@@ -146,7 +146,8 @@ def test_a_multiprocessing_child_finishes_its_work_and_closes_its_spool(session_
     raw, child = _with_a_forked_child(session_base, "", (
         "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', '')\n"
         "at_exit(lambda: pr.emit('cpu_operation', time.monotonic_ns(), 7, 'sampling', 'at exit'))"))
-    assert os.listdir(raw) == [os.path.basename(child)]  # the parent recorded nothing
+    # the parent recorded nothing; the index lists the child's one segment, closed at its exit
+    assert sorted(os.listdir(raw)) == sorted([os.path.basename(child), "segments.jsonl"])
     from profilemate_probe.spool import FLAG_FINAL
     assert _last_chunk_flags(child) == FLAG_FINAL
     assert b"at exit" in open(child, "rb").read()
@@ -171,7 +172,7 @@ def test_a_multiprocessing_child_that_imports_vllm_itself_closes_its_spool(sessi
     pid, parent_imported = r.stdout.split()
     assert parent_imported == "False"
     (session,) = os.listdir(session_base)
-    path = os.path.join(session_base, session, "raw", "main-%s.pmspool" % pid)
+    path = os.path.join(session_base, session, "raw", "main-%s.0.pmspool" % pid)
     from profilemate_probe.spool import FLAG_FINAL
     assert _last_chunk_flags(path) == FLAG_FINAL
 
@@ -185,7 +186,7 @@ def test_a_forked_child_skips_the_exit_work_it_inherited(session_base):
         "pr.emit('cpu_operation', time.monotonic_ns(), 5, 'sampling', 'child')")
     data = open(child, "rb").read()
     assert b"child" in data and b"parent state" not in data
-    (parent,) = [f for f in os.listdir(raw) if f != os.path.basename(child)]
+    (parent,) = [f for f in os.listdir(raw) if f.endswith(".pmspool") and f != os.path.basename(child)]
     assert b"parent state" in open(os.path.join(raw, parent), "rb").read()
 
 
@@ -202,7 +203,7 @@ def test_failing_exit_work_says_so_in_one_line_and_the_spool_still_closes(sessio
     lines = [l for l in r.stderr.splitlines() if "exit work" in l]
     assert lines == ["[profilemate] exit work flush_timer failed: RuntimeError: CUDA gone"], r.stderr
     raw = os.path.join(r.stdout.strip(), "raw")
-    (spool,) = os.listdir(raw)
+    (spool,) = [n for n in os.listdir(raw) if n.endswith(".pmspool")]
     from profilemate_probe.spool import FLAG_FINAL
     assert _last_chunk_flags(os.path.join(raw, spool)) == FLAG_FINAL
 

@@ -20,7 +20,10 @@ def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
     committed = os.path.join(REPO, "spool-format", "fixtures")
     for name in ("normal.pmspool", "truncated.pmspool", "unknown_type.pmspool", "expected.json",
                  "two_processes/api_server-201.pmspool", "two_processes/engine_core-202.pmspool",
-                 "session_chunked/raw/engine_core-301.pmspool", "session_chunked/raw/worker-302.pmspool"):
+                 "session_chunked/raw/engine_core-301.pmspool", "session_chunked/raw/worker-302.pmspool",
+                 "session_rotated/raw/engine_core-301.0.pmspool", "session_rotated/raw/worker-302.2.pmspool",
+                 "session_rotated/raw/segments.jsonl", "session_budget/raw/segments.jsonl",
+                 "session_budget/raw/engine_core-301.1.pmspool"):
         assert filecmp.cmp(os.path.join(committed, name), os.path.join(tmp_path, name), shallow=False), name
 
 
@@ -289,7 +292,7 @@ def test_a_malformed_emitted_record_is_lost_alone_and_said_once(tmp_path):
     data = open(path, "rb").read()
     header, start, end = next(spool_chunks(data))
     assert header[8] == 1 + 1 + 3  # the metadata record, probe_losses (2 unpackable), the three good ones
-    assert [r for r in _read_fields(path) if r[0] == "probe_losses"] == [("probe_losses", 1, 0, 2)]
+    assert [r for r in _read_fields(path) if r[0] == "probe_losses"] == [("probe_losses", 1, 0, 2, 0)]
     good = [evict(1, 0, 10, 0), evict(3, 2, 12, 0), evict(5, 3, 13, 0)]
     assert data[end - sum(map(len, good)):end] == b"".join(good)
     assert w.malformed == 2 and len(said) == 1 and "not written" in said[0]
@@ -387,7 +390,7 @@ def test_cut_values_and_unpackable_records_are_counted_in_the_session_and_said(t
     w.emit("cpu_operation", 5, 1, "scheduling", "")          # nothing new: no report
     w.close()
     losses = [r for r in _read_fields(path) if r[0] == "probe_losses"]
-    assert losses == [("probe_losses", 2, 1, 1), ("probe_losses", 4, 1, 0)], losses
+    assert losses == [("probe_losses", 2, 1, 1, 0), ("probe_losses", 4, 1, 0, 0)], losses
     assert w.truncated == 2 and w.malformed == 1
     assert len(said) == 2, said  # one line for the first cut, one for the first unpackable record
     r = subprocess.run([os.path.join(REPO, "profilemate"), "export", str(tmp_path / "session_cut"), "--quiet"],

@@ -15,7 +15,7 @@ from time import monotonic_ns
 from .. import exiting
 from ..hooks import after, around
 from ..patching import PatchTarget, one_more_param, rename_param
-from ..spool import StringRecord, encode_strings, note_cut, packer
+from ..spool import StringRecord, encode_strings, note_cut, note_forgotten, packer
 from . import _state
 from ._phases import prefill_ids as _prefill_ids
 
@@ -261,6 +261,8 @@ def _schedule_hook(original, prof):
                     if len(prefills) > 64:
                         prefills.clear()  # outputs that never came back (aborted engine steps)
                     prefills[id(so)] = prefill
+                    if len(awaiting) > _state.MAX_REQUESTS:
+                        awaiting.clear()  # bounded; only a shortcut for pure-decode steps reads it
                     awaiting.update(prefill)
                     if new_reqs or (resumed and preempted_ids):
                         _request_events(prof.out, t1, self, new_reqs, resumed)
@@ -405,6 +407,8 @@ def _add_request(original, prof):
         try:
             rid = request.request_id
             if rid not in live:  # else a streaming update of a live request, not a new arrival
+                if len(live) >= _state.MAX_REQUESTS:
+                    _forget_oldest(live)
                 tail = _id_tail(rid)
                 prompt = request.num_prompt_tokens
                 live[rid] = [prompt, False, tail]
@@ -413,6 +417,16 @@ def _add_request(original, prof):
             prof.fail("Scheduler.add_request", exc)
         return result
     return add_request
+
+
+def _forget_oldest(live):
+    """Bounds the per-request state (see _state.MAX_REQUESTS): the oldest request goes (dicts keep
+    arrival order), counted in the session's probe_losses. Rare: only past the cap."""
+    rid = next(iter(live))
+    del live[rid]
+    _AWAITING_FIRST.discard(rid)
+    _state.PREEMPTED.discard(rid)
+    note_forgotten()
 
 
 def _reset_prefix_cache(original, prof):
@@ -438,6 +452,9 @@ def _on_preempt(prof, args, kwargs, result, ctx, t0, t1):
     if not _track_requests[0]:
         return  # the set is emptied only by hooks that need tracking too
     rid, computed, out = ctx
+    if len(_state.PREEMPTED) >= _state.MAX_REQUESTS:
+        _state.PREEMPTED.pop()  # bounded like LIVE; a resumed event may then be missing
+        note_forgotten()
     _state.PREEMPTED.add(rid)
     state = _state.LIVE.get(rid)
     reason = "prefix_cache_reset" if _state.IN_RESET[0] else "kv_cache_full"

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
 import dev.profilemate.session.ProcessInfo;
+import dev.profilemate.session.ProcessSpool;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
-import dev.profilemate.spool.SpoolReader;
 import dev.profilemate.spool.SpoolRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ final class MetadataBuilder {
    * the queue reached its bound (losses beyond the count possible)].
    */
   private final Map<Integer, long[]> losses = new TreeMap<>();
-  /** Per process: [string values cut to the str limit, records the probe could not pack]. */
+  /** Per process: [string values cut to the str limit, records the probe could not pack, requests forgotten]. */
   private final Map<Integer, long[]> probeLosses = new TreeMap<>();
   private final List<String> badConfig = new ArrayList<>();
   private JsonNode engine;
@@ -72,9 +72,11 @@ final class MetadataBuilder {
         l[3] |= r.getLong("queue_full") != 0 ? 1 : 0;
       }
       case "probe_losses" -> {
-        long[] l = probeLosses.computeIfAbsent(r.process(), k -> new long[2]);
+        long[] l = probeLosses.computeIfAbsent(r.process(), k -> new long[3]);
         l[0] += r.getLong("values_cut");
         l[1] += r.getLong("records_malformed");
+        l[2] += r.getLong("requests_forgotten"); // 0 before spool minor 6
+
       }
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
@@ -91,7 +93,7 @@ final class MetadataBuilder {
   List<String> warnings(List<String> fromReader) {
     List<String> all = new ArrayList<>(fromReader);
     all.addAll(badConfig);
-    List<SpoolReader> spools = reader.spools();
+    List<ProcessSpool> spools = reader.spools();
     // the probe counts every record it drops; only a queue that reached its bound (its writer
     // held up) may have lost more than counted: uncounted losses are then possible, not certain
     losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
@@ -109,6 +111,11 @@ final class MetadataBuilder {
       if (l[1] > 0) {
         all.add(file + ": " + l[1] + (l[1] == 1 ? " record" : " records")
             + " the probe could not pack not written (a probe bug: its log says which)");
+      }
+      if (l[2] > 0) {
+        all.add(file + ": the probe dropped the state of " + l[2] + (l[2] == 1 ? " request" : " requests")
+            + " to keep its memory bounded (more requests in flight than its cap, e.g. requests that never"
+            + " finished): their later request events may be missing from request_lifecycle.csv");
       }
     });
     return all;
@@ -131,7 +138,7 @@ final class MetadataBuilder {
     List<Map<String, Object>> procs = new ArrayList<>();
     TreeSet<String> profilers = new TreeSet<>();
     TreeSet<String> hosts = new TreeSet<>();
-    List<SpoolReader> spools = reader.spools();
+    List<ProcessSpool> spools = reader.spools();
     for (ProcessInfo p : reader.processes()) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("pid", p.pid());

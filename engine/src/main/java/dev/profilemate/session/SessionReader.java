@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.TreeMap;
 import java.util.PriorityQueue;
 import java.util.stream.Stream;
 
@@ -23,17 +25,25 @@ import java.util.stream.Stream;
  * the shared monotonic clock (ties: process order, then file order). Streaming: one record
  * per process is held at a time. A spool that cannot be used (newer major version, unreadable,
  * empty, or without its metadata record) is skipped with a warning; the others are still read.
+ *
+ * <p>A process's spool may be a run of segments ({@link SegmentName}), read in order as one
+ * stream ({@link ProcessSpool}). Segments the disk budget deleted are listed in raw/segments.jsonl
+ * before they go: they are stated losses ({@link #budgetDrops()}), not damage. The index is read
+ * before the folder is listed, so every segment is either read whole or stated as dropped, even
+ * while the probe rotates and deletes segments under the reader.
  */
 public final class SessionReader implements AutoCloseable {
   public static final String RAW = "raw";
   public static final String SPOOL_SUFFIX = ".pmspool";
 
   private final Path dir;
-  private final List<SpoolReader> readers = new ArrayList<>();
+  private final List<ProcessSpool> readers = new ArrayList<>();
   private final List<ProcessInfo> processes = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   /** Dropped ranges of spools refused or skipped at open; the open readers keep their own. */
   private final List<DroppedRange> droppedAtOpen = new ArrayList<>();
+  /** Segments the disk budget deleted (raw/segments.jsonl), none of which was read. */
+  private final List<SegmentIndex.Dropped> budgetDropped = new ArrayList<>();
 
   private SessionReader(Path dir) {
     this.dir = dir;
@@ -51,6 +61,8 @@ public final class SessionReader implements AutoCloseable {
     }
     Path raw = session.resolve(RAW);
     Path spools = Files.isDirectory(raw, LinkOption.NOFOLLOW_LINKS) ? raw : session;
+    // before the listing: a segment deleted after this read is either listed (and read) or in a later read
+    SegmentIndex index = SegmentIndex.read(spools);
     List<Path> files;
     try (Stream<Path> s = Files.list(spools)) {
       files =
@@ -59,13 +71,20 @@ public final class SessionReader implements AutoCloseable {
               .sorted()
               .toList();
     }
-    if (files.isEmpty()) {
+    if (files.isEmpty() && index.allDropped().isEmpty()) {
       throw new IOException(session + ": no " + SPOOL_SUFFIX + " files in " + spools);
     }
+    // stream name -> segment number -> file; a stream's process index follows its name's order
+    Map<String, TreeMap<Integer, Path>> streams = new TreeMap<>();
+    for (Path f : files) {
+      SegmentName n = SegmentName.of(f.getFileName().toString());
+      streams.computeIfAbsent(n.streamFileName(), k -> new TreeMap<>()).put(n.segment(), f);
+    }
     SessionReader r = new SessionReader(session);
+    r.budgetDropped.addAll(index.allDropped().values());
     try {
-      for (Path f : files) {
-        r.add(f, schema, strict);
+      for (Map.Entry<String, TreeMap<Integer, Path>> e : streams.entrySet()) {
+        r.addStream(spools, spools.resolve(e.getKey()), e.getValue(), index, schema, strict);
       }
     } catch (IOException | RuntimeException e) {
       r.close();
@@ -74,34 +93,105 @@ public final class SessionReader implements AutoCloseable {
     if (r.readers.isEmpty()) {
       List<String> why = new ArrayList<>(r.warnings);
       r.droppedAtOpen.forEach(d -> why.add(d.describe()));
+      if (!r.budgetDropped.isEmpty()) {
+        why.add("the disk budget dropped " + r.budgetDropped.size() + " segments, the rest were rotated away while"
+            + " being listed: read again");
+      }
       throw new IOException(session + ": no readable spool (" + String.join("; ", why) + ")");
     }
     return r;
   }
 
-  private void add(Path f, RecordSchema schema, boolean strict) throws IOException {
-    SpoolReader sr;
+  /** One process: its segments in order (or its one file), less those the budget dropped. */
+  private void addStream(Path dir, Path stream, TreeMap<Integer, Path> files, SegmentIndex index,
+      RecordSchema schema, boolean strict) throws IOException {
+    List<SpoolReader> open = new ArrayList<>();
+    int expect = 0;
     try {
-      sr = SpoolReader.open(f, schema, readers.size(), strict);
-    } catch (IOException e) {
-      if (strict) {
-        throw e;
+      for (Map.Entry<Integer, Path> e : files.entrySet()) {
+        int seg = e.getKey();
+        Path f = e.getValue();
+        if (seg >= 0) {
+          for (int k = expect; k < seg; k++) {
+            missingSegment(dir, SegmentName.of(f.getFileName().toString()).stem(), k, index, strict);
+          }
+          expect = seg + 1;
+          if (index.dropped(f.getFileName().toString()) != null) {
+            continue; // dropped by the budget, not deleted yet: stated, not read
+          }
+        }
+        SpoolReader sr;
+        try {
+          sr = SpoolReader.open(f, schema, readers.size(), strict);
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // deleted by the budget between the listing and now: the index says so by then (read it
+          // afresh: a copy read a moment ago may predate this very drop)
+          SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(f.getFileName().toString());
+          if (d != null) {
+            budgetDropped.add(d);
+          } else {
+            damage(new DroppedRange(f, 0, 0, "deleted while being read, not by the disk budget",
+                DroppedRange.UNKNOWN, ""), strict);
+          }
+          continue;
+        } catch (IOException ex) {
+          if (strict) {
+            throw ex;
+          }
+          // a newer major version, or a file that cannot be read: this process (segment) only is lost
+          String why = ex instanceof SpoolFormatException sfe ? sfe.problem() : "cannot read: " + ex.getMessage();
+          droppedAtOpen.add(new DroppedRange(f, 0, sizeOrZero(f), why, DroppedRange.UNKNOWN, ""));
+          continue;
+        }
+        if (sr.metadata() == null) {
+          // a process killed before its first chunk, or one whose metadata chunk is lost
+          warnings.add(f.getFileName() + (sr.dropped().isEmpty() ? ": empty or torn before its metadata; skipped"
+              : ": no readable metadata record; skipped"));
+          droppedAtOpen.addAll(sr.dropped());
+          sr.close();
+          continue;
+        }
+        open.add(sr);
       }
-      // a newer major version, or a file that cannot be read: this process only is lost
-      String why = e instanceof SpoolFormatException sfe ? sfe.problem() : "cannot read: " + e.getMessage();
-      droppedAtOpen.add(new DroppedRange(f, 0, sizeOrZero(f), why, DroppedRange.UNKNOWN, ""));
+    } catch (IOException | RuntimeException e) {
+      for (SpoolReader sr : open) {
+        sr.close();
+      }
+      throw e;
+    }
+    if (open.isEmpty()) {
       return;
     }
-    if (sr.metadata() == null) {
-      // a process killed before its first chunk, or one whose metadata chunk is lost
-      warnings.add(f.getFileName() + (sr.dropped().isEmpty() ? ": empty or torn before its metadata; skipped"
-          : ": no readable metadata record; skipped"));
-      droppedAtOpen.addAll(sr.dropped());
-      sr.close();
-      return;
+    Path name = files.size() == 1 && files.firstKey() < 0 ? files.firstEntry().getValue() : stream;
+    processes.add(ProcessInfo.of(readers.size(), name, open.getFirst().metadata()));
+    readers.add(new ProcessSpool(name, open));
+  }
+
+  /**
+   * Segment k of a stream is absent: a stated drop when the index (read again if need be: the
+   * budget may have deleted it since the first read) lists it, else a loss of unknown size.
+   */
+  private void missingSegment(Path dir, String stem, int k, SegmentIndex index, boolean strict) throws IOException {
+    String name = stem + "." + k + SPOOL_SUFFIX;
+    if (index.dropped(name) != null) {
+      return; // already among budgetDropped
     }
-    processes.add(ProcessInfo.of(readers.size(), f, sr.metadata()));
-    readers.add(sr);
+    SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(name); // afresh: rare, and never stale
+    if (d != null) {
+      budgetDropped.add(d);
+    } else {
+      damage(new DroppedRange(dir.resolve(name), 0, 0,
+          "segment missing: not in the folder and not dropped by the disk budget (raw/segments.jsonl)",
+          DroppedRange.UNKNOWN, ""), strict);
+    }
+  }
+
+  /** A segment lost without a budget line: a dropped range, or (strict) the end of the read. */
+  private void damage(DroppedRange d, boolean strict) throws SpoolFormatException {
+    if (strict) {
+      throw new SpoolFormatException(d.file(), 0, d.cause());
+    }
+    droppedAtOpen.add(d);
   }
 
   private static long sizeOrZero(Path f) {
@@ -136,15 +226,23 @@ public final class SessionReader implements AutoCloseable {
   public List<String> warnings() {
     List<String> w = new ArrayList<>(warnings);
     dropped().forEach(d -> w.add(d.describe()));
-    for (SpoolReader r : readers) {
-      if (r.incomplete()) {
-        w.add(r.file().getFileName() + ": ends in an incomplete chunk; the records before it are kept");
+    budgetDrops().forEach(d -> w.add(d.describe(startNs())));
+    for (ProcessSpool p : readers) {
+      for (SpoolReader r : p.segments()) {
+        if (r.incomplete()) {
+          w.add(r.file().getFileName() + ": ends in an incomplete chunk; the records before it are kept");
+        }
       }
-      if (r.unknownRecordsSkipped() > 0) {
-        w.add(r.file().getFileName() + ": skipped " + r.unknownRecordsSkipped() + " records of unknown types");
+      if (p.unknownRecordsSkipped() > 0) {
+        w.add(p.file().getFileName() + ": skipped " + p.unknownRecordsSkipped() + " records of unknown types");
       }
     }
     return w;
+  }
+
+  /** Runs of segments the disk budget deleted: known losses, said in the warnings, not damage. */
+  public List<BudgetDrop> budgetDrops() {
+    return BudgetDrop.group(budgetDropped);
   }
 
   /** Every range of every spool skipped as damaged, valid after the merged iteration is drained. */
@@ -154,7 +252,7 @@ public final class SessionReader implements AutoCloseable {
     return all;
   }
 
-  public List<SpoolReader> spools() {
+  public List<ProcessSpool> spools() {
     return List.copyOf(readers);
   }
 
@@ -167,7 +265,7 @@ public final class SessionReader implements AutoCloseable {
                 .thenComparingInt(h -> h.rec().process())
                 .thenComparingLong(Head::seq));
     long[] seq = new long[readers.size()];
-    for (SpoolReader r : readers) {
+    for (ProcessSpool r : readers) {
       if (r.hasNext()) {
         heap.add(new Head(r.next(), 0));
       }
@@ -184,7 +282,7 @@ public final class SessionReader implements AutoCloseable {
         if (h == null) {
           throw new NoSuchElementException();
         }
-        SpoolReader r = readers.get(h.rec().process());
+        ProcessSpool r = readers.get(h.rec().process());
         if (r.hasNext()) {
           heap.add(new Head(r.next(), ++seq[h.rec().process()]));
         }
@@ -195,7 +293,7 @@ public final class SessionReader implements AutoCloseable {
 
   @Override
   public void close() {
-    for (SpoolReader r : readers) {
+    for (ProcessSpool r : readers) {
       try {
         r.close();
       } catch (IOException e) {

@@ -1,0 +1,96 @@
+package dev.profilemate.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.profilemate.spool.DroppedRange;
+import dev.profilemate.spool.SpoolReader;
+import dev.profilemate.spool.SpoolRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * One process's records, read from its spool's segments in order as one stream: the same records,
+ * in the same order, as one unrotated file would give. Each segment is its own spool (its own
+ * chunk numbers, damage and torn tail); the stream ends cleanly when its last segment does.
+ */
+public final class ProcessSpool implements Iterator<SpoolRecord>, AutoCloseable {
+  private final Path file;
+  private final List<SpoolReader> segments;
+  private int current;
+
+  /** file: the stream's name (the one file, or {@code <role>-<pid>.pmspool} for segments). */
+  ProcessSpool(Path file, List<SpoolReader> segments) {
+    this.file = file;
+    this.segments = List.copyOf(segments);
+  }
+
+  /** The stream's name in the session files, whether or not it was rotated. */
+  public Path file() {
+    return file;
+  }
+
+  public List<SpoolReader> segments() {
+    return segments;
+  }
+
+  public JsonNode metadata() {
+    return segments.getFirst().metadata();
+  }
+
+  /** True when the writer closed the spool cleanly: its last segment ends in the final chunk. */
+  public boolean closedCleanly() {
+    return segments.getLast().closedCleanly();
+  }
+
+  /** True when the stream ends inside a chunk (crash, or a writer still at work). */
+  public boolean incomplete() {
+    return segments.getLast().incomplete();
+  }
+
+  public long unknownRecordsSkipped() {
+    return segments.stream().mapToLong(SpoolReader::unknownRecordsSkipped).sum();
+  }
+
+  public List<DroppedRange> dropped() {
+    List<DroppedRange> all = new ArrayList<>();
+    segments.forEach(s -> all.addAll(s.dropped()));
+    return all;
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (current < segments.size()) {
+      if (segments.get(current).hasNext()) {
+        return true;
+      }
+      current++;
+    }
+    return false;
+  }
+
+  @Override
+  public SpoolRecord next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return segments.get(current).next();
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (SpoolReader s : segments) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.profilemate.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.profilemate.TestPaths;
+import dev.profilemate.session.SessionReader;
+import dev.profilemate.spool.RecordSchema;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spool segments (minor 6) and the disk budget: a rotated process reads as one stream, and every
+ * segment the budget deleted is named in metadata.json, never lost silently. The fixtures are the
+ * golden session's records written by the probe's own writer in ~1.5 kB segments (make_fixtures.py).
+ */
+class SegmentedSessionTest {
+  private static final RecordSchema SCHEMA = RecordSchema.bundled();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The fixture's spools under tmp/session_golden/raw: metadata.json names the session by its folder. */
+  private static Path copyAsGolden(String fixture, Path tmp) throws IOException {
+    Path raw = Files.createDirectories(tmp.resolve("session_golden/raw"));
+    try (Stream<Path> s = Files.list(TestPaths.spoolFixtures().resolve(fixture).resolve("raw"))) {
+      for (Path f : s.toList()) {
+        Files.copy(f, raw.resolve(f.getFileName()));
+      }
+    }
+    return raw.getParent();
+  }
+
+  private static List<Path> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).map(dir::relativize).sorted().toList();
+    }
+  }
+
+  @Test
+  void rotatedSegmentsExportToTheBytesOfOneFile(@TempDir Path tmp) throws IOException {
+    Path rotated = copyAsGolden("session_rotated", tmp.resolve("rotated"));
+    Path one = tmp.resolve("one");
+    Path segs = tmp.resolve("segs");
+    new SessionExporter(SCHEMA).export(TestPaths.spoolFixtures().resolve("session_golden"), one);
+    SessionExporter.Result r = new SessionExporter(SCHEMA).export(rotated, segs);
+    assertThat(r.partial()).isFalse();
+    assertThat(files(segs)).isEqualTo(files(one));
+    for (Path f : files(one)) {
+      assertThat(Files.readAllBytes(segs.resolve(f))).as(f.toString()).isEqualTo(Files.readAllBytes(one.resolve(f)));
+    }
+  }
+
+  @Test
+  void theBudgetsDropsAreNamedExactlyAndTheRestIsRead(@TempDir Path tmp) throws IOException {
+    Path budget = copyAsGolden("session_budget", tmp.resolve("budget"));
+    SessionExporter.Result all = new SessionExporter(SCHEMA).export(
+        TestPaths.spoolFixtures().resolve("session_golden"), tmp.resolve("all"));
+    SessionExporter.Result kept = new SessionExporter(SCHEMA).export(budget, tmp.resolve("kept"));
+    // a stated loss of known size, not damage: not partial, exit 0
+    assertThat(kept.partial()).isFalse();
+    assertThat(kept.warnings()).containsExactly(
+        "engine_core-301.pmspool: 15 records from 0.000000–0.032000 s dropped by the disk budget "
+            + "(segment 0, 1424 bytes; budget 6000 bytes)");
+    assertThat(all.records() - kept.records()).isEqualTo(15);
+    JsonNode meta = JSON.readTree(tmp.resolve("kept/metadata.json").toFile());
+    assertThat(meta.path("warnings").get(0).asText()).isEqualTo(kept.warnings().getFirst());
+    // the process is still the one stream, named as an unrotated spool would be
+    assertThat(meta.path("processes").get(0).path("spool").asText()).isEqualTo("engine_core-301.pmspool");
+  }
+
+  @Test
+  void aMissingSegmentTheIndexDoesNotExplainIsDamage(@TempDir Path tmp) throws IOException {
+    Path session = copyAsGolden("session_rotated", tmp);
+    Files.delete(session.resolve("raw/worker-302.1.pmspool"));
+    SessionExporter.Result r = new SessionExporter(SCHEMA).export(session, tmp.resolve("out"));
+    assertThat(r.partial()).isTrue();
+    assertThat(r.warnings()).anyMatch(w -> w.startsWith("worker-302.1.pmspool: bytes 0-0 dropped (segment missing"));
+    assertThatThrownBy(() -> new SessionExporter(SCHEMA, true).export(session, tmp.resolve("strict")))
+        .hasMessageContaining("segment missing");
+  }
+
+  @Test
+  void strictExportAcceptsTheBudgetsStatedDrops(@TempDir Path tmp) throws IOException {
+    // the budget's drops are the configured behaviour, not damage: --strict does not fail for them
+    SessionExporter.Result r = new SessionExporter(SCHEMA, true).export(copyAsGolden("session_budget", tmp),
+        tmp.resolve("out"));
+    assertThat(r.warnings()).hasSize(1);
+  }
+
+  @Test
+  void aSegmentTheIndexListsAsDroppedIsNotReadEvenWhileStillOnDisk(@TempDir Path tmp) throws IOException {
+    // the probe indexes a drop, then deletes the file: a reader in between must not count it twice
+    Path session = copyAsGolden("session_budget", tmp);
+    Files.copy(TestPaths.spoolFixtures().resolve("session_rotated/raw/engine_core-301.0.pmspool"),
+        session.resolve("raw/engine_core-301.0.pmspool"));
+    SessionExporter.Result r = new SessionExporter(SCHEMA).export(session, tmp.resolve("out"));
+    SessionExporter.Result expected = new SessionExporter(SCHEMA).export(
+        copyAsGolden("session_budget", tmp.resolve("b")), tmp.resolve("out2"));
+    assertThat(r.records()).isEqualTo(expected.records());
+    assertThat(r.warnings()).isEqualTo(expected.warnings());
+  }
+
+  /**
+   * A reader racing the budget's deletions (index line first, then the file, oldest first, as
+   * retention.py does) always sees every record either read or stated as dropped: never both,
+   * never neither, never damage.
+   */
+  @Test
+  void aReaderRacingTheBudgetSeesEveryRecordReadOrStated(@TempDir Path tmp) throws Exception {
+    long total;
+    try (SessionReader r = SessionReader.open(TestPaths.spoolFixtures().resolve("session_rotated"), SCHEMA)) {
+      total = count(r);
+    }
+    String[] order = {"engine_core-301.0", "worker-302.0", "worker-302.1"};
+    long[] recs = {15, 24, 21};
+    for (int round = 0; round < 40; round++) {
+      Path session = copyAsGolden("session_rotated", tmp.resolve("r" + round));
+      Path raw = session.resolve("raw");
+      AtomicBoolean done = new AtomicBoolean();
+      Thread budget = new Thread(() -> {
+        try {
+          for (int i = 0; i < order.length; i++) {
+            String line = "{\"event\": \"dropped\", \"file\": \"" + order[i] + ".pmspool\", \"spool\": \""
+                + order[i].substring(0, order[i].indexOf('.')) + "\", \"segment\": " + order[i].charAt(order[i].length() - 1)
+                + ", \"first_t_ns\": 1000000000, \"last_t_ns\": 1000000000, \"records\": " + recs[i]
+                + ", \"bytes\": 1, \"budget_bytes\": 1}\n";
+            Files.writeString(raw.resolve("segments.jsonl"), line, java.nio.file.StandardOpenOption.APPEND);
+            Thread.onSpinWait();
+            Files.delete(raw.resolve(order[i] + ".pmspool"));
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        } finally {
+          done.set(true);
+        }
+      });
+      budget.start();
+      List<Long> seen = new ArrayList<>();
+      do {
+        try (SessionReader r = SessionReader.open(session, SCHEMA)) {
+          long read = count(r);
+          assertThat(r.dropped()).isEmpty();
+          long stated = r.budgetDrops().stream().mapToLong(d -> d.records()).sum();
+          seen.add(read + stated);
+        }
+      } while (!done.get());
+      budget.join();
+      assertThat(seen).allMatch(n -> n == total);
+    }
+  }
+
+  private static long count(SessionReader r) {
+    long n = 0;
+    for (var it = r.merged(); it.hasNext(); it.next()) {
+      n++;
+    }
+    return n;
+  }
+}
