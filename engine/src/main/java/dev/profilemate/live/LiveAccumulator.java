@@ -32,6 +32,7 @@ public final class LiveAccumulator implements RecordConsumer {
   private final Map<Integer, String> roles = new HashMap<>();
   private final Map<Integer, Integer> ranks = new HashMap<>();
   private String modelName = "";
+  private String model = "";
   private long records;
 
   /** moeExperts: also serve one series per (MoE layer, expert). */
@@ -70,9 +71,12 @@ public final class LiveAccumulator implements RecordConsumer {
 
   private void modelName(String json) {
     try {
-      JsonNode n = Json.mapper().readTree(json).path("served_model_name");
-      if (n.isTextual() && !n.asText().isEmpty()) {
-        modelName = n.asText();
+      JsonNode c = Json.mapper().readTree(json);
+      if (c.path("served_model_name").isTextual() && !c.path("served_model_name").asText().isEmpty()) {
+        modelName = c.path("served_model_name").asText();
+      }
+      if (c.path("model").isTextual() && !c.path("model").asText().isEmpty()) {
+        model = c.path("model").asText();
       }
     } catch (java.io.IOException | RuntimeException e) {
       // a damaged config record: metadata.json's warnings say it; the label keeps its last value
@@ -84,7 +88,8 @@ public final class LiveAccumulator implements RecordConsumer {
    * refreshedUnixSec: when the read was made.
    */
   public LiveSnapshot snapshot(boolean finished, double refreshedUnixSec) {
-    String model = modelName.isEmpty() ? "unknown" : modelName;
+    // vLLM labels with served_model_name, which defaults to the model's path or name
+    String model = !modelName.isEmpty() ? modelName : !this.model.isEmpty() ? this.model : "unknown";
     List<String> schedulers = new ArrayList<>();
     byProcess.forEach((p, s) -> {
       if (s.schedules() && !schedulers.contains(engineOf(p))) {
