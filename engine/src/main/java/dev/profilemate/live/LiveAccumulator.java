@@ -64,6 +64,11 @@ public final class LiveAccumulator implements RecordConsumer {
     byProcess.values().forEach(ProcessStats::finish);
   }
 
+  /** Whether vLLM's engine config (and so the model_name label) has been read. */
+  public boolean modelKnown() {
+    return !modelName.isEmpty() || !model.isEmpty();
+  }
+
   /** Records read so far. */
   public long records() {
     return records;

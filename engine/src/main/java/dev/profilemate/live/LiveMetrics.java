@@ -63,7 +63,9 @@ public final class LiveMetrics implements AutoCloseable {
   public void publish(boolean finished) {
     LiveAccumulator acc = pending;
     pending = null;
-    if (acc == null || failed) {
+    // before vLLM's config reaches the spool the model is unknown: serving model_name="unknown" now
+    // and the real name later would split every series in two, so wait (unless this is the last read)
+    if (acc == null || failed || (!finished && !acc.modelKnown())) {
       return;
     }
     guard(() -> view.publish(acc.snapshot(finished, System.currentTimeMillis() / 1e3)));
