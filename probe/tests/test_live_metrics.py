@@ -253,3 +253,12 @@ def test_every_dashboard_query_returns_data_from_prometheus(run):
             if not finite:
                 empty.append("%s: %s" % (panel["title"], target["expr"]))
     assert n >= 14 and not empty, "panels without data:\n" + "\n".join(empty)
+
+
+def test_the_probe_passes_the_metrics_settings_to_collect_only_when_a_port_is_set():
+    sys.path.insert(0, PROBE)
+    from profilemate_probe.sidecar import metrics_args
+    assert metrics_args({}) == [] and metrics_args({"VLLM_PROFILING_METRICS_PORT": "0"}) == []
+    assert metrics_args({"VLLM_PROFILING_METRICS_PORT": "9464", "VLLM_PROFILING_METRICS_BIND": "0.0.0.0",
+                         "VLLM_PROFILING_METRICS_LINGER": "15", "VLLM_PROFILING_METRICS_MOE_EXPERTS": "1"}) == \
+        ["--metrics-port", "9464", "--metrics-bind", "0.0.0.0", "--metrics-linger", "15", "--metrics-moe-experts"]

@@ -5,11 +5,12 @@ import java.util.List;
 /**
  * Every series /metrics serves: name (after the {@code profilemate_} prefix), kind, help, the labels
  * it adds to {@code model_name} and {@code engine} (vLLM's own pair, so both join in one query), and
- * the bucket bounds of a histogram. docs/live-metrics.md is written from this list.
+ * the bucket bounds of a histogram.
  *
  * <p>Every extra label has a bounded set of values: phases, preemption reasons, CPU operations the
  * probe times, CUDA-graph capture sizes (fixed by vLLM's config), MoE layers. Per-expert MoE series
  * (layers × experts, 48 × 512 on a large model) are served only when asked for (MOE_EXPERT_TOKENS).
+ * docs/live-metrics.md lists every one (LiveMetricsGoldenTest checks it names them all).
  */
 public enum LiveMetric {
   STEPS(Kind.COUNTER, "steps", "Scheduler.schedule() calls, by what the step scheduled (prefill, decode, mixed, idle).",

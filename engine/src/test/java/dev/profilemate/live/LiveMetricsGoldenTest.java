@@ -59,6 +59,16 @@ class LiveMetricsGoldenTest {
   }
 
   @Test
+  void docsLiveMetricsNamesEveryMetricWithItsLabels() throws IOException {
+    String doc = Files.readString(TestPaths.repoRoot().resolve("docs/live-metrics.md"));
+    for (LiveMetric m : LiveMetric.values()) {
+      String labels = m.labels.isEmpty() ? "—" : String.join(", ", m.labels);
+      assertThat(doc).as(m.name()).contains("| `" + m.promName() + "` | " + m.kind.name().toLowerCase(java.util.Locale.ROOT)
+          + " | " + labels + " |");
+    }
+  }
+
+  @Test
   void everySeriesCarriesVllmsLabelsAndTheMetricsOwn() {
     for (Series s : snapshot.series()) {
       assertThat(s.labelValues()).as(s.metric().name()).hasSize(2 + s.metric().labels.size());
