@@ -19,6 +19,9 @@ else
   echo "== the wheel from nothing: build, install with no Java, demo (scripts/test_wheel.sh)"
   PROFILEMATE_PYTHON="$py" PROFILEMATE_SKIP_JAR=1 bash scripts/test_wheel.sh
 fi
+# the live-metrics tests scrape with a real Prometheus server (Debian's package); they skip without
+# it, except under CI=true, where they fail
+bash "$root/scripts/install_prometheus.sh" || echo "== prometheus not installed: the live-metrics tests will skip"
 echo "== probe (pytest, $py)"
 PROFILEMATE_PYTHON="$py" "$py" -m pytest -q probe/tests "$@"
 if [ "${PROFILEMATE_SKIP_VLLM_CORE_TESTS:-0}" = 1 ]; then

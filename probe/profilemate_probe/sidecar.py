@@ -41,6 +41,21 @@ def find_jar():
     return jar if os.path.isfile(jar) else None
 
 
+def metrics_args(environ=os.environ):
+    """collect's /metrics flags from VLLM_PROFILING_METRICS_* (off unless a port is set)."""
+    port = environ.get("VLLM_PROFILING_METRICS_PORT", "").strip()
+    if not port or port == "0":
+        return []
+    args = ["--metrics-port", port]
+    for env, flag in (("VLLM_PROFILING_METRICS_BIND", "--metrics-bind"),
+                      ("VLLM_PROFILING_METRICS_LINGER", "--metrics-linger")):
+        if environ.get(env, "").strip():
+            args += [flag, environ[env].strip()]
+    if environ.get("VLLM_PROFILING_METRICS_MOE_EXPERTS", "0") == "1":
+        args.append("--metrics-moe-experts")
+    return args
+
+
 def start(session_dir, log):
     if os.environ.get("PROFILEMATE_SIDECAR", "1") == "0":
         return None
@@ -58,6 +73,7 @@ def start(session_dir, log):
         nice = shutil.which("nice")
         cmd = ([nice, "-n", "10"] if nice else []) + [java, "-XX:ActiveProcessorCount=1", "-jar", jar,
                                                        "collect", session_dir, "--pid", str(os.getpid())]
+        cmd += metrics_args()
         return subprocess.Popen(cmd,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 start_new_session=True, close_fds=True)

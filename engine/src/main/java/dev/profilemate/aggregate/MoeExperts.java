@@ -130,7 +130,7 @@ public final class MoeExperts implements RecordConsumer {
   }
 
   /** max/min over experts; min is floored at 1 so an idle expert does not make it infinite. */
-  static double maxMin(long[] c) {
+  public static double maxMin(long[] c) {
     long max = 0;
     long min = Long.MAX_VALUE;
     for (long x : c) {

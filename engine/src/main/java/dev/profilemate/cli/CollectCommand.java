@@ -36,6 +36,22 @@ final class CollectCommand implements Callable<Integer> {
   @Option(names = "--max-wait", description = "give up waiting after this many seconds (0 = never)")
   double maxWait = 0;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "serve live Prometheus metrics on http://BIND:PORT/metrics (default 0: off)")
+  int metricsPort;
+
+  @Option(names = "--metrics-bind", paramLabel = "ADDR",
+      description = "address /metrics listens on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface)")
+  String metricsBind = "127.0.0.1";
+
+  @Option(names = "--metrics-linger", paramLabel = "SEC",
+      description = "keep serving the final values this long after vLLM exits, for a last scrape (default: ${DEFAULT-VALUE})")
+  double metricsLinger = 0;
+
+  @Option(names = "--metrics-moe-experts",
+      description = "also serve one series per MoE layer and expert (layers x experts series; default: per layer only)")
+  boolean metricsMoeExperts;
+
   @Option(names = "--max-cpu-share",
       description = "share of one core the refreshes may take: a long session's refresh waits longer (default: ${DEFAULT-VALUE})")
   double maxCpuShare = 0.1;
@@ -52,6 +68,24 @@ final class CollectCommand implements Callable<Integer> {
     if (many != null) {
       throw new UserDataException(many + " (collect follows one live session)");
     }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--metrics-port must be 0 (off) or a TCP port up to 65535, not " + metricsPort);
+    }
+    live = metricsPort == 0 ? null
+        : dev.profilemate.live.LiveMetrics.start(metricsBind, metricsPort, metricsMoeExperts, System.err).orElse(null);
+    try {
+      return follow(deadline);
+    } finally {
+      if (live != null) {
+        live.close();
+      }
+    }
+  }
+
+  private dev.profilemate.live.LiveMetrics live;
+
+  private int follow(long deadline) throws Exception {
     long lastStamp = -1;
     while (true) {
       boolean alive = anyAlive();
@@ -60,7 +94,8 @@ final class CollectCommand implements Callable<Integer> {
       if (stamp != lastStamp && stamp != 0) {
         long t0 = System.nanoTime();
         try {
-          ExportCommand.run(session, session);
+          ExportCommand.run(session, session, false, this::tap);
+          publish(false);
           lastStamp = stamp;
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
@@ -72,7 +107,21 @@ final class CollectCommand implements Callable<Integer> {
       }
       Thread.sleep(nextWait(interval, took, maxCpuShare));
     }
-    return finalExport();
+    int code = finalExport();
+    if (live != null && code != ExitCodes.BAD_INPUT) {
+      Thread.sleep((long) (metricsLinger * 1e3));
+    }
+    return code;
+  }
+
+  private dev.profilemate.aggregate.RecordConsumer tap(SessionReader reader) {
+    return live == null ? null : live.tap(reader);
+  }
+
+  private void publish(boolean finished) {
+    if (live != null) {
+      live.publish(finished);
+    }
   }
 
   /**
@@ -119,7 +168,8 @@ final class CollectCommand implements Callable<Integer> {
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
     try {
-      var r = ExportCommand.run(session, session);
+      var r = ExportCommand.run(session, session, false, this::tap);
+      publish(true);
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {

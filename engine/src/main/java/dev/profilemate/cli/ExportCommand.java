@@ -56,9 +56,15 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   static SessionExporter.Result run(Path session, Path out, boolean strict) {
+    return run(session, out, strict, SessionExporter.NO_TAP);
+  }
+
+  /** tap: see {@link SessionExporter#export(Path, Path, dev.profilemate.common.Progress, java.util.function.Function)}. */
+  static SessionExporter.Result run(Path session, Path out, boolean strict,
+      java.util.function.Function<dev.profilemate.session.SessionReader, dev.profilemate.aggregate.RecordConsumer> tap) {
     try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("export")) {
       progress.phase("reading " + session.getFileName());
-      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out, progress);
+      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out, progress, tap);
     } catch (IOException | java.io.UncheckedIOException e) {
       String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
       throw new UserDataException(msg, e);

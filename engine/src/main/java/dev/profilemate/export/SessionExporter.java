@@ -66,9 +66,19 @@ public final class SessionExporter {
 
   /** progress: shows the records read so far on a terminal (a long session takes minutes). */
   public Result export(Path session, Path outDir, Progress progress) throws IOException {
+    return export(session, outDir, progress, NO_TAP);
+  }
+
+  /** A consumer that sees every record this export reads, in the same order (collect's live metrics). */
+  public static final java.util.function.Function<SessionReader, RecordConsumer> NO_TAP = r -> null;
+
+  /** tap: made once the spools are open; gets every record the export reads, then finish(); null for none. */
+  public Result export(Path session, Path outDir, Progress progress,
+      java.util.function.Function<SessionReader, RecordConsumer> tap) throws IOException {
     SessionInputs.check(session);
     try (SessionReader reader = SessionReader.open(session, schema, strict);
         OutputStage stage = new OutputStage(outDir)) {
+      RecordConsumer extra = tap.apply(reader);
       SessionClock clock = new SessionClock(reader.startNs());
       Map<SessionFile, CsvTable.Writer> t = new EnumMap<>(SessionFile.class);
       List<OutputStream> streams = new ArrayList<>();
@@ -79,6 +89,10 @@ public final class SessionExporter {
           t.put(f, new CsvTable.Writer(out, f.columns));
         }
         Pipeline p = new Pipeline(clock, t);
+        List<RecordConsumer> consumers = new ArrayList<>(p.consumers);
+        if (extra != null) {
+          consumers.add(extra);
+        }
         long records = 0;
         MetadataBuilder meta = new MetadataBuilder(reader, schema);
         Iterator<SpoolRecord> it = reader.merged();
@@ -88,11 +102,11 @@ public final class SessionExporter {
             progress.count(records, "records");
           }
           meta.accept(r);
-          for (RecordConsumer c : p.consumers) {
+          for (RecordConsumer c : consumers) {
             c.accept(r);
           }
         }
-        for (RecordConsumer c : p.consumers) {
+        for (RecordConsumer c : consumers) {
           c.finish();
         }
         p.writeEndTables(t);

@@ -1,0 +1,87 @@
+package dev.profilemate.live;
+
+import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.session.SessionReader;
+import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolRecord;
+import java.io.PrintStream;
+import java.util.Optional;
+
+/**
+ * collect's live /metrics: a {@link LiveAccumulator} rides along each refresh's read of the spools
+ * ({@link #tap}), {@link #publish} swaps its snapshot into the served view. A fault in here costs
+ * only the metrics: one line, the previous snapshot stays served, the session files are written.
+ */
+public final class LiveMetrics implements AutoCloseable {
+  private final MetricsView view;
+  private final MetricsServer server;
+  private final boolean moeExperts;
+  private final PrintStream err;
+  private LiveAccumulator pending;
+  private boolean failed;
+
+  /** Listens on bind:port; empty (after one line on err) when it cannot. */
+  public static Optional<LiveMetrics> start(String bind, int port, boolean moeExperts, PrintStream err) {
+    MetricsView view = new MetricsView();
+    return MetricsServer.start(bind, port, view, err).map(s -> new LiveMetrics(s, moeExperts, err, view));
+  }
+
+  private LiveMetrics(MetricsServer server, boolean moeExperts, PrintStream err, MetricsView view) {
+    this.server = server;
+    this.moeExperts = moeExperts;
+    this.err = err;
+    this.view = view;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** For SessionExporter's tap: a fresh accumulator for this read of the session. */
+  public RecordConsumer tap(SessionReader reader) {
+    LiveAccumulator acc = new LiveAccumulator(RecordSchema.bundled(), reader.processes(), moeExperts);
+    pending = acc;
+    failed = false;
+    return new RecordConsumer() {
+      @Override
+      public void accept(SpoolRecord r) {
+        if (!failed) {
+          guard(() -> acc.accept(r));
+        }
+      }
+
+      @Override
+      public void finish() {
+        if (!failed) {
+          guard(acc::finish);
+        }
+      }
+    };
+  }
+
+  /** After a refresh that wrote the session files: serve what its read saw. finished: the final export. */
+  public void publish(boolean finished) {
+    LiveAccumulator acc = pending;
+    pending = null;
+    // before vLLM's config reaches the spool the model is unknown: serving model_name="unknown" now
+    // and the real name later would split every series in two, so wait (unless this is the last read)
+    if (acc == null || failed || (!finished && !acc.modelKnown())) {
+      return;
+    }
+    guard(() -> view.publish(acc.snapshot(finished, System.currentTimeMillis() / 1e3)));
+  }
+
+  private void guard(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      failed = true;
+      err.println("collect: live metrics skipped this refresh (" + e + "); /metrics keeps the previous values");
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
