@@ -142,56 +142,57 @@ public final class SessionExporter {
           new SchedulerSteps(
               clock,
               s -> {
-                usage.row(Fmt.sec(s.timestampSec()), Fmt.pct(s.kvUsagePct()), Integer.toString(s.kvUsedBlocks()),
-                    Integer.toString(s.kvTotalBlocks()));
-                batch.row(Fmt.sec(s.timestampSec()), Integer.toString(s.numSeqs()), Integer.toString(s.maxNumSeqs()),
-                    Fmt.pct(s.seqUtilizationPct()), Integer.toString(s.numTokens()), Integer.toString(s.maxTokens()),
-                    Fmt.pct(s.tokenUtilizationPct()), s.phase(), Integer.toString(s.runningQueueLen()),
-                    Integer.toString(s.waitingQueueLen()), Long.toString(s.step()),
-                    Integer.toString(s.numPrefillTokens()), Integer.toString(s.numDecodeTokens()),
-                    Integer.toString(s.numPreempted()));
+                usage.fixed(s.timestampSec(), 6).fixed(s.kvUsagePct(), 2).whole(s.kvUsedBlocks())
+                    .whole(s.kvTotalBlocks()).end();
+                batch.fixed(s.timestampSec(), 6).whole(s.numSeqs()).whole(s.maxNumSeqs())
+                    .fixed(s.seqUtilizationPct(), 2).whole(s.numTokens()).whole(s.maxTokens())
+                    .fixed(s.tokenUtilizationPct(), 2).text(s.phase()).whole(s.runningQueueLen())
+                    .whole(s.waitingQueueLen()).whole(s.step()).whole(s.numPrefillTokens())
+                    .whole(s.numDecodeTokens()).whole(s.numPreempted()).end();
               });
       CsvTable.Writer ev = t.get(SessionFile.KV_CACHE_EVICTIONS);
       evictions =
           new KvEvictions(
-              clock, e -> ev.row(Fmt.sec(e.timestampSec()), Fmt.sec(e.lifetimeSec()), Fmt.sec(e.idleSec()),
-                  Integer.toString(e.blockId())));
+              clock, e -> ev.fixed(e.timestampSec(), 6).fixed(e.lifetimeSec(), 6).fixed(e.idleSec(), 6)
+                  .whole(e.blockId()).end());
       CsvTable.Writer pe = t.get(SessionFile.PREEMPTION_EVENTS);
       CsvTable.Writer lc = t.get(SessionFile.REQUEST_LIFECYCLE);
       requests =
           new RequestLifecycles(
               clock,
               schema,
-              e -> pe.row(Fmt.sec(e.timestampSec()), e.requestId(), e.event(), e.reason(), Fmt.sec(e.runningTimeSec()),
-                  e.extraInfo()),
-              l -> lc.row(l.requestId(), Fmt.sec(l.startedSec()), Fmt.sec(l.preemptedSec()), Fmt.sec(l.resumedSec()),
-                  Fmt.sec(l.finishedSec()), Fmt.sec(l.totalTimeSec()), Fmt.sec(l.preemptionDelaySec()),
-                  Fmt.sec(l.arrivalSec()), Fmt.sec(l.firstTokenSec()), Integer.toString(l.numPromptTokens()),
-                  Integer.toString(l.numOutputTokens()), Integer.toString(l.numPreemptions()), l.finishReason(),
-                  Long.toString(l.recomputedTokens()), Fmt.sec(l.queueWaitSec()), Fmt.sec(l.scheduledToFinishedSec()),
-                  Fmt.sec(l.lastPreemptedSec()), Fmt.sec(l.lastResumedSec())));
+              e -> pe.fixed(e.timestampSec(), 6).text(e.requestId()).text(e.event()).text(e.reason())
+                  .fixed(e.runningTimeSec(), 6).text(e.extraInfo()).end(),
+              l -> lc.text(l.requestId()).fixed(l.startedSec(), 6).fixed(l.preemptedSec(), 6).fixed(l.resumedSec(), 6)
+                  .fixed(l.finishedSec(), 6).fixed(l.totalTimeSec(), 6).fixed(l.preemptionDelaySec(), 6)
+                  .fixed(l.arrivalSec(), 6).fixed(l.firstTokenSec(), 6).whole(l.numPromptTokens())
+                  .whole(l.numOutputTokens()).whole(l.numPreemptions()).text(l.finishReason())
+                  .whole(l.recomputedTokens()).fixed(l.queueWaitSec(), 6).fixed(l.scheduledToFinishedSec(), 6)
+                  .fixed(l.lastPreemptedSec(), 6).fixed(l.lastResumedSec(), 6).end());
       CsvTable.Writer co = t.get(SessionFile.CPU_OPERATIONS);
-      cpu = new CpuOperations(clock, o -> co.row(Fmt.sec(o.timestampSec()), o.operation(), Fmt.ms(o.durationMs()), o.context()));
+      cpu = new CpuOperations(clock, o -> co.fixed(o.timestampSec(), 6).text(o.operation()).fixed(o.durationMs(), 3)
+          .text(o.context()).end());
       CsvTable.Writer fp = t.get(SessionFile.FORWARD_PASS);
       forward =
           new ForwardPasses(
-              clock, schema, f -> fp.row(Fmt.sec(f.timestampSec()), f.phase(), Integer.toString(f.batchSize()),
-                  Integer.toString(f.numTokens()), Fmt.ms(f.forwardTimeMs()), Fmt.fixed(f.throughputTokensPerSec(), 1)));
+              clock, schema, f -> fp.fixed(f.timestampSec(), 6).text(f.phase()).whole(f.batchSize())
+                  .whole(f.numTokens()).fixed(f.forwardTimeMs(), 3).fixed(f.throughputTokensPerSec(), 1).end());
       CsvTable.Writer tl = t.get(SessionFile.CUDA_GRAPH_TIMELINE);
       graphs =
           new CudaGraphs(
               clock,
-              r -> tl.row(Fmt.sec(r.timestampSec()), r.descriptor().label(), Fmt.ms(r.durationMs()),
-                  r.descriptor().runtimeMode(), Integer.toString(r.descriptor().numTokens()),
-                  r.descriptor().numReqsText(), py(r.descriptor().uniform()), py(r.descriptor().hasLora())));
+              r -> tl.fixed(r.timestampSec(), 6).text(r.descriptor().label()).fixed(r.durationMs(), 3)
+                  .text(r.descriptor().runtimeMode()).whole(r.descriptor().numTokens())
+                  .text(r.descriptor().numReqsText()).text(py(r.descriptor().uniform()))
+                  .text(py(r.descriptor().hasLora())).end());
       CsvTable.Writer im = t.get(SessionFile.MOE_IMBALANCE);
       CsvTable.Writer ws = t.get(SessionFile.MOE_WEIGHTS);
-      moe = new MoeExperts(clock, i -> im.row(Integer.toString(i.layer()), Fmt.sec(i.timestampSec()),
-          Fmt.fixed(i.stdDev(), 3), Fmt.fixed(i.maxMinRatio(), 3)),
-          w -> ws.row(Integer.toString(w.layer()), Integer.toString(w.tokenIdx()), Integer.toString(w.expert()),
-              Fmt.fixed(w.weight(), 6)));
+      moe = new MoeExperts(clock, i -> im.whole(i.layer()).fixed(i.timestampSec(), 6).fixed(i.stdDev(), 3)
+          .fixed(i.maxMinRatio(), 3).end(),
+          w -> ws.whole(w.layer()).whole(w.tokenIdx()).whole(w.expert()).fixed(w.weight(), 6).end());
       CsvTable.Writer ed = t.get(SessionFile.ENCODER_DECODER);
-      encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
+      encdec = new EncoderDecoder(clock, e -> ed.fixed(e.timestampSec(), 6).text(e.component()).fixed(e.durationMs(), 3)
+          .text(e.context()).end());
       consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
     }
 
