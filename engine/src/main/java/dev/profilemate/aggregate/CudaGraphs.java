@@ -22,12 +22,15 @@ public final class CudaGraphs implements RecordConsumer {
 
   /** numReqs is -1 when vLLM left it unset (written as None, as vLLM prints it). */
   public record Descriptor(String runtimeMode, int numTokens, int numReqs, boolean uniform, boolean hasLora) {
-    static final Comparator<Descriptor> ORDER =
-        Comparator.comparing(Descriptor::runtimeMode)
-            .thenComparingInt(Descriptor::numTokens)
-            .thenComparingInt(Descriptor::numReqs)
-            .thenComparing(Descriptor::uniform)
-            .thenComparing(Descriptor::hasLora);
+    static final Comparator<Descriptor> ORDER = Descriptor::compare;
+
+    private static int compare(Descriptor x, Descriptor y) {
+      int c = x.runtimeMode.compareTo(y.runtimeMode);
+      c = c != 0 ? c : Integer.compare(x.numTokens, y.numTokens);
+      c = c != 0 ? c : Integer.compare(x.numReqs, y.numReqs);
+      c = c != 0 ? c : Boolean.compare(x.uniform, y.uniform);
+      return c != 0 ? c : Boolean.compare(x.hasLora, y.hasLora);
+    }
 
     public String numReqsText() {
       return numReqs < 0 ? "None" : Integer.toString(numReqs);

@@ -12,8 +12,8 @@ public final class MoeExperts implements RecordConsumer {
   private final SessionClock clock;
   private final Consumer<Imbalance> imbalance;
   private final Map<Integer, long[]> totals = new TreeMap<>();
-  private final Map<Integer, Map<Long, Long>> pairs = new TreeMap<>();
-  private final Map<Integer, Map<Long, Long>> hist = new TreeMap<>();
+  private final Map<Integer, CellCounts> pairs = new TreeMap<>();
+  private final Map<Integer, CellCounts> hist = new TreeMap<>();
   private final Map<Integer, double[]> histRange = new TreeMap<>();
   /** Per layer: real tokens routed (spool minor 4 counts them; older spools leave this empty). */
   private final Map<Integer, Long> tokens = new TreeMap<>();
@@ -33,10 +33,6 @@ public final class MoeExperts implements RecordConsumer {
 
   public record WeightSample(int layer, int tokenIdx, int expert, double weight) {}
 
-  private static long key(long a, long b) {
-    return (a << 32) | (b & 0xFFFFFFFFL);
-  }
-
   /** The u16 string limit of spools before minor 4: their probe cut longer MoE strings there. */
   static final int LEGACY_STRING_LIMIT = 65_535;
 
@@ -45,7 +41,7 @@ public final class MoeExperts implements RecordConsumer {
    * at the old length limit was cut by its probe: its last cell may be cut mid-number, so it is
    * dropped, and any cell that does not parse is dropped; both are counted.
    */
-  private void addCells(Map<Long, Long> into, String cells, String sep) {
+  private void addCells(CellCounts into, String cells, String sep) {
     if (cells.isBlank()) {
       return;
     }
@@ -63,7 +59,9 @@ public final class MoeExperts implements RecordConsumer {
         if (ab.length != 2) {
           throw new NumberFormatException(cell);
         }
-        into.merge(key(Long.parseLong(ab[0]), Long.parseLong(ab[1])), Long.parseLong(cell.substring(colon + 1)), Long::sum);
+        long a = Long.parseLong(ab[0]);
+        long b = Long.parseLong(ab[1]);
+        into.addSparse(a, b, Long.parseLong(cell.substring(colon + 1)));
       } catch (NumberFormatException e) {
         legacyCellsLost++;
       }
@@ -71,11 +69,12 @@ public final class MoeExperts implements RecordConsumer {
   }
 
   /** keys[n] = a * width + b with counts[n] (spool minor 4) into (key(a, b) -> c) sums. */
-  private static void addArrays(Map<Long, Long> into, int[] keys, long[] counts, int width) {
+  private static void addArrays(CellCounts into, int[] keys, long[] counts, int width) {
     int n = Math.min(keys.length, counts.length);
+    int w = Math.max(1, width);
     for (int i = 0; i < n; i++) {
       int k = keys[i];
-      into.merge(key(k / Math.max(1, width), k % Math.max(1, width)), counts[i], Long::sum);
+      into.add(k / w, k % w, counts[i], w);
     }
   }
 
@@ -144,23 +143,23 @@ public final class MoeExperts implements RecordConsumer {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "moe_expert_pairs" -> {
-        addCells(pairs.computeIfAbsent(r.getInt("layer"), k -> new TreeMap<>()), r.getString("pairs"), "-");
+        addCells(pairs.computeIfAbsent(r.getInt("layer"), k -> new CellCounts()), r.getString("pairs"), "-");
         return;
       }
       case "moe_weight_histogram" -> {
         int layer = r.getInt("layer");
-        addCells(hist.computeIfAbsent(layer, k -> new TreeMap<>()), r.getString("cells"), ":");
+        addCells(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getString("cells"), ":");
         histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
         return;
       }
       case "moe_expert_pairs_v2" -> {
-        addArrays(pairs.computeIfAbsent(r.getInt("layer"), k -> new TreeMap<>()), r.getInts("keys"), r.getLongs("counts"),
+        addArrays(pairs.computeIfAbsent(r.getInt("layer"), k -> new CellCounts()), r.getInts("keys"), r.getLongs("counts"),
             r.getInt("num_experts"));
         return;
       }
       case "moe_weight_histogram_v2" -> {
         int layer = r.getInt("layer");
-        addArrays(hist.computeIfAbsent(layer, k -> new TreeMap<>()), r.getInts("keys"), r.getLongs("counts"),
+        addArrays(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getInts("keys"), r.getLongs("counts"),
             r.getInt("num_bins"));
         histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
         return;

@@ -3,11 +3,8 @@ package dev.profilemate.common;
 import de.siegmar.fastcsv.reader.CsvReader;
 import de.siegmar.fastcsv.reader.CsvRecord;
 import de.siegmar.fastcsv.reader.FieldMismatchStrategy;
-import de.siegmar.fastcsv.writer.CsvWriter;
-import de.siegmar.fastcsv.writer.LineDelimiter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,37 +90,186 @@ public record CsvTable(String fileName, boolean present, Map<String, Integer> co
     return Double.isNaN(d) ? 0 : Math.round(d);
   }
 
-  /** Writes one session CSV: header first, RFC 4180 quoting only where a cell needs it, LF line ends. */
-    public static final class Writer implements AutoCloseable {
-    private final CsvWriter csv;
+  /**
+   * Writes one session CSV: header first, RFC 4180 quoting only where a cell needs it (a comma,
+   * quote, CR or LF in it, or a record's first cell starting with '#'; FastCSV's rules, which wrote
+   * these files before), LF line ends, UTF-8. Bytes go straight into a buffer: a long session
+   * writes hundreds of millions of cells, and cells are appended without a String each
+   * ({@link #whole}, {@link #fixed}) where the caller has numbers.
+   */
+  public static final class Writer implements AutoCloseable {
+    private static final int FLUSH_AT = 1 << 16;
+    private final OutputStream out;
     private final int width;
+    private byte[] buf = new byte[FLUSH_AT + 1024];
+    private int pos;
+    private int cells;
     private long rows;
+    private long written;
 
     public Writer(OutputStream out, List<String> header) {
-      this.csv =
-          CsvWriter.builder()
-              .lineDelimiter(LineDelimiter.LF)
-              .build(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-      this.width = header.size();
-      csv.writeRecord(header);
+      this(out, header.size());
+      row(header.toArray(String[]::new));
+      rows = 0;
+    }
+
+    /** Appends to a file that already holds its header (and rows): the collector's refresh. */
+    public static Writer appending(OutputStream out, int width) {
+      return new Writer(out, width);
+    }
+
+    private Writer(OutputStream out, int width) {
+      this.out = out;
+      this.width = width;
     }
 
     public void row(String... cells) {
       if (cells.length != width) {
         throw new IllegalArgumentException("row of " + cells.length + " cells for " + width + " columns");
       }
-      csv.writeRecord(cells);
-      rows++;
+      for (String c : cells) {
+        text(c);
+      }
+      end();
     }
 
+    /** A text cell, quoted where it needs to be. */
+    public Writer text(String s) {
+      separate();
+      boolean quote = cells == 1 && !s.isEmpty() && s.charAt(0) == '#';
+      int n = s.length();
+      for (int i = 0; i < n && !quote; i++) {
+        char c = s.charAt(i);
+        quote = c == ',' || c == '"' || c == '\n' || c == '\r';
+      }
+      boolean ascii = true;
+      for (int i = 0; i < n && ascii; i++) {
+        ascii = s.charAt(i) < 0x80;
+      }
+      if (!quote && ascii) {
+        room(n);
+        for (int i = 0; i < n; i++) {
+          buf[pos++] = (byte) s.charAt(i);
+        }
+        return this;
+      }
+      byte[] b = (quote ? '"' + s.replace("\"", "\"\"") + '"' : s).getBytes(StandardCharsets.UTF_8);
+      room(b.length);
+      System.arraycopy(b, 0, buf, pos, b.length);
+      pos += b.length;
+      return this;
+    }
+
+    /** A whole-number cell. */
+    public Writer whole(long v) {
+      separate();
+      room(20);
+      if (v < 0) {
+        if (v == Long.MIN_VALUE) {
+          return raw(Long.toString(v));
+        }
+        buf[pos++] = '-';
+        v = -v;
+      }
+      int len = 1;
+      for (long t = v; t >= 10; t /= 10) {
+        len++;
+      }
+      int p = pos + len;
+      pos = p;
+      do {
+        buf[--p] = (byte) ('0' + v % 10);
+        v /= 10;
+      } while (v > 0);
+      return this;
+    }
+
+    /** A fixed-point cell as {@link Fmt#fixed(double, int)} writes it (empty for NaN). */
+    public Writer fixed(double v, int places) {
+      separate();
+      if (Math.abs(v) >= 1e12) {
+        return raw(Fmt.fixed(v, places)); // rare: may be longer than the room kept for numbers
+      }
+      room(Fmt.MAX_FAST + places);
+      pos = Fmt.fixed(buf, pos, v, places);
+      return this;
+    }
+
+    private Writer raw(String ascii) {
+      room(ascii.length());
+      for (int i = 0; i < ascii.length(); i++) {
+        buf[pos++] = (byte) ascii.charAt(i);
+      }
+      return this;
+    }
+
+    private void separate() {
+      if (cells++ > 0) {
+        room(1);
+        buf[pos++] = ',';
+      }
+    }
+
+    /** Ends the row begun by the cell calls. */
+    public void end() {
+      if (cells != width) {
+        throw new IllegalArgumentException("row of " + cells + " cells for " + width + " columns");
+      }
+      room(1);
+      buf[pos++] = '\n';
+      cells = 0;
+      rows++;
+      if (pos >= FLUSH_AT) {
+        drain();
+      }
+    }
+
+    private void room(int n) {
+      if (pos + n > buf.length) {
+        if (pos > 0) {
+          drain();
+        }
+        if (n > buf.length) {
+          buf = new byte[n];
+        }
+      }
+    }
+
+    private void drain() {
+      try {
+        out.write(buf, 0, pos);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      written += pos;
+      pos = 0;
+    }
+
+    /** Rows written (the header not counted). */
     public long rows() {
       return rows;
     }
 
+    /** Bytes handed to the stream so far, header included, once {@link #flush()}ed. */
+    public long bytes() {
+      return written + pos;
+    }
+
+    /** Writes out whole rows held so far. */
+    public void flush() {
+      drain();
+      try {
+        out.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
     @Override
     public void close() {
+      flush();
       try {
-        csv.close();
+        out.close();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

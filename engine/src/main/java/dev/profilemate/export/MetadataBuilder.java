@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
 import dev.profilemate.session.ProcessInfo;
-import dev.profilemate.session.ProcessSpool;
-import dev.profilemate.session.SessionReader;
+import dev.profilemate.session.SessionView;
 import dev.profilemate.spool.RecordSchema;
 import dev.profilemate.spool.SpoolRecord;
 import java.time.Instant;
@@ -19,7 +18,7 @@ import java.util.TreeSet;
 
 /** metadata.json: session times, processes and ranks, engine config, profilers and targets. */
 final class MetadataBuilder {
-  private final SessionReader reader;
+  private final SessionView reader;
   private final RecordSchema schema;
   private final Map<Integer, String> roles = new TreeMap<>();
   private final Map<Integer, Integer> ranks = new TreeMap<>();
@@ -37,7 +36,7 @@ final class MetadataBuilder {
   private long firstNs = Long.MAX_VALUE;
   private long lastNs = Long.MIN_VALUE;
 
-  MetadataBuilder(SessionReader reader, RecordSchema schema) {
+  MetadataBuilder(SessionView reader, RecordSchema schema) {
     this.reader = reader;
     this.schema = schema;
   }
@@ -61,7 +60,7 @@ final class MetadataBuilder {
           }
         } catch (java.io.IOException e) {
           // a malformed config record costs only the config section, and says so
-          badConfig.add(reader.spools().get(r.process()).file().getFileName() + ": an engine_config record is not "
+          badConfig.add(reader.streamFile(r.process()).getFileName() + ": an engine_config record is not "
               + "valid JSON (" + r.getString("json").length() + " characters); engine settings may be missing");
         }
       }
@@ -93,17 +92,16 @@ final class MetadataBuilder {
   List<String> warnings(List<String> fromReader) {
     List<String> all = new ArrayList<>(fromReader);
     all.addAll(badConfig);
-    List<ProcessSpool> spools = reader.spools();
     // the probe counts every record it drops; only a queue that reached its bound (its writer
     // held up) may have lost more than counted: uncounted losses are then possible, not certain
-    losses.forEach((process, l) -> all.add(spools.get(process).file().getFileName()
+    losses.forEach((process, l) -> all.add(reader.streamFile(process).getFileName()
         + ": the probe's record queue was full " + l[0] + (l[0] == 1 ? " time" : " times") + ", first at "
         + Fmt.sec((l[2] - reader.startNs()) / 1e9) + " s; "
         + (l[3] == 0 ? l[1] + " records lost" : l[1] > 0 ? "at least " + l[1] + " records lost"
             : "records may have been lost")
         + ": the session's files " + (l[3] == 0 ? "under-count" : "may under-count") + " from there"));
     probeLosses.forEach((process, l) -> {
-      String file = spools.get(process).file().getFileName().toString();
+      String file = reader.streamFile(process).getFileName().toString();
       if (l[0] > 0) {
         all.add(file + ": " + l[0] + (l[0] == 1 ? " string value" : " string values")
             + " (request ids, names) over the spool's 65,535-byte limit cut to fit");
@@ -138,7 +136,6 @@ final class MetadataBuilder {
     List<Map<String, Object>> procs = new ArrayList<>();
     TreeSet<String> profilers = new TreeSet<>();
     TreeSet<String> hosts = new TreeSet<>();
-    List<ProcessSpool> spools = reader.spools();
     for (ProcessInfo p : reader.processes()) {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("pid", p.pid());
@@ -147,8 +144,8 @@ final class MetadataBuilder {
       e.put("host", p.metadata().path("host").asText());
       e.put("spool", p.spool().getFileName().toString());
       e.put("records", recordsByProcess.getOrDefault(p.index(), 0L));
-      e.put("closed_cleanly", spools.get(p.index()).closedCleanly());
-      e.put("incomplete", spools.get(p.index()).incomplete());
+      e.put("closed_cleanly", reader.closedCleanly(p.index()));
+      e.put("incomplete", reader.incomplete(p.index()));
       e.put("python", p.metadata().path("python").asText());
       if (p.metadata().has("attach")) { // "plugin" or "PYTHONPATH sitecustomize" (probe 0.1.0 on)
         e.put("attach", p.metadata().path("attach").asText());

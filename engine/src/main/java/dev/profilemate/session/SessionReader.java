@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * before the folder is listed, so every segment is either read whole or stated as dropped, even
  * while the probe rotates and deletes segments under the reader.
  */
-public final class SessionReader implements AutoCloseable {
+public final class SessionReader implements AutoCloseable, SessionView {
   public static final String RAW = "raw";
   public static final String SPOOL_SUFFIX = ".pmspool";
 
@@ -202,19 +202,23 @@ public final class SessionReader implements AutoCloseable {
     }
   }
 
+  @Override
   public Path dir() {
     return dir;
   }
 
+  @Override
   public List<ProcessInfo> processes() {
     return List.copyOf(processes);
   }
 
   /** The session's zero: the earliest clock anchor of its processes. */
+  @Override
   public long startNs() {
     return processes.stream().mapToLong(ProcessInfo::monotonicAnchorNs).min().orElse(0);
   }
 
+  @Override
   public long startWallNs() {
     return processes.stream()
         .min(Comparator.comparingLong(ProcessInfo::monotonicAnchorNs))
@@ -223,6 +227,7 @@ public final class SessionReader implements AutoCloseable {
   }
 
   /** Warnings gathered while reading, valid after the merged iteration is drained. */
+  @Override
   public List<String> warnings() {
     List<String> w = new ArrayList<>(warnings);
     dropped().forEach(d -> w.add(d.describe()));
@@ -250,6 +255,21 @@ public final class SessionReader implements AutoCloseable {
     List<DroppedRange> all = new ArrayList<>(droppedAtOpen);
     readers.forEach(r -> all.addAll(r.dropped()));
     return all;
+  }
+
+  @Override
+  public Path streamFile(int process) {
+    return readers.get(process).file();
+  }
+
+  @Override
+  public boolean closedCleanly(int process) {
+    return readers.get(process).closedCleanly();
+  }
+
+  @Override
+  public boolean incomplete(int process) {
+    return readers.get(process).incomplete();
   }
 
   public List<ProcessSpool> spools() {

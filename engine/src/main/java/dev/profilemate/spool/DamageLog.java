@@ -29,6 +29,14 @@ final class DamageLog {
     this.strict = strict;
   }
 
+  /** A resumed reader: chunks up to this number were read (and judged) by an earlier reader. */
+  void resumeAfter(long sequence) {
+    lastSequence = sequence;
+    if (sequence >= 0) {
+      accounted.put(0L, sequence);
+    }
+  }
+
   void drop(long from, long to, String cause, long recordsLost) throws SpoolFormatException {
     if (strict) {
       throw new SpoolFormatException(file, from, cause + " (bytes " + from + "-" + to + " would be dropped)");

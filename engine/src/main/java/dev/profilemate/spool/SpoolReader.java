@@ -53,6 +53,12 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
   private long unknownSkipped;
   private long payloadRecords;
   private long chunks;
+  /** Offset of the chunk being read, and the sequence number of the last good chunk. */
+  private long chunkStart;
+  private long lastSequence = -1;
+  /** Resumed at a position: its chunk numbers must go on one by one (see {@link #irregular()}). */
+  private boolean resumed;
+  private boolean irregular;
 
   private SpoolReader(Path file, RecordSchema schema, int process, boolean strict) throws IOException {
     this.file = file;
@@ -62,6 +68,78 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     this.scanner = new ChunkScanner(bytes);
     this.damage = new DamageLog(file, strict);
     this.size = bytes.size();
+  }
+
+  /**
+   * Where a later reader resumes (the collector's refresh): the record after the last one this
+   * reader returned. chunk is a chunk's offset; taken its records already read (0: none).
+   */
+  public record Position(long chunk, long taken, long lastSequence, boolean sawFinal) implements java.io.Serializable {
+    public static final Position START = new Position(0, 0, -1, false);
+  }
+
+  /** The position after the last record returned; only between next() and the following hasNext(). */
+  public Position position() {
+    if (next != null) {
+      throw new IllegalStateException("a record was read ahead");
+    }
+    boolean inChunk = recordPos >= 0 && recordPos < payloadEnd;
+    return inChunk ? new Position(chunkStart, chunkTaken, lastSequence, sawFinal)
+        : new Position(nextChunk, 0, lastSequence, sawFinal);
+  }
+
+  /**
+   * A reader that goes on from a position an earlier reader of the same file gave, without reading
+   * what lies before it. It reads only an undamaged continuation: a damaged or out-of-order chunk
+   * ends it with {@link #irregular()} true (the caller then reads the whole file again, which
+   * accounts for damage as {@link #open} does).
+   */
+  public static SpoolReader resume(Path file, RecordSchema schema, int process, JsonNode metadata, Position at)
+      throws IOException {
+    SpoolReader r = new SpoolReader(file, schema, process, false);
+    try {
+      r.metadata = metadata;
+      r.resumed = true;
+      r.lastSequence = at.lastSequence();
+      r.sawFinal = at.sawFinal();
+      r.damage.resumeAfter(at.lastSequence());
+      r.nextChunk = at.chunk();
+      if (at.taken() > 0) {
+        r.reopen(at);
+      }
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+    return r;
+  }
+
+  /** Maps the chunk a position is inside and skips its records already read. */
+  private void reopen(Position at) throws IOException {
+    ChunkHeader h = scanner.header(at.chunk());
+    if (h == null || h.state() != ChunkHeader.STATE_COMPLETE || !scanner.fits(at.chunk(), h)
+        || h.sequence() != at.lastSequence() || at.taken() > h.recordCount()) {
+      irregular = true;
+      nextChunk = size;
+      return;
+    }
+    window = bytes.map(at.chunk(), ChunkHeader.SIZE + h.payloadSize());
+    windowStart = bytes.windowStart();
+    chunkStart = at.chunk();
+    chunkEnd = ChunkScanner.end(at.chunk(), h);
+    nextChunk = chunkEnd;
+    recordPos = bytes.at(at.chunk()) + ChunkHeader.SIZE;
+    payloadEnd = recordPos + (int) h.payloadSize();
+    chunkRecords = h.recordCount();
+    for (long i = 0; i < at.taken() && recordPos + 6 <= payloadEnd; i++) {
+      recordPos += 6 + (int) Integer.toUnsignedLong(window.getInt(recordPos));
+    }
+    chunkTaken = at.taken();
+  }
+
+  /** True when a resumed reader met damage or a chunk out of order, and stopped there. */
+  public boolean irregular() {
+    return irregular || resumed && !damage.dropped().isEmpty();
   }
 
   /** Opens a reader and reads up to the metadata record, which every spool starts with. */
@@ -187,7 +265,7 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       }
       recordPos = -1;
       if (!openNextChunk()) {
-        if (!ended) {
+        if (!ended && !resumed) { // a resumed reader's file goes on: its end is not the file's end
           ended = true;
           damage.end(size);
         }
@@ -250,6 +328,10 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
         skip(at, h, bad);
         continue;
       }
+      if (resumed && h.sequence() != lastSequence + 1) {
+        irregular = true; // a copy or a renumbered chunk: only a whole read tells which
+        return false;
+      }
       nextChunk = end;
       if (damage.isCopy(h)) {
         damage.drop(at, end, "a second copy of chunk " + h.sequence() + ", read once", 0);
@@ -264,6 +346,8 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
         continue;
       }
       damage.good(h);
+      lastSequence = h.sequence();
+      chunkStart = at;
       window = bytes.map(at, ChunkHeader.SIZE + h.payloadSize());
       windowStart = bytes.windowStart();
       chunkEnd = end;

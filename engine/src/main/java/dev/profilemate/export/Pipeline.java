@@ -1,0 +1,161 @@
+package dev.profilemate.export;
+
+import dev.profilemate.aggregate.CpuOperations;
+import dev.profilemate.aggregate.CudaGraphs;
+import dev.profilemate.aggregate.EncoderDecoder;
+import dev.profilemate.aggregate.ForwardPasses;
+import dev.profilemate.aggregate.KvEvictions;
+import dev.profilemate.aggregate.MoeExperts;
+import dev.profilemate.aggregate.MoeLayers;
+import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.aggregate.RequestLifecycles;
+import dev.profilemate.aggregate.SchedulerSteps;
+import dev.profilemate.aggregate.SessionClock;
+import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.Fmt;
+import dev.profilemate.common.Json;
+import dev.profilemate.spool.RecordSchema;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The aggregators, each wired to the CSV its rows go to, and the files written from their totals
+ * at the end, for {@link SessionExporter}. Apart from it so that an incremental collector (issue 23)
+ * can feed the same aggregators and rows.
+ */
+final class Pipeline {
+  /** A row sink: it looks its CSV up when called, not when made. */
+  private interface Sink<T> extends Consumer<T> {}
+
+  private final Map<SessionFile, CsvTable.Writer> t;
+
+  final SchedulerSteps steps;
+  final KvEvictions evictions;
+  final RequestLifecycles requests;
+  final CpuOperations cpu;
+  final ForwardPasses forward;
+  final CudaGraphs graphs;
+  final MoeExperts moe;
+  final MoeLayers moeLayers = new MoeLayers();
+  final EncoderDecoder encdec;
+  final List<RecordConsumer> consumers;
+
+  Pipeline(SessionClock clock, RecordSchema schema, Map<SessionFile, CsvTable.Writer> t) {
+    this.t = t;
+    Sink<SchedulerSteps.Step> stepRows = s -> {
+              out(SessionFile.KV_CACHE_USAGE).fixed(s.timestampSec(), 6).fixed(s.kvUsagePct(), 2).whole(s.kvUsedBlocks())
+                  .whole(s.kvTotalBlocks()).end();
+              out(SessionFile.BATCH_UTILIZATION).fixed(s.timestampSec(), 6).whole(s.numSeqs()).whole(s.maxNumSeqs())
+                  .fixed(s.seqUtilizationPct(), 2).whole(s.numTokens()).whole(s.maxTokens())
+                  .fixed(s.tokenUtilizationPct(), 2).text(s.phase()).whole(s.runningQueueLen())
+                  .whole(s.waitingQueueLen()).whole(s.step()).whole(s.numPrefillTokens())
+                  .whole(s.numDecodeTokens()).whole(s.numPreempted()).end();
+    };
+    steps = new SchedulerSteps(clock, stepRows);
+    Sink<KvEvictions.Eviction> evictionRows = e -> out(SessionFile.KV_CACHE_EVICTIONS).fixed(e.timestampSec(), 6).fixed(e.lifetimeSec(), 6).fixed(e.idleSec(), 6)
+                .whole(e.blockId()).end();
+    evictions = new KvEvictions(clock, evictionRows);
+    Sink<RequestLifecycles.PreemptionEvent> preemptionRows = e -> out(SessionFile.PREEMPTION_EVENTS).fixed(e.timestampSec(), 6).text(e.requestId()).text(e.event()).text(e.reason())
+                .fixed(e.runningTimeSec(), 6).text(e.extraInfo()).end();
+    Sink<RequestLifecycles.Lifecycle> lifecycleRows = l -> out(SessionFile.REQUEST_LIFECYCLE).text(l.requestId()).fixed(l.startedSec(), 6).fixed(l.preemptedSec(), 6).fixed(l.resumedSec(), 6)
+                .fixed(l.finishedSec(), 6).fixed(l.totalTimeSec(), 6).fixed(l.preemptionDelaySec(), 6)
+                .fixed(l.arrivalSec(), 6).fixed(l.firstTokenSec(), 6).whole(l.numPromptTokens())
+                .whole(l.numOutputTokens()).whole(l.numPreemptions()).text(l.finishReason())
+                .whole(l.recomputedTokens()).fixed(l.queueWaitSec(), 6).fixed(l.scheduledToFinishedSec(), 6)
+                .fixed(l.lastPreemptedSec(), 6).fixed(l.lastResumedSec(), 6).end();
+    requests = new RequestLifecycles(clock, schema, preemptionRows, lifecycleRows);
+    Sink<CpuOperations.Operation> cpuRows = o -> out(SessionFile.CPU_OPERATIONS).fixed(o.timestampSec(), 6).text(o.operation()).fixed(o.durationMs(), 3)
+        .text(o.context()).end();
+    cpu = new CpuOperations(clock, cpuRows);
+    Sink<ForwardPasses.Pass> forwardRows = f -> out(SessionFile.FORWARD_PASS).fixed(f.timestampSec(), 6).text(f.phase()).whole(f.batchSize())
+                .whole(f.numTokens()).fixed(f.forwardTimeMs(), 3).fixed(f.throughputTokensPerSec(), 1).end();
+    forward = new ForwardPasses(clock, schema, forwardRows);
+    Sink<CudaGraphs.Replay> replayRows = r -> out(SessionFile.CUDA_GRAPH_TIMELINE).fixed(r.timestampSec(), 6).text(r.descriptor().label()).fixed(r.durationMs(), 3)
+                .text(r.descriptor().runtimeMode()).whole(r.descriptor().numTokens())
+                .text(r.descriptor().numReqsText()).text(py(r.descriptor().uniform()))
+                .text(py(r.descriptor().hasLora())).end();
+    graphs = new CudaGraphs(clock, replayRows);
+    Sink<MoeExperts.Imbalance> imbalanceRows = i -> out(SessionFile.MOE_IMBALANCE).whole(i.layer()).fixed(i.timestampSec(), 6).fixed(i.stdDev(), 3)
+        .fixed(i.maxMinRatio(), 3).end();
+    Sink<MoeExperts.WeightSample> weightRows = w -> out(SessionFile.MOE_WEIGHTS).whole(w.layer()).whole(w.tokenIdx()).whole(w.expert()).fixed(w.weight(), 6).end();
+    moe = new MoeExperts(clock, imbalanceRows, weightRows);
+    Sink<EncoderDecoder.Timing> encoderRows = e -> out(SessionFile.ENCODER_DECODER).fixed(e.timestampSec(), 6).text(e.component()).fixed(e.durationMs(), 3)
+        .text(e.context()).end();
+    encdec = new EncoderDecoder(clock, encoderRows);
+    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
+  }
+
+  private CsvTable.Writer out(SessionFile f) {
+    return t.get(f);
+  }
+
+  void writeEndTables(Map<SessionFile, CsvTable.Writer> t) {
+    for (CudaGraphs.Capture c : graphs.captures()) {
+      CudaGraphs.Descriptor d = c.descriptor();
+      t.get(SessionFile.CUDA_GRAPH_CAPTURES).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),
+          py(d.uniform()), py(d.hasLora()), Fmt.sec(c.captureTimeSec()));
+    }
+    for (CudaGraphs.Usage u : graphs.usage()) {
+      CudaGraphs.Descriptor d = u.descriptor();
+      t.get(SessionFile.CUDA_GRAPH_USAGE).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),
+          py(d.uniform()), py(d.hasLora()), Long.toString(u.replayCount()));
+    }
+    for (MoeExperts.Activation a : moe.activations()) {
+      t.get(SessionFile.MOE_ACTIVATIONS).row(Integer.toString(a.layer()), Integer.toString(a.expert()),
+          Long.toString(a.count()), Fmt.pct(a.percentage()));
+    }
+    for (MoeExperts.Pair p : moe.pairs()) {
+      t.get(SessionFile.MOE_COSELECTION).row(Integer.toString(p.layer()), Integer.toString(p.expert1()),
+          Integer.toString(p.expert2()), Long.toString(p.count()));
+    }
+    for (MoeLayers.LayerRow l : moeLayers.rows(moe)) {
+      MoeLayers.Shape s = l.shape();
+      t.get(SessionFile.MOE_LAYERS).row(Integer.toString(l.layer()), l.kind(),
+          s == null ? "" : Integer.toString(s.routedExperts()), s == null ? "" : Integer.toString(s.sharedExperts()),
+          s == null ? "" : Integer.toString(s.topK()), s == null ? "" : Integer.toString(s.groups()),
+          s == null ? "" : Integer.toString(s.topkGroup()), num(l.tokens()), num(l.routedTokens()),
+          num(l.sharedExpertTokens()), l.counts());
+    }
+    for (MoeExperts.WeightBin b : moe.weightHistogram()) {
+      t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).row(Integer.toString(b.layer()), Integer.toString(b.expert()),
+          Fmt.fixed(b.lo(), 4), Fmt.fixed(b.hi(), 4), Long.toString(b.count()));
+    }
+  }
+
+  void writeSummaries(OutputStage stage) throws IOException {
+    write(stage, SummaryFile.FORWARD_PASS.fileName, forward.summary());
+    write(stage, SummaryFile.CPU_TIMING.fileName, cpu.summary());
+    write(stage, SummaryFile.BATCH_UTILIZATION.fileName, steps.batchSummary());
+    write(stage, SummaryFile.PREEMPTION.fileName, requests.summary());
+    write(stage, SummaryFile.ENCODER_DECODER.fileName, encdec.summary());
+    Map<String, Object> moeSummary = new LinkedHashMap<>();
+    moeSummary.put("layers", moe.balance());
+    moeSummary.put("top_pairs", moe.topPairs(5));
+    moeSummary.put("balanced_threshold_max_min_ratio", 2.0);
+    write(stage, SummaryFile.MOE.fileName, moeSummary);
+    stage.copy(SummaryFile.MOE.fileName, SessionFile.MOE_FOLDER + "/" + SummaryFile.MOE.fileName);
+    try (OutputStream out = stage.create(SummaryFile.KV_CACHE.fileName)) {
+      out.write(KvSummaryText.render(steps.kvSummary(), evictions.summary()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  private void write(OutputStage stage, String name, Object value) throws IOException {
+    try (OutputStream out = stage.create(name)) {
+      Json.write(out, value);
+    }
+  }
+
+  /** An optional count: empty where it is not known. */
+  static String num(Long v) {
+    return v == null ? "" : Long.toString(v);
+  }
+
+  /** Python's spelling of booleans, as vLLM's BatchDescriptor prints them. */
+  static String py(boolean b) {
+    return b ? "True" : "False";
+  }
+}

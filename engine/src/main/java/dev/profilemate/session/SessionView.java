@@ -1,0 +1,29 @@
+package dev.profilemate.session;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the session files say about the processes read, whether by one whole read ({@link
+ * SessionReader}) or by the collector's refreshes ({@link LiveSession}).
+ */
+public interface SessionView {
+  Path dir();
+
+  /** The session's zero: the earliest clock anchor of its processes. */
+  long startNs();
+
+  long startWallNs();
+
+  List<ProcessInfo> processes();
+
+  /** The process's stream name in the session files. */
+  Path streamFile(int process);
+
+  boolean closedCleanly(int process);
+
+  boolean incomplete(int process);
+
+  /** The reader's warnings (damage, budget drops, torn tails, unknown types), after the records are read. */
+  List<String> warnings();
+}
