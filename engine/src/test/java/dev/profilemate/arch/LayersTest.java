@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine's packages depend one way: cli → commands (export, report, kernel, profile, bench)
+ * The engine's packages depend one way: cli → commands (export, report, kernel, profile, bench, otlp)
  * → aggregate → session → spool, with the shared helpers and the error type in common, at the
  * bottom, importing nothing of ours. Checked on the compiled classes (templates included).
  */
@@ -28,7 +28,8 @@ class LayersTest {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("cli").definedBy("dev.profilemate.cli..")
         .layer("commands").definedBy("dev.profilemate.export..", "dev.profilemate.report..",
-            "dev.profilemate.kernel..", "dev.profilemate.profile..", "dev.profilemate.bench..")
+            "dev.profilemate.kernel..", "dev.profilemate.profile..", "dev.profilemate.bench..",
+            "dev.profilemate.otlp..")
         .layer("aggregate").definedBy("dev.profilemate.aggregate..")
         .layer("session").definedBy("dev.profilemate.session..")
         .layer("spool").definedBy("dev.profilemate.spool..")
