@@ -18,8 +18,8 @@ bin="$out/otelcol"
 if [ ! -x "$bin" ]; then
   mkdir -p "$out"
   echo "install_otelcol: building the OpenTelemetry Collector (OTLP receiver + file exporter) into $out" >&2
-  # -mod=mod: go.sum pins every module; the proxy is whatever `go env GOPROXY` says
-  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 "$go" build -trimpath -o "$bin.tmp" .)
+  # -mod=mod: go.sum pins every module; the proxy is whatever `go env GOPROXY` says; no VCS stamp
+  (cd "$src" && GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 "$go" build -trimpath -o "$bin.tmp" .)
   mv "$bin.tmp" "$bin"
 fi
 echo "$bin"

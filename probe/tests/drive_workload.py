@@ -16,8 +16,21 @@ PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must nev
 def main(name, out):
     make = {"overflow": tb.overflow_workload, "shared_prefix": tb.shared_prefix_workload,
             "chunked_prefill": tb.chunked_prefill_workload,
-            "prefix_reset": tb.shared_prefix_workload, "demo": run_demo.build}[name]
+            "prefix_reset": tb.shared_prefix_workload, "demo": run_demo.build,
+            "traced": run_demo.build}[name]
     sched, reqs, add_at = make()
+    traces = {}
+    if name == "traced":
+        # as vLLM's API server hands them on: the W3C headers of the HTTP request in
+        # Request.trace_headers (EngineCoreRequest.trace_headers -> Request.from_engine_core_request);
+        # every other request comes without, and one with a malformed header
+        for i, req in enumerate(sorted(reqs + [r for rs in add_at.values() for r in rs], key=lambda r: r.request_id)):
+            if i % 3 == 0:
+                trace, span = "%032x" % (0x5EED0000 + i), "%016x" % (0xC0FFEE00 + i)
+                req.trace_headers = {"traceparent": "00-%s-%s-01" % (trace, span), "tracestate": "vendor=x"}
+                traces[req.request_id] = [trace, span]
+            elif i == 1:
+                req.trace_headers = {"traceparent": "00-not-a-trace-01"}
     if name == "overflow":
         planted = tb.make_requests(1, 64, 8, scheduler=sched, id_prefix="planted-")[0]
         planted.prompt_token_ids[:len(PLANTED)] = PLANTED
@@ -55,6 +68,9 @@ def main(name, out):
     stats = [s.stats for s in result.steps if s.stats is not None]
     truth = {
         "steps": result.num_steps,
+        "traces": traces,
+        "prefill_tokens": [s.prefill_tokens for s in result.steps],
+        "preemptions": {r.request_id: r.num_preemptions for r in result.finished_requests},
         "kv_usage": usage,
         "decode_tokens": decode_tokens,
         # prefills and recomputations that ended in a sampled token: each gives one output token
