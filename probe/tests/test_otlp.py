@@ -86,7 +86,7 @@ def _attr(node, key):
 
 def test_spans_of_real_scheduler_requests_join_the_callers_trace(tmp_path, collector):
     endpoint, out = collector
-    session, truth, _ = _exported("traced", tmp_path / "run")
+    session, truth, _ = _exported("traced", tmp_path / "run", {"PM_TEST_OTLP_ENDPOINT": endpoint})
     r = subprocess.run([os.path.join(REPO, "profilemate"), "export", session, "--otlp", endpoint],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -114,6 +114,14 @@ def test_spans_of_real_scheduler_requests_join_the_callers_trace(tmp_path, colle
             assert root.get("parentSpanId", "") == "" and root["traceId"] not in {t for t, _ in traced.values()}
         for child in children.get(root["spanId"], []):
             assert child["traceId"] == root["traceId"]
+
+    # vLLM's own llm_request span (its OutputProcessor, tracing on) is our root's sibling: same
+    # trace, same parent (the caller's span), for every traced request
+    vllm_spans = {_attr(s, "gen_ai.request.id"): s for s in spans if s["name"] == "llm_request"}
+    assert set(traced) <= set(vllm_spans)
+    for rid in traced:
+        ours, theirs = roots[rid], vllm_spans[rid]
+        assert (theirs["traceId"], theirs["parentSpanId"]) == (ours["traceId"], ours["parentSpanId"]), rid
 
     # prefill chunks: per request and step, the tokens vLLM scheduled for it while in prefill
     expected = {}
