@@ -77,6 +77,22 @@ def _spans(path):
     return spans
 
 
+def _steps_total(path):
+    """profilemate_steps_total of the latest metrics export, summed over phases (None before any)."""
+    total = None
+    for line in path.read_text().splitlines() if path.exists() else ():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            break
+        for rm in doc.get("resourceMetrics", []):
+            for sm in rm.get("scopeMetrics", []):
+                for m in sm.get("metrics", []):
+                    if m["name"] == "profilemate_steps_total":
+                        total = sum(int(p["asInt"]) for p in m["sum"]["dataPoints"])
+    return total
+
+
 def _attr(node, key):
     for a in node.get("attributes", []):
         if a["key"] == key:
@@ -140,3 +156,29 @@ def test_spans_of_real_scheduler_requests_join_the_callers_trace(tmp_path, colle
     preempted = {rid: sum(e["name"] == "preempted" for e in root.get("events", [])) for rid, root in roots.items()}
     assert preempted == {rid: truth["preemptions"][rid] for rid in roots}
     assert sum(preempted.values()) > 0
+
+
+def test_the_collector_beside_vllm_sends_each_request_once(tmp_path, collector):
+    """VLLM_PROFILING_OTLP_ENDPOINT set: the collector the probe starts beside vLLM sends after its
+    refreshes and at the end; every finished request arrives, each exactly once."""
+    endpoint, out = collector
+    subprocess.run([os.path.join(REPO, "profilemate"), "--version"], check=True, capture_output=True)  # jar built
+    from test_vllm_scheduler import _drive
+    r = _drive("traced", tmp_path, {"PROFILEMATE_SIDECAR": "1", "VLLM_PROFILING_OTLP_ENDPOINT": endpoint})
+    assert r.returncode == 0, r.stderr[-2000:]
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    session = next((tmp_path / "prof").glob("session_*"))
+    deadline = time.monotonic() + 120
+    while sum(s["name"] == "vllm.request" for s in _spans(out)) < len(truth["finished"]):
+        assert time.monotonic() < deadline, (session / "collector.log").read_text()[-2000:]
+        time.sleep(0.5)
+    # the collector's last send, after vLLM's exit, is the only one with each scheduler's last step:
+    # once the steps counter holds every step, nothing more comes
+    while _steps_total(out) != truth["steps"]:
+        assert time.monotonic() < deadline, (session / "collector.log").read_text()[-2000:]
+        time.sleep(0.5)
+    ids = [_attr(s, "gen_ai.request.id") for s in _spans(out) if s["name"] == "vllm.request"]
+    assert sorted(ids) == sorted(truth["finished"])
+    sent = json.loads((session / "otlp_sent.json").read_text())
+    assert sent["endpoint"] == endpoint and sent["requests"]
+    assert "otlp" not in (session / "collector.log").read_text()  # no refused send
