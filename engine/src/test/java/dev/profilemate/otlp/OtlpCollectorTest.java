@@ -72,6 +72,7 @@ class OtlpCollectorTest {
       assertMetrics(c.metrics());
       assertThat(OtelCollector.attr(c.spanResource(), "service.name")).isEqualTo("profilemate");
       assertThat(OtelCollector.attr(c.spanResource(), "profilemate.session")).isEqualTo("session_traced");
+      OtlpGolden.check(c.spans(), c.metrics(), startWallNs(), Path.of("src/test/resources/golden/otlp/session_traced.json"));
     }
   }
 
