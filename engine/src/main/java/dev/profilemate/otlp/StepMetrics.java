@@ -35,12 +35,12 @@ final class StepMetrics implements AutoCloseable {
   static final AttributeKey<String> FINISH_REASON = AttributeKey.stringKey("finish_reason");
   static final AttributeKey<Long> PID = AttributeKey.longKey("pid");
 
-  /** Every metric, name → what it counts; docs and tests read this list. */
+  /** Every metric: name, instrument, attribute, description (docs/otlp.md lists the same). */
   static final List<String[]> NAMES = List.of(
       new String[] {"profilemate_steps_total", "counter", "phase", "scheduler steps (Scheduler.schedule() calls) by phase: prefill, decode, mixed, idle"},
       new String[] {"profilemate_step_duration_seconds", "histogram", "phase", "wall time from a step's schedule() start to the next step's on the same scheduler (each scheduler's last step has none)"},
       new String[] {"profilemate_step_tokens", "histogram", "phase", "tokens scheduled in one step (prefill + decode)"},
-      new String[] {"profilemate_scheduled_tokens_total", "counter", "kind", "tokens scheduled, kind prefill (prompt and recomputation) or decode"},
+      new String[] {"profilemate_scheduled_tokens_total", "counter", "kind", "tokens scheduled: prefill (prompt and recomputation) or decode"},
       new String[] {"profilemate_preemptions_total", "counter", "", "requests preempted by the scheduler"},
       new String[] {"profilemate_requests_finished_total", "counter", "finish_reason", "requests finished, by vLLM's finish reason"},
       new String[] {"profilemate_kv_cache_usage_ratio", "gauge", "pid", "used share of the usable KV blocks after the latest step, 0..1"},
