@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the engine (Maven, JUnit), the wheel from nothing (scripts/test_wheel.sh: pip
+# Runs every test: the engine (Maven, JUnit; the OTLP tests against a real OpenTelemetry
+# Collector that scripts/install_otelcol.sh builds from Go modules once), the wheel from nothing (scripts/test_wheel.sh: pip
 # install into a fresh venv with no Java, the demo through it; PROFILEMATE_SKIP_WHEEL_TEST=1 skips
 # it), the probe (pytest, against the real vLLM
 # installed from PyPI into a cached venv by scripts/setup_vllm.sh), then vLLM's own scheduler
@@ -11,8 +12,10 @@ cd "$root"
 export JAVA_HOME="$("$root/scripts/java_home.sh")"
 export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
 py="$("$root/scripts/setup_vllm.sh")"
+echo "== the OpenTelemetry Collector the OTLP tests send to (scripts/install_otelcol.sh: Go modules, built once)"
+otelcol="$("$root/scripts/install_otelcol.sh")"
 echo "== engine (Maven, $JAVA_HOME)"
-mvn -B -f engine/pom.xml verify
+mvn -B -f engine/pom.xml verify -Dprofilemate.otelcol="$otelcol"
 if [ "${PROFILEMATE_SKIP_WHEEL_TEST:-0}" = 1 ]; then
   echo "== the wheel from nothing: skipped (PROFILEMATE_SKIP_WHEEL_TEST=1)"
 else

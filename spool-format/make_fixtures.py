@@ -88,6 +88,9 @@ def write(out):
     # ... and under a budget of 6 kB: the oldest segments go, raw/segments.jsonl says which
     _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 6000))
 
+    # spool minor 7: requests with a W3C trace context and their prefill chunks (the OTLP export's test)
+    _traced_session(os.path.join(out, "session_traced"))
+
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -190,6 +193,63 @@ def _golden_session(session, writer=SpoolWriter):
     worker.emit("encoder_decoder", t0 + 9 * ms, 1_500_000, "encoder", "modality=image")
     core.close()
     worker.close()
+
+
+# the W3C trace context of session_traced's requests (both sampled: flags 01)
+TRACE_A = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1)
+TRACE_C = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1)
+
+
+def _traced_session(session):
+    """One EngineCore, three requests through chunked prefill, a preemption and its recomputation:
+    req-a (traced, sampled) prefilled in two chunks, req-b (no trace context) preempted and
+    recomputed, req-c (traced, another trace). As the probe writes them: prefill_chunk records at their
+    step's schedule() start, before the step record; request events at schedule() end."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    ms = 1_000_000
+    t0 = 1_000_000_000
+    w = SpoolWriter(os.path.join(raw, "engine_core-401.pmspool"), _meta(401, "engine_core", 0))
+    w.emit("scheduler_limits", t0 + 1, 4, 64, 10)
+    w.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
+    w.emit("request_trace", t0 + 5 * ms, TRACE_A[2], "req-a", TRACE_A[0], TRACE_A[1])
+    w.emit("request_event", t0 + 6 * ms, 1, 24, 0, 0, "req-b", "")
+    w.emit("request_event", t0 + 41 * ms, 1, 8, 0, 0, "req-c", "")
+    w.emit("request_trace", t0 + 41 * ms, TRACE_C[2], "req-c", TRACE_C[0], TRACE_C[1])
+    # step: (chunks as (request, tokens), decode tokens, running, waiting, free blocks, preempted)
+    steps = [([("req-a", 32)], 0, 1, 1, 7, 0), ([("req-a", 8), ("req-b", 24)], 0, 2, 0, 5, 0),
+             ([], 2, 2, 0, 5, 0), ([], 1, 1, 1, 7, 1), ([("req-b", 26), ("req-c", 8)], 1, 3, 0, 3, 0),
+             ([], 1, 1, 0, 7, 0), ([], 0, 0, 0, 10, 0)]
+    for i, (chunks, dec, running, waiting, free, preempted) in enumerate(steps):
+        t = t0 + (10 + 10 * i) * ms
+        end = t + ms // 10  # schedule() took 0.1 ms
+        if i == 3:
+            w.emit("request_event", t, 3, 24, 2, 25, "req-b", "kv_cache_full")
+        for rid, tokens in chunks:
+            w.emit("prefill_chunk", t, i, tokens, rid)
+        if i == 0:
+            w.emit("request_event", end, 2, 40, 0, 0, "req-a", "")
+        if i == 1:
+            w.emit("request_event", end, 2, 24, 0, 0, "req-b", "")
+        if i == 4:
+            w.emit("request_event", end, 4, 0, 2, 0, "req-b", "")
+            w.emit("request_event", end, 2, 8, 0, 0, "req-c", "")
+        pre = sum(tokens for _, tokens in chunks)
+        update = t - 3 * ms if i else 0  # the update_from_output() before this step, 2 ms long
+        w.emit("scheduler_step_v3", t, i, ms // 10, update, 2 * ms if i else 0, len(chunks) + dec, pre + dec,
+               len(chunks), pre, running, waiting, free, preempted, 1 if i in (0, 1, 4) else 0, 0, 0, 0)
+        if i == 1:
+            w.emit("request_event", t0 + 27 * ms, 6, 40, 1, 0, "req-a", "")
+            w.emit("request_event", t0 + 27 * ms, 6, 24, 1, 0, "req-b", "")
+        if i == 4:
+            w.emit("request_event", t0 + 57 * ms, 6, 8, 1, 0, "req-c", "")
+            w.emit("request_event", t0 + 57 * ms, 5, 40, 4, 0, "req-a", "stop")
+            w.emit("request_event", t0 + 58 * ms, 5, 8, 1, 0, "req-c", "stop")
+        if i == 5:
+            w.emit("request_event", t0 + 67 * ms, 5, 24, 4, 0, "req-b", "length")
+    w.close()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_upd
 #                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
 #                       5: type 40 (probe_losses: values cut, records the probe could not pack)
 #                       6: a process's spool may be a run of segments <role>-<pid>.<n>.pmspool (segments.py)
+#                       7: types 41 (request_trace: a request's W3C trace context) and 42 (prefill_chunk)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")

@@ -16,8 +16,24 @@ PLANTED = [31337, 27182, 16180, 14142, 17320]  # a "prompt" the outputs must nev
 def main(name, out):
     make = {"overflow": tb.overflow_workload, "shared_prefix": tb.shared_prefix_workload,
             "chunked_prefill": tb.chunked_prefill_workload,
-            "prefix_reset": tb.shared_prefix_workload, "demo": run_demo.build}[name]
+            "prefix_reset": tb.shared_prefix_workload, "demo": run_demo.build,
+            "traced": run_demo.build}[name]
     sched, reqs, add_at = make()
+    traces = {}
+    if name == "traced":
+        # as vLLM's API server hands them on: the W3C headers of the HTTP request in
+        # Request.trace_headers (EngineCoreRequest.trace_headers -> Request.from_engine_core_request);
+        # every other request comes without, and one with a malformed header
+        for i, req in enumerate(sorted(reqs + [r for rs in add_at.values() for r in rs], key=lambda r: r.request_id)):
+            if i % 3 == 0:
+                trace, span = "%032x" % (0x5EED0000 + i), "%016x" % (0xC0FFEE00 + i)
+                req.trace_headers = {"traceparent": "00-%s-%s-01" % (trace, span), "tracestate": "vendor=x"}
+                traces[req.request_id] = [trace, span]
+            elif i == 1:
+                req.trace_headers = {"traceparent": "00-not-a-trace-01"}
+        if os.environ.get("PM_TEST_OTLP_ENDPOINT"):
+            flush = _vllm_tracing(sched, reqs + [r for rs in add_at.values() for r in rs],
+                                  os.environ["PM_TEST_OTLP_ENDPOINT"])
     if name == "overflow":
         planted = tb.make_requests(1, 64, 8, scheduler=sched, id_prefix="planted-")[0]
         planted.prompt_token_ids[:len(PLANTED)] = PLANTED
@@ -52,9 +68,14 @@ def main(name, out):
             first_token_step.setdefault(rid, len(usage) - 1)
 
     result = tb.run(sched, reqs, on_step=on_step, add_at=add_at)
+    if name == "traced" and os.environ.get("PM_TEST_OTLP_ENDPOINT"):
+        flush()
     stats = [s.stats for s in result.steps if s.stats is not None]
     truth = {
         "steps": result.num_steps,
+        "traces": traces,
+        "prefill_tokens": [s.prefill_tokens for s in result.steps],
+        "preemptions": {r.request_id: r.num_preemptions for r in result.finished_requests},
         "kv_usage": usage,
         "decode_tokens": decode_tokens,
         # prefills and recomputations that ended in a sampled token: each gives one output token
@@ -86,6 +107,38 @@ def main(name, out):
     }
     with open(out, "w") as f:
         json.dump(truth, f)
+
+
+def _vllm_tracing(sched, requests, endpoint):
+    """vLLM's own request tracing, as `--otlp-traces-endpoint` turns it on in LLMEngine: its
+    tracer (OTLP/HTTP to endpoint) and an OutputProcessor with tracing enabled that is fed every
+    EngineCoreOutputs the scheduler returns, so vLLM itself emits its llm_request span per finished
+    request, from the trace headers the scheduler hands back. Returns a function that flushes it."""
+    os.environ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf"
+    from opentelemetry import trace
+    from vllm.tracing import init_tracer
+    from vllm.v1.engine import EngineCoreRequest
+    from vllm.v1.engine.output_processor import OutputProcessor
+    from vllm.v1.metrics.stats import IterationStats
+
+    init_tracer("vllm.llm_engine", endpoint + "/v1/traces")
+    processor = OutputProcessor(None, log_stats=True, tracing_enabled=True)
+    for r in requests:  # as LLMEngine.add_request: the output processor knows a request before EngineCore
+        processor.add_request(EngineCoreRequest(
+            request_id=r.request_id, prompt_token_ids=r.prompt_token_ids, mm_features=None,
+            sampling_params=r.sampling_params, pooling_params=None, arrival_time=r.arrival_time,
+            lora_request=None, cache_salt=None, data_parallel_rank=None, trace_headers=r.trace_headers,
+            external_req_id=r.request_id), None)
+    update = sched.update_from_output
+
+    def update_from_output(scheduler_output, model_runner_output):
+        outputs = update(scheduler_output, model_runner_output)
+        for outs in outputs.values():  # as LLMEngine.step()
+            processor.process_outputs(outs.outputs, engine_core_timestamp=outs.timestamp,
+                                      iteration_stats=IterationStats())
+        return outputs
+    sched.update_from_output = update_from_output
+    return lambda: trace.get_tracer_provider().force_flush()
 
 
 def _probe_request_state():

@@ -791,6 +791,8 @@ class StepInfo:
     preempted_prefix_hits: int
     preempted_events: int  # EngineCoreEvent PREEMPTED delivered this step
     stats: Any = None  # the SchedulerStats object of this step
+    # tokens vLLM scheduled this step for each request in prefill (prompt or recomputation)
+    prefill_tokens: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_mixed(self) -> bool:
@@ -1021,6 +1023,7 @@ def run(
             preempted_prefix_hits=getattr(pcs, "preempted_hits", 0),
             preempted_events=preempted_events,
             stats=stats,
+            prefill_tokens={rid: so.num_scheduled_tokens[rid] for rid in prefill_chunk + prefill_done},
         )
         res.steps.append(info)
         res.finished.update(finished)

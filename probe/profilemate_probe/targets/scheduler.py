@@ -29,6 +29,10 @@ _UPDATE = packer("scheduler_update")
 # packing them on the spool thread cost it several microseconds apiece, under the GIL
 _REQ = StringRecord("request_event")
 _REQ_HEAD, _REQ_TYPE, _REQ_FIXED = _REQ.head, _REQ.type_id, _REQ.fixed_size
+# a request's prefill tokens in one step (spool minor 7), for the OTLP export's prefill-chunk spans:
+# packed in place like request events, its one string the request's _id_tail less the empty reason
+_CHUNK = StringRecord("prefill_chunk")
+_CHUNK_HEAD, _CHUNK_TYPE, _CHUNK_FIXED = _CHUNK.head, _CHUNK.type_id, _CHUNK.fixed_size
 EV_ARRIVED, EV_SCHEDULED, EV_PREEMPTED, EV_RESUMED, EV_FINISHED, EV_FIRST_TOKEN = 1, 2, 3, 4, 5, 6
 # step numbers; count() hands out the next in one C call
 _step = count()
@@ -239,6 +243,7 @@ def _schedule_hook(original, prof):
                 free_queue, waiting_len = self._profilemate_fixed
             except AttributeError:
                 free_queue, waiting_len = _fixed(self, prof, t0)
+            n = next(step)
             counts = so.num_scheduled_tokens
             new_reqs = so.scheduled_new_reqs
             cached = so.scheduled_cached_reqs
@@ -257,6 +262,7 @@ def _schedule_hook(original, prof):
                     pre_tok += counts[rid]
                 pre_reqs = len(prefill)
                 if track:
+                    _prefill_chunks(prof.out, t0, n, prefill, counts)
                     # update_from_output looks for first tokens among these; it gets the same object
                     if len(prefills) > 64:
                         prefills.clear()  # outputs that never came back (aborted engine steps)
@@ -268,7 +274,7 @@ def _schedule_hook(original, prof):
                         _request_events(prof.out, t1, self, new_reqs, resumed)
             preempted = so.preempted_req_ids
             # the limits went out once (scheduler_limits): the engine derives decode counts and usage
-            prof.out(_STEP(t0, next(step), t1 - t0, last_update[0], last_update[1], reqs, total, pre_reqs,
+            prof.out(_STEP(t0, n, t1 - t0, last_update[0], last_update[1], reqs, total, pre_reqs,
                            pre_tok, len(self.running), waiting_len(self.waiting), free_queue.num_free_blocks,
                            len(preempted) if preempted else 0, len(new_reqs), len(so.finished_req_ids),
                            counters.allocated, counters.prefix_hit))
@@ -277,6 +283,16 @@ def _schedule_hook(original, prof):
             prof.fail("Scheduler.schedule", exc)
         return so
     return schedule
+
+
+def _prefill_chunks(out, t, n, prefill, counts):
+    """One prefill_chunk record per request doing prefill work in step n (its tokens this step):
+    only in steps with prefill work, never per decode request."""
+    live = _state.LIVE
+    for rid in prefill:
+        state = live.get(rid)
+        tail = (state[2] if state is not None else _id_tail(rid))[:-2]  # the id alone, no reason
+        out(_CHUNK_HEAD(_CHUNK_FIXED + len(tail), _CHUNK_TYPE, t, n, counts[rid]) + tail)
 
 
 def _recompute_chunks(sched, so, prefill, recomputing):
@@ -413,10 +429,33 @@ def _add_request(original, prof):
                 prompt = request.num_prompt_tokens
                 live[rid] = [prompt, False, tail]
                 _event(prof.out, t, EV_ARRIVED, prompt, 0, 0, tail)
+                headers = getattr(request, "trace_headers", None)  # vLLM 0.11+: W3C headers or None
+                if headers:
+                    _trace(prof, t, rid, headers)
         except Exception as exc:
             prof.fail("Scheduler.add_request", exc)
         return result
     return add_request
+
+
+def _trace(prof, t, rid, headers):
+    """request_trace: the W3C traceparent vLLM got with the request (`00-<trace id>-<parent span
+    id>-<flags>`), so that the OTLP export puts this request's spans in the caller's trace, beside
+    vLLM's own llm_request span. Only ids and flags, checked for form; a malformed header is skipped."""
+    parent = headers.get("traceparent")
+    if not isinstance(parent, str):
+        return
+    parts = parent.strip().lower().split("-")
+    if len(parts) < 4 or len(parts[0]) != 2 or parts[0] == "ff" or len(parts[1]) != 32 or len(parts[2]) != 16 \
+            or len(parts[3]) != 2:
+        return
+    try:
+        flags = int(parts[3], 16)
+        if not int(parts[1], 16) or not int(parts[2], 16):
+            return  # all-zero ids are invalid (W3C Trace Context)
+    except ValueError:
+        return
+    prof.emit("request_trace", t, flags, rid, parts[1], parts[2])
 
 
 def _forget_oldest(live):

@@ -1,6 +1,7 @@
 package dev.profilemate.cli;
 
 import dev.profilemate.common.UserDataException;
+import dev.profilemate.otlp.OtlpExport;
 import dev.profilemate.session.SessionReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,8 +57,29 @@ final class CollectCommand implements Callable<Integer> {
       description = "share of one core the refreshes may take: a long session's refresh waits longer (default: ${DEFAULT-VALUE})")
   double maxCpuShare = 0.1;
 
+  @Option(names = "--otlp", paramLabel = "ENDPOINT", defaultValue = "${env:VLLM_PROFILING_OTLP_ENDPOINT}",
+      description = "after each refresh, send the spans of requests finished since the last send and the step "
+          + "metrics to this OTLP/HTTP endpoint (default: $VLLM_PROFILING_OTLP_ENDPOINT; none when unset)")
+  String otlp;
+
+  /** The OTLP sender, when --otlp names an endpoint. */
+  private OtlpExport.Live otlpLive;
+
   @Override
   public Integer call() throws Exception {
+    if (otlp != null && !otlp.isBlank()) {
+      otlpLive = new OtlpExport.Live(session, ExportCommand.endpoint(spec, otlp));
+    }
+    try {
+      return follow();
+    } finally {
+      if (otlpLive != null) {
+        otlpLive.close();
+      }
+    }
+  }
+
+  private int follow() throws Exception {
     long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
     if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
       throw new picocli.CommandLine.ParameterException(
@@ -97,6 +119,7 @@ final class CollectCommand implements Callable<Integer> {
           ExportCommand.run(session, session, false, this::tap);
           publish(false);
           lastStamp = stamp;
+          sendOtlp(false);
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
         }
@@ -165,11 +188,31 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Sends what finished since the last send; a refused send is one line, and those spans are not
+   * sent again (otlp_sent.json moved past them first), so nothing reaches the endpoint twice.
+   */
+  private void sendOtlp(boolean over) {
+    if (otlpLive == null) {
+      return;
+    }
+    try {
+      var sent = otlpLive.afterRefresh(over);
+      if (sent.failure() != null) {
+        System.err.println("collect: otlp: " + sent.failure() + "; " + sent.requests() + " requests' spans and "
+            + sent.steps() + " steps not sent");
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      System.err.println("collect: otlp: " + e.getMessage() + " (will retry)");
+    }
+  }
+
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
     try {
       var r = ExportCommand.run(session, session, false, this::tap);
       publish(true);
+      sendOtlp(true);
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {

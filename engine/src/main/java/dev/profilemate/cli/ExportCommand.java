@@ -2,6 +2,9 @@ package dev.profilemate.cli;
 
 import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionExporter;
+import dev.profilemate.otlp.OtlpEndpoint;
+import dev.profilemate.otlp.OtlpExport;
+import dev.profilemate.otlp.OtlpSender;
 import dev.profilemate.spool.RecordSchema;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,6 +33,11 @@ final class ExportCommand implements Callable<Integer> {
       description = "fail (exit 1, nothing written) at the first damaged part of a spool instead of skipping it")
   boolean strict;
 
+  @Option(names = "--otlp", paramLabel = "ENDPOINT",
+      description = "also send each finished request's spans and the step metrics to this OTLP/HTTP endpoint "
+          + "(e.g. http://127.0.0.1:4318; all of them, each time: see collect --otlp for live sends)")
+  String otlp;
+
   @Override
   public Integer call() {
     if (sessions.size() > 1 && out != null) {
@@ -37,6 +45,7 @@ final class ExportCommand implements Callable<Integer> {
           "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
     }
     sessions.forEach(SessionArgs::raw); // all checked before any is written
+    OtlpEndpoint endpoint = otlp == null ? null : endpoint(spec, otlp);
     int code = ExitCodes.OK;
     for (Path session : sessions) {
       SessionExporter.Result r = run(session, out == null ? session : out, strict);
@@ -47,8 +56,37 @@ final class ExportCommand implements Callable<Integer> {
       // damage is reported even when quiet: the exit status alone does not say what was lost
       r.warnings().forEach(w -> System.err.println("warning: " + w));
       code = Math.max(code, r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK);
+      if (endpoint != null) {
+        sendOnce(session, endpoint, quiet);
+      }
     }
     return code;
+  }
+
+  /** ENDPOINT checked as an argument: a malformed one is exit 2, before anything is read. */
+  static OtlpEndpoint endpoint(picocli.CommandLine.Model.CommandSpec spec, String text) {
+    try {
+      return OtlpEndpoint.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--otlp: " + e.getMessage());
+    }
+  }
+
+  /** A send the endpoint refused fails the command (exit 1): the spans of a finished session are not sent otherwise. */
+  private static void sendOnce(Path session, OtlpEndpoint endpoint, boolean quiet) {
+    OtlpSender.Sent sent;
+    try {
+      sent = OtlpExport.once(session, endpoint);
+    } catch (IOException e) {
+      throw new UserDataException(e.getMessage(), e);
+    }
+    if (sent.failure() != null) {
+      throw new UserDataException("otlp: " + sent.failure() + "; is an OTLP/HTTP receiver listening there?");
+    }
+    if (!quiet) {
+      System.out.printf("otlp: sent %d requests (%d spans) and %d steps of %s to %s%n", sent.requests(), sent.spans(),
+          sent.steps(), session.getFileName(), endpoint);
+    }
   }
 
   static SessionExporter.Result run(Path session, Path out) {
