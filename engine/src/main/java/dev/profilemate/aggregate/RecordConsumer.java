@@ -7,4 +7,26 @@ public interface RecordConsumer {
   void accept(SpoolRecord r);
 
   default void finish() {}
+
+  /** The given consumers fed in turn, nulls left out; null when none is left. */
+  static RecordConsumer all(RecordConsumer... consumers) {
+    java.util.List<RecordConsumer> list =
+        java.util.Arrays.stream(consumers).filter(java.util.Objects::nonNull).toList();
+    if (list.size() <= 1) {
+      return list.isEmpty() ? null : list.get(0);
+    }
+    return new RecordConsumer() {
+      @Override
+      public void accept(SpoolRecord r) {
+        for (RecordConsumer c : list) {
+          c.accept(r);
+        }
+      }
+
+      @Override
+      public void finish() {
+        list.forEach(RecordConsumer::finish);
+      }
+    };
+  }
 }

@@ -65,6 +65,12 @@ final class CollectCommand implements Callable<Integer> {
   /** The OTLP sender, when --otlp names an endpoint. */
   private OtlpExport.Live otlpLive;
 
+  /** The /metrics server, when --metrics-port is not 0. */
+  private dev.profilemate.live.LiveMetrics live;
+
+  /** The export pass under way is the last one (the processes have gone). */
+  private boolean finalPass;
+
   @Override
   public Integer call() throws Exception {
     if (otlp != null && !otlp.isBlank()) {
@@ -105,8 +111,6 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
-  private dev.profilemate.live.LiveMetrics live;
-
   private int follow(long deadline) throws Exception {
     long lastStamp = -1;
     while (true) {
@@ -119,7 +123,7 @@ final class CollectCommand implements Callable<Integer> {
           ExportCommand.run(session, session, false, this::tap);
           publish(false);
           lastStamp = stamp;
-          sendOtlp(false);
+          sendOtlp();
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
         }
@@ -137,8 +141,10 @@ final class CollectCommand implements Callable<Integer> {
     return code;
   }
 
+  /** What rides on each export's one pass over the session: the live metrics and the OTLP sender. */
   private dev.profilemate.aggregate.RecordConsumer tap(SessionReader reader) {
-    return live == null ? null : live.tap(reader);
+    return dev.profilemate.aggregate.RecordConsumer.all(live == null ? null : live.tap(reader),
+        otlpLive == null ? null : otlpLive.tap(reader, finalPass));
   }
 
   private void publish(boolean finished) {
@@ -192,12 +198,12 @@ final class CollectCommand implements Callable<Integer> {
    * Sends what finished since the last send; a refused send is one line, and those spans are not
    * sent again (otlp_sent.json moved past them first), so nothing reaches the endpoint twice.
    */
-  private void sendOtlp(boolean over) {
+  private void sendOtlp() {
     if (otlpLive == null) {
       return;
     }
     try {
-      var sent = otlpLive.afterRefresh(over);
+      var sent = otlpLive.afterRefresh();
       if (sent.failure() != null) {
         System.err.println("collect: otlp: " + sent.failure() + "; " + sent.requests() + " requests' spans and "
             + sent.steps() + " steps not sent");
@@ -209,10 +215,11 @@ final class CollectCommand implements Callable<Integer> {
 
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
+    finalPass = true;
     try {
       var r = ExportCommand.run(session, session, false, this::tap);
       publish(true);
-      sendOtlp(true);
+      sendOtlp();
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {

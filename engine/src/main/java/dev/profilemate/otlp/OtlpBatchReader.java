@@ -31,33 +31,69 @@ public final class OtlpBatchReader {
    */
   public OtlpBatch read(Path session, OtlpBatch.Watermarks sent, boolean over) throws IOException {
     try (SessionReader reader = SessionReader.open(session, schema)) {
+      Pass pass = pass(session, reader, sent, over);
+      Iterator<SpoolRecord> it = reader.merged();
+      while (it.hasNext()) {
+        pass.accept(it.next());
+      }
+      pass.finish();
+      return pass.batch();
+    }
+  }
+
+  /**
+   * The same read as a consumer of a pass someone else makes over reader's merged timeline (collect
+   * feeds it its export's pass, so a refresh reads the session once); {@link Pass#batch} after finish.
+   */
+  public Pass pass(Path session, SessionReader reader, OtlpBatch.Watermarks sent, boolean over) {
+    return new Pass(session, reader, sent, over);
+  }
+
+  /** One read's consumers and what they kept. */
+  public final class Pass implements RecordConsumer {
+    private final Path session;
+    private final SessionReader reader;
+    private final List<RequestSpan> requests = new ArrayList<>();
+    private final List<StepSample> steps = new ArrayList<>();
+    private final Map<Long, Long> requestMarks;
+    private final Map<Long, Long> stepMarks;
+    private final List<RecordConsumer> consumers;
+
+    private Pass(Path session, SessionReader reader, OtlpBatch.Watermarks sent, boolean over) {
+      this.session = session;
+      this.reader = reader;
+      requestMarks = new HashMap<>(sent.requests());
+      stepMarks = new HashMap<>(sent.steps());
       List<ProcessInfo> processes = reader.processes();
-      SessionClock clock = new SessionClock(reader.startNs());
-      List<RequestSpan> requests = new ArrayList<>();
-      List<StepSample> steps = new ArrayList<>();
-      Map<Long, Long> requestMarks = new HashMap<>(sent.requests());
-      Map<Long, Long> stepMarks = new HashMap<>(sent.steps());
-      List<RecordConsumer> consumers = List.of(
+      consumers = List.of(
           new RequestSpans(schema, i -> processes.get(i).pid(), r -> {
             if (r.finishedNs() > sent.request(r.pid())) {
               requests.add(r);
               requestMarks.merge(r.pid(), r.finishedNs(), Math::max);
             }
           }),
-          new StepSamples(clock, i -> processes.get(i).pid(), s -> {
+          new StepSamples(new SessionClock(reader.startNs()), i -> processes.get(i).pid(), s -> {
             if (s.tNs() > sent.step(s.pid())) {
               steps.add(s);
               stepMarks.merge(s.pid(), s.tNs(), Math::max);
             }
           }, over));
-      Iterator<SpoolRecord> it = reader.merged();
-      while (it.hasNext()) {
-        SpoolRecord r = it.next();
-        for (RecordConsumer c : consumers) {
-          c.accept(r);
-        }
+    }
+
+    @Override
+    public void accept(SpoolRecord r) {
+      for (RecordConsumer c : consumers) {
+        c.accept(r);
       }
+    }
+
+    @Override
+    public void finish() {
       consumers.forEach(RecordConsumer::finish);
+    }
+
+    /** What the pass found unsent; call after {@link #finish}. */
+    public OtlpBatch batch() {
       return new OtlpBatch(session.toAbsolutePath().normalize().getFileName().toString(), reader.startNs(),
           reader.startWallNs(), List.copyOf(requests), List.copyOf(steps),
           new OtlpBatch.Watermarks(requestMarks, stepMarks));

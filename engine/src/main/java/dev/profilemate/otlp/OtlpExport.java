@@ -1,6 +1,9 @@
 package dev.profilemate.otlp;
 
+import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.SpoolRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -24,9 +27,11 @@ public final class OtlpExport {
   public static final class Live implements AutoCloseable {
     private final Path session;
     private final OtlpEndpoint endpoint;
-    private final OtlpBatchReader reader = new OtlpBatchReader(RecordSchema.bundled());
+    private final OtlpBatchReader batches = new OtlpBatchReader(RecordSchema.bundled());
     private OtlpBatch.Watermarks sent;
     private OtlpSender sender;
+    private OtlpBatchReader.Pass pending;
+    private RuntimeException failure;
 
     /** Picks up where an earlier collect of this session to this endpoint stopped (otlp_sent.json). */
     public Live(Path session, OtlpEndpoint endpoint) throws IOException {
@@ -35,9 +40,50 @@ public final class OtlpExport {
       this.sent = SentState.load(session, endpoint);
     }
 
-    /** Sends what finished since the last send; over: the session has ended (last steps included). */
-    public OtlpSender.Sent afterRefresh(boolean over) throws IOException {
-      OtlpBatch batch = reader.read(session, sent, over);
+    /**
+     * For collect's export pass (SessionExporter's tap): this refresh's read of what is unsent.
+     * over: the session has ended (last steps included). A fault here costs this refresh's send,
+     * never the export: one line, and the next refresh reads again from the same watermarks.
+     */
+    public RecordConsumer tap(SessionReader reader, boolean over) {
+      OtlpBatchReader.Pass pass = batches.pass(session, reader, sent, over);
+      pending = pass;
+      failure = null;
+      return new RecordConsumer() {
+        @Override
+        public void accept(SpoolRecord r) {
+          guard(() -> pass.accept(r));
+        }
+
+        @Override
+        public void finish() {
+          guard(pass::finish);
+        }
+      };
+    }
+
+    private void guard(Runnable r) {
+      if (failure != null) {
+        return;
+      }
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+
+    /** After a refresh whose export pass went through {@link #tap}: sends what it found unsent. */
+    public OtlpSender.Sent afterRefresh() throws IOException {
+      OtlpBatchReader.Pass pass = pending;
+      pending = null;
+      if (failure != null) {
+        throw new IOException("reading the session for OTLP failed: " + failure, failure);
+      }
+      if (pass == null) {
+        return new OtlpSender.Sent(0, 0, 0, null);
+      }
+      OtlpBatch batch = pass.batch();
       if (batch.requests().isEmpty() && batch.steps().isEmpty()) {
         return new OtlpSender.Sent(0, 0, 0, null);
       }
