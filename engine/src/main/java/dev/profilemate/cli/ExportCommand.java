@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionExporter;
 import dev.profilemate.spool.RecordSchema;
@@ -30,8 +31,11 @@ final class ExportCommand implements Callable<Integer> {
       description = "fail (exit 1, nothing written) at the first damaged part of a spool instead of skipping it")
   boolean strict;
 
+  @picocli.CommandLine.Mixin TriggerOptions triggers = new TriggerOptions();
+
   @Override
   public Integer call() {
+    CaptureSettings rules = triggers.settings(spec);
     if (sessions.size() > 1 && out != null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
@@ -39,7 +43,7 @@ final class ExportCommand implements Callable<Integer> {
     sessions.forEach(SessionArgs::raw); // all checked before any is written
     int code = ExitCodes.OK;
     for (Path session : sessions) {
-      SessionExporter.Result r = run(session, out == null ? session : out, strict);
+      SessionExporter.Result r = run(session, out == null ? session : out, strict, rules);
       if (!quiet) {
         System.out.printf(
             "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
@@ -56,9 +60,13 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   static SessionExporter.Result run(Path session, Path out, boolean strict) {
+    return run(session, out, strict, CaptureSettings.defaults());
+  }
+
+  static SessionExporter.Result run(Path session, Path out, boolean strict, CaptureSettings rules) {
     try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("export")) {
       progress.phase("reading " + session.getFileName());
-      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out, progress);
+      return new SessionExporter(RecordSchema.bundled(), strict, rules).export(session, out, progress);
     } catch (IOException | java.io.UncheckedIOException e) {
       String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
       throw new UserDataException(msg, e);

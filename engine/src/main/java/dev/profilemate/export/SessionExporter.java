@@ -1,6 +1,8 @@
 package dev.profilemate.export;
 
 import dev.profilemate.common.Progress;
+import dev.profilemate.aggregate.CaptureRules;
+import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.aggregate.CpuOperations;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
@@ -37,6 +39,7 @@ import java.util.Map;
 public final class SessionExporter {
   private final RecordSchema schema;
   private final boolean strict;
+  private final CaptureSettings triggers;
 
   public SessionExporter(RecordSchema schema) {
     this(schema, false);
@@ -44,8 +47,14 @@ public final class SessionExporter {
 
   /** strict: the first damaged byte range fails the export (nothing is written) instead of being skipped. */
   public SessionExporter(RecordSchema schema, boolean strict) {
+    this(schema, strict, CaptureSettings.defaults());
+  }
+
+  /** triggers: the triggered-capture rules whose firings go to capture_windows.csv. */
+  public SessionExporter(RecordSchema schema, boolean strict, CaptureSettings triggers) {
     this.schema = schema;
     this.strict = strict;
+    this.triggers = triggers;
   }
 
   /**
@@ -110,7 +119,9 @@ public final class SessionExporter {
         List<String> warnings = meta.warnings(reader.warnings());
         warnings.addAll(p.moe.warnings());
         try (OutputStream out = stage.create(SummaryFile.METADATA.fileName)) {
-          Json.write(out, meta.build(records, warnings, p.moeLayers.metadata(p.moe)));
+          Map<String, Object> m = meta.build(records, warnings, p.moeLayers.metadata(p.moe));
+          m.put("capture_rules", triggers.describe());
+          Json.write(out, m);
         }
         stage.commit();
         return new Result(outDir, reader.processes().size(), records, rows, warnings, reader.dropped());
@@ -133,6 +144,7 @@ public final class SessionExporter {
     final MoeExperts moe;
     final MoeLayers moeLayers = new MoeLayers();
     final EncoderDecoder encdec;
+    final CaptureRules captures;
     final List<RecordConsumer> consumers;
 
     Pipeline(SessionClock clock, Map<SessionFile, CsvTable.Writer> t) {
@@ -192,10 +204,17 @@ public final class SessionExporter {
               Fmt.fixed(w.weight(), 6)));
       CsvTable.Writer ed = t.get(SessionFile.ENCODER_DECODER);
       encdec = new EncoderDecoder(clock, e -> ed.row(Fmt.sec(e.timestampSec()), e.component(), Fmt.ms(e.durationMs()), e.context()));
-      consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
+      captures = new CaptureRules(triggers, clock, schema);
+      consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures);
     }
 
     void writeEndTables(Map<SessionFile, CsvTable.Writer> t) {
+      for (CaptureRules.Capture c : captures.captures()) {
+        for (CaptureRules.Firing f : c.firings()) {
+          t.get(SessionFile.CAPTURE_WINDOWS).row(c.id(), f.rule().flag, Fmt.sec(f.firedSec()), Fmt.sec(c.startSec()),
+              Fmt.sec(c.endSec()), Fmt.fixed(f.value(), 3), Fmt.fixed(f.threshold(), 3), f.rule().unit);
+        }
+      }
       for (CudaGraphs.Capture c : graphs.captures()) {
         CudaGraphs.Descriptor d = c.descriptor();
         t.get(SessionFile.CUDA_GRAPH_CAPTURES).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),

@@ -173,8 +173,8 @@ public final class SessionReader implements AutoCloseable {
    */
   private void missingSegment(Path dir, String stem, int k, SegmentIndex index, boolean strict) throws IOException {
     String name = stem + "." + k + SPOOL_SUFFIX;
-    if (index.dropped(name) != null) {
-      return; // already among budgetDropped
+    if (index.dropped(name) != null || index.outsideCapture(name)) {
+      return; // already among budgetDropped, or a capture's index leaves it out on purpose
     }
     SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(name); // afresh: rare, and never stale
     if (d != null) {
