@@ -252,6 +252,14 @@ public final class SessionReader implements AutoCloseable {
     return all;
   }
 
+  /**
+   * State records read as copies a segment carries (spool SPEC, "Segments and the disk budget"):
+   * read because the segment before was dropped or left out, so not records of their own time.
+   */
+  public long carriedRecordsRead() {
+    return readers.stream().mapToLong(ProcessSpool::carriedRead).sum();
+  }
+
   public List<ProcessSpool> spools() {
     return List.copyOf(readers);
   }
