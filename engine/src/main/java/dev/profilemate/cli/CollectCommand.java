@@ -40,8 +40,20 @@ final class CollectCommand implements Callable<Integer> {
       description = "share of one core the refreshes may take: a long session's refresh waits longer (default: ${DEFAULT-VALUE})")
   double maxCpuShare = 0.1;
 
+  @picocli.CommandLine.Mixin CaptureOptions capture = new CaptureOptions();
+
+  /** Triggered captures (null: every rule off); fed after each refresh. */
+  private dev.profilemate.capture.CaptureKeeper captures;
+
   @Override
   public Integer call() throws Exception {
+    try (var keeper = capture.open(spec, session)) {
+      captures = keeper;
+      return follow();
+    }
+  }
+
+  private int follow() throws Exception {
     long deadline = maxWait > 0 ? System.nanoTime() + (long) (maxWait * 1e9) : Long.MAX_VALUE;
     if (!(maxCpuShare > 0 && maxCpuShare <= 1)) {
       throw new picocli.CommandLine.ParameterException(
@@ -60,8 +72,9 @@ final class CollectCommand implements Callable<Integer> {
       if (stamp != lastStamp && stamp != 0) {
         long t0 = System.nanoTime();
         try {
-          ExportCommand.run(session, session);
+          ExportCommand.run(session, session, false, capture.rules(spec));
           lastStamp = stamp;
+          afterRefresh(false);
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
         }
@@ -116,10 +129,17 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
+  private void afterRefresh(boolean last) {
+    if (captures != null) {
+      captures.afterRefresh(last);
+    }
+  }
+
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
     try {
-      var r = ExportCommand.run(session, session);
+      var r = ExportCommand.run(session, session, false, capture.rules(spec));
+      afterRefresh(true);
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {

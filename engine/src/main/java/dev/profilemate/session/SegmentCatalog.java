@@ -84,6 +84,12 @@ public final class SegmentCatalog {
     return index.droppedLine(file);
   }
 
+  /** Whether the budget dropped this file and its records reached into [fromNs, toNs]. */
+  public boolean droppedWithin(String file, long fromNs, long toNs) {
+    SegmentIndex.Dropped d = index.dropped(file);
+    return d != null && d.records() > 0 && d.firstNs() <= toNs && d.lastNs() >= fromNs;
+  }
+
   /** The line of a capture's index that leaves segment n of a stream out on purpose. */
   public static String outsideCaptureLine(String stream, int n) {
     ObjectNode o = JSON.createObjectNode();
