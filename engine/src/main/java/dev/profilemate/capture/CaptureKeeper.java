@@ -351,8 +351,9 @@ public final class CaptureKeeper implements AutoCloseable {
     line.put("time", Instant.now().toString());
     line.putAll(new TreeMap<>(event));
     JsonNode n = Json.mapper().valueToTree(line);
-    Files.writeString(root.resolve(LOG), n.toString() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    Path f = PrivateFiles.logFile(root.resolve(LOG)); // owner-only, never through a symlink
+    Files.writeString(f, n.toString() + "\n", StandardOpenOption.APPEND, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
   }
 
   private static String describe(WindowsFile.Firing f) {

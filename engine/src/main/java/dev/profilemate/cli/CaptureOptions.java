@@ -13,9 +13,9 @@ import picocli.CommandLine.ParameterException;
 final class CaptureOptions {
   @picocli.CommandLine.Mixin TriggerOptions triggers = new TriggerOptions();
 
-  @Option(names = "--profile-url", paramLabel = "URL",
+  @Option(names = "--profile-url", paramLabel = "URL", defaultValue = "${env:VLLM_PROFILING_PROFILE_URL}",
       description = "on a capture, POST URL/start_profile, and URL/stop_profile when its window ends (vLLM serves "
-          + "them only when started with --profiler-config; default: off)")
+          + "them only when started with --profiler-config; default: $VLLM_PROFILING_PROFILE_URL, else off)")
   String profileUrl;
 
   @Option(names = "--capture-max-count", paramLabel = "N",
