@@ -75,6 +75,9 @@ public final class CaptureRules implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
+    if (settings.rules().isEmpty()) {
+      return; // --trigger off: nothing to decode
+    }
     current = r;
     switch (r.name()) {
       case "scheduler_limits", "scheduler_step", "scheduler_step_v2", "scheduler_step_v3" -> steps.accept(r);
