@@ -7,12 +7,12 @@
    (1 MiB) under a 4 MiB disk budget (drive_capture_session.py): a KV spike fires, the collector
    keeps the window's segments, the budget drops the originals, and `profilemate export` of the
    capture still gives every step of the window, KV usage right (from the state the segments
-   carry). vLLM's /start_profile and /stop_profile are played by a stand-in HTTP server that
-   records the calls (`vllm serve` cannot run here without a model).
+   carry). vLLM's /start_profile and /stop_profile are vLLM's own routes (its api_router, mounted
+   as `vllm serve` mounts them, with and without a profiler configured) in front of a stand-in
+   for the engine that records the calls (`vllm serve` cannot run here without a model).
 """
 import csv
 import glob
-import http.server
 import json
 import os
 import subprocess
@@ -96,38 +96,69 @@ def test_the_default_rules_are_what_metadata_says(burst_session):
     assert meta["capture_rules"].endswith("capture:before=0.05,after=2")
 
 
-class _StandInVllmProfileRoutes(http.server.BaseHTTPRequestHandler):
-    """A stand-in for vLLM's /start_profile and /stop_profile (a real `vllm serve` needs a model):
-    answers 200 as vLLM does when started with --profiler-config, and records each call."""
-    calls = []
+class _StandInEngineClient:
+    """Stands in for vLLM's engine behind the profile routes (a real `vllm serve` needs a model):
+    the routes themselves are vLLM's (vllm/entrypoints/serve/profile/api_router.py), mounted the
+    way `vllm serve` mounts them; this records what they ask of the engine, and when."""
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        type(self).calls.append((self.path, time.monotonic_ns()))
-        self.send_response(200 if self.path in ("/start_profile", "/stop_profile") else 404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+    def __init__(self):
+        self.calls = []
 
-    def log_message(self, *a):
-        pass
+    async def start_profile(self, **overrides):
+        self.calls.append(("start_profile", time.monotonic_ns()))
+
+    async def stop_profile(self):
+        self.calls.append(("stop_profile", time.monotonic_ns()))
+
+
+def _vllm_profile_server(with_profiler):
+    """vLLM's API server app as far as profiling goes: attach_router() adds /start_profile and
+    /stop_profile only when a profiler is configured (vllm serve --profiler-config). Served by
+    uvicorn on 127.0.0.1; returns (url, engine, server)."""
+    import types
+    import uvicorn
+    from fastapi import FastAPI
+    from vllm.config import ProfilerConfig
+    from vllm.entrypoints.serve.profile.api_router import attach_router
+    app = FastAPI()
+    config = ProfilerConfig(profiler="torch", torch_profiler_dir="/tmp/unused") if with_profiler else None
+    app.state.args = types.SimpleNamespace(profiler_config=config)
+    app.state.engine_client = engine = _StandInEngineClient()
+    attach_router(app)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return "http://127.0.0.1:%d" % port, engine, server
+
+
+def _collect(session, seconds, spike_at, before, after, *extra):
+    """The probe's writer makes a session while collect follows it; (writer's JSON, collect's stderr)."""
+    (session / "raw").mkdir(parents=True, mode=0o700)
+    writer = subprocess.Popen([sys.executable, os.path.join(HERE, "drive_capture_session.py"), str(session),
+                               str(seconds), str(spike_at), "0.5"], stdout=subprocess.PIPE, text=True, env=_env())
+    collect = subprocess.Popen(
+        [PROFILEMATE, "collect", str(session), "--pid", str(writer.pid), "--interval", "0.5", "--max-cpu-share", "1",
+         "--trigger", "off", "--trigger", "kv_usage:on", "--trigger", "capture:before=%s,after=%s" % (before, after)]
+        + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    written = json.loads(writer.communicate(timeout=120)[0].splitlines()[-1])
+    _, err = collect.communicate(timeout=300)
+    assert collect.returncode == 0, err
+    return written, err
 
 
 def test_collect_keeps_a_window_the_budget_drops_and_calls_the_profiler(tmp_path):
+    pytest.importorskip("vllm")
+    url, engine, server = _vllm_profile_server(with_profiler=True)
     session = tmp_path / "session_live"
-    (session / "raw").mkdir(parents=True, mode=0o700)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StandInVllmProfileRoutes)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    spike_at, spike_sec, before, after = 6.0, 0.5, 2.0, 2.0
-    writer = subprocess.Popen([sys.executable, os.path.join(HERE, "drive_capture_session.py"), str(session), "20",
-                               str(spike_at), str(spike_sec)], stdout=subprocess.PIPE, text=True, env=_env())
-    collect = subprocess.Popen(
-        [PROFILEMATE, "collect", str(session), "--pid", str(writer.pid), "--interval", "0.5", "--max-cpu-share", "1",
-         "--trigger", "off", "--trigger", "kv_usage:on", "--trigger", "capture:before=%s,after=%s" % (before, after),
-         "--profile-url", "http://127.0.0.1:%d" % server.server_address[1]],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-    written = json.loads(writer.communicate(timeout=120)[0].splitlines()[-1])
-    out, err = collect.communicate(timeout=300)
-    server.shutdown()
-    assert collect.returncode == 0, err
+    spike_at, before, after = 6.0, 2.0, 2.0
+    try:
+        written, err = _collect(session, 20, spike_at, before, after, "--profile-url", url)
+    finally:
+        server.should_exit = True
 
     (capture,) = glob.glob(os.path.join(str(session), "captures", "kv_usage-*"))
     described = json.load(open(os.path.join(capture, "capture.json")))
@@ -153,26 +184,30 @@ def test_collect_keeps_a_window_the_budget_drops_and_calls_the_profiler(tmp_path
     assert len(want) > 300 and got == want
     assert {r["total_blocks"] for r in _rows(os.path.join(capture, "kv_cache_usage.csv"))} == {"1000"}
 
-    # vLLM's profiler: started once at the capture, stopped once after the window's end
-    calls = _StandInVllmProfileRoutes.calls
-    assert [c[0] for c in calls] == ["/start_profile", "/stop_profile"]
-    assert calls[1][1] >= start + hi * 1e9
+    # vLLM's profiler, through vLLM's own routes: started once at the capture, stopped once after the window
+    assert [c[0] for c in engine.calls] == ["start_profile", "stop_profile"]
+    assert engine.calls[1][1] >= start + hi * 1e9
+    assert "vLLM's profiler started" in err
+
+
+def test_a_server_without_a_profiler_costs_one_line_and_the_capture_goes_on(tmp_path):
+    pytest.importorskip("vllm")
+    url, engine, server = _vllm_profile_server(with_profiler=False)  # vllm serve without --profiler-config
+    try:
+        _, err = _collect(tmp_path / "session_noprofiler", 4, 1.0, 0.5, 0.5, "--profile-url", url)
+    finally:
+        server.should_exit = True
+    lines = [ln for ln in err.splitlines() if url in ln]
+    assert len(lines) == 1 and "answered 404" in lines[0] and "--profiler-config" in lines[0], err
+    assert engine.calls == []
+    (capture,) = glob.glob(os.path.join(str(tmp_path / "session_noprofiler"), "captures", "kv_usage-*"))
+    assert json.load(open(os.path.join(capture, "capture.json")))["complete"]
 
 
 def test_a_profile_url_that_does_not_answer_costs_one_line_and_the_capture_goes_on(tmp_path):
-    session = tmp_path / "session_noserver"
-    (session / "raw").mkdir(parents=True, mode=0o700)
-    writer = subprocess.Popen([sys.executable, os.path.join(HERE, "drive_capture_session.py"), str(session), "4",
-                               "1.0", "0.3"], stdout=subprocess.PIPE, text=True, env=_env())
-    collect = subprocess.Popen(
-        [PROFILEMATE, "collect", str(session), "--pid", str(writer.pid), "--interval", "0.5", "--max-cpu-share", "1",
-         "--trigger", "off", "--trigger", "kv_usage:on", "--trigger", "capture:before=0.5,after=0.5",
-         "--profile-url", "http://127.0.0.1:9"],  # discard port: nothing listens
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-    writer.communicate(timeout=60)
-    _, err = collect.communicate(timeout=300)
-    assert collect.returncode == 0, err
+    _, err = _collect(tmp_path / "session_noserver", 4, 1.0, 0.5, 0.5,
+                      "--profile-url", "http://127.0.0.1:9")  # discard port: nothing listens
     failures = [ln for ln in err.splitlines() if "POST http://127.0.0.1:9/" in ln]
-    assert len(failures) == 2 and all("capturing goes on" in ln for ln in failures)  # start, stop
-    (capture,) = glob.glob(os.path.join(str(session), "captures", "kv_usage-*"))
+    assert len(failures) == 1 and "capturing goes on" in failures[0], err
+    (capture,) = glob.glob(os.path.join(str(tmp_path / "session_noserver"), "captures", "kv_usage-*"))
     assert json.load(open(os.path.join(capture, "capture.json")))["complete"]

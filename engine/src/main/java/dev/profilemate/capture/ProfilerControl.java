@@ -33,6 +33,10 @@ final class ProfilerControl implements AutoCloseable {
   });
   private ScheduledFuture<?> stop;
   private boolean running;
+  /** The capture whose start failed (one line, not one per extension of its window). */
+  private String failedFor = "";
+  /** The server answered 404: it runs without a profiler, which only a restart changes. */
+  private volatile boolean noProfiler;
 
   ProfilerControl(URI base, PrintStream err) {
     this.base = base;
@@ -42,9 +46,16 @@ final class ProfilerControl implements AutoCloseable {
 
   /** Starts vLLM's profiler (unless running) and (re)schedules its stop after stopAfterSec. */
   synchronized void startOrExtend(String captureId, double stopAfterSec) {
-    if (!running) {
+    if (!running && !noProfiler && !captureId.equals(failedFor)) {
       running = true;
-      thread.execute(() -> post("/start_profile", captureId));
+      thread.execute(() -> {
+        if (!post("/start_profile", captureId)) {
+          synchronized (this) {
+            running = false; // not started: no stop to send, and no retry within this capture
+            failedFor = captureId;
+          }
+        }
+      });
     }
     if (stop != null) {
       stop.cancel(false);
@@ -62,19 +73,24 @@ final class ProfilerControl implements AutoCloseable {
     post("/stop_profile", "");
   }
 
-  private void post(String path, String captureId) {
+  /** True when the server answered 2xx. */
+  private boolean post(String path, String captureId) {
     URI uri = base.resolve(path);
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
           .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() == 404) {
+        noProfiler = true;
         err.println("collect: capture: POST " + uri + " answered 404: vLLM serves it only when started with a "
             + "profiler (vllm serve ... --profiler-config '{\"profiler\": \"torch\", \"torch_profiler_dir\": "
-            + "\"/abs/dir\"}'); capturing without vLLM's profiler");
+            + "\"/abs/dir\"}'); capturing goes on without vLLM's profiler (not asked again)");
       } else if (r.statusCode() / 100 != 2) {
         err.println("collect: capture: POST " + uri + " answered " + r.statusCode() + "; capturing goes on");
-      } else if (!captureId.isEmpty()) {
-        err.println("collect: capture " + captureId + ": vLLM's profiler started (" + uri + ")");
+      } else {
+        if (!captureId.isEmpty()) {
+          err.println("collect: capture " + captureId + ": vLLM's profiler started (" + uri + ")");
+        }
+        return true;
       }
     } catch (java.io.IOException e) {
       err.println("collect: capture: POST " + uri + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName()
@@ -82,6 +98,7 @@ final class ProfilerControl implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return false;
   }
 
   /** Stops a profiler still running (the collector is leaving), waiting for the answer a while. */
