@@ -183,6 +183,8 @@ def test_collect_keeps_a_window_the_budget_drops_and_calls_the_profiler(tmp_path
            if lo <= float(r["timestamp_sec"]) <= hi]
     assert len(want) > 300 and got == want
     assert {r["total_blocks"] for r in _rows(os.path.join(capture, "kv_cache_usage.csv"))} == {"1000"}
+    rep = subprocess.run([PROFILEMATE, "report", capture], capture_output=True, text=True, env=_env(), timeout=300)
+    assert rep.returncode == 0 and os.path.isfile(os.path.join(capture, "profile_report.html")), rep.stderr
 
     # vLLM's profiler, through vLLM's own routes: started once at the capture, stopped once after the window
     assert [c[0] for c in engine.calls] == ["start_profile", "stop_profile"]

@@ -44,6 +44,7 @@ public final class CaptureKeeper implements AutoCloseable {
   public static final String FOLDER = "captures";
   static final String LOG = "captures.jsonl";
   static final String DESCRIPTION = "capture.json";
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[a-z_]{1,40}-\\d{1,12}\\.\\d{3}");
   /** A record reaches its segment up to a flush interval (1 s) and a queue's drain after its time. */
   static final long FLUSH_SLACK_NS = 3_000_000_000L;
 
@@ -59,6 +60,8 @@ public final class CaptureKeeper implements AutoCloseable {
     double startSec;
     double endSec;
     boolean done;
+    /** Removed by the bound: remembered, so its window (still in capture_windows.csv) is not kept again. */
+    boolean removed;
     final Set<String> linked = new TreeSet<>();
 
     Capture(String id, Path dir) {
@@ -110,6 +113,23 @@ public final class CaptureKeeper implements AutoCloseable {
         captures.put(c.id, c);
       }
     }
+    Path log = root.resolve(LOG);
+    if (Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+      for (String line : Files.readAllLines(log)) {
+        JsonNode e;
+        try {
+          e = Json.mapper().readTree(line);
+        } catch (IOException bad) {
+          continue;
+        }
+        if (e != null && "removed".equals(e.path("event").asText()) && !captures.containsKey(e.path("id").asText())) {
+          Capture c = new Capture(e.path("id").asText(), root.resolve(e.path("id").asText()));
+          c.done = true;
+          c.removed = true;
+          captures.put(c.id, c);
+        }
+      }
+    }
   }
 
   /**
@@ -132,6 +152,11 @@ public final class CaptureKeeper implements AutoCloseable {
       startNs = r.startNs(); // the zero of capture_windows.csv, read afresh: a later process may move it
     }
     for (WindowsFile.Window w : windows.windows()) {
+      if (!ID.matcher(w.id()).matches()) {
+        // a folder name from a file: only the export's own spelling (rule-seconds), never a path
+        throw new IOException(session.resolve("capture_windows.csv") + ": capture_id '" + w.id()
+            + "' is not <rule>-<seconds>; re-export the session");
+      }
       long from = startNs + (long) (w.startSec() * 1e9);
       long to = startNs + (long) (w.endSec() * 1e9);
       long fired = startNs + (long) (w.firings().getFirst().firedSec() * 1e9);
@@ -281,10 +306,11 @@ public final class CaptureKeeper implements AutoCloseable {
   private void bound() throws IOException {
     Map<String, Long> bytes = sizes();
     long total = bytes.values().stream().mapToLong(Long::longValue).sum();
-    List<Capture> oldestFirst = new ArrayList<>(captures.values());
+    List<Capture> oldestFirst = new ArrayList<>(captures.values().stream().filter(c -> !c.removed).toList());
     oldestFirst.sort(Comparator.comparing((Capture c) -> !c.done)); // stable: finished first, then age
+    long count = oldestFirst.size();
     for (Capture c : oldestFirst) {
-      if (captures.size() <= limits.maxCaptures() && total <= limits.maxBytes()) {
+      if (count <= limits.maxCaptures() && total <= limits.maxBytes()) {
         return;
       }
       if (!c.done) {
@@ -292,7 +318,8 @@ public final class CaptureKeeper implements AutoCloseable {
       }
       long b = bytes.getOrDefault(c.id, 0L);
       delete(c.dir);
-      captures.remove(c.id);
+      c.removed = true;
+      count--;
       total -= b;
       String why = "captures/ over " + limits.maxCaptures() + " captures or " + (limits.maxBytes() >> 20) + " MiB";
       err.println("collect: capture " + c.id + " removed (" + b + " bytes): " + why);
@@ -305,6 +332,9 @@ public final class CaptureKeeper implements AutoCloseable {
     Map<String, Long> out = new LinkedHashMap<>();
     Set<Object> seen = new HashSet<>();
     for (Capture c : captures.values()) {
+      if (c.removed) {
+        continue;
+      }
       long sum = 0;
       Path r = c.dir.resolve(SessionReader.RAW);
       if (Files.isDirectory(r, LinkOption.NOFOLLOW_LINKS)) {
