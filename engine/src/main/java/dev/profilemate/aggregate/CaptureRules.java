@@ -55,6 +55,14 @@ public final class CaptureRules implements RecordConsumer {
   };
   private final WindowVsBaseline ttft;
   private boolean ttftArmed = true;
+  // the settings, read once: the per-record path does no map lookups
+  private final boolean anyOn;
+  private final boolean kvOn;
+  private final double kvThreshold;
+  private final double kvRearm;
+  private final boolean burstOn;
+  private final double burstWindow;
+  private final double burstCount;
 
   public CaptureRules(CaptureSettings settings, SessionClock clock, RecordSchema schema) {
     this.settings = settings;
@@ -67,6 +75,13 @@ public final class CaptureRules implements RecordConsumer {
         : null;
     this.ttft = settings.on(Rule.TTFT)
         ? new WindowVsBaseline(settings.get(Rule.TTFT, "window"), settings.get(Rule.TTFT, "baseline")) : null;
+    this.anyOn = !settings.rules().isEmpty();
+    this.kvOn = settings.on(Rule.KV_USAGE);
+    this.kvThreshold = kvOn ? settings.get(Rule.KV_USAGE, "threshold") : 0;
+    this.kvRearm = kvOn ? settings.get(Rule.KV_USAGE, "rearm") : 0;
+    this.burstOn = settings.on(Rule.PREEMPTION_BURST);
+    this.burstWindow = burstOn ? settings.get(Rule.PREEMPTION_BURST, "window") : 0;
+    this.burstCount = burstOn ? settings.get(Rule.PREEMPTION_BURST, "count") : 0;
   }
 
   public CaptureSettings settings() {
@@ -75,7 +90,7 @@ public final class CaptureRules implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
-    if (settings.rules().isEmpty()) {
+    if (!anyOn) {
       return; // --trigger off: nothing to decode
     }
     current = r;
@@ -88,7 +103,7 @@ public final class CaptureRules implements RecordConsumer {
 
   private void onStep(SchedulerSteps.Step s) {
     SpoolRecord r = current;
-    if (settings.on(Rule.KV_USAGE)) {
+    if (kvOn) {
       kvUsage(r.process(), s);
     }
     if (stepTime != null && r.name().equals("scheduler_step_v3")) {
@@ -107,11 +122,10 @@ public final class CaptureRules implements RecordConsumer {
 
   private void kvUsage(int process, SchedulerSteps.Step s) {
     boolean armed = kvArmed.getOrDefault(process, true);
-    double threshold = settings.get(Rule.KV_USAGE, "threshold");
-    if (armed && s.kvTotalBlocks() > 0 && s.kvUsagePct() >= threshold) {
-      fire(new Firing(Rule.KV_USAGE, s.timestampSec(), s.kvUsagePct(), threshold));
+    if (armed && s.kvTotalBlocks() > 0 && s.kvUsagePct() >= kvThreshold) {
+      fire(new Firing(Rule.KV_USAGE, s.timestampSec(), s.kvUsagePct(), kvThreshold));
       kvArmed.put(process, false);
-    } else if (!armed && s.kvUsagePct() < settings.get(Rule.KV_USAGE, "rearm")) {
+    } else if (!armed && s.kvUsagePct() < kvRearm) {
       kvArmed.put(process, true);
     }
   }
@@ -133,7 +147,7 @@ public final class CaptureRules implements RecordConsumer {
       }
       case "finished" -> arrivals.remove(r.getString("request_id"));
       case "preempted" -> {
-        if (settings.on(Rule.PREEMPTION_BURST)) {
+        if (burstOn) {
           preemption(t);
         }
       }
@@ -142,8 +156,8 @@ public final class CaptureRules implements RecordConsumer {
   }
 
   private void preemption(double t) {
-    double window = settings.get(Rule.PREEMPTION_BURST, "window");
-    double count = settings.get(Rule.PREEMPTION_BURST, "count");
+    double window = burstWindow;
+    double count = burstCount;
     while (!preemptions.isEmpty() && preemptions.peekFirst() <= t - window) {
       preemptions.pollFirst();
     }
