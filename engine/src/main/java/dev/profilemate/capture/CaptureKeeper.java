@@ -1,6 +1,5 @@
 package dev.profilemate.capture;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.profilemate.common.Json;
 import dev.profilemate.common.PrivateFiles;
 import dev.profilemate.session.SegmentCatalog;
@@ -14,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +75,7 @@ public final class CaptureKeeper implements AutoCloseable {
   private final LongSupplier monotonicNs;
   private final Map<String, Capture> captures = new LinkedHashMap<>();
   private final URI profileUrl;
+  private final CapturesLog log;
 
   /**
    * monotonicNs: the probe's clock (Python's time.monotonic_ns and the JDK's System.nanoTime both
@@ -94,6 +91,7 @@ public final class CaptureKeeper implements AutoCloseable {
     this.profileUrl = profileUrl;
     this.profiler = profileUrl == null ? null : new ProfilerControl(profileUrl, err);
     this.monotonicNs = monotonicNs;
+    this.log = new CapturesLog(root.resolve(LOG));
     loadPrevious();
   }
 
@@ -113,21 +111,12 @@ public final class CaptureKeeper implements AutoCloseable {
         captures.put(c.id, c);
       }
     }
-    Path log = root.resolve(LOG);
-    if (Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
-      for (String line : Files.readAllLines(log)) {
-        JsonNode e;
-        try {
-          e = Json.mapper().readTree(line);
-        } catch (IOException bad) {
-          continue;
-        }
-        if (e != null && "removed".equals(e.path("event").asText()) && !captures.containsKey(e.path("id").asText())) {
-          Capture c = new Capture(e.path("id").asText(), root.resolve(e.path("id").asText()));
-          c.done = true;
-          c.removed = true;
-          captures.put(c.id, c);
-        }
+    for (String id : log.removedIds()) {
+      if (!captures.containsKey(id)) {
+        Capture c = new Capture(id, root.resolve(id));
+        c.done = true;
+        c.removed = true;
+        captures.put(c.id, c);
       }
     }
   }
@@ -180,7 +169,7 @@ public final class CaptureKeeper implements AutoCloseable {
         captures.put(c.id, c);
         err.println("collect: capture " + c.id + ": " + describe(w.firings().getFirst()) + "; keeping "
             + Fmtd.sec(w.startSec()) + "–" + Fmtd.sec(w.endSec()) + " s in " + c.dir);
-        log(Map.of("event", "started", "id", c.id));
+        log.append(Map.of("event", "started", "id", c.id));
       }
       c.fromNs = Math.min(c.fromNs, from);
       c.toNs = Math.max(c.toNs, to);
@@ -202,7 +191,7 @@ public final class CaptureKeeper implements AutoCloseable {
       if (over) {
         c.done = true;
         describe(c);
-        log(Map.of("event", "complete", "id", c.id, "segments", List.copyOf(c.linked)));
+        log.append(Map.of("event", "complete", "id", c.id, "segments", List.copyOf(c.linked)));
         err.println("collect: capture " + c.id + " complete: " + c.linked.size() + " segments; read it with "
             + "profilemate export " + c.dir + " (and report)");
       }
@@ -304,86 +293,24 @@ public final class CaptureKeeper implements AutoCloseable {
 
   /** Oldest finished captures go while captures/ holds more than the bound; a running one stays. */
   private void bound() throws IOException {
-    Map<String, Long> bytes = sizes();
-    long total = bytes.values().stream().mapToLong(Long::longValue).sum();
     List<Capture> oldestFirst = new ArrayList<>(captures.values().stream().filter(c -> !c.removed).toList());
+    Map<Path, Long> bytes = FolderBytes.sizes(oldestFirst.stream().map(c -> c.dir.resolve(SessionReader.RAW)).toList());
+    long total = bytes.values().stream().mapToLong(Long::longValue).sum();
     oldestFirst.sort(Comparator.comparing((Capture c) -> !c.done)); // stable: finished first, then age
     long count = oldestFirst.size();
     for (Capture c : oldestFirst) {
-      if (count <= limits.maxCaptures() && total <= limits.maxBytes()) {
+      if (count <= limits.maxCaptures() && total <= limits.maxBytes() || !c.done) {
         return;
       }
-      if (!c.done) {
-        return;
-      }
-      long b = bytes.getOrDefault(c.id, 0L);
-      delete(c.dir);
+      long b = bytes.getOrDefault(c.dir.resolve(SessionReader.RAW), 0L);
+      FolderBytes.delete(c.dir);
       c.removed = true;
       count--;
       total -= b;
       String why = "captures/ over " + limits.maxCaptures() + " captures or " + (limits.maxBytes() >> 20) + " MiB";
       err.println("collect: capture " + c.id + " removed (" + b + " bytes): " + why);
-      log(Map.of("event", "removed", "id", c.id, "bytes", b, "reason", why));
+      log.append(Map.of("event", "removed", "id", c.id, "bytes", b, "reason", why));
     }
-  }
-
-  /** Bytes per capture, each inode counted once (a segment two captures share, in the older). */
-  private Map<String, Long> sizes() throws IOException {
-    Map<String, Long> out = new LinkedHashMap<>();
-    Set<Object> seen = new HashSet<>();
-    for (Capture c : captures.values()) {
-      if (c.removed) {
-        continue;
-      }
-      long sum = 0;
-      Path r = c.dir.resolve(SessionReader.RAW);
-      if (Files.isDirectory(r, LinkOption.NOFOLLOW_LINKS)) {
-        try (Stream<Path> s = Files.list(r)) {
-          for (Path p : s.toList()) {
-            try {
-              Object key = inode(p);
-              if (seen.add(key)) {
-                sum += Files.size(p);
-              }
-            } catch (NoSuchFileException e) {
-              // removed meanwhile
-            }
-          }
-        }
-      }
-      out.put(c.id, sum);
-    }
-    return out;
-  }
-
-  private static Object inode(Path p) throws IOException {
-    try {
-      return Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      return p; // no inode numbers here: each file counted
-    }
-  }
-
-  private static void delete(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private void log(Map<String, Object> event) throws IOException {
-    PrivateFiles.folder(root);
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("time", Instant.now().toString());
-    line.putAll(new TreeMap<>(event));
-    JsonNode n = Json.mapper().valueToTree(line);
-    Path f = PrivateFiles.logFile(root.resolve(LOG)); // owner-only, never through a symlink
-    Files.writeString(f, n.toString() + "\n", StandardOpenOption.APPEND, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS);
   }
 
   private static String describe(WindowsFile.Firing f) {
