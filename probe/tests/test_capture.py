@@ -86,8 +86,11 @@ def test_the_rules_fire_inside_the_induced_burst_and_not_in_the_quiet_stretches(
     assert all(covered(t) for t in preempted)
     full = [float(s["timestamp_sec"]) for s in steps if float(s["usage_pct"]) >= 95]
     assert full and all(covered(t) for t in full)
-    # ... and no step of the quiet lead (no firing after the burst either: checked above)
-    assert not any(covered(float(s["timestamp_sec"])) for s in before)
+    # ... and of the quiet lead only the 50 ms kept before the first firing (no firing after the burst
+    # either: checked above)
+    first = min(float(w["fired_sec"]) for w in windows)
+    assert min(a for a, _ in spans) >= first - 0.05 - 1e-6
+    assert not any(covered(float(s["timestamp_sec"])) for s in before if float(s["timestamp_sec"]) < first - 0.05)
 
 
 def test_the_default_rules_are_what_metadata_says(burst_session):
@@ -166,7 +169,7 @@ def test_collect_keeps_a_window_the_budget_drops_and_calls_the_profiler(tmp_path
     described = json.load(open(os.path.join(capture, "capture.json")))
     assert described["complete"] and described["firings"][0]["rule"] == "kv_usage"
     fired = described["firings"][0]["fired_sec"]
-    assert spike_at <= fired < spike_at + 0.1
+    assert spike_at <= fired < spike_at + 0.5  # the first step at 97 % (steps are ~10 ms apart)
     kept = described["segments"]
     assert kept and "capture %s" % described["id"] in err
     # the budget dropped the originals: none of the kept segments is in raw/ any more
