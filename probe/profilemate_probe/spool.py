@@ -26,7 +26,8 @@ MAGIC = b"PMSP"
 MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_update, ...); 2: type 32 (records_lost); 3: type 33;
 #                       4: field types text, i32s, i64s and types 34-39 (engine config and MoE without length limits)
 #                       5: type 40 (probe_losses: values cut, records the probe could not pack)
-#                       6: a process's spool may be a run of segments <role>-<pid>.<n>.pmspool (segments.py)
+#                       6: a process's spool may be a run of segments <role>-<pid>.<n>.pmspool (segments.py),
+#                          each after the first repeating the state records (CARRIED) after its metadata
 #                       7: types 41 (request_trace: a request's W3C trace context) and 42 (prefill_chunk)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
@@ -115,6 +116,15 @@ def packer(name):
         raise ValueError("record %s has string fields: use emit()" % name)
     return functools.partial(rec._whole.pack, rec._fixed.size, rec.type_id)
 
+
+# The process's state records: written once (when vLLM builds the scheduler, a MoE layer, ...),
+# yet every later record is read against them (KV usage against scheduler_limits' total blocks).
+# A new segment repeats the ones written so far after its metadata ("carried": how many), so a
+# segment read without its predecessors (the budget dropped them, or a triggered capture kept
+# only its window) still means what it meant; the engine skips the copies when it has read the
+# segment before. Emitted through emit() (once each, off the hot path), so recognised by name.
+CARRIED = frozenset(("scheduler_limits", "engine_config_v2", "moe_layer", "moe_routing_hidden"))
+_CARRIED_MAX_BYTES = 1 << 20  # a config of a few kB, a layer line each: far below; a bound all the same
 
 _RECORDS_LOST = packer("records_lost")
 _PROBE_LOSSES = packer("probe_losses")
@@ -219,6 +229,9 @@ class SpoolWriter:
         self._closed = False
         self._metadata = metadata
         self._segment = 0
+        self._carried = []          # packed CARRIED records so far, in order
+        self._carried_bytes = 0
+        self._carry_next = []       # the copies the current segment opens with (after its metadata)
         self._seg_stats = _SegmentStats(clock())
         # a segment is written under a hidden name until its first chunk is whole (_publish);
         # opened here so that a folder that cannot take it fails at once, as a plain spool does
@@ -235,6 +248,8 @@ class SpoolWriter:
         meta = self._metadata
         if self._segments is not None:
             meta = dict(meta, segment=self._segment)
+            if self._carry_next:
+                meta["carried"] = len(self._carry_next)
         meta = json.dumps(meta, sort_keys=True).encode("utf-8")
         return RECORD_HEADER.pack(len(meta), METADATA_TYPE) + meta
 
@@ -279,7 +294,12 @@ class SpoolWriter:
             rec = RECORDS[item[0]]
             if rec._nstr:
                 self._count_long_strings(rec, item[1])
-            return rec.pack(item[1])
+            packed = rec.pack(item[1])
+            if item[0] in CARRIED and self._segments is not None \
+                    and self._carried_bytes + len(packed) <= _CARRIED_MAX_BYTES:
+                self._carried.append(packed)
+                self._carried_bytes += len(packed)
+            return packed
         except Exception as exc:
             # a probe bug (wrong field count or type): lose the record, say so once
             self.malformed += 1
@@ -377,7 +397,7 @@ class SpoolWriter:
             self._losses_written = (self.truncated, self.malformed, self.forgotten)
             items.insert(0, _PROBE_LOSSES(self._first_t(items[0]), cut, malformed, forgotten))
         if self._meta is not None:
-            items.insert(0, self._meta)
+            items[0:0] = [self._meta] + self._carry_next
             self._meta = None
         if full and not self._overflow_said:
             self._overflow_said = True  # the deque dropped its oldest records to stay bounded
@@ -443,6 +463,7 @@ class SpoolWriter:
         self._segment += 1
         self._seq = 0
         self._offset = 0
+        self._carry_next = list(self._carried)
         self._meta = self._meta_record()
         self._seg_stats = _SegmentStats(self._clock())
         if not final:

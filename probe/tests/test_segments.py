@@ -80,6 +80,33 @@ def test_a_segment_rotates_before_a_chunk_would_pass_its_size(tmp_path):
     assert index[0]["first_t_ns"] == 1 and index[-1]["last_t_ns"] == t
 
 
+def test_every_later_segment_opens_with_the_state_records_written_so_far(tmp_path):
+    """scheduler_limits goes out once; a segment read without its predecessors (dropped by the
+    budget, or alone in a triggered capture) must still carry it: KV usage is read against it."""
+    raw = str(tmp_path)
+    seg = Segments(raw, "engine_core-7", max_bytes=MIB, max_seconds=1e9, budget_bytes=0)
+    w = _writer(raw, seg)
+    w.emit("scheduler_limits", 5, 64, 2048, 1000)
+    w.emit("engine_config_v2", 6, json.dumps({"block_size": 16}))
+    t = 10
+    for _ in range(100):
+        for _ in range(100):
+            t += 1
+            _step(w, t)
+        w.flush()
+    w.close()
+    n = len([x for x in os.listdir(raw) if x.endswith(".pmspool")])
+    assert n >= 2
+    meta0, ts0 = _records(os.path.join(raw, "engine_core-7.0.pmspool"))
+    assert "carried" not in meta0 and ts0[:3] == [5, 6, 11]  # the originals, once
+    for k in range(1, n):
+        meta, ts = _records(os.path.join(raw, "engine_core-7.%d.pmspool" % k))
+        assert meta["carried"] == 2 and ts[:2] == [5, 6]  # the copies, with their own times, first
+        assert ts[2] > 11
+    # the index counts data records only: the copies are not records of the segment's own
+    assert sum(e["records"] for e in _index(raw)) == t - 10 + 2
+
+
 def test_a_segment_rotates_after_its_time_but_never_empty(tmp_path):
     raw = str(tmp_path)
     clock = Clock()

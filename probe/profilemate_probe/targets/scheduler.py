@@ -23,7 +23,6 @@ PROFILER = "scheduler"
 SCHED = "vllm.v1.core.sched.scheduler"
 
 _STEP = packer("scheduler_step_v3")
-_LIMITS = packer("scheduler_limits")
 _UPDATE = packer("scheduler_update")
 # request events are packed where they happen, each request's id encoded once (at arrival):
 # packing them on the spool thread cost it several microseconds apiece, under the GIL
@@ -183,7 +182,10 @@ def _fixed(sched, prof, t):
         # vLLM's FCFS queue is a deque whose __len__ is a Python call to deque's: call deque's
         waiting_len = deque.__len__ if isinstance(sched.waiting, deque) else len
         fixed = sched._profilemate_fixed = (pool.free_block_queue, waiting_len)
-        prof.out(_LIMITS(t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens, pool.num_gpu_blocks - 1))
+        # emit(), not out(): once per scheduler, and by name the writer repeats it in every new
+        # segment (spool.CARRIED), so a segment read alone still knows the KV cache's size
+        prof.emit("scheduler_limits", t, sched.max_num_running_reqs, sched.max_num_scheduled_tokens,
+                  pool.num_gpu_blocks - 1)
         # registered here, in the process that schedules: a forked child skips its parent's
         exiting.at_exit(lambda: _write_last_update(prof))
     return fixed

@@ -438,13 +438,26 @@
     };
   }
 
+  /* The triggered-capture windows (capture_windows.csv), shaded on every chart over session time. */
+  var CAPTURE_AREAS = ((A.captures && A.captures.windows) || []).map(function (w) {
+    return [{xAxis: w.start_sec, name: w.id}, {xAxis: w.end_sec}];
+  });
+  function withCaptures(option) {
+    var x = Array.isArray(option.xAxis) ? option.xAxis[0] : option.xAxis;
+    if (!CAPTURE_AREAS.length || !x || x.name !== timeAxis().name) { return option; }
+    option.series = (option.series || []).concat([{name: 'triggered capture', type: 'line', data: [],
+      itemStyle: {color: 'rgba(185,28,28,0.5)'},
+      markArea: {silent: true, itemStyle: {color: 'rgba(185,28,28,0.10)'}, label: {show: false}, data: CAPTURE_AREAS}}]);
+    return option;
+  }
+
   var instances = [];
   Array.prototype.forEach.call(document.querySelectorAll('[data-chart]'), function (el) {
     var name = el.getAttribute('data-chart');
     try {
       if (!charts[name]) { throw new Error('no chart named ' + name); }
       var chart = echarts.init(el, null, {renderer: 'canvas'});
-      chart.setOption(charts[name]());
+      chart.setOption(withCaptures(charts[name]()));
       instances.push(chart);
       el.setAttribute('data-drawn', 'true');
     } catch (e) {

@@ -62,11 +62,16 @@ final class CollectCommand implements Callable<Integer> {
           + "metrics to this OTLP/HTTP endpoint (default: $VLLM_PROFILING_OTLP_ENDPOINT; none when unset)")
   String otlp;
 
+  @picocli.CommandLine.Mixin CaptureOptions capture = new CaptureOptions();
+
   /** The OTLP sender, when --otlp names an endpoint. */
   private OtlpExport.Live otlpLive;
 
   /** The /metrics server, when --metrics-port is not 0. */
   private dev.profilemate.live.LiveMetrics live;
+
+  /** Triggered captures (null: every rule off); fed after each refresh. */
+  private dev.profilemate.capture.CaptureKeeper captures;
 
   /** The export pass under way is the last one (the processes have gone). */
   private boolean finalPass;
@@ -76,7 +81,8 @@ final class CollectCommand implements Callable<Integer> {
     if (otlp != null && !otlp.isBlank()) {
       otlpLive = new OtlpExport.Live(session, ExportCommand.endpoint(spec, otlp));
     }
-    try {
+    try (var keeper = capture.open(spec, session)) {
+      captures = keeper;
       return follow();
     } finally {
       if (otlpLive != null) {
@@ -120,10 +126,11 @@ final class CollectCommand implements Callable<Integer> {
       if (stamp != lastStamp && stamp != 0) {
         long t0 = System.nanoTime();
         try {
-          ExportCommand.run(session, session, false, this::tap);
+          ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
           publish(false);
           lastStamp = stamp;
           sendOtlp();
+          keepCaptures(false);
         } catch (UserDataException e) {
           System.err.println("collect: " + e.getMessage() + " (will retry)");
         }
@@ -213,13 +220,20 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
+  private void keepCaptures(boolean last) {
+    if (captures != null) {
+      captures.afterRefresh(last);
+    }
+  }
+
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
     finalPass = true;
     try {
-      var r = ExportCommand.run(session, session, false, this::tap);
+      var r = ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
       publish(true);
       sendOtlp();
+      keepCaptures(true);
       r.dropped().forEach(d -> System.err.println("warning: " + d.describe()));
       return r.partial() ? ExitCodes.PARTIAL : ExitCodes.OK;
     } catch (UserDataException e) {

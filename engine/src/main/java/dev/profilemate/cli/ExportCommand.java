@@ -1,5 +1,6 @@
 package dev.profilemate.cli;
 
+import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionExporter;
 import dev.profilemate.otlp.OtlpEndpoint;
@@ -38,8 +39,11 @@ final class ExportCommand implements Callable<Integer> {
           + "(e.g. http://127.0.0.1:4318; all of them, each time: see collect --otlp for live sends)")
   String otlp;
 
+  @picocli.CommandLine.Mixin TriggerOptions triggers = new TriggerOptions();
+
   @Override
   public Integer call() {
+    CaptureSettings rules = triggers.settings(spec);
     if (sessions.size() > 1 && out != null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
@@ -48,7 +52,7 @@ final class ExportCommand implements Callable<Integer> {
     OtlpEndpoint endpoint = otlp == null ? null : endpoint(spec, otlp);
     int code = ExitCodes.OK;
     for (Path session : sessions) {
-      SessionExporter.Result r = run(session, out == null ? session : out, strict);
+      SessionExporter.Result r = run(session, out == null ? session : out, strict, rules, SessionExporter.NO_TAP);
       if (!quiet) {
         System.out.printf(
             "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
@@ -94,15 +98,15 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   static SessionExporter.Result run(Path session, Path out, boolean strict) {
-    return run(session, out, strict, SessionExporter.NO_TAP);
+    return run(session, out, strict, CaptureSettings.defaults(), SessionExporter.NO_TAP);
   }
 
   /** tap: see {@link SessionExporter#export(Path, Path, dev.profilemate.common.Progress, java.util.function.Function)}. */
-  static SessionExporter.Result run(Path session, Path out, boolean strict,
+  static SessionExporter.Result run(Path session, Path out, boolean strict, CaptureSettings rules,
       java.util.function.Function<dev.profilemate.session.SessionReader, dev.profilemate.aggregate.RecordConsumer> tap) {
     try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("export")) {
       progress.phase("reading " + session.getFileName());
-      return new SessionExporter(RecordSchema.bundled(), strict).export(session, out, progress, tap);
+      return new SessionExporter(RecordSchema.bundled(), strict, rules).export(session, out, progress, tap);
     } catch (IOException | java.io.UncheckedIOException e) {
       String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
       throw new UserDataException(msg, e);

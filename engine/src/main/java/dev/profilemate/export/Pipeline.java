@@ -1,5 +1,7 @@
 package dev.profilemate.export;
 
+import dev.profilemate.aggregate.CaptureRules;
+import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.aggregate.CpuOperations;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
@@ -42,9 +44,10 @@ final class Pipeline {
   final MoeExperts moe;
   final MoeLayers moeLayers = new MoeLayers();
   final EncoderDecoder encdec;
+  final CaptureRules captures;
   final List<RecordConsumer> consumers;
 
-  Pipeline(SessionClock clock, RecordSchema schema, Map<SessionFile, CsvTable.Writer> t) {
+  Pipeline(SessionClock clock, RecordSchema schema, CaptureSettings triggers, Map<SessionFile, CsvTable.Writer> t) {
     this.t = t;
     Sink<SchedulerSteps.Step> stepRows = s -> {
               out(SessionFile.KV_CACHE_USAGE).fixed(s.timestampSec(), 6).fixed(s.kvUsagePct(), 2).whole(s.kvUsedBlocks())
@@ -86,7 +89,8 @@ final class Pipeline {
     Sink<EncoderDecoder.Timing> encoderRows = e -> out(SessionFile.ENCODER_DECODER).fixed(e.timestampSec(), 6).text(e.component()).fixed(e.durationMs(), 3)
         .text(e.context()).end();
     encdec = new EncoderDecoder(clock, encoderRows);
-    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec);
+    captures = new CaptureRules(triggers, clock, schema);
+    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures);
   }
 
   private CsvTable.Writer out(SessionFile f) {
@@ -94,6 +98,12 @@ final class Pipeline {
   }
 
   void writeEndTables(Map<SessionFile, CsvTable.Writer> t) {
+    for (CaptureRules.Capture c : captures.captures()) {
+      for (CaptureRules.Firing f : c.firings()) {
+        t.get(SessionFile.CAPTURE_WINDOWS).row(c.id(), f.rule().flag, Fmt.sec(f.firedSec()), Fmt.sec(c.startSec()),
+            Fmt.sec(c.endSec()), Fmt.fixed(f.value(), 3), Fmt.fixed(f.threshold(), 3), f.rule().unit);
+      }
+    }
     for (CudaGraphs.Capture c : graphs.captures()) {
       CudaGraphs.Descriptor d = c.descriptor();
       t.get(SessionFile.CUDA_GRAPH_CAPTURES).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),

@@ -1,6 +1,7 @@
 package dev.profilemate.export;
 
 import dev.profilemate.common.Progress;
+import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.aggregate.CpuOperations;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
@@ -37,6 +38,7 @@ import java.util.Map;
 public final class SessionExporter {
   private final RecordSchema schema;
   private final boolean strict;
+  private final CaptureSettings triggers;
 
   public SessionExporter(RecordSchema schema) {
     this(schema, false);
@@ -44,8 +46,14 @@ public final class SessionExporter {
 
   /** strict: the first damaged byte range fails the export (nothing is written) instead of being skipped. */
   public SessionExporter(RecordSchema schema, boolean strict) {
+    this(schema, strict, CaptureSettings.defaults());
+  }
+
+  /** triggers: the triggered-capture rules whose firings go to capture_windows.csv. */
+  public SessionExporter(RecordSchema schema, boolean strict, CaptureSettings triggers) {
     this.schema = schema;
     this.strict = strict;
+    this.triggers = triggers;
   }
 
   /**
@@ -88,7 +96,7 @@ public final class SessionExporter {
           streams.add(out);
           t.put(f, new CsvTable.Writer(out, f.columns));
         }
-        Pipeline p = new Pipeline(clock, schema, t);
+        Pipeline p = new Pipeline(clock, schema, triggers, t);
         List<RecordConsumer> consumers = new ArrayList<>(p.consumers);
         if (extra != null) {
           consumers.add(extra);
@@ -124,7 +132,9 @@ public final class SessionExporter {
         List<String> warnings = meta.warnings(reader.warnings());
         warnings.addAll(p.moe.warnings());
         try (OutputStream out = stage.create(SummaryFile.METADATA.fileName)) {
-          Json.write(out, meta.build(records, warnings, p.moeLayers.metadata(p.moe)));
+          Map<String, Object> m = meta.build(records, warnings, p.moeLayers.metadata(p.moe));
+          m.put("capture_rules", triggers.describe());
+          Json.write(out, m);
         }
         stage.commit();
         return new Result(outDir, reader.processes().size(), records, rows, warnings, reader.dropped());

@@ -214,7 +214,30 @@ public enum SessionFile {
       Cols.TIMESTAMP,
       col("component", "text", "encoder, cross_attention, …", "encoder_decoder.component."),
       col("duration_ms", "ms", "Wall time of the call.", "encoder_decoder.duration_ns."),
-      col("context", "text", "What the call processed.", "encoder_decoder.context."));
+      col("context", "text", "What the call processed.", "encoder_decoder.context.")),
+  CAPTURE_WINDOWS("capture_windows.csv", ProbeProfiler.SCHEDULER,
+      "scheduler_step_v3 (or _v2 / scheduler_step), scheduler_limits, request_event",
+      "One row per firing of a triggered-capture rule (step-time p99 spike, KV usage, preemption burst, TTFT spike), "
+          + "with the capture window it belongs to; firings whose windows overlap share one capture.",
+      "The rules and their defaults: docs/triggered-capture.md; export and collect take --trigger to change them "
+          + "(the settings used are in metadata.json capture_rules). Header only when no rule fired. At most "
+          + dev.profilemate.aggregate.CaptureRules.MAX_FIRINGS_PER_CAPTURE + " rows per capture (its first firings).",
+      col("capture_id", "id", "The capture: its first firing's rule and time, e.g. kv_usage-63.512.",
+          "collect keeps that capture's spool segments in captures/<capture_id>/ (docs/triggered-capture.md)."),
+      col("rule", "text", "step_time, kv_usage, preemption_burst or ttft.", "The rule that fired."),
+      col("fired_sec", "s", "When the rule fired.",
+          "The step or event that crossed the threshold; for step_time and ttft the end of the second whose "
+              + "window crossed it."),
+      col("window_start_sec", "s", "Start of the capture window (merged over its firings).",
+          "Earliest firing − before (default 30 s), at least 0."),
+      col("window_end_sec", "s", "End of the capture window (merged over its firings).",
+          "Latest firing + after (default 30 s); may lie past the session's end."),
+      col("value", "unit", "What the rule measured when it fired.",
+          "step_time, ttft: p99 over the window (ms); kv_usage: usage (%); preemption_burst: preemptions in the window."),
+      col("threshold", "unit", "The level it crossed.",
+          "step_time, ttft: factor × the p99 of the baseline before the window (ms); kv_usage: threshold (%); "
+              + "preemption_burst: count."),
+      col("unit", "text", "Unit of value and threshold: ms, % or preemptions.", "The rule's unit."));
 
   /** The original tool wrote the MoE files here; its README showed them at the root. Both exist. */
   public static final String MOE_FOLDER = "moe_expert_tracking";

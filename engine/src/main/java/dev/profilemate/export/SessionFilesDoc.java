@@ -55,6 +55,10 @@ public final class SessionFilesDoc {
             + "there, its README showed them at the root; both places are kept."));
     b.append(row("`raw/*.pmspool`", "the probe", "—",
         "The spools themselves, one per process, kept so the session can be exported again (`profilemate export`)."));
+    b.append(row("`captures/<capture_id>/`", "`profilemate collect`", "the spools",
+        "A triggered capture: the spool segments of one window of capture_windows.csv, hard-linked so the disk "
+            + "budget cannot drop them, with `capture.json`; `profilemate export` / `report` read it as a session "
+            + "([triggered-capture.md](triggered-capture.md)). `captures/captures.jsonl` logs each capture."));
     b.append(row("`profile_report.html`", "`profilemate report` (and `demo`)", "the files above",
         "The self-contained HTML report; not written by `export`."));
     b.append("\n## Profilers\n\n| Profiler | Switches | Hooks |\n|---|---|---|\n");

@@ -110,7 +110,10 @@ public enum SummaryFile {
               + "disabled, skipped) and reason.", "profiler_status records."),
       col("warnings", "text", "Anything the export could not read or the probe lost: damaged spool ranges, full record "
               + "queues, values cut to fit, unreadable config.", "Reader warnings, records_lost, probe_losses.",
-          "Non-empty means some files may under-count; each line says which and from when.")),
+          "Non-empty means some files may under-count; each line says which and from when."),
+      col("capture_rules", "text", "The triggered-capture rules capture_windows.csv was made with, e.g. "
+              + "\"kv_usage:threshold=95,rearm=90; …; capture:before=30,after=30\" (rule:off when off).",
+          "The defaults (docs/triggered-capture.md) with export's or collect's --trigger values applied.")),
   KV_CACHE("kv_cache_summary.txt", ProbeProfiler.KV_CACHE, "as kv_cache_usage.csv and kv_cache_evictions.csv",
       "The KV cache numbers a user reads first, one \"label: value\" line each.",
       col("scheduler steps sampled", "count", "Steps (rows of kv_cache_usage.csv).", "Count."),

@@ -14,7 +14,8 @@ record Analyses(
     SlowRequests slowRequests,
     MoeAnalysis moe,
     EncoderDecoderAnalysis encoderDecoder,
-    KernelAnalysis kernels) {
+    KernelAnalysis kernels,
+    CaptureAnalysis captures) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
     return of(s, gpuOption, GpuCatalogue.bundled(), kernels);
@@ -32,6 +33,7 @@ record Analyses(
         SlowRequests.of(s),
         MoeAnalysis.of(s),
         EncoderDecoderAnalysis.of(s),
-        KernelAnalysis.of(kernels));
+        KernelAnalysis.of(kernels),
+        CaptureAnalysis.of(s));
   }
 }

@@ -50,6 +50,11 @@ final class SessionMetadata {
     return root.path("engine");
   }
 
+  /** The triggered-capture rules the export ran ("" before exports wrote them). */
+  String captureRules() {
+    return root.path("capture_rules").asText("");
+  }
+
   /** The model's MoE structure the probe saw (metadata.json "moe"), or a missing node. */
   JsonNode moe() {
     return root.path("moe");

@@ -25,6 +25,29 @@ public final class ProcessSpool implements Iterator<SpoolRecord>, AutoCloseable 
   ProcessSpool(Path file, List<SpoolReader> segments) {
     this.file = file;
     this.segments = List.copyOf(segments);
+    // a segment repeats the state records of those before it ("carried", spool minor 7): read
+    // right after its predecessor the copies are skipped, so the stream is the one file's; read
+    // without it (dropped by the budget, left out of a capture) they are the state it needs
+    for (int i = 0; i < this.segments.size(); i++) {
+      SpoolReader s = this.segments.get(i);
+      int carried = s.metadata().path("carried").asInt(0);
+      int n = s.metadata().path("segment").asInt(-1);
+      int prev = i == 0 ? -2 : this.segments.get(i - 1).metadata().path("segment").asInt(-1);
+      if (n >= 0 && n == prev + 1) {
+        for (int k = carried; k > 0 && s.hasNext(); k--) {
+          s.next();
+        }
+      } else {
+        carriedRead += carried;
+      }
+    }
+  }
+
+  private long carriedRead;
+
+  /** Copies of state records read because the segment before theirs was not (see the constructor). */
+  public long carriedRead() {
+    return carriedRead;
   }
 
   /** The stream's name in the session files, whether or not it was rotated. */

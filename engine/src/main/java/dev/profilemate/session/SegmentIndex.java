@@ -15,6 +15,8 @@ import java.util.Map;
  * raw/segments.jsonl: the probe's line per closed segment and per segment the disk budget dropped
  * (written before the file is deleted). A reader takes the dropped ones as stated losses, not
  * damage; a last line without its newline is still being written and is left for the next read.
+ * A triggered capture's own index (captures/ID/raw/) also lists, as "outside_capture", the
+ * segments before its window that it does not hold: absent on purpose, neither loss nor damage.
  */
 final class SegmentIndex {
   static final String FILE = "segments.jsonl";
@@ -24,7 +26,14 @@ final class SegmentIndex {
   record Dropped(String file, String stem, int segment, long firstNs, long lastNs, long records, long bytes,
       long budgetBytes) {}
 
+  /** A segment its writer closed (rotated, or at exit): its data records' time range, as counted. */
+  record Closed(String file, String stem, int segment, long firstNs, long lastNs, long records, long bytes) {}
+
   private final Map<String, Dropped> dropped;
+  private final Map<String, Closed> closed = new HashMap<>();
+  /** file name -> the index line as written, for a capture's copy of the drops it inherits. */
+  private final Map<String, String> droppedLines = new HashMap<>();
+  private final java.util.Set<String> outside = new java.util.HashSet<>();
 
   private SegmentIndex(Map<String, Dropped> dropped) {
     this.dropped = dropped;
@@ -42,6 +51,7 @@ final class SegmentIndex {
     } catch (NoSuchFileException e) {
       return new SegmentIndex(dropped);
     }
+    SegmentIndex index = new SegmentIndex(dropped);
     int end = text.lastIndexOf('\n');
     for (String line : text.substring(0, end + 1).split("\n")) {
       JsonNode e;
@@ -50,15 +60,42 @@ final class SegmentIndex {
       } catch (IOException bad) {
         continue; // a damaged line: the segment it names, if gone, is reported as missing
       }
-      if (e == null || !"dropped".equals(e.path("event").asText())) {
+      String event = e == null ? "" : e.path("event").asText();
+      if (event.equals("closed")) {
+        index.closed.put(e.path("file").asText(), new Closed(e.path("file").asText(), e.path("spool").asText(),
+            e.path("segment").asInt(), e.path("first_t_ns").asLong(), e.path("last_t_ns").asLong(),
+            e.path("records").asLong(), e.path("bytes").asLong()));
         continue;
       }
+      if (event.equals(OUTSIDE_CAPTURE)) {
+        index.outside.add(e.path("file").asText());
+        continue;
+      }
+      if (!event.equals("dropped")) {
+        continue;
+      }
+      index.droppedLines.put(e.path("file").asText(), line);
       Dropped d = new Dropped(e.path("file").asText(), e.path("spool").asText(), e.path("segment").asInt(),
           e.path("first_t_ns").asLong(), e.path("last_t_ns").asLong(), e.path("records").asLong(),
           e.path("bytes").asLong(), e.path("budget_bytes").asLong());
       dropped.put(d.file(), d);
     }
-    return new SegmentIndex(dropped);
+    return index;
+  }
+
+  /** The event of a capture's index line for a segment it leaves out on purpose. */
+  static final String OUTSIDE_CAPTURE = "outside_capture";
+
+  Closed closed(String fileName) {
+    return closed.get(fileName);
+  }
+
+  String droppedLine(String fileName) {
+    return droppedLines.get(fileName);
+  }
+
+  boolean outsideCapture(String fileName) {
+    return outside.contains(fileName);
   }
 
   Dropped dropped(String fileName) {

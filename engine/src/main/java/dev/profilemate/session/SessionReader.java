@@ -173,8 +173,8 @@ public final class SessionReader implements AutoCloseable, SessionView {
    */
   private void missingSegment(Path dir, String stem, int k, SegmentIndex index, boolean strict) throws IOException {
     String name = stem + "." + k + SPOOL_SUFFIX;
-    if (index.dropped(name) != null) {
-      return; // already among budgetDropped
+    if (index.dropped(name) != null || index.outsideCapture(name)) {
+      return; // already among budgetDropped, or a capture's index leaves it out on purpose
     }
     SegmentIndex.Dropped d = SegmentIndex.read(dir).dropped(name); // afresh: rare, and never stale
     if (d != null) {
@@ -270,6 +270,14 @@ public final class SessionReader implements AutoCloseable, SessionView {
   @Override
   public boolean incomplete(int process) {
     return readers.get(process).incomplete();
+  }
+
+  /**
+   * State records read as copies a segment carries (spool SPEC, "Segments and the disk budget"):
+   * read because the segment before was dropped or left out, so not records of their own time.
+   */
+  public long carriedRecordsRead() {
+    return readers.stream().mapToLong(ProcessSpool::carriedRead).sum();
   }
 
   public List<ProcessSpool> spools() {

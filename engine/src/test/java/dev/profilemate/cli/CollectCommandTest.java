@@ -19,6 +19,15 @@ class CollectCommandTest {
   }
 
   @Test
+  void aBadTriggerOrProfileUrlIsAUsageErrorOfCollectAndExport(@TempDir Path session) {
+    assertThat(Main.run("collect", session.toString(), "--trigger", "kv_usage:treshold=90")).isEqualTo(2);
+    assertThat(Main.run("collect", session.toString(), "--trigger", "no_such_rule")).isEqualTo(2);
+    assertThat(Main.run("collect", session.toString(), "--profile-url", "127.0.0.1:8000")).isEqualTo(2);
+    assertThat(Main.run("collect", session.toString(), "--capture-max-count", "0")).isEqualTo(2);
+    assertThat(Main.run("export", session.toString(), "--trigger", "capture:before=-1")).isEqualTo(2);
+  }
+
+  @Test
   void aShareOutsideZeroToOneIsAUsageError(@TempDir Path session) {
     assertThat(Main.run("collect", session.toString(), "--max-cpu-share", "0")).isEqualTo(2);
     assertThat(Main.run("collect", session.toString(), "--max-cpu-share", "1.5")).isEqualTo(2);

@@ -47,7 +47,7 @@ class CollectMetricsTest {
     Path session = copyOf("session_golden", tmp.resolve("session_x"));
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       Run r = Run.of("collect", session.toString(), "--metrics-port", Integer.toString(taken.getLocalPort()),
-          "--interval", "0.05");
+          "--interval", "0.05", "--trigger", "off");
       assertThat(r.code()).isEqualTo(ExitCodes.OK);
       assertThat(r.err().lines().toList()).singleElement().asString()
           .startsWith("collect: cannot serve /metrics on 127.0.0.1:" + taken.getLocalPort())

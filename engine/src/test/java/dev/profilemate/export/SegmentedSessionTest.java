@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.profilemate.TestPaths;
+import dev.profilemate.session.SegmentCatalog;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
 import java.io.IOException;
@@ -74,6 +75,45 @@ class SegmentedSessionTest {
     assertThat(meta.path("warnings").get(0).asText()).isEqualTo(kept.warnings().getFirst());
     // the process is still the one stream, named as an unrotated spool would be
     assertThat(meta.path("processes").get(0).path("spool").asText()).isEqualTo("engine_core-301.pmspool");
+  }
+
+  /**
+   * A capture's copy holds only a process's later segments, its index leaving the others out on
+   * purpose: not damage, and the state written once at the start (the MoE layers, the engine
+   * config) is still known, from the copies the segment carries.
+   */
+  @Test
+  void aSegmentReadWithoutItsPredecessorsKeepsTheProcessStateItCarries(@TempDir Path tmp) throws IOException {
+    Path whole = copyAsGolden("session_rotated", tmp.resolve("whole"));
+    Path capture = copyAsGolden("session_rotated", tmp.resolve("capture"));
+    Files.delete(capture.resolve("raw/worker-302.0.pmspool"));
+    Files.delete(capture.resolve("raw/worker-302.1.pmspool"));
+    Files.writeString(capture.resolve("raw/segments.jsonl"),
+        SegmentCatalog.outsideCaptureLine("worker-302", 0) + "\n" + SegmentCatalog.outsideCaptureLine("worker-302", 1)
+            + "\n");
+    SessionExporter.Result w = new SessionExporter(SCHEMA).export(whole, tmp.resolve("w"));
+    SessionExporter.Result c = new SessionExporter(SCHEMA, true).export(capture, tmp.resolve("c"));
+    assertThat(c.partial()).isFalse();
+    assertThat(c.warnings()).isEqualTo(w.warnings());
+    JsonNode wm = JSON.readTree(tmp.resolve("w/metadata.json").toFile());
+    JsonNode cm = JSON.readTree(tmp.resolve("c/metadata.json").toFile());
+    assertThat(wm.path("moe").path("moe_layers").size()).isEqualTo(3);
+    // the layers' shapes come from the carried moe_layer records (layer 0's MoE counts are in the
+    // left-out segments, so the capture does not know it as MoE: data, not state)
+    for (String key : List.of("n_routed_experts", "n_shared_experts", "top_k", "routing", "expert_backend",
+        "counts_not_recorded", "num_hidden_layers")) {
+      assertThat(cm.path("moe").path(key)).as(key).isEqualTo(wm.path("moe").path(key));
+    }
+    assertThat(cm.path("moe").path("moe_layers").toString()).isEqualTo("[1,2]");
+    assertThat(cm.path("engine").path("moe_backend")).isEqualTo(wm.path("engine").path("moe_backend"));
+    // the whole stream reads the copies once, as one file: the same records as session_golden
+    try (SessionReader r = SessionReader.open(whole, SCHEMA)) {
+      long n = count(r);
+      assertThat(r.carriedRecordsRead()).isZero();
+      try (SessionReader g = SessionReader.open(TestPaths.spoolFixtures().resolve("session_golden"), SCHEMA)) {
+        assertThat(n).isEqualTo(count(g));
+      }
+    }
   }
 
   @Test
@@ -149,7 +189,8 @@ class SegmentedSessionTest {
           long read = count(r);
           assertThat(r.dropped()).isEmpty();
           long stated = r.budgetDrops().stream().mapToLong(d -> d.records()).sum();
-          seen.add(read + stated);
+          // a segment read without its predecessor reads the state copies it carries: not records lost or new
+          seen.add(read - r.carriedRecordsRead() + stated);
         }
       } while (!done.get());
       budget.join();

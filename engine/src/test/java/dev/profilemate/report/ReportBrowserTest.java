@@ -372,6 +372,33 @@ class ReportBrowserTest {
     l.page().close();
   }
 
+  /** The capture windows of capture_windows.csv are listed and shaded on every chart over session time. */
+  @Test
+  void triggeredCaptureWindowsAreListedAndShadedOnEveryTimeline(@TempDir Path tmp) throws IOException {
+    Path html = ReportWriter.write(TestSessions.GOLDEN, tmp.resolve("golden.html"), null);
+    Loaded l = open(html);
+    assertClean(l, html);
+    // the golden session fills its KV cache at 0.04 s: kv_usage fires, window 0–30.04 s
+    assertThat(l.page().textContent("#capture-windows")).contains("kv_usage-0.040").contains("kv_usage")
+        .contains("100 %").contains("95.0 %");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> charts = (List<Map<String, Object>>) l.page().evaluate("""
+        () => Array.from(document.querySelectorAll('[data-chart]')).flatMap(el => {
+          const m = echarts.getInstanceByDom(el).getModel();
+          const x = m.getComponent('xAxis', 0);
+          if (!x || x.get('type') !== 'value' || !String(x.get('name')).includes('seconds')) return [];
+          const s = m.getSeries().find(s => s.name === 'triggered capture');
+          return [{name: el.dataset.chart,
+                   areas: s ? s.option.markArea.data.map(a => a[0].xAxis + '-' + a[1].xAxis).join(',') : ''}];
+        })""");
+    assertThat(charts).extracting(c -> c.get("name")).contains("kv_usage", "batch_utilization", "queues",
+        "request_timeline");
+    for (Map<String, Object> c : charts) {
+      assertThat(c.get("areas")).as(c.get("name") + "").isEqualTo("0-30.04");
+    }
+    l.page().close();
+  }
+
   /** Every kernel chart name the page holds, in page order. */
   private static List<String> chartNames(Page page) {
     @SuppressWarnings("unchecked")
