@@ -1,5 +1,5 @@
 #!/bin/bash
-# Re-cuts the carried parts (.h200x/pN site, .h200x/jN Java runtime) to the size the working tree
+# Re-cuts the carried parts (.h200x/pN site, .h200x/jN Java runtime, .h200x/wN wheels) to the size the working tree
 # leaves now (part_size.sh): committed results grow the tree, and a part that no longer fits is
 # refused by the device tool. The joined bytes, and so the .sha files, do not change. Also copies
 # the device-side scripts into .h200x/bin again, so they match the checkout.
@@ -7,7 +7,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=${1:-$(cd "$HERE/../.." && pwd)}
 . "$HERE/part_size.sh"
-for k in p j; do
+for k in p j w; do
   ls "$REPO"/.h200x/$k[0-9]* >/dev/null 2>&1 || continue
   t=$(mktemp)
   cat $(ls "$REPO"/.h200x/$k[0-9]* | sort -V) > "$t"
