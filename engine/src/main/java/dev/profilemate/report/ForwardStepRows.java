@@ -12,23 +12,23 @@ import java.util.RandomAccess;
  * read): scheduler steps are joined to their forward time, and step times are drawn per phase.
  */
 final class ForwardStepRows extends AbstractList<ForwardStep> implements RandomAccess {
-  static final ForwardStepRows EMPTY = new Reader(CsvRows.Header.NONE).rows();
+  static final ForwardStepRows EMPTY = new Reader(CsvRows.Header.NONE, 0).rows();
 
   private final double[] time;
   private final WholeColumn phase;
   private final List<String> phases;
   private final WholeColumn batchSize;
   private final WholeColumn numTokens;
-  private final DoubleColumn forwardMs;
+  private final DecimalColumn forwardMs;
 
   private ForwardStepRows(Reader r) {
     int[] order = TimeOrder.of(r.time);
     this.time = (order == null ? r.time : r.time.permuted(order)).toArray();
-    this.phase = order == null ? r.phase.trimmed() : r.phase.permuted(order);
+    this.phase = order == null ? r.phase : r.phase.permuted(order);
     this.phases = List.copyOf(r.phases);
-    this.batchSize = order == null ? r.batchSize.trimmed() : r.batchSize.permuted(order);
-    this.numTokens = order == null ? r.numTokens.trimmed() : r.numTokens.permuted(order);
-    this.forwardMs = order == null ? r.forwardMs.trimmed() : r.forwardMs.permuted(order);
+    this.batchSize = order == null ? r.batchSize : r.batchSize.permuted(order);
+    this.numTokens = order == null ? r.numTokens : r.numTokens.permuted(order);
+    this.forwardMs = order == null ? r.forwardMs : r.forwardMs.permuted(order);
   }
 
   @Override
@@ -59,14 +59,20 @@ final class ForwardStepRows extends AbstractList<ForwardStep> implements RandomA
     private final int batch;
     private final int tokens;
     private final int ms;
-    private final DoubleColumn time = new DoubleColumn();
-    private final WholeColumn phase = new WholeColumn();
+    private final DoubleColumn time;
+    private final WholeColumn phase;
     private final List<String> phases = new ArrayList<>();
-    private final WholeColumn batchSize = new WholeColumn();
-    private final WholeColumn numTokens = new WholeColumn();
-    private final DoubleColumn forwardMs = new DoubleColumn();
+    private final WholeColumn batchSize;
+    private final WholeColumn numTokens;
+    private final DecimalColumn forwardMs;
 
-    Reader(CsvRows.Header h) {
+    /** {@code capacity}: at least the file's rows (its line count). */
+    Reader(CsvRows.Header h, int capacity) {
+      time = new DoubleColumn(capacity);
+      phase = new WholeColumn(capacity);
+      batchSize = new WholeColumn(capacity);
+      numTokens = new WholeColumn(capacity);
+      forwardMs = new DecimalColumn(capacity, 3);
       t = h.index("timestamp_sec");
       ph = h.index("phase");
       batch = h.index("batch_size");

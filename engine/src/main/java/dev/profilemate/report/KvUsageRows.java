@@ -10,15 +10,14 @@ import java.util.RandomAccess;
  * report joins scheduler and forward steps to the usage at their time, and draws it over time.
  */
 final class KvUsageRows extends AbstractList<KvSample> implements RandomAccess {
-  static final KvUsageRows EMPTY = new KvUsageRows(new DoubleColumn(), new DoubleColumn(), new WholeColumn(),
-      new WholeColumn());
+  static final KvUsageRows EMPTY = new Reader(CsvRows.Header.NONE, 0).rows();
 
   private final double[] time;
-  private final DoubleColumn usagePct;
+  private final DecimalColumn usagePct;
   private final WholeColumn usedBlocks;
   private final WholeColumn totalBlocks;
 
-  private KvUsageRows(DoubleColumn time, DoubleColumn usagePct, WholeColumn usedBlocks, WholeColumn totalBlocks) {
+  private KvUsageRows(DoubleColumn time, DecimalColumn usagePct, WholeColumn usedBlocks, WholeColumn totalBlocks) {
     int[] order = TimeOrder.of(time);
     if (order != null) {
       time = time.permuted(order);
@@ -27,9 +26,9 @@ final class KvUsageRows extends AbstractList<KvSample> implements RandomAccess {
       totalBlocks = totalBlocks.permuted(order);
     }
     this.time = time.toArray();
-    this.usagePct = usagePct.trimmed();
-    this.usedBlocks = usedBlocks.trimmed();
-    this.totalBlocks = totalBlocks.trimmed();
+    this.usagePct = usagePct;
+    this.usedBlocks = usedBlocks;
+    this.totalBlocks = totalBlocks;
   }
 
   @Override
@@ -53,12 +52,17 @@ final class KvUsageRows extends AbstractList<KvSample> implements RandomAccess {
     private final int pct;
     private final int used;
     private final int total;
-    private final DoubleColumn time = new DoubleColumn();
-    private final DoubleColumn usage = new DoubleColumn();
-    private final WholeColumn usedBlocks = new WholeColumn();
-    private final WholeColumn totalBlocks = new WholeColumn();
+    private final DoubleColumn time;
+    private final DecimalColumn usage;
+    private final WholeColumn usedBlocks;
+    private final WholeColumn totalBlocks;
 
-    Reader(CsvRows.Header h) {
+    /** {@code capacity}: at least the file's rows (its line count). */
+    Reader(CsvRows.Header h, int capacity) {
+      time = new DoubleColumn(capacity);
+      usage = new DecimalColumn(capacity, 2);
+      usedBlocks = new WholeColumn(capacity);
+      totalBlocks = new WholeColumn(capacity);
       t = h.index("timestamp_sec");
       pct = h.index("usage_pct");
       used = h.index("num_blocks");

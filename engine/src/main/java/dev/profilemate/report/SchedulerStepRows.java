@@ -13,20 +13,20 @@ import java.util.RandomAccess;
  * charts need every step to thin them evenly.
  */
 final class SchedulerStepRows extends AbstractList<SchedulerStep> implements RandomAccess {
-  static final SchedulerStepRows EMPTY = new Reader(CsvRows.Header.NONE).rows();
+  static final SchedulerStepRows EMPTY = new Reader(CsvRows.Header.NONE, 0).rows();
 
   private final double[] time;
   private final WholeColumn numSeqs;
   private final WholeColumn maxNumSeqs;
-  private final DoubleColumn seqUtilizationPct;
+  private final DecimalColumn seqUtilizationPct;
   private final WholeColumn numTokens;
   private final WholeColumn maxTokens;
-  private final DoubleColumn tokenUtilizationPct;
+  private final DecimalColumn tokenUtilizationPct;
   private final WholeColumn phase;
   private final List<String> phases;
   private final WholeColumn runningQueueLen;
   private final WholeColumn waitingQueueLen;
-  private final DoubleColumn prefillTokens;
+  private final DecimalColumn prefillTokens;
 
   private SchedulerStepRows(Reader r) {
     int[] order = TimeOrder.of(r.time);
@@ -45,11 +45,11 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
   }
 
   private static WholeColumn ordered(WholeColumn c, int[] order) {
-    return order == null ? c.trimmed() : c.permuted(order);
+    return order == null ? c : c.permuted(order);
   }
 
-  private static DoubleColumn ordered(DoubleColumn c, int[] order) {
-    return order == null ? c.trimmed() : c.permuted(order);
+  private static DecimalColumn ordered(DecimalColumn c, int[] order) {
+    return order == null ? c : c.permuted(order);
   }
 
   @Override
@@ -72,20 +72,32 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
   /** Reads the rows of one file; {@link #rows()} once the file is read. */
   static final class Reader implements CsvRows.Sink {
     private final int[] col;
-    private final DoubleColumn time = new DoubleColumn();
-    private final WholeColumn numSeqs = new WholeColumn();
-    private final WholeColumn maxNumSeqs = new WholeColumn();
-    private final DoubleColumn seqUtilizationPct = new DoubleColumn();
-    private final WholeColumn numTokens = new WholeColumn();
-    private final WholeColumn maxTokens = new WholeColumn();
-    private final DoubleColumn tokenUtilizationPct = new DoubleColumn();
-    private final WholeColumn phase = new WholeColumn();
+    private final DoubleColumn time;
+    private final WholeColumn numSeqs;
+    private final WholeColumn maxNumSeqs;
+    private final DecimalColumn seqUtilizationPct;
+    private final WholeColumn numTokens;
+    private final WholeColumn maxTokens;
+    private final DecimalColumn tokenUtilizationPct;
+    private final WholeColumn phase;
     private final List<String> phases = new ArrayList<>();
-    private final WholeColumn runningQueueLen = new WholeColumn();
-    private final WholeColumn waitingQueueLen = new WholeColumn();
-    private final DoubleColumn prefillTokens = new DoubleColumn();
+    private final WholeColumn runningQueueLen;
+    private final WholeColumn waitingQueueLen;
+    private final DecimalColumn prefillTokens;
 
-    Reader(CsvRows.Header h) {
+    /** {@code capacity}: at least the file's rows (its line count). */
+    Reader(CsvRows.Header h, int capacity) {
+      time = new DoubleColumn(capacity);
+      numSeqs = new WholeColumn(capacity);
+      maxNumSeqs = new WholeColumn(capacity);
+      seqUtilizationPct = new DecimalColumn(capacity, 2);
+      numTokens = new WholeColumn(capacity);
+      maxTokens = new WholeColumn(capacity);
+      tokenUtilizationPct = new DecimalColumn(capacity, 2);
+      phase = new WholeColumn(capacity);
+      runningQueueLen = new WholeColumn(capacity);
+      waitingQueueLen = new WholeColumn(capacity);
+      prefillTokens = new DecimalColumn(capacity, 0);
       col = new int[] {h.index("timestamp_sec"), h.index("num_seqs"), h.index("max_num_seqs"),
           h.index("seq_utilization_pct"), h.index("num_tokens"), h.index("max_tokens"),
           h.index("token_utilization_pct"), h.index("phase"), h.index("running_queue_len"),

@@ -76,13 +76,15 @@ record SessionData(
       throw new UserDataException(dir + ": not a session directory (no such folder)");
     }
     SessionFiles files = new SessionFiles(dir);
-    KvUsageRows kv = files.stream(SessionFile.KV_CACHE_USAGE, KvUsageRows.Reader::new, KvUsageRows.Reader::rows,
+    KvUsageRows kv = files.stream(SessionFile.KV_CACHE_USAGE, h -> new KvUsageRows.Reader(h, files.lines(SessionFile.KV_CACHE_USAGE)), KvUsageRows.Reader::rows,
         KvUsageRows.EMPTY);
     EvictionLifetimes.Reader evictions = files.stream(SessionFile.KV_CACHE_EVICTIONS, EvictionLifetimes.Reader::new,
         r -> r, null);
-    SchedulerStepRows steps = files.stream(SessionFile.BATCH_UTILIZATION, SchedulerStepRows.Reader::new,
+    SchedulerStepRows steps = files.stream(SessionFile.BATCH_UTILIZATION,
+        h -> new SchedulerStepRows.Reader(h, files.lines(SessionFile.BATCH_UTILIZATION)),
         SchedulerStepRows.Reader::rows, SchedulerStepRows.EMPTY);
-    ForwardStepRows forward = files.stream(SessionFile.FORWARD_PASS, ForwardStepRows.Reader::new,
+    ForwardStepRows forward = files.stream(SessionFile.FORWARD_PASS,
+        h -> new ForwardStepRows.Reader(h, files.lines(SessionFile.FORWARD_PASS)),
         ForwardStepRows.Reader::rows, ForwardStepRows.EMPTY);
     SortedMap<String, Distribution.Summary> cpu = files.stream(SessionFile.CPU_OPERATIONS,
         h -> new DurationsByName.Reader(h, "operation", "duration_ms"), DurationsByName.Reader::summaries,
@@ -166,6 +168,11 @@ record SessionData(
       List<T> out = new ArrayList<>();
       List<T> none = stream(f, h -> r -> out.add(map.apply(new Cells(h, r))), s -> out, List.of());
       return List.copyOf(none);
+    }
+
+    /** The most rows the file can have (its lines but the header's), to size its columns once. */
+    int lines(SessionFile f) {
+      return Math.max(0, CsvRows.lines(path(dir, f)) - 1);
     }
 
     CsvTable table(SessionFile f) {

@@ -3,30 +3,36 @@ package dev.profilemate.report;
 import java.util.Arrays;
 
 /**
- * A growing column of whole numbers held as narrowly as its values allow: one value while they are
- * all the same (max_num_seqs, total_blocks), else bytes, shorts, ints, and longs only once a value
- * needs them. Queue lengths and batch sizes of a long session then cost a byte or two a row.
+ * A column of whole numbers sized once and held as narrowly as its values allow: one value while
+ * they are all the same (max_num_seqs, total_blocks), else one array of the capacity given (the
+ * file's line count) of bytes, shorts, ints, or longs only once a value needs them. Queue lengths
+ * and batch sizes of a long session then cost a byte or two a row.
  */
 final class WholeColumn {
+  private final int capacity;
   private int size;
   private long first;
   /** null while every value equals {@code first}; else a byte[], short[], int[] or long[]. */
   private Object values;
-  private int capacity;
+
+  WholeColumn(int capacity) {
+    this.capacity = capacity;
+  }
 
   void add(long v) {
     if (size == 0) {
       first = v;
     } else if (values == null && v != first) {
-      values = new byte[0];
-      capacity = 0;
+      values = new byte[Math.max(capacity, size + 1)];
       widenFor(first);
-      fill(first);
+      for (int i = 0; i < size; i++) {
+        set(i, first);
+      }
     }
     if (values != null) {
       widenFor(v);
-      if (size == capacity) {
-        grow();
+      if (size == length()) { // more rows than announced: grow
+        values = copyOf(values, size + (size >> 1) + 16);
       }
       set(size, v);
     }
@@ -51,39 +57,26 @@ final class WholeColumn {
     };
   }
 
-  long max() {
-    long m = Long.MIN_VALUE;
-    for (int i = 0; i < size; i++) {
-      m = Math.max(m, get(i));
-    }
-    return m;
-  }
-
   /** The same values in the order given (order[k] is the row that goes to k). */
   WholeColumn permuted(int[] order) {
-    WholeColumn c = new WholeColumn();
+    WholeColumn c = new WholeColumn(order.length);
     for (int k : order) {
       c.add(get(k));
     }
-    return c.trimmed();
+    return c;
   }
 
-  /** Drops the room kept for growth. */
-  WholeColumn trimmed() {
-    if (values != null && capacity > size) {
-      values = switch (values) {
-        case byte[] b -> Arrays.copyOf(b, size);
-        case short[] s -> Arrays.copyOf(s, size);
-        case int[] n -> Arrays.copyOf(n, size);
-        case long[] l -> Arrays.copyOf(l, size);
-        default -> throw new IllegalStateException();
-      };
-      capacity = size;
-    }
-    return this;
+  private int length() {
+    return switch (values) {
+      case byte[] b -> b.length;
+      case short[] s -> s.length;
+      case int[] n -> n.length;
+      case long[] l -> l.length;
+      default -> throw new IllegalStateException();
+    };
   }
 
-  /** Copies the values so far into an array wide enough for {@code v}. */
+  /** Copies the values so far into an array wide enough for {@code v}, when the one held is not. */
   private void widenFor(long v) {
     int need = v == (byte) v ? 1 : v == (short) v ? 2 : v == (int) v ? 4 : 8;
     int have = switch (values) {
@@ -95,17 +88,14 @@ final class WholeColumn {
     if (need <= have) {
       return;
     }
-    int cap = Math.max(capacity, 16);
-    Object wider = switch (need) {
-      case 2 -> new short[cap];
-      case 4 -> new int[cap];
-      default -> new long[cap];
-    };
     Object old = values;
-    int n = Math.min(size, capacity);
-    values = wider;
-    capacity = cap;
-    for (int i = 0; i < n; i++) {
+    int n = length();
+    values = switch (need) {
+      case 2 -> new short[n];
+      case 4 -> new int[n];
+      default -> new long[n];
+    };
+    for (int i = 0; i < size; i++) {
       set(i, switch (old) {
         case byte[] b -> b[i];
         case short[] s -> s[i];
@@ -116,26 +106,14 @@ final class WholeColumn {
     }
   }
 
-  /** The rows so far all held {@code v}: write them out. */
-  private void fill(long v) {
-    while (capacity < size) {
-      grow();
-    }
-    for (int i = 0; i < size; i++) {
-      set(i, v);
-    }
-  }
-
-  private void grow() {
-    int cap = Math.max(16, capacity + (capacity >> 1));
-    values = switch (values) {
-      case byte[] b -> Arrays.copyOf(b, cap);
-      case short[] s -> Arrays.copyOf(s, cap);
-      case int[] n -> Arrays.copyOf(n, cap);
-      case long[] l -> Arrays.copyOf(l, cap);
+  private static Object copyOf(Object a, int n) {
+    return switch (a) {
+      case byte[] b -> Arrays.copyOf(b, n);
+      case short[] s -> Arrays.copyOf(s, n);
+      case int[] x -> Arrays.copyOf(x, n);
+      case long[] l -> Arrays.copyOf(l, n);
       default -> throw new IllegalStateException();
     };
-    capacity = cap;
   }
 
   private void set(int i, long v) {

@@ -96,11 +96,11 @@ class StreamingPartsTest {
         IntStream.range(0, 3000).mapToLong(i -> i < 2000 ? 64 : i < 2500 ? i * 100L : (long) i << 40).toArray(),
     };
     for (long[] values : series) {
-      WholeColumn c = new WholeColumn();
+      WholeColumn c = new WholeColumn(values.length);
       for (long v : values) {
         c.add(v);
       }
-      c.trimmed();
+
       assertThat(c.size()).isEqualTo(values.length);
       for (int i = 0; i < values.length; i++) {
         assertThat(c.get(i)).isEqualTo(values[i]);
@@ -114,9 +114,39 @@ class StreamingPartsTest {
   }
 
   @Test
+  void columnsGrowPastTheirCapacityAndDecimalsReadBackBitForBit() {
+    WholeColumn w = new WholeColumn(1); // fewer rows announced than come
+    DoubleColumn d = new DoubleColumn(1);
+    DecimalColumn pct = new DecimalColumn(1, 2);
+    DecimalColumn ms = new DecimalColumn(1, 3);
+    SplittableRandom rnd = new SplittableRandom(17);
+    List<Double> pcts = new ArrayList<>();
+    List<Double> mss = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      w.add(i * 3L);
+      d.add(i * 0.5);
+      double p = Double.parseDouble(String.format(java.util.Locale.ROOT, "%.2f", rnd.nextDouble() * 100));
+      pcts.add(p);
+      pct.add(p);
+      // mostly 3 decimals, then values that do not fit: the column turns to doubles and still reads back
+      double m = i < 4000 ? Double.parseDouble(String.format(java.util.Locale.ROOT, "%.3f", rnd.nextDouble() * 50))
+          : i == 4000 ? Double.NaN : i == 4001 ? -0.0 : rnd.nextDouble();
+      mss.add(m);
+      ms.add(m);
+    }
+    for (int i = 0; i < 5000; i++) {
+      assertThat(w.get(i)).isEqualTo(i * 3L);
+      assertThat(d.get(i)).isEqualTo(i * 0.5);
+      assertThat(Double.doubleToRawLongBits(pct.get(i))).isEqualTo(Double.doubleToRawLongBits(pcts.get(i)));
+      assertThat(Double.doubleToRawLongBits(ms.get(i))).isEqualTo(Double.doubleToRawLongBits(mss.get(i)));
+    }
+    assertThat(d.toArray()).hasSize(5000);
+  }
+
+  @Test
   void doubleColumnsKeepNanAndNegativeZeroApart() {
     double[] values = {Double.NaN, Double.NaN, -0.0, 0.0, 1.5, Double.NaN};
-    DoubleColumn c = new DoubleColumn();
+    DoubleColumn c = new DoubleColumn(values.length);
     for (double v : values) {
       c.add(v);
     }
@@ -124,7 +154,7 @@ class StreamingPartsTest {
     for (int i = 0; i < values.length; i++) {
       assertThat(Double.doubleToRawLongBits(c.get(i))).isEqualTo(Double.doubleToRawLongBits(values[i]));
     }
-    DoubleColumn same = new DoubleColumn();
+    DoubleColumn same = new DoubleColumn(5);
     for (int i = 0; i < 5; i++) {
       same.add(Double.NaN);
     }
