@@ -45,6 +45,7 @@ for N in $SIZES; do
     BEFORE=$(load)
     LIMIT=0; [ "$E" = baseline ] && LIMIT=${BASELINE_TIMEOUT:-1800}
     set +e
+    rm -f "$WORK/time.txt"
     timeout "$LIMIT" /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$JAVA" -jar "$WORK/$E.jar" report "$S" --out "$O" \
       > "$WORK/report$N-$E.log" 2>&1
     RC=$?
@@ -54,9 +55,11 @@ for N in $SIZES; do
       printf "%-10s %-9s %9.2f %9.0f %11d  %s -> %s\n" "$REC" "$E" "$SEC" "$(echo "$RSS / 1024" | bc -l)" \
         "$(stat -c %s "$O")" "$BEFORE" "$(load)"
     else
-      printf "%-10s %-9s failed (exit %d%s): %s  %s -> %s\n" "$REC" "$E" "$RC" \
-        "$([ "$RC" -eq 124 ] && echo ", over ${LIMIT} s")" "$(grep -v '^\s*at ' "$WORK/report$N-$E.log" | tail -1 | cut -c1-120)" \
-        "$BEFORE" "$(load)"
+      # GNU time still writes its figures after a failed command (not after timeout's kill)
+      read -r SEC RSS < <(tail -1 "$WORK/time.txt" 2>/dev/null | grep -E '^[0-9.]+ [0-9]+$' || echo "- -")
+      printf "%-10s %-9s failed (exit %d%s) after %s s, peak %s KiB: %s  %s -> %s\n" "$REC" "$E" "$RC" \
+        "$([ "$RC" -eq 124 ] && echo ", over ${LIMIT} s")" "$SEC" "$RSS" \
+        "$(grep -v '^\s*at ' "$WORK/report$N-$E.log" | tail -1 | cut -c1-120)" "$BEFORE" "$(load)"
     fi
   done
   if [ -n "${BASELINE_JAR:-}" ] && [ -f "$WORK/report$N-new.html" ] && [ -f "$WORK/report$N-baseline.html" ]; then

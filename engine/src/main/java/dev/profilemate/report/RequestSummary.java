@@ -4,7 +4,9 @@ import dev.profilemate.common.CsvRows;
 import dev.profilemate.report.SessionRows.Request;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -95,8 +97,8 @@ record RequestSummary(
   }
 
   /** The ids of the requests explained as slow: their preemption events are kept. */
-  java.util.Set<String> slowestIds() {
-    java.util.Set<String> ids = new java.util.HashSet<>();
+  Set<String> slowestIds() {
+    Set<String> ids = new HashSet<>();
     slowestFinished.forEach(r -> ids.add(r.requestId()));
     return ids;
   }
