@@ -3,7 +3,6 @@ package dev.profilemate.report;
 import dev.profilemate.common.CsvRows;
 import dev.profilemate.report.SessionRows.ForwardStep;
 import java.util.AbstractList;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.RandomAccess;
 
@@ -25,7 +24,7 @@ final class ForwardStepRows extends AbstractList<ForwardStep> implements RandomA
     int[] order = TimeOrder.of(r.time);
     this.time = (order == null ? r.time : r.time.permuted(order)).toArray();
     this.phase = order == null ? r.phase : r.phase.permuted(order);
-    this.phases = List.copyOf(r.phases);
+    this.phases = r.phases.texts();
     this.batchSize = order == null ? r.batchSize : r.batchSize.permuted(order);
     this.numTokens = order == null ? r.numTokens : r.numTokens.permuted(order);
     this.forwardMs = order == null ? r.forwardMs : r.forwardMs.permuted(order);
@@ -61,7 +60,7 @@ final class ForwardStepRows extends AbstractList<ForwardStep> implements RandomA
     private final int ms;
     private final DoubleColumn time;
     private final WholeColumn phase;
-    private final List<String> phases = new ArrayList<>();
+    private final Labels phases = new Labels();
     private final WholeColumn batchSize;
     private final WholeColumn numTokens;
     private final DecimalColumn forwardMs;
@@ -83,7 +82,7 @@ final class ForwardStepRows extends AbstractList<ForwardStep> implements RandomA
     @Override
     public void row(CsvRows.Row r) {
       time.add(r.number(t));
-      phase.add(Labels.code(phases, r.label(ph)));
+      phase.add(phases.code(r.label(ph)));
       batchSize.add(r.whole(batch));
       numTokens.add(r.whole(tokens));
       forwardMs.add(r.number(ms));

@@ -3,7 +3,6 @@ package dev.profilemate.report;
 import dev.profilemate.common.CsvRows;
 import dev.profilemate.report.SessionRows.SchedulerStep;
 import java.util.AbstractList;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.RandomAccess;
 
@@ -38,7 +37,7 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
     this.maxTokens = ordered(r.maxTokens, order);
     this.tokenUtilizationPct = ordered(r.tokenUtilizationPct, order);
     this.phase = ordered(r.phase, order);
-    this.phases = List.copyOf(r.phases);
+    this.phases = r.phases.texts();
     this.runningQueueLen = ordered(r.runningQueueLen, order);
     this.waitingQueueLen = ordered(r.waitingQueueLen, order);
     this.prefillTokens = ordered(r.prefillTokens, order);
@@ -80,7 +79,7 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
     private final WholeColumn maxTokens;
     private final DecimalColumn tokenUtilizationPct;
     private final WholeColumn phase;
-    private final List<String> phases = new ArrayList<>();
+    private final Labels phases = new Labels();
     private final WholeColumn runningQueueLen;
     private final WholeColumn waitingQueueLen;
     private final DecimalColumn prefillTokens;
@@ -113,7 +112,7 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
       numTokens.add(r.whole(col[4]));
       maxTokens.add(r.whole(col[5]));
       tokenUtilizationPct.add(r.number(col[6]));
-      phase.add(Labels.code(phases, r.label(col[7])));
+      phase.add(phases.code(r.label(col[7])));
       runningQueueLen.add(r.whole(col[8]));
       waitingQueueLen.add(r.whole(col[9]));
       prefillTokens.add(r.number(col[10]));
