@@ -17,11 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * profilemate compare on sessions that differ by construction: the same workload drawn from one
  * seed, with TTFT scaled, or an engine setting changed, or vLLM's version changed.
  */
-class CompareCommandTest {
+public class CompareCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** An exported session of n requests: TTFT lognormal around ttftMs, TPOT around tpotMs. */
-  static Path session(Path dir, long seed, int n, double ttftMs, double tpotMs, String vllm, int maxNumSeqs)
+  public static Path session(Path dir, long seed, int n, double ttftMs, double tpotMs, String vllm, int maxNumSeqs)
       throws IOException {
     Files.createDirectories(dir);
     SplittableRandom r = new SplittableRandom(seed);
