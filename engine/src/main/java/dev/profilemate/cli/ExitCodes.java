@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The exit statuses, one meaning each across every subcommand, so a script can tell "fix your
- * input" (1) from "fix the command line" (2), "usable but incomplete" (3) and "our bug" (4).
+ * input" (1) from "fix the command line" (2), "usable but incomplete" (3), "our bug" (4) and "the
+ * change made it worse" (5, compare only).
  * Every error path prints one line on stderr naming the thing and the fix; the stack trace only
  * with --debug.
  */
@@ -21,6 +22,8 @@ final class ExitCodes {
   static final int PARTIAL = 3;
   /** An unexpected exception: a bug in ProfileMate; --debug prints the stack trace to report. */
   static final int INTERNAL = 4;
+  /** compare --fail-on-regression: a metric got worse beyond its limit (one line each on stderr). */
+  static final int REGRESSION = 5;
 
   // kept under 76 characters: picocli wraps a longer footer line without indenting it
   private static final String[] MEANINGS = {
@@ -29,6 +32,7 @@ final class ExitCodes {
     "bad arguments: an unknown option, a missing or malformed value",
     "partial: written, but damaged data was skipped (warnings on stderr)",
     "internal error (a bug): rerun with --debug for the stack trace",
+    "regression: a --fail-on-regression limit was crossed (stderr says which)",
   };
 
   /** The "Exit codes:" section of a usage message, for the codes a command can return. */

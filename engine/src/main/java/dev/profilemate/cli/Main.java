@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       DoctorCommand.class,
       DemoCommand.class,
       ReportCommand.class,
+      CompareCommand.class,
       dev.profilemate.kernel.nsys.NsysCommand.class,
       dev.profilemate.kernel.ncu.NcuCommand.class,
       dev.profilemate.kernel.kineto.TraceCommand.class,

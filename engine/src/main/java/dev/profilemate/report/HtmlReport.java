@@ -1,12 +1,9 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.PageParts;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,19 +36,11 @@ public final class HtmlReport {
     return ReportJson.write(report);
   }
 
-  /** An inlined script must not contain "</script": it would end the element early. */
   static String scriptSafe(String js) {
-    return js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT");
+    return PageParts.scriptSafe(js);
   }
 
   private static String resource(String path) {
-    try (InputStream in = HtmlReport.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException(path + " is missing from the build (see engine/pom.xml)");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return PageParts.resource(path);
   }
 }

@@ -89,6 +89,15 @@ class CliErrorsTest {
       case UNKNOWN_FLAG -> a("profile", "--model", "m", "--no-such-flag");
       default -> null;
     });
+    m.put("compare", slip -> switch (slip) {
+      case NO_ARGUMENTS -> a("compare");
+      case MISSING_PATH -> a("compare", s1.toString(), missing.toString());
+      case FILE_FOR_FOLDER -> a("compare", file.toString(), file.toString());
+      case FOLDER_FOR_FILE -> a("compare", profiling.toString(), profiling.toString());
+      case EMPTY_FOLDER -> a("compare", empty.toString(), empty.toString());
+      case UNKNOWN_FLAG -> a("compare", "--no-such-flag", s1.toString(), s2.toString());
+      case TWO_SESSIONS -> a("compare", s1.toString(), s2.toString()); // not exported yet
+    });
     m.put("help", slip -> slip == Slip.MISSING_PATH ? a("help", "no-such-command") : null);
     m.put("generate-completion", slip -> null); // picocli's: it takes no input, and ignores what it does not know
     m.put("", slip -> switch (slip) {
