@@ -52,7 +52,7 @@ record BatchAnalysis(
       atSeqs += st.maxNumSeqs() > 0 && st.numSeqs() >= st.maxNumSeqs() ? 1 : 0;
     }
     long n = s.steps().size();
-    List<SchedulerStep> rows = s.steps();
+    SchedulerStepRows rows = s.steps();
     return new BatchAnalysis(
         SectionStatus.of(s, Profiler.BATCH_UTILIZATION),
         n,

@@ -1,7 +1,6 @@
 package dev.profilemate.report;
 
 import dev.profilemate.common.CsvTable;
-import dev.profilemate.export.SessionFile;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +26,7 @@ record CaptureAnalysis(SectionStatus status, String rules, List<Window> windows)
     if (s.dir() == null) {
       return new CaptureAnalysis(SectionStatus.notRecorded(SectionStatus.NO_SESSION), "", List.of());
     }
-    CsvTable t = s.table(SessionFile.CAPTURE_WINDOWS);
+    CsvTable t = s.captureWindows();
     if (!t.present()) {
       return new CaptureAnalysis(SectionStatus.notRecorded("exported before triggered captures existed: run "
           + "profilemate export " + s.dir() + " again"), "", List.of());

@@ -1,11 +1,9 @@
 package dev.profilemate.report;
 
-import dev.profilemate.report.SessionRows.CpuOperation;
 import dev.profilemate.report.SessionRows.ForwardStep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** CPU time per engine operation (scheduling, batch preparation, sampling, output processing). */
 record CpuAnalysis(SectionStatus status, List<Operation> operations, double totalCpuMs, double totalForwardMs,
@@ -14,13 +12,10 @@ record CpuAnalysis(SectionStatus status, List<Operation> operations, double tota
   record Operation(String operation, Distribution.Summary durationMs, double sharePct) {}
 
   static CpuAnalysis of(SessionData s) {
-    Map<String, Distribution> ops = new TreeMap<>();
-    for (CpuOperation o : s.cpu()) {
-      ops.computeIfAbsent(o.operation(), k -> new Distribution()).add(o.durationMs());
-    }
-    double total = ops.values().stream().mapToDouble(d -> d.summary().total()).sum();
+    Map<String, Distribution.Summary> ops = s.cpuByOperation(); // by name
+    double total = ops.values().stream().mapToDouble(Distribution.Summary::total).sum();
     List<Operation> out = new ArrayList<>();
-    ops.forEach((name, d) -> out.add(new Operation(name, d.summary(), total > 0 ? 100 * d.summary().total() / total : 0)));
+    ops.forEach((name, d) -> out.add(new Operation(name, d, total > 0 ? 100 * d.total() / total : 0)));
     out.sort((a, b) -> Double.compare(b.durationMs().total(), a.durationMs().total()));
     double forward = s.forward().stream().mapToDouble(ForwardStep::forwardMs).filter(v -> !Double.isNaN(v)).sum();
     return new CpuAnalysis(SectionStatus.of(s, Profiler.CPU_TIMING), out, total, forward,

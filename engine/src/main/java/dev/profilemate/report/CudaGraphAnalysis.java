@@ -58,7 +58,7 @@ record CudaGraphAnalysis(
     long steps = s.forward().size();
     List<String> never = list.stream().filter(g -> g.replayCount() == 0).map(GraphReplays::label).toList();
     SectionStatus status = SectionStatus.of(s, Profiler.CUDA_GRAPHS);
-    if (!status.recorded() && s.table(SessionFile.CUDA_GRAPH_CAPTURES).hasRows()) {
+    if (!status.recorded() && s.file(SessionFile.CUDA_GRAPH_CAPTURES).hasRows()) {
       status = SectionStatus.RECORDED;
     }
     // with graphs off there are no capture sizes to advise: no step could have run as a graph

@@ -14,25 +14,58 @@ final class Downsample {
   private Downsample() {}
 
   static <T> List<double[]> peaks(List<T> rows, ToDoubleFunction<T> x, ToDoubleFunction<T> y) {
-    int n = rows.size();
-    List<double[]> out = new ArrayList<>(Math.min(n, MAX_POINTS));
-    if (n <= MAX_POINTS) {
-      for (T r : rows) {
-        out.add(new double[] {x.applyAsDouble(r), y.applyAsDouble(r)});
+    Peaks p = new Peaks(rows.size());
+    for (T r : rows) {
+      p.add(x.applyAsDouble(r), y.applyAsDouble(r));
+    }
+    return p.points();
+  }
+
+  /**
+   * The same thinning fed one row at a time, when the number of rows is known ahead: rows
+   * [b·n/MAX, (b+1)·n/MAX) make bucket b, whose first largest value is kept.
+   */
+  static final class Peaks {
+    private final long n;
+    private final List<double[]> out;
+    private long i;
+    private int bucket;
+    private long bucketEnd;
+    private double bestX;
+    private double bestY;
+
+    Peaks(long n) {
+      this.n = n;
+      this.out = new ArrayList<>((int) Math.min(n, MAX_POINTS));
+      this.bucketEnd = end(0);
+    }
+
+    private long end(int b) {
+      return n <= MAX_POINTS ? b + 1 : (b + 1) * n / MAX_POINTS;
+    }
+
+    void add(double x, double y) {
+      if (i >= n) {
+        throw new IllegalStateException("more than the " + n + " rows announced");
+      }
+      boolean first = i == (bucket == 0 ? 0 : end(bucket - 1));
+      if (first || y > bestY) {
+        bestX = x;
+        bestY = y;
+      }
+      i++;
+      if (i == bucketEnd) {
+        out.add(new double[] {bestX, bestY});
+        bucket++;
+        bucketEnd = end(bucket);
+      }
+    }
+
+    List<double[]> points() {
+      if (i != n) {
+        throw new IllegalStateException(i + " rows of the " + n + " announced");
       }
       return out;
     }
-    for (int b = 0; b < MAX_POINTS; b++) {
-      int from = (int) ((long) b * n / MAX_POINTS);
-      int to = (int) ((long) (b + 1) * n / MAX_POINTS);
-      T best = rows.get(from);
-      for (int i = from + 1; i < to; i++) {
-        if (y.applyAsDouble(rows.get(i)) > y.applyAsDouble(best)) {
-          best = rows.get(i);
-        }
-      }
-      out.add(new double[] {x.applyAsDouble(best), y.applyAsDouble(best)});
-    }
-    return out;
   }
 }

@@ -72,7 +72,7 @@ record EfficiencyAnalysis(
     GpuCatalogue.Gpu g = gpu.get();
     double peakTflops = wBytes == 1 && !Double.isNaN(g.fp8Tflops()) ? g.fp8Tflops() : g.bf16Tflops();
     double blockSize = nan(m.engineNumber("block_size"), 16);
-    double[] kvTimes = s.kvUsage().stream().mapToDouble(KvSample::timeSec).toArray();
+    double[] kvTimes = s.kvUsage().times();
     Map<String, double[]> acc = new LinkedHashMap<>(); // steps, tokens, ms, flops, bytes
     for (String p : StepTimeAnalysis.PHASES) {
       acc.put(p, new double[5]);

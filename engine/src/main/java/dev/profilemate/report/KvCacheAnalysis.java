@@ -1,6 +1,5 @@
 package dev.profilemate.report;
 
-import dev.profilemate.report.SessionRows.Eviction;
 import dev.profilemate.report.SessionRows.KvSample;
 import java.util.List;
 
@@ -35,10 +34,6 @@ record KvCacheAnalysis(
       below += k.usagePct() < OVER_PROVISIONED ? 1 : 0;
       total = Math.max(total, k.totalBlocks());
     }
-    Distribution lifetime = new Distribution();
-    for (Eviction e : s.evictions()) {
-      lifetime.add(e.lifetimeSec());
-    }
     double alloc = s.kvCounters().blocksAllocated();
     double hits = s.kvCounters().prefixHitBlocks();
     double hitRate = alloc + hits > 0 ? 100 * hits / (alloc + hits) : Double.NaN;
@@ -49,8 +44,8 @@ record KvCacheAnalysis(
         n > 0 ? 100.0 * above / n : Double.NaN,
         n > 0 ? 100.0 * below / n : Double.NaN,
         total,
-        s.evictions().size(),
-        lifetime.summary(),
+        s.evictions(),
+        s.evictedBlockLifetimeSec(),
         alloc,
         hits,
         hitRate,

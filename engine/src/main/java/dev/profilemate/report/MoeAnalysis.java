@@ -141,12 +141,12 @@ record MoeAnalysis(
     }
     if (bins.isEmpty()) {
       from = "moe_routing_weights_hist.csv (sampled)";
-      for (double w : s.moeWeightSamples()) {
-        if (Double.isNaN(w)) {
-          continue;
+      long[] tenths = s.moeWeightSamples().tenths();
+      for (int i = 0; i < tenths.length; i++) {
+        if (tenths[i] > 0) {
+          double lo = i / 10.0;
+          bins.computeIfAbsent(key(lo, lo + 0.1), k -> new double[] {lo, lo + 0.1, 0})[2] += tenths[i];
         }
-        double lo = Math.min(9, Math.max(0, Math.floor(w * 10))) / 10;
-        bins.computeIfAbsent(key(lo, lo + 0.1), k -> new double[] {lo, lo + 0.1, 0})[2]++;
       }
     }
     List<double[]> out = new ArrayList<>(bins.values());

@@ -1,11 +1,10 @@
 package dev.profilemate.report;
 
-import dev.profilemate.report.SessionRows.PreemptionEvent;
+import dev.profilemate.export.SessionFile;
 import dev.profilemate.report.SessionRows.Request;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Preemptions (how many, why, what they cost in recomputed tokens and waiting) and request
@@ -35,56 +34,21 @@ record PreemptionAnalysis(
       double preemptedSec, double resumedSec, long preemptions) {}
 
   static PreemptionAnalysis of(SessionData s) {
-    Map<String, Long> reasons = new TreeMap<>();
-    long preemptions = 0;
-    for (PreemptionEvent e : s.preemptions()) {
-      if (e.event().equals("preempted")) {
-        preemptions++;
-        reasons.merge(e.reason().isEmpty() ? "unknown" : e.reason(), 1L, Long::sum);
-      }
-    }
-    Distribution delay = new Distribution();
-    Distribution latency = new Distribution();
-    Distribution ttft = new Distribution();
-    Distribution queue = new Distribution();
-    Map<String, Long> finish = new TreeMap<>();
-    long preemptedReqs = 0;
-    long recomputed = 0;
-    long finished = 0;
-    long lifecyclePreemptions = 0;
-    for (Request r : s.requests()) {
-      if (r.preemptions() > 0) {
-        preemptedReqs++;
-        delay.add(r.preemptionDelaySec());
-      }
-      lifecyclePreemptions += r.preemptions();
-      recomputed += r.recomputedTokens();
-      if (!Double.isNaN(r.finishedSec())) {
-        finished++;
-        latency.add(r.latencySec());
-      }
-      ttft.add(r.firstTokenSec() - (Double.isNaN(r.arrivalSec()) ? r.startedSec() : r.arrivalSec()));
-      queue.add(queueWait(r));
-      if (!r.finishReason().isEmpty()) {
-        finish.merge(r.finishReason(), 1L, Long::sum);
-      }
-    }
-    List<Timeline> timelines = s.requests().stream()
-        .sorted(Comparator.comparingDouble((Request r) -> Double.isNaN(r.latencySec()) ? -1 : r.latencySec())
-            .reversed().thenComparing(Request::requestId))
-        .limit(MAX_TIMELINES)
+    RequestSummary r = s.requests();
+    List<Timeline> timelines = r.longest().stream() // the longest, as request_lifecycle.csv streamed by
         .sorted(Comparator.comparingDouble(PreemptionAnalysis::startOf).thenComparing(Request::requestId))
-        .map(r -> new Timeline(r.requestId(), r.arrivalSec(), r.startedSec(), r.firstTokenSec(), r.finishedSec(),
-            r.preemptedSec(), r.resumedSec(), r.preemptions()))
+        .map(q -> new Timeline(q.requestId(), q.arrivalSec(), q.startedSec(), q.firstTokenSec(), q.finishedSec(),
+            q.preemptedSec(), q.resumedSec(), q.preemptions()))
         .toList();
-    long n = s.requests().size();
+    long n = r.requests();
     SectionStatus status = SectionStatus.of(s, Profiler.PREEMPTION);
-    if (!status.recorded() && !s.preemptions().isEmpty()) {
+    if (!status.recorded() && s.file(SessionFile.PREEMPTION_EVENTS).hasRows()) {
       status = SectionStatus.RECORDED;
     }
-    return new PreemptionAnalysis(status, n, finished, Math.max(preemptions, lifecyclePreemptions), preemptedReqs,
-        n > 0 ? 100.0 * preemptedReqs / n : Double.NaN, reasons, recomputed, delay.summary(), latency.summary(),
-        ttft.summary(), queue.summary(), finish, timelines);
+    return new PreemptionAnalysis(status, n, r.finished(), Math.max(s.preemptions().preempted(), r.preemptions()),
+        r.preemptedRequests(), n > 0 ? 100.0 * r.preemptedRequests() / n : Double.NaN, s.preemptions().reasons(),
+        r.recomputedTokens(), r.preemptionDelaySec(), r.latencySec(), r.timeToFirstTokenSec(), r.queueWaitSec(),
+        r.finishReasons(), timelines);
   }
 
   static double queueWait(Request r) {

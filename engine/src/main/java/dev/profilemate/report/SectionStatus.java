@@ -1,7 +1,7 @@
 package dev.profilemate.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.profilemate.common.CsvTable;
+import dev.profilemate.common.CsvRows;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,7 +21,7 @@ record SectionStatus(boolean recorded, String reason) {
     if (s.dir() == null) {
       return notRecorded(NO_SESSION);
     }
-    CsvTable t = s.table(p.file);
+    CsvRows.Shape t = s.file(p.file);
     if (t.hasRows()) {
       return RECORDED;
     }

@@ -1,20 +1,13 @@
 package dev.profilemate.report;
 
+import dev.profilemate.common.CsvRows;
 import dev.profilemate.common.CsvTable;
 import dev.profilemate.common.UserDataException;
 import dev.profilemate.export.SessionFile;
-import dev.profilemate.report.SessionRows.CpuOperation;
-import dev.profilemate.report.SessionRows.EncoderDecoderTiming;
-import dev.profilemate.report.SessionRows.Eviction;
 import dev.profilemate.report.SessionRows.ExpertActivation;
 import dev.profilemate.report.SessionRows.ExpertPair;
-import dev.profilemate.report.SessionRows.ForwardStep;
 import dev.profilemate.report.SessionRows.Graph;
-import dev.profilemate.report.SessionRows.KvSample;
 import dev.profilemate.report.SessionRows.LayerImbalance;
-import dev.profilemate.report.SessionRows.PreemptionEvent;
-import dev.profilemate.report.SessionRows.Request;
-import dev.profilemate.report.SessionRows.SchedulerStep;
 import dev.profilemate.report.SessionRows.WeightBin;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,33 +17,41 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
+import java.util.SortedMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * A session folder's files (SPEC.md §2) read into typed rows: the CSVs with FastCSV, metadata.json
- * with Jackson. Works on any exported folder; never reads the raw spools.
+ * A session folder's files (SPEC.md §2) as the report needs them, read with FastCSV without a
+ * String per cell ({@link CsvRows}): the per-step files in time order as numeric columns (they are
+ * joined by time and drawn over time), the files of millions of rows (evictions, CPU calls,
+ * requests, preemption events, sampled router weights) summed and spread while streaming, the
+ * small files (graphs, MoE tables, capture windows) as rows. Memory grows with the steps of a
+ * session, a few dozen bytes each, not with its records. metadata.json with Jackson. Works on any
+ * exported folder; never reads the raw spools.
  */
 record SessionData(
     Path dir,
     SessionMetadata metadata,
-    Map<SessionFile, CsvTable> tables,
-    List<KvSample> kvUsage,
-    List<Eviction> evictions,
+    Map<SessionFile, CsvRows.Shape> files,
+    KvUsageRows kvUsage,
+    long evictions,
+    Distribution.Summary evictedBlockLifetimeSec,
     KvCounters kvCounters,
-    List<SchedulerStep> steps,
-    List<ForwardStep> forward,
-    List<CpuOperation> cpu,
+    SchedulerStepRows steps,
+    ForwardStepRows forward,
+    SortedMap<String, Distribution.Summary> cpuByOperation,
     List<Graph> graphCaptures,
     List<Graph> graphUsage,
-    List<PreemptionEvent> preemptions,
-    List<Request> requests,
+    PreemptionEvents preemptions,
+    RequestSummary requests,
     List<ExpertActivation> moeActivations,
     List<ExpertPair> moeCoselection,
     List<LayerImbalance> moeImbalance,
     List<WeightBin> moeWeightBins,
-    List<Double> moeWeightSamples,
-    List<EncoderDecoderTiming> encoderDecoder) {
+    WeightSamples moeWeightSamples,
+    SortedMap<String, Distribution.Summary> encoderDecoderByComponent,
+    CsvTable captureWindows) {
 
   /** Block counters that only kv_cache_summary.txt carries (allocations, prefix-cache hits). */
   record KvCounters(double blocksAllocated, double prefixHitBlocks) {
@@ -59,79 +60,145 @@ record SessionData(
 
   /** No session: every file absent ({@code dir} null), for a report made from kernel traces alone. */
   static SessionData none() {
-    Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
+    Map<SessionFile, CsvRows.Shape> t = new EnumMap<>(SessionFile.class);
     for (SessionFile f : SessionFile.values()) {
-      t.put(f, CsvTable.absent(f.fileName));
+      t.put(f, CsvRows.Shape.absent(f.fileName));
     }
-    return new SessionData(null, SessionMetadata.empty(), Map.copyOf(t), List.of(), List.of(), KvCounters.NONE,
-        List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-        List.of(), List.of(), List.of());
+    return new SessionData(null, SessionMetadata.empty(), Map.copyOf(t), KvUsageRows.EMPTY, 0,
+        Distribution.Summary.EMPTY, KvCounters.NONE, SchedulerStepRows.EMPTY, ForwardStepRows.EMPTY,
+        DurationsByName.NONE, List.of(), List.of(), PreemptionEvents.NONE, RequestSummary.NONE, List.of(),
+        List.of(), List.of(), List.of(), WeightSamples.NONE, DurationsByName.NONE,
+        CsvTable.absent(SessionFile.CAPTURE_WINDOWS.fileName));
   }
 
   static SessionData read(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new UserDataException(dir + ": not a session directory (no such folder)");
     }
-    Map<SessionFile, CsvTable> t = new EnumMap<>(SessionFile.class);
-    for (SessionFile f : SessionFile.values()) {
-      Path p = dir.resolve(f.fileName);
-      if (!Files.isRegularFile(p) && f.isMoe()) {
-        p = dir.resolve(SessionFile.MOE_FOLDER).resolve(f.fileName);
-      }
-      t.put(f, CsvTable.read(p));
-    }
+    SessionFiles files = new SessionFiles(dir);
+    KvUsageRows kv = files.stream(SessionFile.KV_CACHE_USAGE, h -> new KvUsageRows.Reader(h, files.lines(SessionFile.KV_CACHE_USAGE)), KvUsageRows.Reader::rows,
+        KvUsageRows.EMPTY);
+    EvictionLifetimes.Reader evictions = files.stream(SessionFile.KV_CACHE_EVICTIONS, EvictionLifetimes.Reader::new,
+        r -> r, null);
+    SchedulerStepRows steps = files.stream(SessionFile.BATCH_UTILIZATION,
+        h -> new SchedulerStepRows.Reader(h, files.lines(SessionFile.BATCH_UTILIZATION)),
+        SchedulerStepRows.Reader::rows, SchedulerStepRows.EMPTY);
+    ForwardStepRows forward = files.stream(SessionFile.FORWARD_PASS,
+        h -> new ForwardStepRows.Reader(h, files.lines(SessionFile.FORWARD_PASS)),
+        ForwardStepRows.Reader::rows, ForwardStepRows.EMPTY);
+    SortedMap<String, Distribution.Summary> cpu = files.stream(SessionFile.CPU_OPERATIONS,
+        h -> new DurationsByName.Reader(h, "operation", "duration_ms"), DurationsByName.Reader::summaries,
+        DurationsByName.NONE);
+    RequestSummary requests = files.stream(SessionFile.REQUEST_LIFECYCLE, RequestSummary.Reader::new,
+        RequestSummary.Reader::summary, RequestSummary.NONE);
+    PreemptionEvents events = files.stream(SessionFile.PREEMPTION_EVENTS,
+        h -> new PreemptionEvents.Reader(h, requests.slowestIds()), PreemptionEvents.Reader::events,
+        PreemptionEvents.NONE);
+    List<Graph> captures = files.rows(SessionFile.CUDA_GRAPH_CAPTURES, SessionData::graph);
+    List<Graph> usage = files.rows(SessionFile.CUDA_GRAPH_USAGE, SessionData::graph);
+    List<ExpertActivation> activations = files.rows(SessionFile.MOE_ACTIVATIONS, c -> new ExpertActivation(
+        (int) c.whole("layer_idx"), (int) c.whole("expert_id"), c.whole("activation_count"), c.number("percentage")));
+    List<ExpertPair> pairs = files.rows(SessionFile.MOE_COSELECTION, c -> new ExpertPair((int) c.whole("layer_idx"),
+        (int) c.whole("expert_id_1"), (int) c.whole("expert_id_2"), c.whole("coselection_count")));
+    List<LayerImbalance> imbalance = byTime(files.rows(SessionFile.MOE_IMBALANCE, c -> new LayerImbalance(
+        (int) c.whole("layer_idx"), c.number("timestamp_sec"), c.number("std_dev"), c.number("max_min_ratio"))),
+        LayerImbalance::timeSec);
+    List<WeightBin> bins = files.rows(SessionFile.MOE_WEIGHT_HISTOGRAM, c -> new WeightBin((int) c.whole("layer_idx"),
+        (int) c.whole("expert_id"), c.number("weight_lo"), c.number("weight_hi"), c.whole("count")));
+    WeightSamples samples = files.stream(SessionFile.MOE_WEIGHTS, WeightSamples.Reader::new,
+        WeightSamples.Reader::samples, WeightSamples.NONE);
+    SortedMap<String, Distribution.Summary> encoder = files.stream(SessionFile.ENCODER_DECODER,
+        h -> new DurationsByName.Reader(h, "component", "duration_ms"), DurationsByName.Reader::summaries,
+        DurationsByName.NONE);
+    CsvTable windows = files.table(SessionFile.CAPTURE_WINDOWS);
     SessionMetadata meta = SessionMetadata.read(dir.resolve("metadata.json"));
-    if (!meta.present() && t.values().stream().noneMatch(CsvTable::present)) {
+    boolean anyFile = false;
+    for (SessionFile f : SessionFile.values()) {
+      anyFile |= Files.isRegularFile(path(dir, f));
+    }
+    if (!meta.present() && !anyFile) {
       String hint = Files.isDirectory(dir.resolve("raw"))
           ? " (it holds raw spools only: run `profilemate export " + dir + "` first)"
           : " (no metadata.json and no session CSV files)";
       throw new UserDataException(dir + ": not an exported session directory" + hint);
     }
-    return new SessionData(
-        dir,
-        meta,
-        Map.copyOf(t),
-        byTime(rows(t, SessionFile.KV_CACHE_USAGE, (c, r) -> new KvSample(c.number(r, "timestamp_sec"),
-            c.number(r, "usage_pct"), c.whole(r, "num_blocks"), c.whole(r, "total_blocks"))), KvSample::timeSec),
-        rows(t, SessionFile.KV_CACHE_EVICTIONS, (c, r) -> new Eviction(c.number(r, "timestamp_sec"),
-            c.number(r, "lifetime_sec"), c.number(r, "idle_sec"))),
-        kvCounters(dir.resolve("kv_cache_summary.txt")),
-        byTime(rows(t, SessionFile.BATCH_UTILIZATION, SessionData::step), SchedulerStep::timeSec),
-        byTime(rows(t, SessionFile.FORWARD_PASS, (c, r) -> new ForwardStep(c.number(r, "timestamp_sec"),
-            c.text(r, "phase"), c.whole(r, "batch_size"), c.whole(r, "num_tokens"), c.number(r, "forward_time_ms"))),
-            ForwardStep::timeSec),
-        rows(t, SessionFile.CPU_OPERATIONS, (c, r) -> new CpuOperation(c.number(r, "timestamp_sec"),
-            c.text(r, "operation"), c.number(r, "duration_ms"))),
-        rows(t, SessionFile.CUDA_GRAPH_CAPTURES, SessionData::graph),
-        rows(t, SessionFile.CUDA_GRAPH_USAGE, SessionData::graph),
-        rows(t, SessionFile.PREEMPTION_EVENTS, (c, r) -> new PreemptionEvent(c.number(r, "timestamp_sec"),
-            c.text(r, "request_id"), c.text(r, "event"), c.text(r, "reason"), c.text(r, "extra_info"))),
-        rows(t, SessionFile.REQUEST_LIFECYCLE, SessionData::request),
-        rows(t, SessionFile.MOE_ACTIVATIONS, (c, r) -> new ExpertActivation((int) c.whole(r, "layer_idx"),
-            (int) c.whole(r, "expert_id"), c.whole(r, "activation_count"), c.number(r, "percentage"))),
-        rows(t, SessionFile.MOE_COSELECTION, (c, r) -> new ExpertPair((int) c.whole(r, "layer_idx"),
-            (int) c.whole(r, "expert_id_1"), (int) c.whole(r, "expert_id_2"), c.whole(r, "coselection_count"))),
-        byTime(rows(t, SessionFile.MOE_IMBALANCE, (c, r) -> new LayerImbalance((int) c.whole(r, "layer_idx"),
-            c.number(r, "timestamp_sec"), c.number(r, "std_dev"), c.number(r, "max_min_ratio"))),
-            LayerImbalance::timeSec),
-        rows(t, SessionFile.MOE_WEIGHT_HISTOGRAM, (c, r) -> new WeightBin((int) c.whole(r, "layer_idx"),
-            (int) c.whole(r, "expert_id"), c.number(r, "weight_lo"), c.number(r, "weight_hi"), c.whole(r, "count"))),
-        rows(t, SessionFile.MOE_WEIGHTS, (c, r) -> c.number(r, "weight")),
-        rows(t, SessionFile.ENCODER_DECODER, (c, r) -> new EncoderDecoderTiming(c.number(r, "timestamp_sec"),
-            c.text(r, "component"), c.number(r, "duration_ms"))));
+    return new SessionData(dir, meta, files.shapes(), kv, evictions == null ? 0 : evictions.count(),
+        evictions == null ? Distribution.Summary.EMPTY : evictions.lifetimeSec(),
+        kvCounters(dir.resolve("kv_cache_summary.txt")), steps, forward, cpu, captures, usage, events, requests,
+        activations, pairs, imbalance, bins, samples, encoder, windows);
   }
 
-  CsvTable table(SessionFile f) {
-    return tables.get(f);
+  /** Whether the file was there and how many rows it had (only the files the report reads). */
+  CsvRows.Shape file(SessionFile f) {
+    return files.getOrDefault(f, CsvRows.Shape.absent(f.fileName));
   }
 
-  private static <T> List<T> rows(Map<SessionFile, CsvTable> t, SessionFile f, BiFunction<CsvTable, String[], T> map) {
-    CsvTable c = t.get(f);
-    List<T> out = new ArrayList<>(c.rows().size());
-    for (String[] r : c.rows()) {
-      out.add(map.apply(c, r));
+  /** Where a session file is: MoE files may be in the original tool's moe_expert_tracking/ folder. */
+  private static Path path(Path dir, SessionFile f) {
+    Path p = dir.resolve(f.fileName);
+    if (!Files.isRegularFile(p) && f.isMoe()) {
+      p = dir.resolve(SessionFile.MOE_FOLDER).resolve(f.fileName);
     }
-    return List.copyOf(out);
+    return p;
+  }
+
+  /** Reads the session's files one at a time, noting each one's shape. */
+  private static final class SessionFiles {
+    private final Path dir;
+    private final Map<SessionFile, CsvRows.Shape> shapes = new EnumMap<>(SessionFile.class);
+
+    SessionFiles(Path dir) {
+      this.dir = dir;
+    }
+
+    /** Streams a file into the sink {@code open} makes; {@code absent} when it has no header line. */
+    <S extends CsvRows.Sink, T> T stream(SessionFile f, Function<CsvRows.Header, S> open, Function<S, T> result,
+        T absent) {
+      List<S> sink = new ArrayList<>(1);
+      shapes.put(f, CsvRows.read(path(dir, f), h -> {
+        S s = open.apply(h);
+        sink.add(s);
+        return s;
+      }));
+      return sink.isEmpty() ? absent : result.apply(sink.get(0));
+    }
+
+    /** A small file (bounded by the model and the graphs, not by the session's length) as rows. */
+    <T> List<T> rows(SessionFile f, Function<Cells, T> map) {
+      List<T> out = new ArrayList<>();
+      List<T> none = stream(f, h -> r -> out.add(map.apply(new Cells(h, r))), s -> out, List.of());
+      return List.copyOf(none);
+    }
+
+    /** The most rows the file can have (its lines but the header's), to size its columns once. */
+    int lines(SessionFile f) {
+      return Math.max(0, CsvRows.lines(path(dir, f)) - 1);
+    }
+
+    CsvTable table(SessionFile f) {
+      CsvTable t = CsvTable.read(path(dir, f));
+      shapes.put(f, new CsvRows.Shape(t.fileName(), t.present(), t.rows().size()));
+      return t;
+    }
+
+    Map<SessionFile, CsvRows.Shape> shapes() {
+      return Map.copyOf(shapes);
+    }
+  }
+
+  /** A row of a small file, its cells by column name. */
+  private record Cells(CsvRows.Header h, CsvRows.Row r) {
+    double number(String column) {
+      return r.number(h.index(column));
+    }
+
+    long whole(String column) {
+      return r.whole(h.index(column));
+    }
+
+    String text(String column) {
+      return r.text(h.index(column));
+    }
   }
 
   /** Files are written in time order; sorting again (stable) keeps joins by time correct for any writer. */
@@ -139,24 +206,9 @@ record SessionData(
     return l.stream().sorted(Comparator.comparingDouble(time)).toList();
   }
 
-  private static SchedulerStep step(CsvTable c, String[] r) {
-    return new SchedulerStep(c.number(r, "timestamp_sec"), c.whole(r, "num_seqs"), c.whole(r, "max_num_seqs"),
-        c.number(r, "seq_utilization_pct"), c.whole(r, "num_tokens"), c.whole(r, "max_tokens"),
-        c.number(r, "token_utilization_pct"), c.text(r, "phase"), c.whole(r, "running_queue_len"),
-        c.whole(r, "waiting_queue_len"), c.number(r, "num_prefill_tokens"), c.number(r, "num_preempted"));
-  }
-
-  private static Graph graph(CsvTable c, String[] r) {
-    return new Graph(c.text(r, "runtime_mode"), c.whole(r, "num_tokens"), c.text(r, "num_reqs"),
-        c.text(r, "uniform"), c.text(r, "has_lora"), c.whole(r, "replay_count"), c.number(r, "capture_time_sec"));
-  }
-
-  private static Request request(CsvTable c, String[] r) {
-    return new Request(c.text(r, "request_id"), c.number(r, "arrival_sec"), c.number(r, "started_sec"),
-        c.number(r, "first_token_sec"), c.number(r, "finished_sec"), c.number(r, "preempted_sec"),
-        c.number(r, "resumed_sec"), c.number(r, "preemption_delay_sec"), c.number(r, "queue_wait_sec"),
-        c.whole(r, "num_prompt_tokens"), c.whole(r, "num_output_tokens"), c.whole(r, "num_preemptions"),
-        c.whole(r, "recomputed_tokens"), c.text(r, "finish_reason"));
+  private static Graph graph(Cells c) {
+    return new Graph(c.text("runtime_mode"), c.whole("num_tokens"), c.text("num_reqs"), c.text("uniform"),
+        c.text("has_lora"), c.whole("replay_count"), c.number("capture_time_sec"));
   }
 
   /** "blocks allocated:" and "prefix-cache hit blocks:" from the human-readable KV summary. */

@@ -1,14 +1,14 @@
 package dev.profilemate.report;
 
-/** The rows of the session CSVs the report reads, one record type per file (SPEC.md §2). */
+/**
+ * The rows of the session CSVs the report reads, one record type per file (SPEC.md §2); the long
+ * files it only sums are streamed instead (see {@link SessionData}).
+ */
 final class SessionRows {
   private SessionRows() {}
 
   /** kv_cache_usage.csv */
   record KvSample(double timeSec, double usagePct, long usedBlocks, long totalBlocks) {}
-
-  /** kv_cache_evictions.csv */
-  record Eviction(double timeSec, double lifetimeSec, double idleSec) {}
 
   /** batch_utilization.csv: one scheduler step. Prefill/decode token columns are NaN in seed-only files. */
   record SchedulerStep(
@@ -22,8 +22,7 @@ final class SessionRows {
       String phase,
       long runningQueueLen,
       long waitingQueueLen,
-      double prefillTokens,
-      double numPreempted) {
+      double prefillTokens) {
     boolean active() {
       return !phase.equals("idle") && numTokens > 0;
     }
@@ -31,9 +30,6 @@ final class SessionRows {
 
   /** forward_pass_timing.csv: one model forward step. */
   record ForwardStep(double timeSec, String phase, long batchSize, long numTokens, double forwardMs) {}
-
-  /** cpu_operations_timing.csv */
-  record CpuOperation(double timeSec, String operation, double durationMs) {}
 
   /** cuda_graph_usage.csv / cuda_graph_captures.csv: one unique graph (BatchDescriptor). */
   record Graph(String runtimeMode, long numTokens, String numReqs, String uniform, String hasLora, long replayCount,
@@ -81,7 +77,4 @@ final class SessionRows {
 
   /** moe_load_imbalance.csv */
   record LayerImbalance(int layer, double timeSec, double stdDev, double maxMinRatio) {}
-
-  /** encoder_decoder_timing.csv */
-  record EncoderDecoderTiming(double timeSec, String component, double durationMs) {}
 }

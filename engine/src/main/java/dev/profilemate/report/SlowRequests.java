@@ -1,16 +1,12 @@
 package dev.profilemate.report;
 
-import dev.profilemate.report.SessionRows.ForwardStep;
 import dev.profilemate.report.SessionRows.PreemptionEvent;
 import dev.profilemate.report.SessionRows.Request;
 import dev.profilemate.report.SessionRows.SchedulerStep;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * "Why was this one slow": for the slowest requests, where their time went — queue wait, prefill,
@@ -56,21 +52,15 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
   }
 
   static SlowRequests of(SessionData s) {
-    List<SchedulerStep> steps = s.steps();
-    double[] t = steps.stream().mapToDouble(SchedulerStep::timeSec).toArray();
+    SchedulerStepRows steps = s.steps();
+    double[] t = steps.times();
     double[] forwardMs = forwardTimePerStep(t, s.forward());
     long maxTokens = steps.stream().mapToLong(SchedulerStep::maxTokens).max().orElse(0);
     double longPrefill = maxTokens > 0 ? Math.max(1, LONG_PREFILL_SHARE * maxTokens) : Double.NaN;
-    Map<String, List<PreemptionEvent>> events = s.preemptions().stream()
-        .sorted(Comparator.comparingDouble(PreemptionEvent::timeSec))
-        .collect(Collectors.groupingBy(PreemptionEvent::requestId));
     List<SlowRequest> out = new ArrayList<>();
-    s.requests().stream()
-        .filter(r -> !Double.isNaN(r.latencySec()))
-        .sorted(Comparator.comparingDouble(Request::latencySec).reversed().thenComparing(Request::requestId))
-        .limit(TOP)
-        .forEach(r -> out.add(explain(r, events.getOrDefault(r.requestId(), List.of()), steps, t, forwardMs,
-            maxTokens, longPrefill)));
+    for (Request r : s.requests().slowestFinished()) { // the slowest finished, kept as the file streamed by
+      out.add(explain(r, s.preemptions().of(r.requestId()), steps, t, forwardMs, maxTokens, longPrefill));
+    }
     SectionStatus status = SectionStatus.of(s, Profiler.PREEMPTION);
     if (status.recorded() && out.isEmpty()) {
       status = SectionStatus.notRecorded("no request in request_lifecycle.csv has a finish time");
@@ -158,15 +148,15 @@ record SlowRequests(SectionStatus status, double longPrefillTokens, List<SlowReq
   }
 
   /** The forward time of each scheduler step: the first forward step at or after it, before the next one. */
-  static double[] forwardTimePerStep(double[] stepTimes, List<ForwardStep> forward) {
+  static double[] forwardTimePerStep(double[] stepTimes, ForwardStepRows forward) {
     double[] out = new double[stepTimes.length];
     Arrays.fill(out, Double.NaN);
-    double[] ft = forward.stream().mapToDouble(ForwardStep::timeSec).toArray();
+    double[] ft = forward.times();
     for (int i = 0; i < stepTimes.length; i++) {
       int j = lowerBound(ft, stepTimes[i]);
       double next = i + 1 < stepTimes.length ? stepTimes[i + 1] : Double.POSITIVE_INFINITY;
       if (j < ft.length && ft[j] < next) {
-        out[i] = forward.get(j).forwardMs();
+        out[i] = forward.forwardMs(j);
       }
     }
     return out;

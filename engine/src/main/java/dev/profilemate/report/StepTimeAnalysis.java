@@ -17,17 +17,23 @@ record StepTimeAnalysis(SectionStatus status, List<Phase> phases, Map<String, Li
   static StepTimeAnalysis of(SessionData s) {
     Map<String, Distribution> ms = new LinkedHashMap<>();
     Map<String, long[]> tokens = new LinkedHashMap<>();
-    Map<String, List<ForwardStep>> byPhase = new LinkedHashMap<>();
+    Map<String, long[]> rows = new LinkedHashMap<>();
     for (String p : PHASES) {
       ms.put(p, new Distribution());
       tokens.put(p, new long[1]);
-      byPhase.put(p, new ArrayList<>());
+      rows.put(p, new long[1]);
     }
     for (ForwardStep f : s.forward()) {
-      String p = f.phase().isEmpty() ? "unknown" : f.phase();
+      String p = phaseOf(f);
       ms.computeIfAbsent(p, k -> new Distribution()).add(f.forwardMs());
       tokens.computeIfAbsent(p, k -> new long[1])[0] += f.numTokens();
-      byPhase.computeIfAbsent(p, k -> new ArrayList<>()).add(f);
+      rows.computeIfAbsent(p, k -> new long[1])[0]++;
+    }
+    // each phase's steps over time, thinned as they stream by (a long session has millions)
+    Map<String, Downsample.Peaks> byPhase = new LinkedHashMap<>();
+    rows.forEach((p, n) -> byPhase.put(p, new Downsample.Peaks(n[0])));
+    for (ForwardStep f : s.forward()) {
+      byPhase.get(phaseOf(f)).add(f.timeSec(), f.forwardMs());
     }
     List<Phase> phases = new ArrayList<>();
     Map<String, List<double[]>> series = new LinkedHashMap<>();
@@ -38,8 +44,12 @@ record StepTimeAnalysis(SectionStatus status, List<Phase> phases, Map<String, Li
       }
       long tok = tokens.get(p)[0];
       phases.add(new Phase(p, sum, tok, (double) tok / sum.count(), sum.total() > 0 ? tok / (sum.total() / 1e3) : 0));
-      series.put(p, Downsample.peaks(byPhase.get(p), ForwardStep::timeSec, ForwardStep::forwardMs));
+      series.put(p, byPhase.get(p).points());
     });
     return new StepTimeAnalysis(SectionStatus.of(s, Profiler.FORWARD_PASS), phases, series);
+  }
+
+  private static String phaseOf(ForwardStep f) {
+    return f.phase().isEmpty() ? "unknown" : f.phase();
   }
 }

@@ -1,6 +1,5 @@
 package dev.profilemate.report;
 
-import dev.profilemate.report.SessionRows.KvSample;
 import dev.profilemate.report.SessionRows.SchedulerStep;
 import java.util.List;
 
@@ -17,8 +16,8 @@ record WaitingSteps(long steps, long atSeqLimit, long atTokenBudget, long belowB
   /** A step within 1% of max_num_batched_tokens used the whole budget (as BatchAnalysis counts it). */
   static final double TOKEN_BUDGET_SHARE = 0.99;
 
-  static WaitingSteps of(List<SchedulerStep> steps, List<KvSample> kv) {
-    double[] kvTimes = kv.stream().mapToDouble(KvSample::timeSec).toArray();
+  static WaitingSteps of(List<SchedulerStep> steps, KvUsageRows kv) {
+    double[] kvTimes = kv.times();
     long waiting = 0;
     long atSeqs = 0;
     long atTokens = 0;
