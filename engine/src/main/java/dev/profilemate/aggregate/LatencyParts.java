@@ -149,26 +149,26 @@ public final class LatencyParts implements RecordConsumer {
     boolean old = r.name().equals("scheduler_step"); // before session 5 every step carried its limits
     Limits l = old ? new Limits(r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"))
         : limits.getOrDefault(process, new Limits(0, 0));
-    clockOf(process).step(t, r.getInt("num_reqs"), r.getInt("running_len"), r.getInt("waiting_len"),
-        r.getInt("num_tokens"), l.seqs(), l.tokens(), r.getInt("num_preempted"));
     long n = r.getLong("step");
-    Set<Req> chunked = inChunk.get(process);
-    if (chunked == null) {
-      return;
-    }
+    // requests whose chunk ended move first, on the clock as it was: this step is then the first of their next state
+    Set<Req> chunked = inChunk.getOrDefault(process, Set.of());
     for (var it = chunked.iterator(); it.hasNext(); ) {
       Req q = it.next();
       if (q.lastChunkStep < n) { // no chunk for it in this step: its last one ended as this step began
         it.remove();
-        boolean recomputing = q.recomputeShare > 0 || q.owed > 0;
-        if (q.hasFirstToken() && q.owed == 0) {
-          q.recomputesDone += recomputing ? 1 : 0; // the recomputation's last chunk sampled a token
+        if (q.hasFirstToken()) {
+          // a decoding request's chunks are recomputation; its last one sampled a token. Prefix-cache
+          // hits on resume may have left fewer tokens to recompute than were thrown away: owed goes.
+          q.recomputesDone++;
+          q.owed = 0;
           move(q, State.DECODE, t);
         } else {
           move(q, State.WAITING, t);
         }
       }
     }
+    clockOf(process).step(t, r.getInt("num_reqs"), r.getInt("running_len"), r.getInt("waiting_len"),
+        r.getInt("num_tokens"), l.seqs(), l.tokens(), r.getInt("num_preempted"));
   }
 
   private Req request(SpoolRecord r, String id) {
