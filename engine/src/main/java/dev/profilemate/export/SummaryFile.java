@@ -76,9 +76,19 @@ public enum SummaryFile {
           + "other_work, prompt_length, other_preemption, none.", "The largest condition of that part."),
       col("ttft.*.why", "text", "The answer in one line, e.g. \"71 % queue wait; while they waited to be admitted, "
           + "the KV cache was full 83 % of the time, …\".", "dominant_pct, dominant and its part_causes text."),
-      col("itl.*", "as ttft", "The same for inter-token latency: parts decode_step, sat_out, preemption; mean_ms is "
-          + "the mean ITL of the band; dominant_cause batch_step_time, token_budget, kv_cache_full, …",
-          "latency_parts.csv's ITL columns."),
+      col("itl.*.requests", "requests", "As for ttft, ranked by ITL.", "As ttft.*.requests."),
+      col("itl.*.mean_ms", "ms", "Their mean inter-token latency.", "Mean of itl_sec × 1000 over the band."),
+      col("itl.*.parts_ms.*", "ms", "Mean of each part (decode_step, sat_out, preemption) per token; they add up to "
+          + "mean_ms.", "latency_parts.csv's ITL columns, averaged over the band."),
+      col("itl.*.parts_pct.*", "%", "Each part's share of mean_ms.", "100 × part / mean_ms."),
+      col("itl.*.part_causes.*", "text", "Each part's cause, with its numbers.",
+          "decode_step: the mean step time and batch size; sat_out: the share of steps it was left out of and how "
+              + "often the token budget was used up; preemption: as for ttft."),
+      col("itl.*.dominant", "text", "The largest part.", "Largest of parts_ms."),
+      col("itl.*.dominant_pct", "%", "Its share.", "parts_pct of it."),
+      col("itl.*.dominant_cause", "text", "Its cause as a name: batch_step_time, token_budget, kv_cache_full, "
+          + "other_preemption, none.", "As for ttft."),
+      col("itl.*.why", "text", "The answer in one line.", "As for ttft."),
       col("requests_with_ttft", "requests", "Requests with arrival and first token seen.", "Rows with ttft_sec."),
       col("requests_with_itl", "requests", "Finished requests with two output tokens or more.", "Rows with itl_sec."),
       col("notes", "text", "What is and is not measured in this session (API server output, prefill chunks).",
