@@ -271,6 +271,9 @@ public final class LatencyParts implements RecordConsumer {
   /** The API server's OutputProcessor call after a first token detokenized and sent it. */
   private void outputProcessing(double t, double durationSec) {
     apiRecords = true;
+    if (awaitingApi.isEmpty()) {
+      return; // most calls: no first token since the last one (and no iterator to make)
+    }
     for (Req q : awaitingApi) {
       if (q.firstToken <= t) {
         q.api = durationSec;
