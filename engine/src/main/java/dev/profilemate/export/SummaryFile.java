@@ -67,9 +67,10 @@ public enum SummaryFile {
           + "they add up to mean_ms.", "latency_parts.csv's columns, averaged over the band."),
       col("ttft.*.parts_pct.*", "%", "Each part's share of mean_ms.", "100 × part / mean_ms."),
       col("ttft.*.part_causes.*", "text", "Each part's cause, with its numbers.",
-          "Waiting parts: the share of the steps' time, while they waited, with the KV cache ≥ 90 % full (or a "
-              + "preemption), max_num_seqs running, the token budget used up. Prefill: prompt tokens, chunks. "
-              + "Preemption: preemptions a request, their reasons, recomputed tokens."),
+          "Waiting parts: the share of the steps' time, while they waited, in which the KV cache had no room (the "
+              + "step preempted, or requests stayed waiting with no other limit reached), max_num_seqs requests ran, "
+              + "the token budget was used up. Prefill: prompt tokens, chunks. Preemption: preemptions a request, "
+              + "their reasons, recomputed tokens."),
       col("ttft.*.dominant", "text", "The largest part.", "Largest of parts_ms."),
       col("ttft.*.dominant_pct", "%", "Its share.", "parts_pct of it."),
       col("ttft.*.dominant_cause", "text", "Its cause as a name: kv_cache_full, max_num_seqs, token_budget, "
