@@ -51,7 +51,71 @@ def build(kv_events=True):
     return sched, first, add_at
 
 
+# Variants built to have a known answer for the latency decomposition (docs/latency.md): in each,
+# one cause dominates p99 by construction.
+def build_queue_bound():
+    """Many short requests at once, max_num_seqs 4, KV cache and token budget ample: the p99
+    request's TTFT is mostly waiting for a free slot (max_num_seqs reached)."""
+    sched = tb.make_scheduler(num_blocks=801, block_size=16, max_num_seqs=4,
+                              max_num_batched_tokens=512, max_model_len=2048)
+    reqs = tb.make_requests(40, 48, 24, scheduler=sched, id_prefix="queue-")
+    return sched, reqs[:4], {0: reqs[4:]}
+
+
+def build_prefill_bound():
+    """Long prompts arriving one at a time into an idle engine, split into 512-token chunks: each
+    TTFT is its own prefill compute."""
+    sched = tb.make_scheduler(num_blocks=801, block_size=16, max_num_seqs=8,
+                              max_num_batched_tokens=512, max_model_len=4096)
+    add_at = {}
+    for i in range(12):
+        add_at[i * 30] = tb.make_requests(1, 1400 + 40 * i, 16, start_id=i, scheduler=sched, id_prefix="long-")
+    first = add_at.pop(0)
+    return sched, first, add_at
+
+
+def build_preemption_bound():
+    """More long generations than the KV cache holds (63 usable blocks of 16 tokens; each request
+    grows to 17 blocks): vLLM preempts the latest ones for want of blocks, and their inter-token
+    latency is mostly being preempted and recomputed."""
+    sched = tb.make_scheduler(num_blocks=64, block_size=16, max_num_seqs=16,
+                              max_num_batched_tokens=256, max_model_len=2048)
+    reqs = tb.make_requests(12, 64, 200, scheduler=sched, id_prefix="grow-")
+    return sched, reqs, {}
+
+
+VARIANTS = {"queue": build_queue_bound, "prefill": build_prefill_bound, "preemption": build_preemption_bound}
+
+
+def run_variant(name, instrument=None):
+    """A variant's model step "takes" 1 ms + 4 µs per scheduled token between schedule() and
+    update_from_output(), where vLLM runs the model (the default demo sleeps after the update).
+    instrument(scheduler), when given, is called before the run (a test's own clocks)."""
+    from vllm.plugins import load_general_plugins
+    load_general_plugins()
+    sched, first, add_at = VARIANTS[name]()
+    if instrument is not None:
+        instrument(sched)
+    model_output = tb.fake_model_output
+
+    def paced(so, *args, **kwargs):
+        time.sleep(0.001 + 4e-6 * so.total_num_scheduled_tokens)
+        return model_output(so, *args, **kwargs)
+
+    tb.fake_model_output = paced
+    try:
+        result = tb.run(sched, first, add_at=add_at)
+    finally:
+        tb.fake_model_output = model_output
+    print("demo %s: %d steps, %d requests finished, %d preemptions"
+          % (name, result.num_steps, len(result.finished), result.num_preemptions))
+    return result
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--variant":
+        run_variant(sys.argv[2])
+        return
     # vLLM's own processes load the general plugins before they build their Scheduler
     # (EngineCore.__init__); this one builds it itself, so it does the same. With the wheel
     # installed, that is how the probe attaches here; on PYTHONPATH it attached at `import vllm`.

@@ -19,6 +19,14 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "where sessions go (default: ${DEFAULT-VALUE})")
   Path out = Path.of("profilemate-demo");
 
+  /** The demo's latency variants (demo/run_demo.py VARIANTS), each built so one cause dominates. */
+  enum Variant { queue, prefill, preemption }
+
+  @Option(names = "--variant", paramLabel = "NAME",
+      description = "instead of the mixed workload, one built so that one cause dominates latency "
+          + "(docs/latency.md): ${COMPLETION-CANDIDATES}")
+  Variant variant;
+
   @Override
   public Integer call() throws Exception {
     if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -31,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
     try (dev.profilemate.common.Progress progress = dev.profilemate.common.Progress.start("demo")) {
       progress.phase("running the workload on vLLM (CPU)");
       r = PythonEnv.run(
-            List.of(script.toString()),
+            variant == null ? List.of(script.toString()) : List.of(script.toString(), "--variant", variant.name()),
             Map.of("VLLM_PROFILING_DIR", out.toAbsolutePath().toString(), "PROFILEMATE_SIDECAR", "0",
                 "HF_HUB_OFFLINE", "1", "TRANSFORMERS_OFFLINE", "1"),
             false, true);

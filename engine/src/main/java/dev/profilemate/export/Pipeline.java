@@ -7,6 +7,7 @@ import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
 import dev.profilemate.aggregate.ForwardPasses;
 import dev.profilemate.aggregate.KvEvictions;
+import dev.profilemate.aggregate.LatencyParts;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.RecordConsumer;
@@ -45,6 +46,7 @@ final class Pipeline {
   final MoeLayers moeLayers = new MoeLayers();
   final EncoderDecoder encdec;
   final CaptureRules captures;
+  final LatencyParts latency;
   final List<RecordConsumer> consumers;
 
   Pipeline(SessionClock clock, RecordSchema schema, CaptureSettings triggers, Map<SessionFile, CsvTable.Writer> t) {
@@ -90,7 +92,8 @@ final class Pipeline {
         .text(e.context()).end();
     encdec = new EncoderDecoder(clock, encoderRows);
     captures = new CaptureRules(triggers, clock, schema);
-    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures);
+    latency = new LatencyParts(clock, schema, LatencyRows.sink(t));
+    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures, latency);
   }
 
   private CsvTable.Writer out(SessionFile f) {
@@ -142,6 +145,7 @@ final class Pipeline {
     write(stage, SummaryFile.BATCH_UTILIZATION.fileName, steps.batchSummary());
     write(stage, SummaryFile.PREEMPTION.fileName, requests.summary());
     write(stage, SummaryFile.ENCODER_DECODER.fileName, encdec.summary());
+    write(stage, SummaryFile.LATENCY.fileName, latency.summary());
     Map<String, Object> moeSummary = new LinkedHashMap<>();
     moeSummary.put("layers", moe.balance());
     moeSummary.put("top_pairs", moe.topPairs(5));

@@ -237,7 +237,51 @@ public enum SessionFile {
       col("threshold", "unit", "The level it crossed.",
           "step_time, ttft: factor × the p99 of the baseline before the window (ms); kv_usage: threshold (%); "
               + "preemption_burst: count."),
-      col("unit", "text", "Unit of value and threshold: ms, % or preemptions.", "The rule's unit."));
+      col("unit", "text", "Unit of value and threshold: ms, % or preemptions.", "The rule's unit.")),
+  LATENCY_PARTS("latency_parts.csv", ProbeProfiler.SCHEDULER,
+      "request_event, prefill_chunk, scheduler_step_v3 (or _v2 / scheduler_step), scheduler_limits, cpu_operation "
+          + "(output_processing)",
+      "One row per request, written when it finishes: its TTFT and its inter-token latency split into parts that add "
+          + "up to them (docs/latency.md).",
+      "A step lasts from its schedule() start to the next one's (the model's run and update_from_output inside). "
+          + "TTFT runs from the scheduler's add_request to the end of the update_from_output that gave the first "
+          + "token: the HTTP server's parsing and tokenization before it are not recorded. ITL parts are per output "
+          + "token after the first, so they add up to itl_sec; a step in which some running request was left out "
+          + "(running_len > num_reqs) is shared out by the request's token count, since the spool does not name who.",
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("arrival_sec", "s", "When the request reached the scheduler.", "The arrived event."),
+      col("ttft_sec", "s", "Time to first token in the engine.", "first_token − arrived events; empty when either is missing."),
+      col("queue_wait_sec", "s", "Waiting before vLLM first scheduled any of its prompt.",
+          "Arrival → the start of the step of its first prefill_chunk."),
+      col("prefill_compute_sec", "s", "Its own prefill steps: the steps that computed its prompt tokens.",
+          "Sum over its prefill_chunk steps of step start → next step start (the last one → first token), less "
+              + "the recomputed share after a preemption."),
+      col("between_chunks_sec", "s", "Waiting between its prompt's chunks while other requests' steps ran.",
+          "Time after a chunk's step ended and before its next chunk, not preempted."),
+      col("preemption_ttft_sec", "s", "Preempted before its first token, and recomputing what was thrown away.",
+          "Preempted → resumed, plus each later chunk's share of recomputed tokens (num_computed_tokens at the "
+              + "preemption) and any wait while some remained."),
+      col("prefill_chunks", "count", "Steps that computed new prompt tokens for it.", "prefill_chunk records before "
+          + "the first token, not counting those wholly recomputation."),
+      col("api_output_sec", "s", "The API server's output processing (detokenize, send) of the batch with its first "
+              + "token, beside TTFT.", "duration of the first output_processing cpu_operation that began after "
+              + "first_token.", "Empty without an API server's records (offline LLM, or CPU timing off), or when the "
+              + "request finished before that call began."),
+      col("num_output_tokens", "tokens", "Output tokens generated.", "The largest num_output_tokens of its events."),
+      col("itl_sec", "s", "Mean inter-token latency.", "(finished − first_token) / (num_output_tokens − 1); empty with "
+          + "fewer than two tokens or unfinished."),
+      col("decode_step_sec", "s", "Per token: its own decode steps.", "Decode time less sat_out, ÷ (num_output_tokens − 1)."),
+      col("sat_out_sec", "s", "Per token: steps it sat out while running, other requests' work using the token "
+              + "budget.", "Time in steps with running_len > num_reqs, × the share of those steps it did not run in "
+              + "(steps − decode tokens it sampled in them), ÷ (num_output_tokens − 1)."),
+      col("preemption_itl_sec", "s", "Per token: preempted after its first token, and recomputing.",
+          "Preempted → the end of its recomputation, ÷ (num_output_tokens − 1)."),
+      col("decode_steps", "count", "Steps it decoded in.", "Output tokens − 1 − finished recomputations (each step "
+          + "samples one token; no speculative decoding)."),
+      col("sat_out_steps", "count", "Steps it was running but left out of.", "Steps while decoding − decode_steps."),
+      col("ttft_dominant", "text", "The largest TTFT part: queue_wait, prefill_compute, between_chunks or preemption.",
+          "Largest of the four."),
+      col("itl_dominant", "text", "The largest ITL part: decode_step, sat_out or preemption.", "Largest of the three."));
 
   /** The original tool wrote the MoE files here; its README showed them at the root. Both exist. */
   public static final String MOE_FOLDER = "moe_expert_tracking";

@@ -57,6 +57,43 @@ public enum SummaryFile {
       col("components.*", STATS, "One entry per component; decoder is the language model's forward steps.",
           "encoder_decoder records; forward_pass records for decoder when not recorded apart."),
       col("share_pct.*", "%", "Each component's share of their total time.", "100 × total_ms / sum of total_ms.")),
+  LATENCY("latency_summary.json", ProbeProfiler.SCHEDULER, "as latency_parts.csv",
+      "Why TTFT and ITL are what they are: the parts of the requests at p50, p90 and p99, each part with its cause "
+          + "and the numbers behind it (docs/latency.md).",
+      col("ttft.*.requests", "requests", "Requests averaged for this percentile (fractional at band edges).",
+          "Those ranked in the band: p50 40–60 %, p90 85–95 %, p99 the top 2 % (at least one)."),
+      col("ttft.*.mean_ms", "ms", "Their mean TTFT.", "Mean of ttft_sec × 1000 over the band."),
+      col("ttft.*.parts_ms.*", "ms", "Mean of each part (queue_wait, prefill_compute, between_chunks, preemption); "
+          + "they add up to mean_ms.", "latency_parts.csv's columns, averaged over the band."),
+      col("ttft.*.parts_pct.*", "%", "Each part's share of mean_ms.", "100 × part / mean_ms."),
+      col("ttft.*.part_causes.*", "text", "Each part's cause, with its numbers.",
+          "Waiting parts: the share of the steps' time, while they waited, in which the KV cache had no room (the "
+              + "step preempted, or requests stayed waiting with no other limit reached), max_num_seqs requests ran, "
+              + "the token budget was used up. Prefill: prompt tokens, chunks. Preemption: preemptions a request, "
+              + "their reasons, recomputed tokens."),
+      col("ttft.*.dominant", "text", "The largest part.", "Largest of parts_ms."),
+      col("ttft.*.dominant_pct", "%", "Its share.", "parts_pct of it."),
+      col("ttft.*.dominant_cause", "text", "Its cause as a name: kv_cache_full, max_num_seqs, token_budget, "
+          + "other_work, prompt_length, other_preemption, none.", "The largest condition of that part."),
+      col("ttft.*.why", "text", "The answer in one line, e.g. \"71 % queue wait; while they waited to be admitted, "
+          + "the KV cache was full 83 % of the time, …\".", "dominant_pct, dominant and its part_causes text."),
+      col("itl.*.requests", "requests", "As for ttft, ranked by ITL.", "As ttft.*.requests."),
+      col("itl.*.mean_ms", "ms", "Their mean inter-token latency.", "Mean of itl_sec × 1000 over the band."),
+      col("itl.*.parts_ms.*", "ms", "Mean of each part (decode_step, sat_out, preemption) per token; they add up to "
+          + "mean_ms.", "latency_parts.csv's ITL columns, averaged over the band."),
+      col("itl.*.parts_pct.*", "%", "Each part's share of mean_ms.", "100 × part / mean_ms."),
+      col("itl.*.part_causes.*", "text", "Each part's cause, with its numbers.",
+          "decode_step: the mean step time and batch size; sat_out: the share of steps it was left out of and how "
+              + "often the token budget was used up; preemption: as for ttft."),
+      col("itl.*.dominant", "text", "The largest part.", "Largest of parts_ms."),
+      col("itl.*.dominant_pct", "%", "Its share.", "parts_pct of it."),
+      col("itl.*.dominant_cause", "text", "Its cause as a name: batch_step_time, token_budget, kv_cache_full, "
+          + "other_preemption, none.", "As for ttft."),
+      col("itl.*.why", "text", "The answer in one line.", "As for ttft."),
+      col("requests_with_ttft", "requests", "Requests with arrival and first token seen.", "Rows with ttft_sec."),
+      col("requests_with_itl", "requests", "Finished requests with two output tokens or more.", "Rows with itl_sec."),
+      col("notes", "text", "What is and is not measured in this session (API server output, prefill chunks).",
+          "Which records the spools hold.")),
   MOE("moe_summary.json", ProbeProfiler.MOE, "moe_expert_counts_v2, moe_expert_pairs_v2",
       "Expert balance per MoE layer, and the most co-selected expert pairs. Also in moe_expert_tracking/.",
       col("layers[].layer", "index", "Decoder layer.", "As layer_idx."),

@@ -15,7 +15,8 @@ record Analyses(
     MoeAnalysis moe,
     EncoderDecoderAnalysis encoderDecoder,
     KernelAnalysis kernels,
-    CaptureAnalysis captures) {
+    CaptureAnalysis captures,
+    LatencyAnswer latency) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
     return of(s, gpuOption, GpuCatalogue.bundled(), kernels);
@@ -34,6 +35,7 @@ record Analyses(
         MoeAnalysis.of(s),
         EncoderDecoderAnalysis.of(s),
         KernelAnalysis.of(kernels),
-        CaptureAnalysis.of(s));
+        CaptureAnalysis.of(s),
+        LatencyAnswer.of(s));
   }
 }
