@@ -55,8 +55,11 @@ def build(kv_events=True):
 # one cause dominates p99 by construction.
 def build_queue_bound():
     """Many short requests at once, max_num_seqs 4, KV cache and token budget ample: the p99
-    request's TTFT is mostly waiting for a free slot (max_num_seqs reached)."""
-    sched = tb.make_scheduler(num_blocks=801, block_size=16, max_num_seqs=4,
+    request's TTFT is mostly waiting for a free slot (max_num_seqs reached).
+    PROFILEMATE_DEMO_MAX_NUM_SEQS sets another max_num_seqs: the same workload with more slots,
+    for `profilemate compare` (docs/compare.md)."""
+    seqs = int(os.environ.get("PROFILEMATE_DEMO_MAX_NUM_SEQS", "4"))
+    sched = tb.make_scheduler(num_blocks=801, block_size=16, max_num_seqs=seqs,
                               max_num_batched_tokens=512, max_model_len=2048)
     reqs = tb.make_requests(40, 48, 24, scheduler=sched, id_prefix="queue-")
     return sched, reqs[:4], {0: reqs[4:]}

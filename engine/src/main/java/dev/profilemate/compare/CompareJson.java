@@ -35,6 +35,7 @@ final class CompareJson {
         x.put("metric", ch.metric().key);
         x.put("label", ch.metric().label);
         x.put("unit", ch.metric().unit);
+        x.put("latency_part", ch.metric().isPart());
         x.put("better", ch.metric().better.name().toLowerCase(java.util.Locale.ROOT));
         x.put("baseline", finite(i.a()));
         x.put("value", finite(i.b()));

@@ -22,17 +22,28 @@ final class CompareText {
       if (!c.check().settings().isEmpty()) {
         out.append("  settings changed: ").append(String.join(", ", c.check().settings())).append('\n');
       }
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"metric", "baseline", "this", "change", "95% CI", ""});
-      for (Comparison.Change ch : c.changes()) {
-        Bootstrap.Interval i = ch.interval();
-        rows.add(new String[] {ch.metric().key, value(i.a()), value(i.b()), pct(i.change()), ci(i), ch.verdict()});
+      table(out, rows(c, false, "metric"));
+      List<String[]> parts = rows(c, true, "latency part (mean per request)");
+      if (parts.size() > 1) {
+        out.append("  what moved inside TTFT and ITL (latency_parts.csv, docs/latency.md):\n");
+        table(out, parts);
       }
-      table(out, rows);
     }
     out.append(String.format(Locale.ROOT, "%nchanges: this session's figure over the baseline's; 95 %% CI from %d bootstrap "
         + "resamples (largest changes first; \"no clear change\": the interval holds 0)%n", bootstrap.resamples()));
     return out.toString();
+  }
+
+  private static List<String[]> rows(Comparison c, boolean parts, String first) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {first, "baseline", "this", "change", "95% CI", ""});
+    for (Comparison.Change ch : c.changes()) {
+      if (ch.metric().isPart() == parts) {
+        Bootstrap.Interval i = ch.interval();
+        rows.add(new String[] {ch.metric().key, value(i.a()), value(i.b()), pct(i.change()), ci(i), ch.verdict()});
+      }
+    }
+    return rows;
   }
 
   private static String size(SessionSamples s) {

@@ -24,7 +24,15 @@ enum Metric {
   KV_USAGE_P99("kv_usage_p99_pct", "KV cache usage p99", Sample.KV_USAGE_PCT, Stat.P99, Better.NEITHER, "%"),
   DECODE_FORWARD_P50("decode_forward_p50_ms", "decode forward pass p50", Sample.DECODE_FORWARD_MS, Stat.P50, Better.LOWER, "ms"),
   DECODE_FORWARD_P99("decode_forward_p99_ms", "decode forward pass p99", Sample.DECODE_FORWARD_MS, Stat.P99, Better.LOWER, "ms"),
-  PREFILL_FORWARD_P50("prefill_forward_p50_ms", "prefill forward pass p50", Sample.PREFILL_FORWARD_MS, Stat.P50, Better.LOWER, "ms");
+  PREFILL_FORWARD_P50("prefill_forward_p50_ms", "prefill forward pass p50", Sample.PREFILL_FORWARD_MS, Stat.P50, Better.LOWER, "ms"),
+  // the latency parts (docs/latency.md), mean per request: which part of TTFT / ITL moved
+  PART_TTFT_QUEUE("ttft_part_queue_wait_ms", "TTFT part: queue wait, mean", Sample.TTFT_QUEUE_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_TTFT_PREFILL("ttft_part_prefill_compute_ms", "TTFT part: own prefill chunks, mean", Sample.TTFT_PREFILL_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_TTFT_BETWEEN("ttft_part_between_chunks_ms", "TTFT part: waiting between chunks, mean", Sample.TTFT_BETWEEN_CHUNKS_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_TTFT_PREEMPTION("ttft_part_preemption_ms", "TTFT part: preemption and recompute, mean", Sample.TTFT_PREEMPTION_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_ITL_DECODE("itl_part_decode_step_ms", "ITL part: own decode steps, mean", Sample.ITL_DECODE_STEP_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_ITL_SAT_OUT("itl_part_sat_out_ms", "ITL part: steps sat out, mean", Sample.ITL_SAT_OUT_MS, Stat.MEAN, Better.LOWER, "ms"),
+  PART_ITL_PREEMPTION("itl_part_preemption_ms", "ITL part: preemption gaps, mean", Sample.ITL_PREEMPTION_MS, Stat.MEAN, Better.LOWER, "ms");
 
   enum Better { LOWER, HIGHER, NEITHER }
 
@@ -43,6 +51,11 @@ enum Metric {
     this.stat = stat;
     this.better = better;
     this.unit = unit;
+  }
+
+  /** One of the latency parts: shown under the metrics, as what moved inside TTFT / ITL. */
+  boolean isPart() {
+    return name().startsWith("PART_");
   }
 
   static Metric byKey(String key) {

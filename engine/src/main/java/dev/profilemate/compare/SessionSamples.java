@@ -74,10 +74,23 @@ record SessionSamples(Path dir, String name, Map<Sample, double[]> samples, doub
     m.put(Sample.TOKENS_PER_STEP, Values.finite(steps.get("num_tokens")));
     m.put(Sample.KV_USAGE_PCT, Values.finite(CsvColumns.read(dir.resolve("kv_cache_usage.csv"), List.of("usage_pct"))
         .get("usage_pct")));
+    CsvColumns parts = CsvColumns.read(dir.resolve("latency_parts.csv"), List.of("queue_wait_sec", "prefill_compute_sec",
+        "between_chunks_sec", "preemption_ttft_sec", "decode_step_sec", "sat_out_sec", "preemption_itl_sec"));
+    m.put(Sample.TTFT_QUEUE_MS, ms(parts, "queue_wait_sec"));
+    m.put(Sample.TTFT_PREFILL_MS, ms(parts, "prefill_compute_sec"));
+    m.put(Sample.TTFT_BETWEEN_CHUNKS_MS, ms(parts, "between_chunks_sec"));
+    m.put(Sample.TTFT_PREEMPTION_MS, ms(parts, "preemption_ttft_sec"));
+    m.put(Sample.ITL_DECODE_STEP_MS, ms(parts, "decode_step_sec"));
+    m.put(Sample.ITL_SAT_OUT_MS, ms(parts, "sat_out_sec"));
+    m.put(Sample.ITL_PREEMPTION_MS, ms(parts, "preemption_itl_sec"));
     CsvColumns fwd = CsvColumns.read(dir.resolve("forward_pass_timing.csv"), List.of("forward_time_ms"), List.of("phase"));
     m.put(Sample.DECODE_FORWARD_MS, phase(fwd, "decode"));
     m.put(Sample.PREFILL_FORWARD_MS, phase(fwd, "prefill"));
     return new SessionSamples(dir, name(dir), m, to > from ? to - from : Double.NaN, metadata(dir));
+  }
+
+  private static double[] ms(CsvColumns c, String column) {
+    return java.util.Arrays.stream(c.get(column)).filter(Double::isFinite).map(v -> v * 1e3).toArray();
   }
 
   private static double[] phase(CsvColumns fwd, String phase) {
