@@ -10,6 +10,7 @@ import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.aggregate.RecordDispatch;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
 import dev.profilemate.aggregate.SessionClock;
@@ -103,6 +104,7 @@ public final class SessionExporter {
         }
         long records = 0;
         MetadataBuilder meta = new MetadataBuilder(reader, schema);
+        RecordDispatch dispatch = new RecordDispatch(consumers);
         Iterator<SpoolRecord> it = reader.merged();
         while (it.hasNext()) {
           SpoolRecord r = it.next();
@@ -110,9 +112,7 @@ public final class SessionExporter {
             progress.count(records, "records");
           }
           meta.accept(r);
-          for (RecordConsumer c : consumers) {
-            c.accept(r);
-          }
+          dispatch.accept(r);
         }
         for (RecordConsumer c : consumers) {
           c.finish();
