@@ -1,39 +1,44 @@
 package dev.profilemate.spool;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * One declared record type: id, name and fields in declared order. Names are interned: the
- * aggregators ask for fields by literal name once per record, and an identity scan over a dozen
- * names costs a few compares where a hash lookup cost 9 % of an export (issue 23).
+ * One declared record type: id, name and fields in declared order. The aggregators ask for fields
+ * by name several times per record: an open-addressed table of the names (interned, so a literal
+ * matches by identity) costs a probe or two where a Map lookup cost 9 % of an export (issue 23).
  */
 public final class RecordType {
   private final int id;
   private final String name;
   private final List<String> fields;
   private final List<FieldType> types;
-  private final String[] names;
+  /** Field names by slot (hash & mask, then the next free slot), and their indexes. */
+  private final String[] slots;
+  private final int[] slotIndex;
+  private final int mask;
   private final FieldType[] typeArray;
-  private final Map<String, Integer> index;
 
   public RecordType(int id, String name, List<String> fields, List<FieldType> types) {
     this.id = id;
     this.name = name.intern();
     this.fields = fields.stream().map(String::intern).toList();
     this.types = List.copyOf(types);
-    this.names = this.fields.toArray(String[]::new);
-    this.typeArray = this.types.toArray(FieldType[]::new);
-    this.index = Map.copyOf(positions(this.fields));
-  }
-
-  private static Map<String, Integer> positions(List<String> fields) {
-    Map<String, Integer> m = new HashMap<>();
-    for (int i = fields.size() - 1; i >= 0; i--) {
-      m.put(fields.get(i), i); // the first of a repeated name wins, as List.indexOf did
+    int size = Integer.highestOneBit(Math.max(1, this.fields.size()) * 4 - 1) << 1;
+    this.slots = new String[size];
+    this.slotIndex = new int[size];
+    this.mask = size - 1;
+    for (int i = 0; i < this.fields.size(); i++) {
+      String f = this.fields.get(i);
+      int slot = f.hashCode() & mask;
+      while (slots[slot] != null && !slots[slot].equals(f)) {
+        slot = (slot + 1) & mask;
+      }
+      if (slots[slot] == null) { // the first of a repeated name wins, as List.indexOf did
+        slots[slot] = f;
+        slotIndex[slot] = i;
+      }
     }
-    return m;
+    this.typeArray = this.types.toArray(FieldType[]::new);
   }
 
   public int id() {
@@ -59,13 +64,13 @@ public final class RecordType {
 
   /** Index of a field, or -1 when this (older) schema does not know it. */
   public int indexOf(String field) {
-    for (int i = 0; i < names.length; i++) {
-      if (names[i] == field) { // a literal, or any interned name: the first of a repeated name wins
-        return i;
+    int slot = field.hashCode() & mask;
+    for (String k; (k = slots[slot]) != null; slot = (slot + 1) & mask) {
+      if (k == field || k.equals(field)) {
+        return slotIndex[slot];
       }
     }
-    Integer i = index.get(field); // a name built at run time
-    return i == null ? -1 : i;
+    return -1;
   }
 
   @Override
