@@ -17,6 +17,7 @@ import dev.profilemate.aggregate.SessionClock;
 import dev.profilemate.common.CsvTable;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
+import dev.profilemate.session.ReadAhead;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.DroppedRange;
 import dev.profilemate.spool.RecordSchema;
@@ -105,14 +106,19 @@ public final class SessionExporter {
         long records = 0;
         MetadataBuilder meta = new MetadataBuilder(reader, schema);
         RecordDispatch dispatch = new RecordDispatch(consumers);
-        Iterator<SpoolRecord> it = reader.merged();
-        while (it.hasNext()) {
-          SpoolRecord r = it.next();
-          if ((++records & 0xFFFF) == 0) {
-            progress.count(records, "records");
+        // the spools are read and decoded on a second thread, a few batches ahead (ReadAhead)
+        Iterator<SpoolRecord> it = ReadAhead.of(reader.merged());
+        try {
+          while (it.hasNext()) {
+            SpoolRecord r = it.next();
+            if ((++records & 0xFFFF) == 0) {
+              progress.count(records, "records");
+            }
+            meta.accept(r);
+            dispatch.accept(r);
           }
-          meta.accept(r);
-          dispatch.accept(r);
+        } finally {
+          ReadAhead.close(it); // before the spools close, whether or not this pass failed
         }
         for (RecordConsumer c : consumers) {
           c.finish();
