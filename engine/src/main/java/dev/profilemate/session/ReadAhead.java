@@ -27,7 +27,7 @@ public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
   private Batch current = new Batch(new Object[0], 0, null, null, false);
   private int next;
 
-  private ReadAhead(Iterator<T> source) {
+  ReadAhead(Iterator<T> source) {
     thread = Thread.ofPlatform().daemon().name("profilemate-read-ahead").unstarted(() -> fill(source));
     thread.start();
   }
@@ -50,7 +50,8 @@ public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
       int n = 0;
       try {
         while (source.hasNext()) {
-          items[n++] = source.next();
+          T t = source.next(); // before n moves: a throw here leaves no empty slot behind
+          items[n++] = t;
           if (n == BATCH) {
             queue.put(new Batch(items, n, null, null, false));
             items = new Object[BATCH];
@@ -77,11 +78,13 @@ public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
         if (current.failure() != null) {
           RuntimeException f = current.failure();
           current = new Batch(new Object[0], 0, null, null, true);
+          next = 0;
           throw f;
         }
         if (current.error() != null) {
           Error f = current.error();
           current = new Batch(new Object[0], 0, null, null, true);
+          next = 0;
           throw f;
         }
         return false;
@@ -106,6 +109,11 @@ public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
     T t = (T) current.items()[next];
     current.items()[next++] = null; // the caller's to keep, not this batch's
     return t;
+  }
+
+  /** Tests: whether the reading thread still runs. */
+  boolean threadAlive() {
+    return thread.isAlive();
   }
 
   @Override

@@ -74,6 +74,11 @@ final class SpoolBytes implements AutoCloseable {
     return windowStart;
   }
 
+  /** Bytes of buffer this file holds now (tests: a finished file holds none). */
+  int heldBytes() {
+    return array == null ? 0 : array.length;
+  }
+
   /** Drops the window's buffer (the file was read to its end); a later read reads afresh. */
   void release() {
     array = null;

@@ -228,6 +228,11 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     return file;
   }
 
+  /** Bytes of read window this reader holds now (tests: none once it has read its file to the end). */
+  int heldBytes() {
+    return bytes.heldBytes();
+  }
+
   @Override
   public boolean hasNext() {
     if (next == null) {
