@@ -81,13 +81,11 @@ public final class Fmt {
     }
   }
 
-  /** Decimal digits of r ≥ 0 (1 for 0). */
+  /** Decimal digits of r ≥ 0 (1 for 0): from its bit length (× log10 2 ≈ 1233 / 4096), then one compare. */
   static int digitCount(long r) {
-    int n = 1;
-    while (n < POW10L.length && r >= POW10L[n]) {
-      n++;
-    }
-    return n;
+    long x = r | 1; // 0 has one digit, as 1 does
+    int t = ((64 - Long.numberOfLeadingZeros(x)) * 1233) >>> 12; // digits, or one more
+    return t - (x < POW10L[t] ? 1 : 0) + 1;
   }
 
   /** The last {@code count} decimal digits of t ≥ 0, zero-padded, ending before {@code end}. */

@@ -29,7 +29,7 @@ public final class RecordType {
     this.mask = size - 1;
     for (int i = 0; i < this.fields.size(); i++) {
       String f = this.fields.get(i);
-      int slot = f.hashCode() & mask;
+      int slot = slot(f);
       while (slots[slot] != null && !slots[slot].equals(f)) {
         slot = (slot + 1) & mask;
       }
@@ -62,9 +62,15 @@ public final class RecordType {
     return typeArray;
   }
 
+  /** Where a name's search starts: its hash's high bits mixed in (names alike differ at the end). */
+  private int slot(String field) {
+    int h = field.hashCode() * 0x9E3779B9;
+    return (h ^ (h >>> 16)) & mask;
+  }
+
   /** Index of a field, or -1 when this (older) schema does not know it. */
   public int indexOf(String field) {
-    int slot = field.hashCode() & mask;
+    int slot = slot(field);
     for (String k; (k = slots[slot]) != null; slot = (slot + 1) & mask) {
       if (k == field || k.equals(field)) {
         return slotIndex[slot];
