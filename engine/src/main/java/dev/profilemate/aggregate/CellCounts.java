@@ -42,6 +42,33 @@ final class CellCounts {
     }
   }
 
+  /**
+   * Cells keys[n] = a * rowWidth + b with counts[n], as {@link #add} one by one. Where the dense
+   * layout has this width a key is its own index (a long MoE session adds thousands of cells
+   * per record: no division per cell, issue 23).
+   */
+  void addAll(int[] keys, long[] counts, int rowWidth) {
+    int n = Math.min(keys.length, counts.length);
+    int w = Math.max(1, rowWidth);
+    if (width < 0) {
+      width = w;
+    }
+    // a key below this maps into the dense array as it is: a = k / w < MAX_ROWS, k < MAX_DENSE
+    long direct = w == width ? Math.min(MAX_DENSE, (long) MAX_ROWS * w) : 0;
+    for (int i = 0; i < n; i++) {
+      int k = keys[i];
+      if (k >= 0 && k < direct) {
+        if (k >= dense.length) {
+          dense = Arrays.copyOf(dense, (int) Math.min(MAX_DENSE, Math.max(k + 1L, dense.length * 2L)));
+        }
+        dense[k] += counts[i];
+        present.set(k);
+      } else {
+        add(k / w, k % w, counts[i], w);
+      }
+    }
+  }
+
   /** A cell of an older probe's text encoding (rare): the map. */
   void addSparse(long a, long b, long count) {
     sparse.merge(key(a, b), count, Long::sum);

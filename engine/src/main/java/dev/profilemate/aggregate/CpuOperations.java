@@ -23,6 +23,14 @@ public final class CpuOperations implements RecordConsumer {
 
   public record Summary(Map<String, Percentiles.Snapshot> operations, double totalMs) {}
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("scheduler_step_v3", "scheduler_step_v2", "scheduler_step", "scheduler_update", "step_output", "cpu_operation");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {

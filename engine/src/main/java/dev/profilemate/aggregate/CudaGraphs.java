@@ -57,6 +57,14 @@ public final class CudaGraphs implements RecordConsumer {
         r.getLong("has_lora") != 0);
   }
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("cuda_graph_capture", "cuda_graph_reset", "cuda_graph_replay");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {

@@ -21,6 +21,14 @@ public final class EncoderDecoder implements RecordConsumer {
 
   public record Summary(Map<String, Percentiles.Snapshot> components, Map<String, Double> sharePct) {}
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("forward_pass", "encoder_decoder");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     if (r.name().equals("forward_pass")) {

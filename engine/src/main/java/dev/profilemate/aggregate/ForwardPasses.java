@@ -27,6 +27,11 @@ public final class ForwardPasses implements RecordConsumer {
   public record Summary(long steps, long gpuTimedSteps, Map<String, Percentiles.Snapshot> phases) {}
 
   @Override
+  public boolean wants(String recordName) {
+    return recordName.equals("forward_pass");
+  }
+
+  @Override
   public void accept(SpoolRecord r) {
     if (!r.name().equals("forward_pass")) {
       return;

@@ -19,6 +19,14 @@ public final class KvEvictions implements RecordConsumer {
 
   public record Summary(long evictions, Percentiles.Snapshot lifetime, Percentiles.Snapshot idle) {}
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("kv_block_eviction");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     if (!r.name().equals("kv_block_eviction")) {

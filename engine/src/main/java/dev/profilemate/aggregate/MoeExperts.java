@@ -70,12 +70,7 @@ public final class MoeExperts implements RecordConsumer {
 
   /** keys[n] = a * width + b with counts[n] (spool minor 4) into (key(a, b) -> c) sums. */
   private static void addArrays(CellCounts into, int[] keys, long[] counts, int width) {
-    int n = Math.min(keys.length, counts.length);
-    int w = Math.max(1, width);
-    for (int i = 0; i < n; i++) {
-      int k = keys[i];
-      into.add(k / w, k % w, counts[i], w);
-    }
+    into.addAll(keys, counts, width);
   }
 
   /** Said in metadata.json's warnings: what an older probe's text encoding lost. */
@@ -137,6 +132,14 @@ public final class MoeExperts implements RecordConsumer {
       min = Math.min(min, x);
     }
     return c.length == 0 ? 0 : (double) max / Math.max(1, min);
+  }
+
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("moe_expert_pairs", "moe_weight_histogram", "moe_expert_pairs_v2", "moe_weight_histogram_v2", "moe_weight_sample", "moe_expert_counts", "moe_expert_counts_v2");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
   }
 
   @Override

@@ -26,6 +26,14 @@ public final class MoeLayers implements RecordConsumer {
   private final Map<Integer, String> hidden = new TreeMap<>();
   private int numHiddenLayers;
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("moe_layer", "moe_routing_hidden");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {

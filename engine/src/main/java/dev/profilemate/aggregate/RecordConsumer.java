@@ -8,6 +8,15 @@ public interface RecordConsumer {
 
   default void finish() {}
 
+  /**
+   * Whether accept() does anything with records of this type: asked once per type, and records
+   * of a type nobody wants are not handed out (every record went to every consumer, issue 23).
+   * Only true where accept() may use the record; the default takes everything.
+   */
+  default boolean wants(String recordName) {
+    return true;
+  }
+
   /** The given consumers fed in turn, nulls left out; null when none is left. */
   static RecordConsumer all(RecordConsumer... consumers) {
     java.util.List<RecordConsumer> list =

@@ -92,6 +92,14 @@ public final class RequestLifecycles implements RecordConsumer {
     long recomputed;
   }
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("request_event");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     if (!r.name().equals("request_event")) {

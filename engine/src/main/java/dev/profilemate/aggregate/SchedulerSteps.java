@@ -81,6 +81,14 @@ public final class SchedulerSteps implements RecordConsumer {
     return decodeTokens > 0 ? "decode" : "idle";
   }
 
+  /** The types accept() reads (its cases): the rest are never handed to it. */
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("scheduler_limits", "scheduler_step_v3", "scheduler_step_v2", "scheduler_step");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {

@@ -171,16 +171,9 @@ public record CsvTable(String fileName, boolean present, Map<String, Integer> co
         buf[pos++] = '-';
         v = -v;
       }
-      int len = 1;
-      for (long t = v; t >= 10; t /= 10) {
-        len++;
-      }
-      int p = pos + len;
-      pos = p;
-      do {
-        buf[--p] = (byte) ('0' + v % 10);
-        v /= 10;
-      } while (v > 0);
+      int len = Fmt.digitCount(v);
+      pos += len;
+      Fmt.writeDigits(buf, pos, v, len);
       return this;
     }
 

@@ -66,30 +66,61 @@ public final class Fmt {
     return at;
   }
 
+  private static final long[] POW10L = new long[19];
+  /** "00".."99": two digits per division (digits were a tenth of an export, issue 23). */
+  private static final byte[] PAIRS = new byte[200];
+
+  static {
+    POW10L[0] = 1;
+    for (int i = 1; i < POW10L.length; i++) {
+      POW10L[i] = POW10L[i - 1] * 10;
+    }
+    for (int i = 0; i < 100; i++) {
+      PAIRS[2 * i] = (byte) ('0' + i / 10);
+      PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
+
+  /** Decimal digits of r ≥ 0 (1 for 0): from its bit length (× log10 2 ≈ 1233 / 4096), then one compare. */
+  static int digitCount(long r) {
+    long x = r | 1; // 0 has one digit, as 1 does
+    int t = ((64 - Long.numberOfLeadingZeros(x)) * 1233) >>> 12; // digits, or one more
+    return t - (x < POW10L[t] ? 1 : 0) + 1;
+  }
+
+  /** The last {@code count} decimal digits of t ≥ 0, zero-padded, ending before {@code end}. */
+  static void writeDigits(byte[] dst, int end, long t, int count) {
+    int p = end;
+    while (count >= 2) {
+      long q = t / 100;
+      int two = (int) (t - q * 100) * 2;
+      dst[--p] = PAIRS[two + 1];
+      dst[--p] = PAIRS[two];
+      t = q;
+      count -= 2;
+    }
+    if (count == 1) {
+      dst[--p] = (byte) ('0' + t % 10);
+    }
+  }
+
   /** r / 10^places as plain text: "-"? integer part, and places fraction digits (none when 0). */
   private static int digits(byte[] dst, int at, long r, int places, boolean negative) {
     if (negative) {
       dst[at++] = '-';
     }
-    int len = 1;
-    for (long t = r; t >= 10; t /= 10) {
-      len++;
+    int len = digitCount(r);
+    int intLen = Math.max(1, len - places); // at least one integer digit
+    if (places == 0) {
+      writeDigits(dst, at + intLen, r, intLen);
+      return at + intLen;
     }
-    int total = Math.max(len, places + 1); // at least one integer digit
-    int end = at + total + (places > 0 ? 1 : 0);
-    int p = end;
-    long t = r;
-    for (int i = 0; i < places; i++) {
-      dst[--p] = (byte) ('0' + t % 10);
-      t /= 10;
-    }
-    if (places > 0) {
-      dst[--p] = '.';
-    }
-    do {
-      dst[--p] = (byte) ('0' + t % 10);
-      t /= 10;
-    } while (t > 0);
+    int end = at + intLen + 1 + places;
+    long unit = POW10L[places];
+    long whole = r / unit;
+    writeDigits(dst, end, r - whole * unit, places);
+    dst[at + intLen] = '.';
+    writeDigits(dst, at + intLen, whole, intLen);
     return end;
   }
 

@@ -23,7 +23,8 @@ final class MetadataBuilder {
   private final Map<Integer, String> roles = new TreeMap<>();
   private final Map<Integer, Integer> ranks = new TreeMap<>();
   private final Map<String, Map<String, String>> targets = new TreeMap<>();
-  private final Map<Integer, Long> recordsByProcess = new TreeMap<>();
+  /** Records read per process index (an array: counted once per record, issue 23). */
+  private long[] recordsByProcess = new long[0];
   /**
    * Per process: [records_lost records, records counted lost, t_ns of the first, 1 when any says
    * the queue reached its bound (losses beyond the count possible)].
@@ -44,7 +45,11 @@ final class MetadataBuilder {
   void accept(SpoolRecord r) {
     firstNs = Math.min(firstNs, r.tNs());
     lastNs = Math.max(lastNs, r.tNs());
-    recordsByProcess.merge(r.process(), 1L, Long::sum);
+    int p = r.process();
+    if (p >= recordsByProcess.length) {
+      recordsByProcess = java.util.Arrays.copyOf(recordsByProcess, p + 1);
+    }
+    recordsByProcess[p]++;
     switch (r.name()) {
       case "process_role" -> {
         roles.put(r.process(), r.getString("role"));
@@ -143,7 +148,7 @@ final class MetadataBuilder {
       e.put("rank", ranks.getOrDefault(p.index(), p.rank()));
       e.put("host", p.metadata().path("host").asText());
       e.put("spool", p.spool().getFileName().toString());
-      e.put("records", recordsByProcess.getOrDefault(p.index(), 0L));
+      e.put("records", p.index() >= 0 && p.index() < recordsByProcess.length ? recordsByProcess[p.index()] : 0L);
       e.put("closed_cleanly", reader.closedCleanly(p.index()));
       e.put("incomplete", reader.incomplete(p.index()));
       e.put("python", p.metadata().path("python").asText());

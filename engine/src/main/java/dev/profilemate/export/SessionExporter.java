@@ -10,12 +10,14 @@ import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.aggregate.RecordDispatch;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
 import dev.profilemate.aggregate.SessionClock;
 import dev.profilemate.common.CsvTable;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
+import dev.profilemate.session.ReadAhead;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.DroppedRange;
 import dev.profilemate.spool.RecordSchema;
@@ -103,16 +105,20 @@ public final class SessionExporter {
         }
         long records = 0;
         MetadataBuilder meta = new MetadataBuilder(reader, schema);
-        Iterator<SpoolRecord> it = reader.merged();
-        while (it.hasNext()) {
-          SpoolRecord r = it.next();
-          if ((++records & 0xFFFF) == 0) {
-            progress.count(records, "records");
+        RecordDispatch dispatch = new RecordDispatch(consumers);
+        // the spools are read and decoded on a second thread, a few batches ahead (ReadAhead)
+        Iterator<SpoolRecord> it = ReadAhead.of(reader.merged());
+        try {
+          while (it.hasNext()) {
+            SpoolRecord r = it.next();
+            if ((++records & 0xFFFF) == 0) {
+              progress.count(records, "records");
+            }
+            meta.accept(r);
+            dispatch.accept(r);
           }
-          meta.accept(r);
-          for (RecordConsumer c : consumers) {
-            c.accept(r);
-          }
+        } finally {
+          ReadAhead.close(it); // before the spools close, whether or not this pass failed
         }
         for (RecordConsumer c : consumers) {
           c.finish();

@@ -286,6 +286,55 @@ public final class SessionReader implements AutoCloseable, SessionView {
 
   /** All records of all processes, merged by time. Single use. */
   public Iterator<SpoolRecord> merged() {
+    return readers.size() <= FEW_PROCESSES ? mergedByScan() : mergedByHeap();
+  }
+
+  /** Up to this many processes the next record is found by a scan of their heads, not a heap. */
+  private static final int FEW_PROCESSES = 16;
+
+  /**
+   * The same order as {@link #mergedByHeap()} (time, then process; one head per process, so no
+   * two heads tie on both): a scan of a few heads costs less per record than a heap's compares
+   * through comparator lambdas and a holder object per record (issue 23).
+   */
+  private Iterator<SpoolRecord> mergedByScan() {
+    SpoolRecord[] heads = new SpoolRecord[readers.size()];
+    for (int i = 0; i < heads.length; i++) {
+      ProcessSpool r = readers.get(i);
+      heads[i] = r.hasNext() ? r.next() : null;
+    }
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        for (SpoolRecord h : heads) {
+          if (h != null) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public SpoolRecord next() {
+        int min = -1;
+        for (int i = 0; i < heads.length; i++) {
+          // strictly earlier only: of equal times the lower process index (the first seen) goes first
+          if (heads[i] != null && (min < 0 || heads[i].tNs() < heads[min].tNs())) {
+            min = i;
+          }
+        }
+        if (min < 0) {
+          throw new NoSuchElementException();
+        }
+        SpoolRecord h = heads[min];
+        ProcessSpool r = readers.get(min);
+        heads[min] = r.hasNext() ? r.next() : null;
+        return h;
+      }
+    };
+  }
+
+  private Iterator<SpoolRecord> mergedByHeap() {
     record Head(SpoolRecord rec, long seq) {}
     PriorityQueue<Head> heap =
         new PriorityQueue<>(

@@ -17,6 +17,8 @@ public final class RecordSchema {
 
   private final int version;
   private final Map<Integer, RecordType> byId;
+  /** byId as an array for small ids (all of them): looked up once per record read. */
+  private final RecordType[] byIdArray;
   private final Map<String, RecordType> byName;
   private final Map<String, Map<Long, String>> enums;
 
@@ -30,6 +32,13 @@ public final class RecordSchema {
       names.put(t.name(), t);
     }
     this.byId = Map.copyOf(ids);
+    int max = ids.keySet().stream().filter(i -> i >= 0 && i < 1 << 16).mapToInt(i -> i).max().orElse(-1);
+    this.byIdArray = new RecordType[max + 1];
+    ids.forEach((i, t) -> {
+      if (i >= 0 && i <= max) {
+        byIdArray[i] = t;
+      }
+    });
     this.byName = Map.copyOf(names);
   }
 
@@ -74,7 +83,7 @@ public final class RecordSchema {
 
   /** The type for an id, or null for a type this engine does not know (skipped by size). */
   public RecordType byId(int id) {
-    return byId.get(id);
+    return id >= 0 && id < byIdArray.length ? byIdArray[id] : byId.get(id);
   }
 
   /** The name of an enumerated field value ("request_event.event", 3 -> "preempted"). */

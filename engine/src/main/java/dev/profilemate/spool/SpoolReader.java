@@ -35,7 +35,7 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
   private final DamageLog damage;
   private final long size;
 
-  /** The mapping window decode() reads, and the file offset of its first byte. */
+  /** The window decode() reads, and the file offset of its first byte. */
   private ByteBuffer window;
   private long windowStart;
   private long chunkEnd;
@@ -228,6 +228,11 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
     return file;
   }
 
+  /** Bytes of read window this reader holds now (tests: none once it has read its file to the end). */
+  int heldBytes() {
+    return bytes.heldBytes();
+  }
+
   @Override
   public boolean hasNext() {
     if (next == null) {
@@ -265,6 +270,8 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       }
       recordPos = -1;
       if (!openNextChunk()) {
+        window = null;
+        bytes.release(); // read to its end: a session of many segments holds no window per finished one
         if (!ended && !resumed) { // a resumed reader's file goes on: its end is not the file's end
           ended = true;
           damage.end(size);
@@ -431,30 +438,32 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
   }
 
   private SpoolRecord decode(RecordType type, ByteBuffer b, int at, int end) throws IOException {
-    Object[] values = new Object[type.fields().size()];
+    FieldType[] types = type.typeArray();
+    long[] fixed = new long[types.length];
     int p = at;
-    for (int i = 0; i < values.length; i++) {
-      FieldType t = type.types().get(i);
+    boolean anyVariable = false;
+    for (int i = 0; i < types.length; i++) {
+      FieldType t = types[i];
       if (t.variable()) {
+        anyVariable = true;
         continue;
       }
       if (p + t.size > end) {
-        values[i] = t == FieldType.F64 ? (Object) 0.0 : (Object) 0L;
-        p = end;
+        p = end; // an older writer's shorter record: 0 (0.0 for an f64, whose bits are 0 too)
         continue;
       }
-      values[i] =
+      fixed[i] =
           switch (t) {
-            case I64 -> b.getLong(p);
-            case I32 -> (long) b.getInt(p);
-            case U8 -> (long) (b.get(p) & 0xFF);
-            case F64 -> b.getDouble(p);
+            case I64, F64 -> b.getLong(p);
+            case I32 -> b.getInt(p);
+            case U8 -> b.get(p) & 0xFF;
             case STR, TEXT, I32S, I64S -> throw new AssertionError();
           };
       p += t.size;
     }
-    for (int i = 0; i < values.length; i++) {
-      FieldType t = type.types().get(i);
+    Object[] values = anyVariable ? new Object[types.length] : null;
+    for (int i = 0; anyVariable && i < types.length; i++) {
+      FieldType t = types[i];
       if (!t.variable()) {
         continue;
       }
@@ -472,11 +481,8 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
       int from = p + lengthBytes;
       values[i] =
           switch (t) {
-            case STR, TEXT -> {
-              byte[] s = new byte[(int) n];
-              b.get(from, s);
-              yield new String(s, StandardCharsets.UTF_8);
-            }
+            case STR, TEXT -> b.hasArray() ? new String(b.array(), b.arrayOffset() + from, (int) n, StandardCharsets.UTF_8)
+                : string(b, from, (int) n);
             case I32S -> {
               int[] a = new int[(int) n];
               b.slice(from, (int) bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(a);
@@ -491,8 +497,15 @@ public final class SpoolReader implements Iterator<SpoolRecord>, AutoCloseable {
           };
       p = from + (int) bytes;
     }
-    long t = values.length > 0 && values[0] instanceof Long l ? l : 0L;
-    return new SpoolRecord(type, process, t, values);
+    FieldType first = types.length > 0 ? types[0] : null;
+    long t = first == FieldType.I64 || first == FieldType.I32 || first == FieldType.U8 ? fixed[0] : 0L;
+    return new SpoolRecord(type, process, t, fixed, values);
+  }
+
+  private static String string(ByteBuffer b, int from, int n) {
+    byte[] s = new byte[n];
+    b.get(from, s);
+    return new String(s, StandardCharsets.UTF_8);
   }
 
   private static Object emptyValue(FieldType t) {

@@ -1,19 +1,88 @@
 package dev.profilemate.spool;
 
 /**
- * One decoded record. Values are Long (i64, i32, u8), Double (f64), String (str, text), int[]
- * (i32s) or long[] (i64s), in the type's declared order; fields an older writer did not write
- * read as 0, "" or an empty array.
+ * One decoded record: its fields in the type's declared order; fields an older writer did not
+ * write read as 0, "" or an empty array. Fixed-width fields (i64, i32, u8, f64) are kept unboxed,
+ * an f64 as its bits: an export decodes tens of millions of records and a boxed Long or Double per
+ * field was most of its garbage (issue 23). {@link #values()} gives them boxed, as before.
  */
-public record SpoolRecord(RecordType type, int process, long tNs, Object[] values) {
+public final class SpoolRecord {
+  private final RecordType type;
+  private final int process;
+  private final long tNs;
+  /** Fixed-width fields by index (f64 as raw bits); null when made from boxed values. */
+  private final long[] fixed;
+  /** Variable-width fields by index (String, int[], long[]); every field when fixed is null. */
+  private final Object[] values;
+
+  /**
+   * A record from boxed values: Long (i64, i32, u8), Double (f64), String (str, text), int[]
+   * (i32s) or long[] (i64s), in the type's declared order.
+   */
+  public SpoolRecord(RecordType type, int process, long tNs, Object[] values) {
+    this(type, process, tNs, null, values);
+  }
+
+  /** The decoder's: fixed holds every fixed-width field, values (null when there are none) the others. */
+  SpoolRecord(RecordType type, int process, long tNs, long[] fixed, Object[] values) {
+    this.type = type;
+    this.process = process;
+    this.tNs = tNs;
+    this.fixed = fixed;
+    this.values = values;
+  }
+
+  public RecordType type() {
+    return type;
+  }
+
+  public int process() {
+    return process;
+  }
+
+  public long tNs() {
+    return tNs;
+  }
 
   public String name() {
     return type.name();
   }
 
+  /** Every field boxed, in declared order (a copy). */
+  public Object[] values() {
+    if (fixed == null) {
+      return values;
+    }
+    Object[] all = new Object[fixed.length];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = boxed(i);
+    }
+    return all;
+  }
+
+  private Object boxed(int i) {
+    if (fixed == null) {
+      return values[i];
+    }
+    FieldType t = type.typeArray()[i];
+    return t == FieldType.F64 ? (Object) Double.longBitsToDouble(fixed[i]) : t.variable() ? values[i] : (Object) fixed[i];
+  }
+
   public long getLong(String field) {
     int i = type.indexOf(field);
-    return i < 0 ? 0L : ((Number) values[i]).longValue();
+    if (i < 0) {
+      return 0L;
+    }
+    if (fixed != null) {
+      FieldType t = type.typeArray()[i];
+      if (t == FieldType.F64) {
+        return (long) Double.longBitsToDouble(fixed[i]);
+      }
+      if (!t.variable()) {
+        return fixed[i];
+      }
+    }
+    return ((Number) values[i]).longValue();
   }
 
   public int getInt(String field) {
@@ -22,23 +91,40 @@ public record SpoolRecord(RecordType type, int process, long tNs, Object[] value
 
   public double getDouble(String field) {
     int i = type.indexOf(field);
-    return i < 0 ? 0.0 : ((Number) values[i]).doubleValue();
+    if (i < 0) {
+      return 0.0;
+    }
+    if (fixed != null) {
+      FieldType t = type.typeArray()[i];
+      if (t == FieldType.F64) {
+        return Double.longBitsToDouble(fixed[i]);
+      }
+      if (!t.variable()) {
+        return fixed[i];
+      }
+    }
+    return ((Number) values[i]).doubleValue();
   }
 
   public String getString(String field) {
     int i = type.indexOf(field);
-    return i < 0 ? "" : (String) values[i];
+    return i < 0 ? "" : (String) boxed(i);
   }
 
   /** An i64s field (shared, not copied: do not modify). */
   public long[] getLongs(String field) {
     int i = type.indexOf(field);
-    return i < 0 ? new long[0] : (long[]) values[i];
+    return i < 0 ? new long[0] : (long[]) boxed(i);
   }
 
   /** An i32s field (shared, not copied: do not modify). */
   public int[] getInts(String field) {
     int i = type.indexOf(field);
-    return i < 0 ? new int[0] : (int[]) values[i];
+    return i < 0 ? new int[0] : (int[]) boxed(i);
+  }
+
+  @Override
+  public String toString() {
+    return "SpoolRecord[type=" + type.name() + ", process=" + process + ", tNs=" + tNs + "]";
   }
 }
