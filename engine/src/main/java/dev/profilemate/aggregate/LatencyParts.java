@@ -122,6 +122,14 @@ public final class LatencyParts implements RecordConsumer {
     }
   }
 
+  private static final java.util.Set<String> RECORDS = java.util.Set.of("scheduler_limits", "scheduler_step_v3",
+      "scheduler_step_v2", "scheduler_step", "prefill_chunk", "request_event", "cpu_operation");
+
+  @Override
+  public boolean wants(String recordName) {
+    return RECORDS.contains(recordName);
+  }
+
   @Override
   public void accept(SpoolRecord r) {
     switch (r.name()) {
