@@ -31,7 +31,9 @@ record Comparability(List<String> mismatches, List<String> settings) {
     List<String> mismatches = new ArrayList<>();
     JsonNode a = base.metadata().path("engine");
     JsonNode b = other.metadata().path("engine");
-    same(mismatches, "model", model(a), model(b));
+    if (!sameModel(a, b)) {
+      mismatches.add("model " + model(a) + " vs " + model(b));
+    }
     same(mismatches, "vLLM", text(a, "vllm_version"), text(b, "vllm_version"));
     same(mismatches, "GPU", gpu(a), gpu(b));
     for (String k : List.of("dtype", "tensor_parallel_size", "pipeline_parallel_size")) {
@@ -92,9 +94,32 @@ record Comparability(List<String> mismatches, List<String> settings) {
     return v.isMissingNode() || v.isNull() ? "" : v.asText();
   }
 
+  /**
+   * The same served name where both have one; else the same model_config (architecture, layers,
+   * sizes: the model's path differs between machines and runs, a temporary folder each time);
+   * else the same last path part.
+   */
+  private static boolean sameModel(JsonNode a, JsonNode b) {
+    String sa = served(a);
+    String sb = served(b);
+    if (!sa.isEmpty() && !sb.isEmpty()) {
+      return sa.equals(sb);
+    }
+    if (a.path("model_config").isObject() && b.path("model_config").isObject()) {
+      return a.path("model_config").equals(b.path("model_config"));
+    }
+    return model(a).equals(model(b));
+  }
+
+  /** --served-model-name when given: vLLM's default is the model's path, which says nothing here. */
+  private static String served(JsonNode engine) {
+    String s = text(engine, "served_model_name");
+    return s.equals(text(engine, "model")) ? "" : s;
+  }
+
   /** The served name when there is one; else the model's last path part and shape (paths differ between machines). */
   private static String model(JsonNode engine) {
-    String served = text(engine, "served_model_name");
+    String served = served(engine);
     String path = text(engine, "model");
     String name = !served.isEmpty() ? served : path.substring(path.lastIndexOf('/') + 1);
     JsonNode c = engine.path("model_config");
