@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** One row per model forward step, and step-time percentiles per phase. */
-public final class ForwardPasses implements RecordConsumer {
+public final class ForwardPasses implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final RecordSchema schema;
   private final Consumer<Pass> sink;

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * Follows each request through arrival, scheduling, preemptions and finish. Keeps state only
  * for requests still in flight; a request's row is written when it finishes (or at the end).
  */
-public final class RequestLifecycles implements RecordConsumer {
+public final class RequestLifecycles implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final RecordSchema schema;
   private final Consumer<PreemptionEvent> events;
@@ -76,7 +76,7 @@ public final class RequestLifecycles implements RecordConsumer {
       Map<String, Long> finishReasons,
       Percentiles.Snapshot preemptionDelay) {}
 
-  private static final class State {
+  private static final class State implements java.io.Serializable {
     double arrival = Double.NaN;
     double started = Double.NaN;
     double lastStart = Double.NaN;
