@@ -47,7 +47,7 @@ public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
 
   public record Usage(Descriptor descriptor, long replayCount) {}
 
-  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) {}
+  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) implements java.io.Serializable {}
 
   private static Descriptor descriptor(SpoolRecord r) {
     return new Descriptor(

@@ -22,7 +22,8 @@ public final class ForwardPasses implements RecordConsumer, java.io.Serializable
   }
 
   public record Pass(
-      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec) {}
+      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec)
+      implements java.io.Serializable {}
 
   public record Summary(long steps, long gpuTimedSteps, Map<String, Percentiles.Snapshot> phases) {}
 

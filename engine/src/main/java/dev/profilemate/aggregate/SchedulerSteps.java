@@ -69,7 +69,7 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
       int kvTotalBlocks,
       double kvUsagePct,
       int numPreempted,
-      double scheduleMs) {}
+      double scheduleMs) implements java.io.Serializable {}
 
   public static String phase(int prefillTokens, int decodeTokens) {
     if (prefillTokens > 0 && decodeTokens > 0) {

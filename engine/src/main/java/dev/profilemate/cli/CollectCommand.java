@@ -149,17 +149,18 @@ final class CollectCommand implements Callable<Integer> {
   }
 
   /**
-   * One refresh of the session files. Without taps it reads only what the spools gained since the
-   * last one (LiveExport; a restarted collector goes on from its checkpoint); the live metrics and
-   * OTLP taps still ride on a whole export's pass, as they count from the session's start.
+   * One refresh of the session files. It reads only what the spools gained since the last one
+   * (LiveExport; a restarted collector goes on from its checkpoint), the live metrics counted along
+   * and checkpointed with the files' aggregators; with --otlp every refresh is still a whole
+   * export's pass (the OTLP sender reads the session from its start).
    */
   private dev.profilemate.export.SessionExporter.Result refresh(boolean last) {
-    if (live != null || otlpLive != null) {
+    if (otlpLive != null) {
       return ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
     }
     if (incremental == null) {
       incremental = new dev.profilemate.export.LiveExport(session, dev.profilemate.spool.RecordSchema.bundled(),
-          capture.rules(spec), System.err);
+          capture.rules(spec), System.err, live == null ? null : live::carried, "live metrics");
     }
     try {
       return incremental.refresh(last, exited);
@@ -182,7 +183,7 @@ final class CollectCommand implements Callable<Integer> {
   }
 
   private void publish(boolean finished) {
-    if (live != null) {
+    if (live != null && !(incremental != null && incremental.tapFailed())) {
       live.publish(finished);
     }
   }

@@ -48,19 +48,40 @@ public final class LiveExport {
   /** The state after the last refresh, as the checkpoint holds it; null: read from the start. */
   private byte[] frozen;
   private boolean checkpointRead;
+  private final String tapName;
   /** Only whole exports give this session's files (damage, unknown record types). */
   private boolean wholeExports;
 
   /** What a checkpoint holds: the session's read state, the aggregators and the per-step CSVs' sizes. */
   private record Frozen(LiveSession.State read, Pipeline pipeline, MetadataBuilder meta, Map<SessionFile, Long> bytes,
-      Map<SessionFile, Long> rows) implements Serializable {}
+      Map<SessionFile, Long> rows, Object tap) implements Serializable {}
+
+  /**
+   * A consumer that rides on the refreshes (collect's live metrics): made from the session read and
+   * its own state of the last refresh (null: the session is read from its start); fed the same
+   * records in the same order, checkpointed with the aggregators (so it must be Serializable), then
+   * finished. A fault in it costs it this refresh, never the files (the next refresh reads the
+   * session from the start to give it a whole pass again).
+   */
+  public interface Tap extends java.util.function.BiFunction<dev.profilemate.session.SessionView, Object, RecordConsumer> {}
+
+  private final Tap tapMaker;
+  private boolean tapFailed;
 
   public LiveExport(Path session, RecordSchema schema, CaptureSettings triggers, PrintStream err) {
+    this(session, schema, triggers, err, null, "");
+  }
+
+  /** tap: see {@link Tap} (null: none); tapName names it in the checkpoint's stamp and in messages. */
+  public LiveExport(Path session, RecordSchema schema, CaptureSettings triggers, PrintStream err, Tap tap,
+      String tapName) {
+    this.tapMaker = tap;
     this.session = session;
     this.schema = schema;
     this.triggers = triggers;
     this.err = err;
-    this.stamp = Checkpoint.stamp(schema, triggers.describe().toString());
+    this.stamp = Checkpoint.stamp(schema, triggers.describe() + (tap == null ? "" : "; tap=" + tapName));
+    this.tapName = tapName;
   }
 
   /** The checkpoint file's name in the session folder. */
@@ -71,8 +92,9 @@ public final class LiveExport {
    * then those of a whole export); exited: pids seen exited before this refresh began.
    */
   public SessionExporter.Result refresh(boolean over, Set<Long> exited) throws IOException {
+    tapFailed = false;
     if (wholeExports) {
-      return new SessionExporter(schema, false, triggers).export(session, session);
+      return whole();
     }
     if (!checkpointRead) {
       checkpointRead = true;
@@ -108,7 +130,7 @@ public final class LiveExport {
         // the spools changed under this very read: a whole export this time, the next refresh tries again
         err.println("collect: " + m.getMessage() + "; exporting the whole session this time");
         frozen = null;
-        return new SessionExporter(schema, false, triggers).export(session, session);
+        return whole();
       }
       err.println("collect: " + m.getMessage());
       return wholeFromNowOn();
@@ -120,7 +142,52 @@ public final class LiveExport {
     wholeExports = true;
     frozen = null;
     Checkpoint.delete(session);
-    return new SessionExporter(schema, false, triggers).export(session, session);
+    return whole();
+  }
+
+  private SessionExporter.Result whole() throws IOException {
+    return new SessionExporter(schema, false, triggers).export(session, session, dev.profilemate.common.Progress.NONE,
+        reader -> tapMaker == null ? null : guarded(tapMaker.apply(reader, null)));
+  }
+
+  /** Whether this refresh's tap failed (its state is then not what the files say). */
+  public boolean tapFailed() {
+    return tapFailed;
+  }
+
+  /** The tap as fed this refresh, finished. */
+  private RecordConsumer guarded(RecordConsumer tap) {
+    if (tap == null) {
+      return null;
+    }
+    return new RecordConsumer() {
+      @Override
+      public void accept(dev.profilemate.spool.SpoolRecord r) {
+        if (!tapFailed) {
+          try {
+            tap.accept(r);
+          } catch (RuntimeException e) {
+            failed(e);
+          }
+        }
+      }
+
+      @Override
+      public void finish() {
+        if (!tapFailed) {
+          try {
+            tap.finish();
+          } catch (RuntimeException e) {
+            failed(e);
+          }
+        }
+      }
+    };
+  }
+
+  private void failed(RuntimeException e) {
+    tapFailed = true;
+    err.println("collect: " + tapName + " skipped this refresh (" + e + ")");
   }
 
   /** One refresh from f (null: from the start, every file written anew). */
@@ -163,10 +230,15 @@ public final class LiveExport {
         }
       }
       List<RecordConsumer> consumers = p.consumers;
+      RecordConsumer tapState = tapMaker == null ? null : tapMaker.apply(live, f == null ? null : f.tap());
+      RecordConsumer tap = guarded(tapState);
       live.emit(over, exited, r -> {
         meta.accept(r);
         for (RecordConsumer c : consumers) {
           c.accept(r);
+        }
+        if (tap != null) {
+          tap.accept(r);
         }
       });
       Map<SessionFile, Long> bytes = new EnumMap<>(SessionFile.class);
@@ -179,9 +251,12 @@ public final class LiveExport {
         }
       }
       // the state before finish(): the next refresh goes on from here
-      byte[] next = Checkpoint.freeze(new Frozen(live.state(), p, meta, bytes, rows), schema);
+      byte[] next = Checkpoint.freeze(new Frozen(live.state(), p, meta, bytes, rows, tapState), schema);
       for (RecordConsumer c : consumers) {
         c.finish();
+      }
+      if (tap != null) {
+        tap.finish();
       }
       p.writeEndTables(t);
       Map<SessionFile, Long> allRows = new EnumMap<>(SessionFile.class);
@@ -204,8 +279,9 @@ public final class LiveExport {
         Json.write(out, m);
       }
       stage.commit();
+      // a failed tap's state is not that of the records read: the next refresh reads from the start
       Checkpoint.write(session, stamp, next);
-      frozen = next;
+      frozen = tapFailed ? null : next;
       return new SessionExporter.Result(session, live.processes().size(), live.state().records(), allRows, warnings,
           List.of());
     } finally {

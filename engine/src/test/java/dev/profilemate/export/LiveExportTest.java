@@ -226,4 +226,48 @@ class LiveExportTest {
     new SessionExporter(SCHEMA).export(session, whole);
     assertSameFiles(session, whole);
   }
+
+  /** The live metrics as one whole read of the session counts them. */
+  private static String wholeLiveMetrics(Path session) throws IOException {
+    try (SessionReader r = SessionReader.open(session, SCHEMA)) {
+      dev.profilemate.live.LiveAccumulator acc = new dev.profilemate.live.LiveAccumulator(SCHEMA, r.processes(), true);
+      r.merged().forEachRemaining(acc::accept);
+      acc.finish();
+      return acc.snapshot(true, 0).toString();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void liveMetricsCountOnAcrossRefreshesAndRestarts(boolean restart, @TempDir Path tmp) throws IOException {
+    Path fixtureRaw = TestPaths.spoolFixtures().resolve("session_rotated").resolve("raw");
+    Path session = tmp.resolve("session_live");
+    Path raw = Files.createDirectories(session.resolve("raw"));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errs = new PrintStream(err, true, StandardCharsets.UTF_8);
+    dev.profilemate.live.LiveAccumulator[] last = new dev.profilemate.live.LiveAccumulator[1];
+    int[] fresh = new int[1];
+    LiveExport.Tap tap = (view, prev) -> {
+      if (prev == null) {
+        fresh[0]++;
+      }
+      last[0] = prev != null ? (dev.profilemate.live.LiveAccumulator) prev
+          : new dev.profilemate.live.LiveAccumulator(SCHEMA, view.processes(), true);
+      last[0].processes(view.processes());
+      return last[0];
+    };
+    LiveExport live = new LiveExport(session, SCHEMA, CaptureSettings.defaults(), errs, tap, "live metrics");
+    int steps = 13;
+    for (int i = 1; i <= steps; i++) {
+      grow(fixtureRaw, raw, (double) i / steps);
+      if (restart) {
+        live = new LiveExport(session, SCHEMA, CaptureSettings.defaults(), errs, tap, "live metrics");
+      }
+      live.refresh(i == steps, Set.of());
+    }
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    assertThat(fresh[0]).as("made once, then carried (through the checkpoint when restarted)").isEqualTo(1);
+    assertThat(last[0].snapshot(true, 0).toString()).isEqualTo(wholeLiveMetrics(session));
+    assertThat(last[0].records()).isGreaterThan(50);
+  }
 }
