@@ -7,14 +7,14 @@
 # (the fixed cost); and the check that the collector's files are byte-identical to a whole export of
 # the same spools. Bases are the sessions of bench/export_scale.sh ($PM_BASE_DIR/sN, default
 # /tmp/pmb), hard-linked read-only into $PM_BENCH_DIR (default /tmp/pm-refresh-scale), never written;
-# a base that is absent is generated there.
+# a base that is absent is generated there. PM_JAR= runs another build of the engine.
 #   bash bench/refresh_scale.sh [N ...]        (default: 1000000 10000000 50000000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${PM_BENCH_DIR:-/tmp/pm-refresh-scale}
 BASES=${PM_BASE_DIR:-/tmp/pmb}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-JAR=$ROOT/engine/target/profilemate-all.jar
+JAR=${PM_JAR:-$ROOT/engine/target/profilemate-all.jar}
 PY=${PROFILEMATE_PYTHON:-python3}
 SIZES=${*:-1000000 10000000 50000000}
 mkdir -p "$WORK"

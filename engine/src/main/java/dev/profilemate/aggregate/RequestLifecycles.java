@@ -181,7 +181,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
     for (Map.Entry<String, State> e : live.entrySet()) {
       lifecycles.accept(row(e.getKey(), e.getValue(), Double.NaN, ""));
     }
-    live.clear();
+    // live is kept: collect's refreshes go on feeding records after a finish() (docs/collect.md)
   }
 
   public Summary summary() {

@@ -47,6 +47,12 @@ public final class LiveExport {
   private final String stamp;
   /** The state after the last refresh, as the checkpoint holds it; null: read from the start. */
   private byte[] frozen;
+  /**
+   * The same state as live objects, while this collector runs: finish() leaves the aggregators as
+   * they were (only the tap's is frozen apart and thawed each refresh), so a refresh needs no thaw.
+   * Null after a refresh that failed half-way: the next one thaws the last checkpoint instead.
+   */
+  private Frozen kept;
   private boolean checkpointRead;
   private final String tapName;
   /** Only whole exports give this session's files (damage, unknown record types). */
@@ -54,7 +60,7 @@ public final class LiveExport {
 
   /** What a checkpoint holds: the session's read state, the aggregators and the per-step CSVs' sizes. */
   private record Frozen(LiveSession.State read, Pipeline pipeline, MetadataBuilder meta, Map<SessionFile, Long> bytes,
-      Map<SessionFile, Long> rows, Object tap) implements Serializable {}
+      Map<SessionFile, Long> rows, byte[] tap) implements Serializable {}
 
   /**
    * A consumer that rides on the refreshes (collect's live metrics): made from the session read and
@@ -104,14 +110,17 @@ public final class LiveExport {
         err.println("collect: " + why[0] + "; reading the session from the start");
       }
     }
-    if (frozen != null) {
-      Frozen f;
+    Frozen f = kept;
+    kept = null;
+    if (f == null && frozen != null) {
       try {
         f = (Frozen) Checkpoint.thaw(frozen, schema);
       } catch (IOException | RuntimeException e) {
         err.println("collect: " + Checkpoint.FILE + " cannot be read (" + e.getMessage() + "); reading the session from the start");
         f = null;
       }
+    }
+    {
       if (f != null) {
         try {
           return step(f, over, exited);
@@ -130,6 +139,7 @@ public final class LiveExport {
         // the spools changed under this very read: a whole export this time, the next refresh tries again
         err.println("collect: " + m.getMessage() + "; exporting the whole session this time");
         frozen = null;
+        kept = null;
         return whole();
       }
       err.println("collect: " + m.getMessage());
@@ -141,6 +151,7 @@ public final class LiveExport {
     err.println("collect: only a whole export accounts for this session's damage: each refresh exports it whole");
     wholeExports = true;
     frozen = null;
+    kept = null;
     Checkpoint.delete(session);
     return whole();
   }
@@ -230,7 +241,8 @@ public final class LiveExport {
         }
       }
       List<RecordConsumer> consumers = p.consumers;
-      RecordConsumer tapState = tapMaker == null ? null : tapMaker.apply(live, f == null ? null : f.tap());
+      RecordConsumer tapState = tapMaker == null ? null
+          : tapMaker.apply(live, f == null || f.tap() == null ? null : Checkpoint.thaw(f.tap(), schema));
       RecordConsumer tap = guarded(tapState);
       live.emit(over, exited, r -> {
         meta.accept(r);
@@ -251,7 +263,9 @@ public final class LiveExport {
         }
       }
       // the state before finish(): the next refresh goes on from here
-      byte[] next = Checkpoint.freeze(new Frozen(live.state(), p, meta, bytes, rows, tapState), schema);
+      byte[] tapBytes = tapState == null ? null : Checkpoint.freeze(tapState, schema);
+      Frozen now = new Frozen(live.state(), p, meta, bytes, rows, tapBytes);
+      byte[] next = Checkpoint.freeze(now, schema);
       for (RecordConsumer c : consumers) {
         c.finish();
       }
@@ -282,6 +296,7 @@ public final class LiveExport {
       // a failed tap's state is not that of the records read: the next refresh reads from the start
       Checkpoint.write(session, stamp, next);
       frozen = tapFailed ? null : next;
+      kept = tapFailed ? null : now;
       return new SessionExporter.Result(session, live.processes().size(), live.state().records(), allRows, warnings,
           List.of());
     } finally {
