@@ -257,10 +257,15 @@ public final class LiveSession implements SessionView {
       int waiting = 0; // streams with no record to offer now that may still write one
       for (Cursor c : state.streams) {
         readers[c.index] = new Reading(openAt(c, open), c.segment);
+        boolean wasEnded = c.ended;
+        c.ended = false; // head() says again whether it has ended
         Head h = head(c, readers[c.index], open, over, exited);
-        if (h != null && fresh.contains(c) && state.records > 0
+        // a process new to this refresh, or one taken as ended (its pid gone, or the last refresh of
+        // an earlier collector) that wrote on, is in place only after every record handed on so far
+        if (h != null && (fresh.contains(c) || wasEnded) && state.records > 0
             && (h.rec().tNs() < lastT || h.rec().tNs() == lastT && c.index < lastProcess)) {
-          throw new Mismatch("a new process (" + c.name + ") has records older than those already handed on", false);
+          throw new Mismatch((wasEnded ? c.name + ", taken as ended," : "a new process (" + c.name + ")")
+              + " has records older than those already handed on", false);
         }
         if (h != null) {
           heap.add(h);
@@ -344,9 +349,6 @@ public final class LiveSession implements SessionView {
       SpoolReader r = at.r;
       if (r.hasNext()) {
         SpoolRecord rec = r.next();
-        if (c.ended) {
-          throw new Mismatch(c.name + " has records after its end", false);
-        }
         if (r.irregular() || !r.dropped().isEmpty()) {
           throw new Mismatch(r.file().getFileName() + ": damaged", true);
         }

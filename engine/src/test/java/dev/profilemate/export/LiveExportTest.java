@@ -270,4 +270,24 @@ class LiveExportTest {
     assertThat(last[0].snapshot(true, 0).toString()).isEqualTo(wholeLiveMetrics(session));
     assertThat(last[0].records()).isGreaterThan(50);
   }
+
+  @Test
+  void aCollectorThatGaveUpEarlyIsFollowedByOneThatEndsTheSame(@TempDir Path tmp) throws IOException {
+    // collect --max-wait gives up while vLLM runs: its last refresh takes every process as ended
+    Path fixtureRaw = TestPaths.spoolFixtures().resolve("session_rotated").resolve("raw");
+    Path session = tmp.resolve("session_live");
+    Path raw = Files.createDirectories(session.resolve("raw"));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errs = new PrintStream(err, true, StandardCharsets.UTF_8);
+    grow(fixtureRaw, raw, 0.5);
+    new LiveExport(session, SCHEMA, CaptureSettings.defaults(), errs).refresh(true, Set.of());
+    grow(fixtureRaw, raw, 1);
+    new LiveExport(session, SCHEMA, CaptureSettings.defaults(), errs).refresh(true, Set.of());
+    // a process that wrote on with records older than those used costs one read from the start
+    assertThat(err.toString(StandardCharsets.UTF_8).lines().toList())
+        .allMatch(l -> l.contains("taken as ended, has records older than those already handed on"));
+    Path whole = tmp.resolve("whole");
+    new SessionExporter(SCHEMA).export(session, whole);
+    assertSameFiles(session, whole);
+  }
 }
