@@ -293,6 +293,11 @@ public final class LiveSession implements SessionView {
           waiting++;
         }
       }
+      for (SpoolReader r : open) {
+        if (r.irregular() || !r.dropped().isEmpty()) {
+          throw new Mismatch(r.file().getFileName() + ": damaged", true);
+        }
+      }
     } finally {
       for (SpoolReader r : open) {
         r.close();
@@ -348,11 +353,9 @@ public final class LiveSession implements SessionView {
     while (true) {
       SpoolReader r = at.r;
       if (r.hasNext()) {
-        SpoolRecord rec = r.next();
-        if (r.irregular() || !r.dropped().isEmpty()) {
-          throw new Mismatch(r.file().getFileName() + ": damaged", true);
-        }
-        return new Head(c, rec, at.segment, r.position());
+        // damage is looked for once the reader stops (below, and at the end of emit), not per record:
+        // a refresh that met it is thrown away whole
+        return new Head(c, r.next(), at.segment, r.position());
       }
       if (r.irregular() || !r.dropped().isEmpty()) {
         throw new Mismatch(r.file().getFileName() + ": damaged", true);

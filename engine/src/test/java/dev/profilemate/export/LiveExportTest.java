@@ -290,4 +290,31 @@ class LiveExportTest {
     new SessionExporter(SCHEMA).export(session, whole);
     assertSameFiles(session, whole);
   }
+
+  @Test
+  void damageLeavesTheSessionToWholeExportsAndSaysSoOnce(@TempDir Path tmp) throws IOException {
+    Path fixtureRaw = TestPaths.spoolFixtures().resolve("session_golden").resolve("raw");
+    Path session = tmp.resolve("session_live");
+    Path raw = Files.createDirectories(session.resolve("raw"));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    LiveExport live = new LiveExport(session, SCHEMA, CaptureSettings.defaults(),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    grow(fixtureRaw, raw, 0.4);
+    live.refresh(false, Set.of());
+    grow(fixtureRaw, raw, 1);
+    // a flipped payload byte in the last chunk, past where the last refresh stopped
+    Path f = raw.resolve("worker-302.pmspool");
+    byte[] b = Files.readAllBytes(f);
+    SpoolChunks.Chunk last = SpoolChunks.of(b).getLast();
+    b[last.end() - 3] ^= 0x5a;
+    Files.write(f, b);
+    live.refresh(false, Set.of());
+    SessionExporter.Result r = live.refresh(true, Set.of());
+    assertThat(r.partial()).isTrue();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("worker-302.pmspool: damaged")
+        .containsOnlyOnce("each refresh exports it whole");
+    Path whole = tmp.resolve("whole");
+    new SessionExporter(SCHEMA).export(session, whole);
+    assertSameFiles(session, whole);
+  }
 }
