@@ -102,6 +102,47 @@ public final class LiveExport {
     if (wholeExports) {
       return whole();
     }
+    List<String> listing = listing();
+    Seen last = seen;
+    seen = null;
+    if (last != null && kept != null && last.spools().equals(listing) && (last.over() == over
+        || last.allEnded() && tapMaker == null) && (last.allEnded() || last.exited().equals(exited))) {
+      seen = last;
+      return last.result(); // the files already say all there is (collect's last refresh, mostly)
+    }
+    SessionExporter.Result r = refreshRead(over, exited);
+    if (kept != null && !tapFailed) {
+      seen = new Seen(listing, over, Set.copyOf(exited), kept.read().allEnded(), r);
+    }
+    return r;
+  }
+
+  /** What the last refresh saw (the spools' names, sizes and times) and gave. */
+  private record Seen(List<String> spools, boolean over, Set<Long> exited, boolean allEnded,
+      SessionExporter.Result result) {}
+
+  private Seen seen;
+
+  /** The spool folder's files with their sizes and modification times, as a refresh begins. */
+  private List<String> listing() throws IOException {
+    Path raw = session.resolve(dev.profilemate.session.SessionReader.RAW);
+    Path dir = Files.isDirectory(raw, LinkOption.NOFOLLOW_LINKS) ? raw : session;
+    List<String> out = new ArrayList<>();
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.sorted().toList()) {
+        try {
+          java.nio.file.attribute.BasicFileAttributes a =
+              Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          out.add(p.getFileName() + " " + a.size() + " " + a.lastModifiedTime().toMillis() + " " + a.fileKey());
+        } catch (java.nio.file.NoSuchFileException gone) {
+          out.add(p.getFileName() + " gone");
+        }
+      }
+    }
+    return out;
+  }
+
+  private SessionExporter.Result refreshRead(boolean over, Set<Long> exited) throws IOException {
     if (!checkpointRead) {
       checkpointRead = true;
       String[] why = new String[1];

@@ -62,6 +62,11 @@ public final class LiveSession implements SessionView {
     private int lastProcess = -1;
     private long records;
 
+    /** Whether every process has ended: nothing more can come but from a new process. */
+    public boolean allEnded() {
+      return streams.stream().allMatch(c -> c.ended);
+    }
+
     /** Records handed on so far, over every refresh. */
     public long records() {
       return records;

@@ -317,4 +317,20 @@ class LiveExportTest {
     new SessionExporter(SCHEMA).export(session, whole);
     assertSameFiles(session, whole);
   }
+
+  @Test
+  void aRefreshThatWouldSeeNothingNewIsSkipped(@TempDir Path tmp) throws IOException {
+    Path fixtureRaw = TestPaths.spoolFixtures().resolve("session_golden").resolve("raw");
+    Path session = tmp.resolve("session_live");
+    Path raw = Files.createDirectories(session.resolve("raw"));
+    LiveExport live = new LiveExport(session, SCHEMA, CaptureSettings.defaults(), System.err);
+    grow(fixtureRaw, raw, 1);
+    SessionExporter.Result first = live.refresh(true, Set.of());
+    Files.delete(session.resolve("preemption_summary.json"));
+    assertThat(live.refresh(true, Set.of())).isSameAs(first);
+    assertThat(session.resolve("preemption_summary.json")).doesNotExist();
+    Files.writeString(raw.resolve("segments.jsonl"), "\n"); // the spool folder changed: read again
+    assertThat(live.refresh(true, Set.of())).isNotSameAs(first);
+    assertThat(session.resolve("preemption_summary.json")).exists();
+  }
 }
