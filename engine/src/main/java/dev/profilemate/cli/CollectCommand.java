@@ -203,8 +203,8 @@ final class CollectCommand implements Callable<Integer> {
     if (pid > 0) {
       pids.add(pid);
     }
-    try (SessionReader r = SessionReader.open(session, dev.profilemate.spool.RecordSchema.bundled())) {
-      r.processes().forEach(p -> pids.add(p.pid()));
+    try {
+      pids.addAll(dev.profilemate.session.LiveSession.pids(session, dev.profilemate.spool.RecordSchema.bundled()));
     } catch (IOException | RuntimeException e) {
       // no readable spool yet: only the starting pid counts
     }

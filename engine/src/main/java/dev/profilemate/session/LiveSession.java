@@ -130,6 +130,37 @@ public final class LiveSession implements SessionView {
     }
   }
 
+  /**
+   * The pids the spools' metadata names, reading only each stream's first readable segment (collect
+   * asks before every refresh: opening every segment of a long session would cost more than the
+   * refresh). Unreadable files are passed over.
+   */
+  public static List<Long> pids(Path session, RecordSchema schema) throws IOException {
+    Path raw = session.resolve(SessionReader.RAW);
+    Path dir = Files.isDirectory(raw, LinkOption.NOFOLLOW_LINKS) ? raw : session;
+    Map<String, TreeMap<Integer, Path>> streams = new TreeMap<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(SessionReader.SPOOL_SUFFIX)).toList()) {
+        SegmentName n = SegmentName.of(f.getFileName().toString());
+        streams.computeIfAbsent(n.streamFileName(), k -> new TreeMap<>()).put(n.segment(), f);
+      }
+    }
+    List<Long> pids = new ArrayList<>();
+    for (TreeMap<Integer, Path> files : streams.values()) {
+      for (Path f : files.values()) {
+        try (SpoolReader r = SpoolReader.open(f, schema, 0)) {
+          if (r.metadata() != null) {
+            pids.add(r.metadata().path("pid").asLong());
+            break;
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone (the budget), or unreadable: the next segment may say
+        }
+      }
+    }
+    return pids;
+  }
+
   /** A session read from its start. */
   public static LiveSession start(Path session, RecordSchema schema) throws IOException {
     return new LiveSession(session, schema, new State());
