@@ -7,7 +7,8 @@
 # (the fixed cost); and the check that the collector's files are byte-identical to a whole export of
 # the same spools. Bases are the sessions of bench/export_scale.sh ($PM_BASE_DIR/sN, default
 # /tmp/pmb), hard-linked read-only into $PM_BENCH_DIR (default /tmp/pm-refresh-scale), never written;
-# a base that is absent is generated there. PM_JAR= runs another build of the engine.
+# a base that is absent is generated there. PM_JAR= runs another build of the engine. collect runs
+# with --max-wait 0.01: the bench pids are made up, and one may belong to a live process here.
 #   bash bench/refresh_scale.sh [N ...]        (default: 1000000 10000000 50000000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,11 +37,11 @@ for N in $SIZES; do
   read -r XSEC _ < <(timed "$JAVA" -jar "$JAR" export "$S" --out "$WORK/export$N")
   REC=$(grep -o 'exported [0-9]* records' "$WORK/last.log" | grep -o '[0-9]*')
   rm -rf "$WORK/export$N"
-  read -r FSEC _ < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01)
+  read -r FSEC _ < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01 --max-wait 0.01)
   "$PY" "$ROOT/bench/make_session.py" --records $((N / 100)) --out "$S" --add-engine 2142 > /dev/null
-  read -r RSEC RSS < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01)
+  read -r RSEC RSS < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01 --max-wait 0.01)
   grep -q "from the start\|whole" "$WORK/last.log" && { echo "collect fell back:"; cat "$WORK/last.log"; }
-  read -r ISEC _ < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01)
+  read -r ISEC _ < <(timed "$JAVA" -jar "$JAR" collect "$S" --interval 0.01 --max-wait 0.01)
   timed "$JAVA" -jar "$JAR" export "$S" --out "$WORK/verify$N" > /dev/null
   NEW=$(( $(grep -o 'exported [0-9]* records' "$WORK/last.log" | grep -o '[0-9]*') - REC ))
   SAME=yes
