@@ -16,6 +16,11 @@ live collector share), spaced 10 ms per step.
 
 --pause-at F writes the first fraction F of the records, flushes every stream, prints "paused"
 and waits for a line on stdin before writing the rest (a live session that grows by 1 - F).
+
+--add-engine PID adds to an existing session (--out holds raw/ already) one more EngineCore (data
+parallel rank 1, raw/engine_core-PID.<n>.pmspool) with the engine's share of the records, ending
+now: a session that grew by --records (bench/refresh_scale.sh's "+1 %"). PID must sort after the
+session's streams (the process order is the streams' name order).
 """
 import argparse
 import os
@@ -72,22 +77,35 @@ def main():
     ap.add_argument("--max-disk-mb", type=int, default=0, help="the session's disk budget (0: no limit)")
     ap.add_argument("--segment-mb", type=int, default=64)
     ap.add_argument("--seed", type=int, default=23)
+    ap.add_argument("--add-engine", type=int, default=0, metavar="PID",
+                    help="add an EngineCore of this pid to the existing session --out (see above)")
     a = ap.parse_args()
     repo = os.path.realpath(os.path.join(HERE, ".."))
     if os.path.realpath(a.out).startswith(repo + os.sep):
         sys.exit("make_session: --out %s is inside the repository; write sessions under /tmp" % a.out)
     raw = os.path.join(a.out, "raw")
-    os.makedirs(raw, mode=0o700)
+    if a.add_engine and a.pause_at > 0:
+        sys.exit("make_session: --add-engine and --pause-at do not go together")
+    if a.add_engine:
+        if not os.path.isdir(raw):
+            sys.exit("make_session: --add-engine needs an existing session: %s has no raw/" % a.out)
+    else:
+        os.makedirs(raw, mode=0o700)
     rnd = random.Random(a.seed)
     steps = int(a.records / RECORDS_PER_STEP) + 1
     now = time.monotonic_ns()
     t0 = now - steps * STEP_NS - 5_000_000_000
     wall0 = time.time_ns() - (now - t0)
-    engine = Stream(raw, "engine_core", 1142, 0, t0, wall0, a.max_disk_mb, a.segment_mb)
-    api = Stream(raw, "api_server", 893, -1, t0 - 2_000_000, wall0 - 2_000_000, a.max_disk_mb, a.segment_mb)
+    engine = Stream(raw, "engine_core", a.add_engine or 1142, 1 if a.add_engine else 0, t0, wall0, a.max_disk_mb,
+                    a.segment_mb)
+    if a.add_engine:
+        api = None  # the API server is the session's own; this engine's output processing is not counted
+    else:
+        api = Stream(raw, "api_server", 893, -1, t0 - 2_000_000, wall0 - 2_000_000, a.max_disk_mb, a.segment_mb)
 
     E = engine.put
-    E(sp.RECORDS["process_role"].pack((t0 + 1000, 0, "EngineCore_DP0")))
+    E(sp.RECORDS["process_role"].pack((t0 + 1000, 1 if a.add_engine else 0,
+                                       "EngineCore_DP1" if a.add_engine else "EngineCore_DP0")))
     E(sp.RECORDS["engine_config_v2"].pack((t0 + 2000, '{"model": "qwen3-moe-4l", "max_num_seqs": 64, '
                                                       '"max_num_batched_tokens": 1024, "num_gpu_blocks": 4096}')))
     E(pack("scheduler_limits")(t0 + 3000, 64, 1024, 4096))
@@ -158,7 +176,8 @@ def main():
                     rnd.randint(1_000_000, 3_000_000_000)))
         E(cpu.pack((t + 5_000_000, rnd.randint(40_000, 120_000), "sampling", "")))
         E(cpu.pack((t + 5_200_000, rnd.randint(20_000, 60_000), "batch_preparation", "")))
-        api.put(cpu.pack((t + 7_000_000, rnd.randint(50_000, 250_000), "output_processing", "outputs=%d" % nreq)))
+        if api is not None:
+            api.put(cpu.pack((t + 7_000_000, rnd.randint(50_000, 250_000), "output_processing", "outputs=%d" % nreq)))
         keep = []
         for r in live:
             if r[3] == 0:
@@ -180,9 +199,11 @@ def main():
                     for e in rnd.sample(range(EXPERTS), TOP_K):
                         E(sample(t + 8_000_300 + layer, layer, tok, e, rnd.random() / 4))
     engine.writer.close()
-    api.writer.close()
+    if api is not None:
+        api.writer.close()
+    napi = api.n if api is not None else 0
     print("wrote %d records (%d engine_core, %d api_server) in %d steps into %s"
-          % (engine.n + api.n, engine.n, api.n, steps, a.out), flush=True)
+          % (engine.n + napi, engine.n, napi, steps, a.out), flush=True)
 
 
 if __name__ == "__main__":

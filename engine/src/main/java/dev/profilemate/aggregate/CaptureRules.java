@@ -18,17 +18,18 @@ import java.util.Map;
  * window. A rule that fired stays quiet until its condition has cleared (re-armed), so a long
  * overload is one firing, not one per step.
  */
-public final class CaptureRules implements RecordConsumer {
+public final class CaptureRules implements RecordConsumer, java.io.Serializable {
   /** At most this many firings are listed per capture (the first ones); the rest are counted. */
   public static final int MAX_FIRINGS_PER_CAPTURE = 100;
   /** Requests waiting for their first token that are followed at once; older ones are forgotten. */
   private static final int MAX_PENDING_ARRIVALS = 100_000;
 
   /** One rule firing: its measured value against the threshold it crossed, in the rule's unit. */
-  public record Firing(Rule rule, double firedSec, double value, double threshold) {}
+  public record Firing(Rule rule, double firedSec, double value, double threshold) implements java.io.Serializable {}
 
   /** One capture: the merged window of its firings, named by its first firing. */
-  public record Capture(String id, double startSec, double endSec, List<Firing> firings, long firingsNotListed) {}
+  public record Capture(String id, double startSec, double endSec, List<Firing> firings, long firingsNotListed)
+      implements java.io.Serializable {}
 
   private final CaptureSettings settings;
   private final SessionClock clock;
@@ -36,7 +37,7 @@ public final class CaptureRules implements RecordConsumer {
   private final SchedulerSteps steps;
   private final List<Capture> captures = new ArrayList<>();
 
-  private SpoolRecord current;
+  private transient SpoolRecord current; // only while accept() runs
   // step_time: per EngineCore, the previous step's start and whether it scheduled anything
   private final Map<Integer, long[]> previousStep = new HashMap<>();
   private final WindowVsBaseline stepTime;
@@ -69,7 +70,7 @@ public final class CaptureRules implements RecordConsumer {
     this.clock = clock;
     this.schema = schema;
     // the step record's decoding (limits, v2/v3, KV usage) lives once, in SchedulerSteps
-    this.steps = new SchedulerSteps(clock, this::onStep);
+    this.steps = new SchedulerSteps(clock, (java.util.function.Consumer<SchedulerSteps.Step> & java.io.Serializable) this::onStep);
     this.stepTime = settings.on(Rule.STEP_TIME)
         ? new WindowVsBaseline(settings.get(Rule.STEP_TIME, "window"), settings.get(Rule.STEP_TIME, "baseline"))
         : null;

@@ -13,7 +13,8 @@ import java.util.Map;
  * {@code off} (every rule off), {@code RULE:off}, {@code RULE:on}, {@code RULE:key=value,...} (also
  * turns the rule on), {@code capture:before=S,after=S}; later values override earlier ones.
  */
-public record CaptureSettings(Map<CaptureSettings.Rule, Map<String, Double>> rules, double beforeSec, double afterSec) {
+public record CaptureSettings(Map<CaptureSettings.Rule, Map<String, Double>> rules, double beforeSec, double afterSec)
+    implements java.io.Serializable {
 
   /** The rules, by the name the flag and capture_windows.csv use; defaults are an operator's alarm levels. */
   public enum Rule {

@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * sorted map, so a long MoE session does not box a map entry per cell per window (issue 23).
  * A cell once added is listed even when its sum is 0, as before.
  */
-final class CellCounts {
+final class CellCounts implements java.io.Serializable {
   /** Rows the dense array grows to at most (2^16 experts): cells beyond go to the map. */
   private static final int MAX_ROWS = 1 << 16;
 

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * Host time per CPU phase. Scheduling and output updates come from the scheduler's own step
  * records (so the probe does not write them twice); the rest from cpu_operation records.
  */
-public final class CpuOperations implements RecordConsumer {
+public final class CpuOperations implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final Consumer<Operation> sink;
   private final Map<String, Percentiles> byOp = new TreeMap<>();

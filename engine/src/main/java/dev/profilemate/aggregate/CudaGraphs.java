@@ -9,7 +9,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** Graph captures and replays keyed by their full BatchDescriptor and runtime mode. */
-public final class CudaGraphs implements RecordConsumer {
+public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final Consumer<Replay> timeline;
   private final Map<Descriptor, double[]> captures = new TreeMap<>(Descriptor.ORDER);
@@ -21,8 +21,9 @@ public final class CudaGraphs implements RecordConsumer {
   }
 
   /** numReqs is -1 when vLLM left it unset (written as None, as vLLM prints it). */
-  public record Descriptor(String runtimeMode, int numTokens, int numReqs, boolean uniform, boolean hasLora) {
-    static final Comparator<Descriptor> ORDER = Descriptor::compare;
+  public record Descriptor(String runtimeMode, int numTokens, int numReqs, boolean uniform, boolean hasLora)
+      implements java.io.Serializable {
+    static final Comparator<Descriptor> ORDER = (Comparator<Descriptor> & java.io.Serializable) Descriptor::compare;
 
     private static int compare(Descriptor x, Descriptor y) {
       int c = x.runtimeMode.compareTo(y.runtimeMode);
@@ -46,7 +47,7 @@ public final class CudaGraphs implements RecordConsumer {
 
   public record Usage(Descriptor descriptor, long replayCount) {}
 
-  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) {}
+  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) implements java.io.Serializable {}
 
   private static Descriptor descriptor(SpoolRecord r) {
     return new Descriptor(

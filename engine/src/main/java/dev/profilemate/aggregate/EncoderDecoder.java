@@ -6,7 +6,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** Encoder, decoder and cross-attention time of encoder-decoder and multimodal models. */
-public final class EncoderDecoder implements RecordConsumer {
+public final class EncoderDecoder implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final Consumer<Timing> sink;
   private final Map<String, Percentiles> byComponent = new TreeMap<>();

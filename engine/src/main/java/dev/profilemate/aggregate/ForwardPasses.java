@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** One row per model forward step, and step-time percentiles per phase. */
-public final class ForwardPasses implements RecordConsumer {
+public final class ForwardPasses implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final RecordSchema schema;
   private final Consumer<Pass> sink;
@@ -22,7 +22,8 @@ public final class ForwardPasses implements RecordConsumer {
   }
 
   public record Pass(
-      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec) {}
+      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec)
+      implements java.io.Serializable {}
 
   public record Summary(long steps, long gpuTimedSteps, Map<String, Percentiles.Snapshot> phases) {}
 

@@ -4,7 +4,7 @@ import dev.profilemate.spool.SpoolRecord;
 import java.util.function.Consumer;
 
 /** One row per cached KV block dropped from the prefix cache, with lifetime and idle time. */
-public final class KvEvictions implements RecordConsumer {
+public final class KvEvictions implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final Consumer<Eviction> sink;
   private final Percentiles lifetime = new Percentiles();

@@ -11,7 +11,7 @@ import java.util.function.BiFunction;
  * requests go into 1 %-wide buckets of their latency, each bucket summing its requests' parts and
  * cause figures, so a session of millions of requests keeps a few thousand buckets, not a row each.
  */
-final class LatencyBands {
+final class LatencyBands implements java.io.Serializable {
   /** The bands of ranks (fractions of the requests, lowest latency first) each percentile stands for. */
   static final Map<String, double[]> BANDS = bands();
 

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * some sat out (running_len > num_reqs) the spool does not say which, so those steps are shared out
  * by its token count: it ran in as many steps as it sampled decode tokens.
  */
-public final class LatencyParts implements RecordConsumer {
+public final class LatencyParts implements RecordConsumer, java.io.Serializable {
   public static final List<String> TTFT_PARTS =
       List.of("queue_wait", "prefill_compute", "between_chunks", "preemption");
   public static final List<String> ITL_PARTS = List.of("decode_step", "sat_out", "preemption");
@@ -43,6 +43,9 @@ public final class LatencyParts implements RecordConsumer {
   private final Set<Req> awaitingApi = new LinkedHashSet<>();
   private final LatencyBands ttft = new LatencyBands(TTFT_PARTS, TtftCause.KEYS);
   private final LatencyBands itl = new LatencyBands(ITL_PARTS, ItlCause.KEYS);
+  /** The bands with the requests in flight at the last finish(), for its summary; null once records come again. */
+  private LatencyBands finishedTtft;
+  private LatencyBands finishedItl;
   private boolean chunkRecords;
   private boolean apiRecords;
 
@@ -77,11 +80,11 @@ public final class LatencyParts implements RecordConsumer {
       String ttftDominant,
       String itlDominant) {}
 
-  private record Limits(int seqs, int tokens) {}
+  private record Limits(int seqs, int tokens) implements java.io.Serializable {}
 
   private enum State { QUEUED, CHUNK, WAITING, PREEMPTED, DECODE }
 
-  private static final class Req {
+  private static final class Req implements java.io.Serializable {
     final String id;
     final int process;
     double arrival = Double.NaN;
@@ -132,6 +135,8 @@ public final class LatencyParts implements RecordConsumer {
 
   @Override
   public void accept(SpoolRecord r) {
+    finishedTtft = null;
+    finishedItl = null;
     switch (r.name()) {
       case "scheduler_limits" -> limits.put(r.process(),
           new Limits(r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens")));
@@ -335,6 +340,10 @@ public final class LatencyParts implements RecordConsumer {
   }
 
   private void emit(Req q, double finished) {
+    emit(q, finished, ttft, itl);
+  }
+
+  private void emit(Req q, double finished, LatencyBands ttft, LatencyBands itl) {
     double ttftSec = q.firstToken - q.arrival;
     boolean hasTtft = !Double.isNaN(ttftSec);
     double[] tParts = {q.queue, q.prefill, q.between, q.preemptTtft};
@@ -379,20 +388,43 @@ public final class LatencyParts implements RecordConsumer {
 
   @Override
   public void finish() {
-    for (Req q : new ArrayList<>(live.values())) {
-      move(q, q.state, q.since);
-      emit(q, Double.NaN);
+    // collect's incremental refreshes (export/LiveExport) call finish() and then go on feeding
+    // this object: the requests in flight are settled and written as copies, into copies of the
+    // bands, so that nothing here changes; the summary reads the copies until the next record
+    finishedTtft = copy(ttft);
+    finishedItl = copy(itl);
+    for (Req q : live.values()) {
+      Req c = copy(q);
+      move(c, c.state, c.since);
+      emit(c, Double.NaN, finishedTtft, finishedItl);
     }
-    live.clear();
+  }
+
+  /** A deep copy through serialization (the state is Serializable for collect's checkpoint anyway). */
+  @SuppressWarnings("unchecked")
+  private static <T extends java.io.Serializable> T copy(T value) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(value);
+      }
+      try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+        return (T) in.readObject();
+      }
+    } catch (java.io.IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("cannot copy " + value.getClass().getSimpleName(), e);
+    }
   }
 
   /** latency_summary.json: the parts at p50, p90 and p99 of TTFT and ITL, each with its cause. */
   public Map<String, Object> summary() {
     Map<String, Object> m = new TreeMap<>();
-    m.put("ttft", ttft.bands(TtftCause::explain));
-    m.put("itl", itl.bands(ItlCause::explain));
-    m.put("requests_with_ttft", ttft.count());
-    m.put("requests_with_itl", itl.count());
+    LatencyBands t = finishedTtft != null ? finishedTtft : ttft;
+    LatencyBands i = finishedItl != null ? finishedItl : itl;
+    m.put("ttft", t.bands(TtftCause::explain));
+    m.put("itl", i.bands(ItlCause::explain));
+    m.put("requests_with_ttft", t.count());
+    m.put("requests_with_itl", i.count());
     List<String> notes = new ArrayList<>();
     if (!chunkRecords) {
       notes.add("no prefill_chunk records (spool before 1.7, or request tracking off): prefill_compute runs from "

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /** Expert token counts per MoE layer, summed over the session, and imbalance per window. */
-public final class MoeExperts implements RecordConsumer {
+public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final Consumer<Imbalance> imbalance;
   private final Map<Integer, long[]> totals = new TreeMap<>();

@@ -13,10 +13,10 @@ import java.util.TreeSet;
  * and which dense, routed and shared experts, top_k, grouped top-k; and the layers whose kernel
  * routes inside itself (moe_routing_hidden), whose counts the probe cannot see.
  */
-public final class MoeLayers implements RecordConsumer {
+public final class MoeLayers implements RecordConsumer, java.io.Serializable {
   /** One MoE layer's shape. groups/topkGroup 0: no grouped top-k. */
   public record Shape(int routedExperts, int sharedExperts, int topK, int groups, int topkGroup, String routing,
-      String backend) {}
+      String backend) implements java.io.Serializable {}
 
   /** One row of moe_layers.csv: every decoder layer, MoE or dense, with what it routed. */
   public record LayerRow(int layer, String kind, Shape shape, Long tokens, Long routedTokens, Long sharedExpertTokens,

@@ -6,7 +6,7 @@ import org.HdrHistogram.Histogram;
  * Latency distribution of one series in nanoseconds, kept in an HdrHistogram (3 significant
  * digits) so percentiles come from buckets, not from a sorted copy of every value.
  */
-public final class Percentiles {
+public final class Percentiles implements java.io.Serializable {
   private final Histogram h = new Histogram(3);
   private double sumNs;
 

@@ -12,12 +12,13 @@ import java.util.function.Consumer;
  * Follows each request through arrival, scheduling, preemptions and finish. Keeps state only
  * for requests still in flight; a request's row is written when it finishes (or at the end).
  */
-public final class RequestLifecycles implements RecordConsumer {
+public final class RequestLifecycles implements RecordConsumer, java.io.Serializable {
   private final SessionClock clock;
   private final RecordSchema schema;
   private final Consumer<PreemptionEvent> events;
   private final Consumer<Lifecycle> lifecycles;
-  private final Map<String, State> live = new LinkedHashMap<>();
+  /** Requests in flight; written field by field in collect's checkpoint (writeObject below). */
+  private transient Map<String, State> live = new LinkedHashMap<>();
   private final Map<String, Long> reasons = new TreeMap<>();
   private final Map<String, Long> finishReasons = new TreeMap<>();
   private final Percentiles delays = new Percentiles();
@@ -76,7 +77,7 @@ public final class RequestLifecycles implements RecordConsumer {
       Map<String, Long> finishReasons,
       Percentiles.Snapshot preemptionDelay) {}
 
-  private static final class State {
+  private static final class State implements java.io.Serializable {
     double arrival = Double.NaN;
     double started = Double.NaN;
     double lastStart = Double.NaN;
@@ -189,7 +190,58 @@ public final class RequestLifecycles implements RecordConsumer {
     for (Map.Entry<String, State> e : live.entrySet()) {
       lifecycles.accept(row(e.getKey(), e.getValue(), Double.NaN, ""));
     }
-    live.clear();
+    // live is kept: collect's refreshes go on feeding records after a finish() (docs/collect.md)
+  }
+
+  /**
+   * collect's checkpoint (docs/collect.md) holds this object: the requests in flight, of which a long
+   * session may have 10^5 (requests the probe never saw finish), go field by field, as default
+   * serialization of as many small objects takes seconds.
+   */
+  @java.io.Serial
+  private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+    out.defaultWriteObject();
+    out.writeInt(live.size());
+    for (Map.Entry<String, State> e : live.entrySet()) {
+      byte[] id = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(id.length);
+      out.write(id);
+      State s = e.getValue();
+      for (double d : new double[] {s.arrival, s.started, s.lastStart, s.preempted, s.resumed, s.lastPreempted,
+          s.lastResumed, s.firstToken, s.delay}) {
+        out.writeDouble(d);
+      }
+      out.writeInt(s.prompt);
+      out.writeInt(s.output);
+      out.writeInt(s.preemptions);
+      out.writeLong(s.recomputed);
+    }
+  }
+
+  @java.io.Serial
+  private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    int n = in.readInt();
+    live = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      byte[] id = new byte[in.readInt()];
+      in.readFully(id);
+      State s = new State();
+      s.arrival = in.readDouble();
+      s.started = in.readDouble();
+      s.lastStart = in.readDouble();
+      s.preempted = in.readDouble();
+      s.resumed = in.readDouble();
+      s.lastPreempted = in.readDouble();
+      s.lastResumed = in.readDouble();
+      s.firstToken = in.readDouble();
+      s.delay = in.readDouble();
+      s.prompt = in.readInt();
+      s.output = in.readInt();
+      s.preemptions = in.readInt();
+      s.recomputed = in.readLong();
+      live.put(new String(id, java.nio.charset.StandardCharsets.UTF_8), s);
+    }
   }
 
   public Summary summary() {

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * The joined per-step record (decision, tokens by phase, queues, KV usage, preemptions)
  * and the batch-utilisation and KV-usage summaries built from it.
  */
-public final class SchedulerSteps implements RecordConsumer {
+public final class SchedulerSteps implements RecordConsumer, java.io.Serializable {
   /** Token utilisation below this share of max_num_batched_tokens counts as under-utilised. */
   public static final double UNDER_UTILISED = 0.5;
 
@@ -41,7 +41,7 @@ public final class SchedulerSteps implements RecordConsumer {
   /** Each EngineCore's limits (data-parallel ranks may differ), by the process that wrote them. */
   private final Map<Integer, Limits> limits = new HashMap<>();
 
-  private record Limits(int seqs, int tokens, int blocks) {}
+  private record Limits(int seqs, int tokens, int blocks) implements java.io.Serializable {}
 
   private static final Limits NO_LIMITS = new Limits(0, 0, 0);
 
@@ -69,7 +69,7 @@ public final class SchedulerSteps implements RecordConsumer {
       int kvTotalBlocks,
       double kvUsagePct,
       int numPreempted,
-      double scheduleMs) {}
+      double scheduleMs) implements java.io.Serializable {}
 
   public static String phase(int prefillTokens, int decodeTokens) {
     if (prefillTokens > 0 && decodeTokens > 0) {

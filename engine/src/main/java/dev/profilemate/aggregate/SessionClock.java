@@ -1,7 +1,7 @@
 package dev.profilemate.aggregate;
 
 /** Converts the probe's monotonic nanoseconds to seconds since the session started. */
-public record SessionClock(long startNs) {
+public record SessionClock(long startNs) implements java.io.Serializable {
   public double sec(long tNs) {
     return (tNs - startNs) / 1e9;
   }

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>A step lasts from its schedule() start to the next one's: that span holds the model's run
  * and update_from_output, as vLLM's engine loop runs them.
  */
-final class StepClock {
+final class StepClock implements java.io.Serializable {
   /** Seconds of steps. */
   static final int TIME = 0;
   /** Seconds of steps in which every running request was scheduled. */

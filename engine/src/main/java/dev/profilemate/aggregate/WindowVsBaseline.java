@@ -12,11 +12,11 @@ import org.HdrHistogram.Histogram;
  * adding and subtracting one second's values, never rebuilt. Memory: the values of
  * window + baseline seconds.
  */
-final class WindowVsBaseline {
+final class WindowVsBaseline implements java.io.Serializable {
   /** One evaluation, when a second with values closed; p99s in the series' unit (ns). */
   record Check(double atSec, long windowCount, long baselineCount, long windowP99, long baselineP99) {}
 
-  private record Second(long index, long[] values) {}
+  private record Second(long index, long[] values) implements java.io.Serializable {}
 
   private final double windowSec;
   private final double baselineSec;

@@ -126,7 +126,7 @@ final class CollectCommand implements Callable<Integer> {
       if (stamp != lastStamp && stamp != 0) {
         long t0 = System.nanoTime();
         try {
-          ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
+          refresh(false);
           publish(false);
           lastStamp = stamp;
           sendOtlp();
@@ -148,6 +148,34 @@ final class CollectCommand implements Callable<Integer> {
     return code;
   }
 
+  /**
+   * One refresh of the session files. It reads only what the spools gained since the last one
+   * (LiveExport; a restarted collector goes on from its checkpoint), the live metrics counted along
+   * and checkpointed with the files' aggregators; with --otlp every refresh is still a whole
+   * export's pass (the OTLP sender reads the session from its start).
+   */
+  private dev.profilemate.export.SessionExporter.Result refresh(boolean last) {
+    if (otlpLive != null) {
+      return ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
+    }
+    if (incremental == null) {
+      incremental = new dev.profilemate.export.LiveExport(session, dev.profilemate.spool.RecordSchema.bundled(),
+          capture.rules(spec), System.err, live == null ? null : live::carried, "live metrics");
+    }
+    try {
+      return incremental.refresh(last, exited);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      String msg = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+      throw new UserDataException(msg, e);
+    }
+  }
+
+  /** The incremental refreshes, when no tap needs whole reads. */
+  private dev.profilemate.export.LiveExport incremental;
+
+  /** Pids of profiled processes seen exited (before the refresh that follows): their spools are whole. */
+  private java.util.Set<Long> exited = java.util.Set.of();
+
   /** What rides on each export's one pass over the session: the live metrics and the OTLP sender. */
   private dev.profilemate.aggregate.RecordConsumer tap(SessionReader reader) {
     return dev.profilemate.aggregate.RecordConsumer.all(live == null ? null : live.tap(reader),
@@ -155,14 +183,14 @@ final class CollectCommand implements Callable<Integer> {
   }
 
   private void publish(boolean finished) {
-    if (live != null) {
+    if (live != null && !(incremental != null && incremental.tapFailed())) {
       live.publish(finished);
     }
   }
 
   /**
-   * The wait before the next refresh. Each refresh re-reads the whole session, so it grows with
-   * the session; beside a CPU-bound vLLM the collector keeps to maxCpuShare of one core.
+   * The wait before the next refresh. A refresh with taps re-reads the whole session, so it grows
+   * with the session; beside a CPU-bound vLLM the collector keeps to maxCpuShare of one core.
    */
   static Duration nextWait(double intervalSec, long lastRefreshNanos, double maxCpuShare) {
     long floor = (long) (intervalSec * 1e9);
@@ -175,12 +203,22 @@ final class CollectCommand implements Callable<Integer> {
     if (pid > 0) {
       pids.add(pid);
     }
-    try (SessionReader r = SessionReader.open(session, dev.profilemate.spool.RecordSchema.bundled())) {
-      r.processes().forEach(p -> pids.add(p.pid()));
+    try {
+      pids.addAll(dev.profilemate.session.LiveSession.pids(session, dev.profilemate.spool.RecordSchema.bundled()));
     } catch (IOException | RuntimeException e) {
       // no readable spool yet: only the starting pid counts
     }
-    return pids.stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false));
+    java.util.Set<Long> gone = new java.util.HashSet<>();
+    boolean any = false;
+    for (long p : pids) {
+      boolean up = ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false);
+      any |= up;
+      if (!up) {
+        gone.add(p);
+      }
+    }
+    exited = gone;
+    return any;
   }
 
   private long spoolStamp() throws IOException {
@@ -230,7 +268,7 @@ final class CollectCommand implements Callable<Integer> {
   private int finalExport() {
     finalPass = true;
     try {
-      var r = ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
+      var r = refresh(true);
       publish(true);
       sendOtlp();
       keepCaptures(true);

@@ -17,8 +17,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** metadata.json: session times, processes and ranks, engine config, profilers and targets. */
-final class MetadataBuilder {
-  private final SessionView reader;
+final class MetadataBuilder implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  /** The session read; re-attached after the collector's checkpoint restores this ({@link #attach}). */
+  private transient SessionView reader;
   private final RecordSchema schema;
   private final Map<Integer, String> roles = new TreeMap<>();
   private final Map<Integer, Integer> ranks = new TreeMap<>();
@@ -40,6 +42,10 @@ final class MetadataBuilder {
   MetadataBuilder(SessionView reader, RecordSchema schema) {
     this.reader = reader;
     this.schema = schema;
+  }
+
+  void attach(SessionView reader) {
+    this.reader = reader;
   }
 
   void accept(SpoolRecord r) {

@@ -30,11 +30,16 @@ import java.util.function.Consumer;
  * at the end, for {@link SessionExporter}. Apart from it so that an incremental collector (issue 23)
  * can feed the same aggregators and rows.
  */
-final class Pipeline {
-  /** A row sink: it looks its CSV up when called, not when made. */
-  private interface Sink<T> extends Consumer<T> {}
+final class Pipeline implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
 
-  private final Map<SessionFile, CsvTable.Writer> t;
+  /**
+   * A row sink: it looks its CSV up when called, not when made, so a pipeline restored from the
+   * collector's checkpoint writes to the CSVs {@link #attach}ed to it (serializable for that).
+   */
+  private interface Sink<T> extends Consumer<T>, java.io.Serializable {}
+
+  private transient Map<SessionFile, CsvTable.Writer> t;
 
   final SchedulerSteps steps;
   final KvEvictions evictions;
@@ -92,9 +97,20 @@ final class Pipeline {
         .text(e.context()).end();
     encdec = new EncoderDecoder(clock, encoderRows);
     captures = new CaptureRules(triggers, clock, schema);
-    latency = new LatencyParts(clock, schema, LatencyRows.sink(t));
+    Sink<LatencyParts.Row> latencyRows = r -> LatencyRows.write(out(SessionFile.LATENCY_PARTS), r);
+    latency = new LatencyParts(clock, schema, latencyRows);
     consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures, latency);
   }
+
+  /** The CSVs the rows go to from now on (a pipeline restored from a checkpoint has none). */
+  void attach(Map<SessionFile, CsvTable.Writer> t) {
+    this.t = t;
+  }
+
+  /** The CSVs {@link #writeEndTables} writes whole from the totals; the others get rows as records come. */
+  static final java.util.Set<SessionFile> END_TABLES = java.util.EnumSet.of(SessionFile.CAPTURE_WINDOWS,
+      SessionFile.CUDA_GRAPH_CAPTURES, SessionFile.CUDA_GRAPH_USAGE, SessionFile.MOE_ACTIVATIONS,
+      SessionFile.MOE_COSELECTION, SessionFile.MOE_LAYERS, SessionFile.MOE_WEIGHT_HISTOGRAM);
 
   private CsvTable.Writer out(SessionFile f) {
     return t.get(f);

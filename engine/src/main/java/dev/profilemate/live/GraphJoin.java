@@ -18,8 +18,8 @@ import java.util.function.BiConsumer;
  * (replay first, as the probe writes them, or step first) are paired; a replay without a recorded
  * step (forward_pass profiler off) counts as a replay with unknown padding.
  */
-final class GraphJoin {
-  private final Map<List<String>, long[]> replays = new TreeMap<>(ProcessStats::compare);
+final class GraphJoin implements java.io.Serializable {
+  private final Map<List<String>, long[]> replays = new TreeMap<>(ProcessStats.ORDER);
   private final HistogramValue.Accumulator eager = new HistogramValue.Accumulator(LiveMetric.EAGER_TOKENS.bounds);
   private ForwardPasses.Pass pendingPass;
   private CudaGraphs.Replay pendingReplay;

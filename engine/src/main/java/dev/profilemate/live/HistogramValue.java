@@ -44,7 +44,7 @@ public record HistogramValue(double[] bounds, long[] counts, double sum) {
   }
 
   /** The mutable side: observations go in on the collector's thread, {@link #value()} copies out. */
-  static final class Accumulator {
+  static final class Accumulator implements java.io.Serializable {
     private final double[] bounds;
     private final long[] counts;
     private double sum;

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * in one process, the demo). A worker's record does not say which engine it serves; with one
  * engine it is that engine's, with several (data parallel) its series say engine="unknown".
  */
-public final class LiveAccumulator implements RecordConsumer {
+public final class LiveAccumulator implements RecordConsumer, java.io.Serializable {
   static final String UNKNOWN_ENGINE = "unknown";
 
   private final RecordSchema schema;
@@ -42,6 +42,17 @@ public final class LiveAccumulator implements RecordConsumer {
     for (ProcessInfo p : processes) {
       roles.put(p.index(), p.role());
       ranks.put(p.index(), p.rank());
+    }
+  }
+
+  /**
+   * Processes found since this was made (collect's refreshes read a session a part at a time): their
+   * role and rank from the spool, until a process_role record says otherwise.
+   */
+  public void processes(List<ProcessInfo> processes) {
+    for (ProcessInfo p : processes) {
+      roles.putIfAbsent(p.index(), p.role());
+      ranks.putIfAbsent(p.index(), p.rank());
     }
   }
 

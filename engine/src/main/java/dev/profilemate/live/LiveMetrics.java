@@ -59,6 +59,21 @@ public final class LiveMetrics implements AutoCloseable {
     };
   }
 
+  /**
+   * For collect's incremental refreshes: the accumulator carried over from the last refresh (prev,
+   * restored from its checkpoint; null: the session is read from its start), told of the processes
+   * found so far. It is fed only the new records: its counters go on counting across refreshes and
+   * collector restarts. {@link #publish} then serves it.
+   */
+  public RecordConsumer carried(dev.profilemate.session.SessionView view, Object prev) {
+    LiveAccumulator acc = prev instanceof LiveAccumulator a ? a
+        : new LiveAccumulator(RecordSchema.bundled(), view.processes(), moeExperts);
+    acc.processes(view.processes());
+    pending = acc;
+    failed = false;
+    return acc;
+  }
+
   /** After a refresh that wrote the session files: serve what its read saw. finished: the final export. */
   public void publish(boolean finished) {
     LiveAccumulator acc = pending;

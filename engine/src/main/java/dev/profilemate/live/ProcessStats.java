@@ -21,36 +21,36 @@ import java.util.function.BiConsumer;
  * write the session files (fed only this process's records), so a metric and its file agree by
  * construction; this class only sorts the rows into counters and histograms.
  */
-final class ProcessStats implements RecordConsumer {
+final class ProcessStats implements RecordConsumer, java.io.Serializable {
   /** Seconds since an arbitrary origin: only differences (step intervals) are used. */
   private static final SessionClock CLOCK = new SessionClock(0);
 
   private final List<RecordConsumer> aggregators;
-  final MoeExperts moe = new MoeExperts(CLOCK, i -> {}, w -> {});
-  private final Map<List<String>, HistogramValue.Accumulator> histograms = new TreeMap<>(ProcessStats::compare);
-  private final Map<List<String>, double[]> counters = new TreeMap<>(ProcessStats::compare);
+  final MoeExperts moe = new MoeExperts(CLOCK, sink(i -> {}), sink(w -> {}));
+  private final Map<List<String>, HistogramValue.Accumulator> histograms = new TreeMap<>(ProcessStats.ORDER);
+  private final Map<List<String>, double[]> counters = new TreeMap<>(ProcessStats.ORDER);
   private final GraphJoin graphs = new GraphJoin();
   private SchedulerSteps.Step last;
   private String lastPhase;
   private double lastStepSec = Double.NaN;
 
   ProcessStats(RecordSchema schema) {
-    SchedulerSteps steps = new SchedulerSteps(CLOCK, this::step);
-    KvEvictions evictions = new KvEvictions(CLOCK, e -> {
+    SchedulerSteps steps = new SchedulerSteps(CLOCK, sink(this::step));
+    KvEvictions evictions = new KvEvictions(CLOCK, sink(e -> {
       observe(LiveMetric.EVICTION_IDLE, e.idleSec());
       observe(LiveMetric.EVICTION_LIFETIME, e.lifetimeSec());
-    });
-    RequestLifecycles requests = new RequestLifecycles(CLOCK, schema, e -> {
+    }));
+    RequestLifecycles requests = new RequestLifecycles(CLOCK, schema, sink(e -> {
       if (e.event().equals("preempted")) {
         add(LiveMetric.PREEMPTIONS, 1, e.reason());
       }
-    }, l -> {});
-    CpuOperations cpu = new CpuOperations(CLOCK, o -> observe(LiveMetric.CPU_TIME, o.durationMs() / 1e3, o.operation()));
-    ForwardPasses forward = new ForwardPasses(CLOCK, schema, p -> {
+    }), sink(l -> {}));
+    CpuOperations cpu = new CpuOperations(CLOCK, sink(o -> observe(LiveMetric.CPU_TIME, o.durationMs() / 1e3, o.operation())));
+    ForwardPasses forward = new ForwardPasses(CLOCK, schema, sink(p -> {
       observe(LiveMetric.FORWARD_TIME, p.forwardTimeMs() / 1e3, p.phase());
       graphs.pass(p);
-    });
-    CudaGraphs cuda = new CudaGraphs(CLOCK, graphs::replay);
+    }));
+    CudaGraphs cuda = new CudaGraphs(CLOCK, sink(graphs::replay));
     aggregators = List.of(steps, evictions, requests, cpu, forward, cuda, moe);
   }
 
@@ -102,6 +102,20 @@ final class ProcessStats implements RecordConsumer {
     System.arraycopy(labels, 0, k, 1, labels.length);
     return List.of(k);
   }
+
+  /**
+   * The sinks are serializable lambdas: collect's checkpoint holds these stats with the session's
+   * aggregators (docs/collect.md).
+   */
+  private interface Sink<T> extends java.util.function.Consumer<T>, java.io.Serializable {}
+
+  private static <T> Sink<T> sink(Sink<T> s) {
+    return s;
+  }
+
+  /** {@link #compare}, serializable for the checkpoint's TreeMaps. */
+  static final java.util.Comparator<List<String>> ORDER =
+      (java.util.Comparator<List<String>> & java.io.Serializable) ProcessStats::compare;
 
   static int compare(List<String> a, List<String> b) {
     for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
