@@ -35,6 +35,9 @@ record SessionSamples(Path dir, String name, Map<Sample, double[]> samples, doub
     double[] first = r.get("first_token_sec");
     double[] finished = r.get("finished_sec");
     double[] out = r.get("num_output_tokens");
+    double[] queued = r.get("queue_wait_sec");
+    double[] preemptions = r.get("num_preemptions");
+    double[] prompts = r.get("num_prompt_tokens");
     Values ttft = new Values();
     Values tpot = new Values();
     Values e2e = new Values();
@@ -53,10 +56,10 @@ record SessionSamples(Path dir, String name, Map<Sample, double[]> samples, doub
         tpot.add((finished[i] - first[i]) * 1e3 / (out[i] - 1));
       }
       e2e.add((finished[i] - arrival[i]) * 1e3);
-      queue.add(r.get("queue_wait_sec")[i] * 1e3);
-      preempt.add(r.get("num_preemptions")[i]);
+      queue.add(queued[i] * 1e3);
+      preempt.add(preemptions[i]);
       outTokens.add(out[i]);
-      prompt.add(r.get("num_prompt_tokens")[i]);
+      prompt.add(prompts[i]);
       if (!Double.isNaN(arrival[i])) {
         from = Math.min(from, arrival[i]);
       }

@@ -22,9 +22,9 @@ public final class HtmlReport {
   public static String render(Report report) {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("report", report);
-    params.put("css", resource("/profilemate/report/report.css"));
-    params.put("echartsJs", scriptSafe(resource("/profilemate/web/echarts.min.js")));
-    params.put("reportJs", scriptSafe(resource("/profilemate/report/report.js")));
+    params.put("css", PageParts.resource("/profilemate/report/report.css"));
+    params.put("echartsJs", PageParts.scriptSafe(PageParts.resource("/profilemate/web/echarts.min.js")));
+    params.put("reportJs", PageParts.scriptSafe(PageParts.resource("/profilemate/report/report.js")));
     params.put("dataJson", dataJson(report));
     StringOutput out = new StringOutput();
     ENGINE.render("report.jte", params, out);
@@ -34,13 +34,5 @@ public final class HtmlReport {
   /** The data island exactly as embedded in the page. */
   public static String dataJson(Report report) {
     return ReportJson.write(report);
-  }
-
-  static String scriptSafe(String js) {
-    return PageParts.scriptSafe(js);
-  }
-
-  private static String resource(String path) {
-    return PageParts.resource(path);
   }
 }

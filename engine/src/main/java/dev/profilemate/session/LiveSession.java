@@ -436,19 +436,6 @@ public final class LiveSession implements SessionView {
   }
 
   @Override
-  public long startNs() {
-    return processes.stream().mapToLong(ProcessInfo::monotonicAnchorNs).min().orElse(0);
-  }
-
-  @Override
-  public long startWallNs() {
-    return processes.stream()
-        .min(Comparator.comparingLong(ProcessInfo::monotonicAnchorNs))
-        .map(ProcessInfo::wallAnchorNs)
-        .orElse(0L);
-  }
-
-  @Override
   public List<ProcessInfo> processes() {
     return List.copyOf(processes);
   }

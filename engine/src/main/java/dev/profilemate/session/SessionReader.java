@@ -212,20 +212,6 @@ public final class SessionReader implements AutoCloseable, SessionView {
     return List.copyOf(processes);
   }
 
-  /** The session's zero: the earliest clock anchor of its processes. */
-  @Override
-  public long startNs() {
-    return processes.stream().mapToLong(ProcessInfo::monotonicAnchorNs).min().orElse(0);
-  }
-
-  @Override
-  public long startWallNs() {
-    return processes.stream()
-        .min(Comparator.comparingLong(ProcessInfo::monotonicAnchorNs))
-        .map(ProcessInfo::wallAnchorNs)
-        .orElse(0L);
-  }
-
   /** Warnings gathered while reading, valid after the merged iteration is drained. */
   @Override
   public List<String> warnings() {

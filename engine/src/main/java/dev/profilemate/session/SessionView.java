@@ -11,9 +11,17 @@ public interface SessionView {
   Path dir();
 
   /** The session's zero: the earliest clock anchor of its processes. */
-  long startNs();
+  default long startNs() {
+    return processes().stream().mapToLong(ProcessInfo::monotonicAnchorNs).min().orElse(0);
+  }
 
-  long startWallNs();
+  /** The wall-clock time of that zero (the earliest process's wall anchor). */
+  default long startWallNs() {
+    return processes().stream()
+        .min(java.util.Comparator.comparingLong(ProcessInfo::monotonicAnchorNs))
+        .map(ProcessInfo::wallAnchorNs)
+        .orElse(0L);
+  }
 
   List<ProcessInfo> processes();
 
