@@ -22,6 +22,7 @@ PROFILER_MODULES = (
     ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),
     ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
     ("encoder_decoder", ("ENABLE_ENCODER_DECODER_TIMING",)),
+    ("shutdown", config_mod.FLAGS),  # any profiler on: the EngineCore gets time to close its spool
     ("environ", config_mod.FLAGS),  # any profiler on: the probe's VLLM_* names pass vLLM's env check
 )
 

@@ -80,6 +80,10 @@ class Profiler:
         # on_disabled(profiler): after the line, so that the session says it too (profiler_status)
         self.on_disabled = on_disabled
 
+    def log(self, msg):
+        """One line in the probe's log (a hook's own notice, not a failure)."""
+        self._log(msg)
+
     def fail(self, where, exc):
         # runs inside a hook's `except`: nothing here may raise into vLLM, not even an
         # exception whose str() fails
