@@ -103,7 +103,10 @@ def run(tmp_path_factory):
     golden_log = open(tmp / "golden-collector.log", "w")
     procs.append(subprocess.Popen(
         [java, "-jar", JAR, "collect", str(golden), "--pid", str(os.getpid()), "--interval", "0.3",
-         "--max-wait", "600", "--metrics-port", str(p_golden)], stdout=golden_log, stderr=subprocess.STDOUT))
+         "--max-wait", "600", "--metrics-port", str(p_golden),
+         # not throttled to a tenth of a core: on a loaded machine a throttled refresh sleeps for
+         # seconds and the feeder's stages (below) would outrun the test's deadlines
+         "--max-cpu-share", "1"], stdout=golden_log, stderr=subprocess.STDOUT))
 
     cfg = tmp / "prometheus.yml"
     cfg.write_text(
@@ -169,9 +172,16 @@ def run(tmp_path_factory):
             assert time.time() < deadline, "the demo collector's final values never reached Prometheus: " + \
                 open(os.path.join(session, "collector.log")).read()[-2000:]
             time.sleep(0.5)
-        feeder.join()
-        while prom.value('sum(profilemate_steps_total{job="golden"})') != 6.0:  # the whole golden session
-            assert time.time() < deadline, open(tmp / "golden-collector.log").read()[-2000:]
+        feeder.join(timeout=300)
+        assert not feeder.is_alive(), "the golden session's feeder did not finish in 300 s"
+        # the golden session's own deadline: the feeder may end well after the demo (it waits for
+        # scrapes between its stages), and its last segment's records are released only once
+        # segments.jsonl says the segments are closed
+        deadline = time.time() + 120
+        q = 'sum(profilemate_steps_total{job="golden"})'
+        while (steps := prom.value(q)) != 6.0:  # the whole golden session
+            assert time.time() < deadline, "golden steps_total %s, not 6:\n%s" % (
+                steps, open(tmp / "golden-collector.log").read()[-2000:])
             time.sleep(0.5)
         time.sleep(2.5)  # a few more scrapes for the rate() windows
         yield dict(prom=prom, session=session, start=start, last=last, drv=drv)
