@@ -65,3 +65,24 @@ def test_a_sweep_orders_by_the_setting_and_charts_it(sweep, tmp_path):
     assert 'data-metric="ttft_p99_ms"' in page
     data = json.loads(page.split('id="compare-data">', 1)[1].split("</script>", 1)[0])
     assert data["sweep_values"] == ["4", "8", "16"]
+
+
+def test_the_report_opens_with_the_answer_against_a_baseline(sweep, tmp_path):
+    out = tmp_path / "r.html"
+    r = subprocess.run([PM, "report", sweep["s16"], "--baseline", sweep["s4"], "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    page = out.read_text()
+    # the answers first (why TTFT/ITL, did it help), then the per-profiler sections
+    order = [page.index('id="%s"' % s) for s in ("why-latency", "did-it-help", "recommendations", "kv-cache")]
+    assert order == sorted(order), order
+    section = page.split('id="did-it-help"', 1)[1].split("</section>", 1)[0]
+    answer = section.split('<p class="answer">', 1)[1].split("</p>", 1)[0]
+    # the judged figures lead (TTFT / queue wait better), not the load figures that merely changed
+    assert answer.startswith("Against %s: " % os.path.basename(sweep["s4"])), answer
+    first = answer.split(": ", 1)[1].split(", ")[0]
+    assert first.endswith("(better)") and ("TTFT" in first or "queue wait" in first or "E2E" in first
+                                           or "throughput" in first), answer
+    inside = answer.split("inside TTFT / ITL, ", 1)[1]
+    assert "TTFT part: queue wait, mean -" in inside and "(better)" in inside, answer
+    assert "max_num_seqs 4 → 16" in section

@@ -43,10 +43,10 @@ final class CompareCommand implements Callable<Integer> {
   Path html;
 
   @Option(names = "--resamples", paramLabel = "N", description = "bootstrap resamples (default: ${DEFAULT-VALUE})")
-  int resamples = 1000;
+  int resamples = CompareRun.DEFAULT_RESAMPLES;
 
   @Option(names = "--seed", paramLabel = "N", description = "bootstrap seed: the same sessions and seed give the same intervals (default: ${DEFAULT-VALUE})")
-  long seed = 1;
+  long seed = CompareRun.DEFAULT_SEED;
 
   @Override
   public Integer call() {

@@ -39,6 +39,12 @@ final class ReportCommand implements Callable<Integer> {
           + "see docs/gpus.md); its entries are tried first")
   Path gpuPeaks;
 
+  @Option(names = "--baseline", paramLabel = "SESSION",
+      description = "an exported session to compare with: the report opens with what changed against it (\"Did it "
+          + "help?\": the figures whose bootstrap 95 % interval leaves out no change, as profilemate compare BASELINE "
+          + "SESSION prints them)")
+  Path baseline;
+
   @Option(names = "--nsys", paramLabel = "FILE",
       description = "an Nsight Systems export (nsys export --type sqlite; an .nsys-rep is exported first when nsys is on "
           + "PATH): adds time per kernel category, top kernels, the prefill/decode split, CUDA-graph coverage and GPU "
@@ -69,6 +75,12 @@ final class ReportCommand implements Callable<Integer> {
     checkFile("--ncu", ncu, "a CSV file from ncu --csv --page raw (or details)");
     checkFile("--trace", trace, "a .json or .json.gz trace file from the PyTorch profiler");
     sessions.forEach(SessionArgs::exported); // all checked before any is written
+    if (baseline != null) {
+      if (sessions.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--baseline compares a session with another: give SESSION too");
+      }
+      checkOption("--baseline", () -> SessionArgs.exported(baseline));
+    }
     GpuCatalogue gpus = GpuCatalogue.withFile(gpuPeaks); // a bad file is said before any report is written
     if (sessions.isEmpty()) {
       sessions.add(null);
@@ -76,7 +88,7 @@ final class ReportCommand implements Callable<Integer> {
     for (Path session : sessions) {
       try (Progress progress = Progress.start("report")) {
         progress.phase("analysing " + (session != null ? session.getFileName() : "the kernel files"));
-        Path written = ReportWriter.write(session, out, gpu, kernels, gpus);
+        Path written = ReportWriter.write(session, out, gpu, kernels, gpus, baseline);
         progress.close();
         System.out.println("wrote " + written);
       }
@@ -87,11 +99,15 @@ final class ReportCommand implements Callable<Integer> {
   /** Named with its option: the same file could be given to another one. */
   private static void checkFile(String option, Path p, String what) {
     if (p != null) {
-      try {
-        InputPaths.file(p, what);
-      } catch (dev.profilemate.common.UserDataException e) {
-        throw new dev.profilemate.common.UserDataException(option + " " + e.getMessage(), e);
-      }
+      checkOption(option, () -> InputPaths.file(p, what));
+    }
+  }
+
+  private static void checkOption(String option, Runnable check) {
+    try {
+      check.run();
+    } catch (dev.profilemate.common.UserDataException e) {
+      throw new dev.profilemate.common.UserDataException(option + " " + e.getMessage(), e);
     }
   }
 }

@@ -16,6 +16,9 @@ import java.util.Map;
  * @param regressions one line per --fail-on-regression limit crossed
  */
 public record CompareRun(String text, List<String> regressions, List<Path> written) {
+  /** compare's defaults, shared with the report's comparison against a baseline. */
+  public static final int DEFAULT_RESAMPLES = Bootstrap.RESAMPLES;
+  public static final long DEFAULT_SEED = 1;
 
   public record Options(String sweepKey, Path json, Path html, List<RegressionLimit> limits, int resamples, long seed) {}
 

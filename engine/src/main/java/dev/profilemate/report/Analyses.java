@@ -1,6 +1,7 @@
 package dev.profilemate.report;
 
 import dev.profilemate.common.GpuCatalogue;
+import java.nio.file.Path;
 
 /** Every analysis of one session, each an immutable record built from the session files. */
 record Analyses(
@@ -16,13 +17,15 @@ record Analyses(
     EncoderDecoderAnalysis encoderDecoder,
     KernelAnalysis kernels,
     CaptureAnalysis captures,
-    LatencyAnswer latency) {
+    LatencyAnswer latency,
+    ChangeAnswer change) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
-    return of(s, gpuOption, GpuCatalogue.bundled(), kernels);
+    return of(s, gpuOption, GpuCatalogue.bundled(), kernels, null);
   }
 
-  static Analyses of(SessionData s, String gpuOption, GpuCatalogue gpus, KernelRuns kernels) {
+  /** baseline: a session to compare this one with (report --baseline), or null. */
+  static Analyses of(SessionData s, String gpuOption, GpuCatalogue gpus, KernelRuns kernels, Path baseline) {
     return new Analyses(
         KvCacheAnalysis.of(s),
         CudaGraphAnalysis.of(s),
@@ -36,6 +39,7 @@ record Analyses(
         EncoderDecoderAnalysis.of(s),
         KernelAnalysis.of(kernels),
         CaptureAnalysis.of(s),
-        LatencyAnswer.of(s));
+        LatencyAnswer.of(s),
+        ChangeAnswer.of(s, baseline));
   }
 }

@@ -30,6 +30,11 @@ public record Report(String format, SessionSummary session, List<Recommendation>
 
   /** As above, with the GPU peaks taken from {@code gpus} (the built-in table, or it with a --gpu-peaks file). */
   public static Report of(Path sessionDir, String gpu, KernelInputs kernels, GpuCatalogue gpus) {
+    return of(sessionDir, gpu, kernels, gpus, null);
+  }
+
+  /** As above, opening with this session's changes against {@code baseline} (an exported session; may be null). */
+  public static Report of(Path sessionDir, String gpu, KernelInputs kernels, GpuCatalogue gpus, Path baseline) {
     if (gpu != null && !gpu.isBlank() && gpus.match(gpu).isEmpty()) {
       throw new UserDataException("unknown GPU '" + gpu + "' for --gpu; known: " + gpus.names()
           + "; describe another with --gpu-peaks FILE");
@@ -38,7 +43,7 @@ public record Report(String format, SessionSummary session, List<Recommendation>
       throw new IllegalArgumentException("a report needs a session or a kernel trace");
     }
     SessionData s = sessionDir == null ? SessionData.none() : SessionData.read(sessionDir);
-    Analyses a = Analyses.of(s, gpu, gpus, KernelRuns.of(kernels, gpu, gpus));
+    Analyses a = Analyses.of(s, gpu, gpus, KernelRuns.of(kernels, gpu, gpus), baseline);
     return new Report(FORMAT, SessionSummary.of(s, a, ZoneId.systemDefault()), Recommendations.of(a, s.metadata()), a);
   }
 }

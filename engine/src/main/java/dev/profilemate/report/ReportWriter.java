@@ -32,8 +32,14 @@ public final class ReportWriter {
   }
 
   public static Path write(Path session, Path out, String gpu, KernelInputs kernels, GpuCatalogue gpus) {
+    return write(session, out, gpu, kernels, gpus, null);
+  }
+
+  /** baseline: an exported session the report compares this one with first (may be null). */
+  public static Path write(Path session, Path out, String gpu, KernelInputs kernels, GpuCatalogue gpus, Path baseline) {
     refuseLinkedSession(session);
-    Report report = Report.of(session, gpu, kernels, gpus);
+    refuseLinkedSession(baseline);
+    Report report = Report.of(session, gpu, kernels, gpus, baseline);
     Path target = out != null ? out : session != null ? session.resolve(DEFAULT_NAME) : Path.of(DEFAULT_NAME);
     String html = HtmlReport.render(report);
     try {
