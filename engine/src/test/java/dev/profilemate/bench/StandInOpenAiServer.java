@@ -85,6 +85,14 @@ final class StandInOpenAiServer implements AutoCloseable {
     long arrived = System.nanoTime();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    // a request leaves the count before its last write: the client may start its next request as soon
+    // as it reads that write, before this handler's finally runs
+    java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Runnable leave = () -> {
+      if (counted.getAndSet(false)) {
+        inFlight.decrementAndGet();
+      }
+    };
     try (ex) {
       JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
       int n = arrivals.getAndIncrement();
@@ -97,6 +105,7 @@ final class StandInOpenAiServer implements AutoCloseable {
         byte[] err = ("{\"object\":\"error\",\"message\":\"stand-in says no\",\"type\":\"InternalServerError\",\"code\":"
             + r.status() + "}").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
+        leave.run();
         ex.sendResponseHeaders(r.status(), err.length);
         ex.getResponseBody().write(err);
         return;
@@ -124,9 +133,11 @@ final class StandInOpenAiServer implements AutoCloseable {
             : "{\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"" + text + "\",\"finish_reason\":null}],\"usage\":null}");
         sent += k;
         if (r.ending() == Ending.CUT && sent >= 2) {
+          leave.run();
           return; // closes the stream without [DONE]
         }
         if (r.ending() == Ending.ERROR_EVENT && sent >= 1) {
+          leave.run();
           event(out, "{\"error\":{\"object\":\"error\",\"message\":\"stand-in engine died\",\"type\":\"InternalServerError\",\"code\":500}}");
           event(out, "[DONE]");
           return;
@@ -137,13 +148,14 @@ final class StandInOpenAiServer implements AutoCloseable {
         event(out, "{\"choices\":[],\"usage\":{\"prompt_tokens\":" + promptTokens + ",\"completion_tokens\":" + tokens
             + ",\"total_tokens\":" + (promptTokens + tokens) + "}}");
       }
+      leave.run();
       event(out, "[DONE]");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       // the client went away (e.g. a timed-out request): nothing to do
     } finally {
-      inFlight.decrementAndGet();
+      leave.run();
     }
   }
 

@@ -132,7 +132,9 @@ class ReportBrowserTest {
     assertEveryChartDrew(l.page());
     assertThat(l.page().locator("[data-chart]").count()).isEqualTo(15);
     assertThat(l.page().locator("section[data-recorded=false]").count())
-        .as("MFU (no model config) and the two kernel sections (no --nsys/--ncu/--trace)").isEqualTo(3);
+        .as("MFU (no model config), the two kernel sections (no --nsys/--ncu/--trace) and did-it-help (no --baseline)")
+        .isEqualTo(4);
+    assertThat(l.page().textContent("#did-it-help")).contains("--baseline");
     assertThat(l.page().textContent("#gpu-kernels")).contains("not recorded").contains("--nsys").contains("--trace");
     assertThat(l.page().textContent("#kernel-roofline")).contains("not recorded").contains("--ncu");
     assertThat(l.page().locator(".rec").count()).isGreaterThanOrEqualTo(7);
