@@ -40,11 +40,11 @@ final class OtlpTap implements RecordConsumer, Serializable {
 
   OtlpTap(RecordSchema schema, SessionView view, String session, boolean over) {
     this.session = session;
-    ArrayList<RequestSpan> f = finished;
-    ArrayList<StepSample> b = bounded;
+    // methods of this class, not finished::add and bounded::add: two serializable lambdas of one
+    // method and interface would deserialize as the same one
     PidOf pidOf = this::pid;
-    requests = new RequestSpans(schema, pidOf, (Sink<RequestSpan>) f::add);
-    steps = new StepSamples(new SessionClock(view.startNs()), pidOf, (Sink<StepSample>) b::add, over);
+    requests = new RequestSpans(schema, pidOf, (Sink<RequestSpan>) this::finished);
+    steps = new StepSamples(new SessionClock(view.startNs()), pidOf, (Sink<StepSample>) this::bounded, over);
     attach(view, over);
   }
 
@@ -59,6 +59,14 @@ final class OtlpTap implements RecordConsumer, Serializable {
     startNs = view.startNs();
     startWallNs = view.startWallNs();
     steps.last(over);
+  }
+
+  private void finished(RequestSpan r) {
+    finished.add(r);
+  }
+
+  private void bounded(StepSample s) {
+    bounded.add(s);
   }
 
   private long pid(int process) {
