@@ -90,6 +90,9 @@ def write(out):
 
     # spool minor 7: requests with a W3C trace context and their prefill chunks (the OTLP export's test)
     _traced_session(os.path.join(out, "session_traced"))
+    # the same records in many small chunks: collect --otlp's test feeds it in stages, so requests
+    # are in flight and steps unbounded between refreshes
+    _traced_session(os.path.join(out, "session_traced_chunked"), _FlushEvery3)
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
@@ -200,7 +203,7 @@ TRACE_A = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1)
 TRACE_C = ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1)
 
 
-def _traced_session(session):
+def _traced_session(session, writer=SpoolWriter):
     """One EngineCore, three requests through chunked prefill, a preemption and its recomputation:
     req-a (traced, sampled) prefilled in two chunks, req-b (no trace context) preempted and
     recomputed, req-c (traced, another trace). As the probe writes them: prefill_chunk records at their
@@ -211,7 +214,7 @@ def _traced_session(session):
         os.remove(os.path.join(raw, f))
     ms = 1_000_000
     t0 = 1_000_000_000
-    w = SpoolWriter(os.path.join(raw, "engine_core-401.pmspool"), _meta(401, "engine_core", 0))
+    w = writer(os.path.join(raw, "engine_core-401.pmspool"), _meta(401, "engine_core", 0))
     w.emit("scheduler_limits", t0 + 1, 4, 64, 10)
     w.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
     w.emit("request_trace", t0 + 5 * ms, TRACE_A[2], "req-a", TRACE_A[0], TRACE_A[1])

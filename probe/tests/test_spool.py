@@ -23,7 +23,8 @@ def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
                  "session_chunked/raw/engine_core-301.pmspool", "session_chunked/raw/worker-302.pmspool",
                  "session_rotated/raw/engine_core-301.0.pmspool", "session_rotated/raw/worker-302.2.pmspool",
                  "session_rotated/raw/segments.jsonl", "session_budget/raw/segments.jsonl",
-                 "session_budget/raw/engine_core-301.1.pmspool"):
+                 "session_budget/raw/engine_core-301.1.pmspool", "session_traced/raw/engine_core-401.pmspool",
+                 "session_traced_chunked/raw/engine_core-401.pmspool"):
         assert filecmp.cmp(os.path.join(committed, name), os.path.join(tmp_path, name), shallow=False), name
 
 

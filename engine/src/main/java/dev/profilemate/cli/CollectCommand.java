@@ -73,9 +73,6 @@ final class CollectCommand implements Callable<Integer> {
   /** Triggered captures (null: every rule off); fed after each refresh. */
   private dev.profilemate.capture.CaptureKeeper captures;
 
-  /** The export pass under way is the last one (the processes have gone). */
-  private boolean finalPass;
-
   @Override
   public Integer call() throws Exception {
     if (otlp != null && !otlp.isBlank()) {
@@ -150,17 +147,17 @@ final class CollectCommand implements Callable<Integer> {
 
   /**
    * One refresh of the session files. It reads only what the spools gained since the last one
-   * (LiveExport; a restarted collector goes on from its checkpoint), the live metrics counted along
-   * and checkpointed with the files' aggregators; with --otlp every refresh is still a whole
-   * export's pass (the OTLP sender reads the session from its start).
+   * (LiveExport; a restarted collector goes on from its checkpoint), the live metrics and the OTLP
+   * sender fed along and checkpointed with the files' aggregators (CollectTaps).
    */
   private dev.profilemate.export.SessionExporter.Result refresh(boolean last) {
-    if (otlpLive != null) {
-      return ExportCommand.run(session, session, false, capture.rules(spec), this::tap);
-    }
     if (incremental == null) {
+      taps = CollectTaps.of(live, otlpLive);
       incremental = new dev.profilemate.export.LiveExport(session, dev.profilemate.spool.RecordSchema.bundled(),
-          capture.rules(spec), System.err, live == null ? null : live::carried, "live metrics");
+          capture.rules(spec), System.err, taps, taps == null ? "live metrics" : taps.name());
+    }
+    if (taps != null) {
+      taps.over(last);
     }
     try {
       return incremental.refresh(last, exited);
@@ -170,17 +167,14 @@ final class CollectCommand implements Callable<Integer> {
     }
   }
 
-  /** The incremental refreshes, when no tap needs whole reads. */
+  /** The incremental refreshes. */
   private dev.profilemate.export.LiveExport incremental;
+
+  /** What rides on them (null: neither /metrics nor --otlp). */
+  private CollectTaps taps;
 
   /** Pids of profiled processes seen exited (before the refresh that follows): their spools are whole. */
   private java.util.Set<Long> exited = java.util.Set.of();
-
-  /** What rides on each export's one pass over the session: the live metrics and the OTLP sender. */
-  private dev.profilemate.aggregate.RecordConsumer tap(SessionReader reader) {
-    return dev.profilemate.aggregate.RecordConsumer.all(live == null ? null : live.tap(reader),
-        otlpLive == null ? null : otlpLive.tap(reader, finalPass));
-  }
 
   private void publish(boolean finished) {
     if (live != null && !(incremental != null && incremental.tapFailed())) {
@@ -189,8 +183,9 @@ final class CollectCommand implements Callable<Integer> {
   }
 
   /**
-   * The wait before the next refresh. A refresh with taps re-reads the whole session, so it grows
-   * with the session; beside a CPU-bound vLLM the collector keeps to maxCpuShare of one core.
+   * The wait before the next refresh. A refresh reads only the new spool bytes, but one that must
+   * read the session whole (a damaged session, a checkpoint it cannot use) grows with the session;
+   * beside a CPU-bound vLLM the collector keeps to maxCpuShare of one core.
    */
   static Duration nextWait(double intervalSec, long lastRefreshNanos, double maxCpuShare) {
     long floor = (long) (intervalSec * 1e9);
@@ -247,6 +242,10 @@ final class CollectCommand implements Callable<Integer> {
     if (otlpLive == null) {
       return;
     }
+    if (incremental != null && incremental.tapFailed()) {
+      otlpLive.skipped(); // LiveExport said so in one line; the next refresh reads from the start
+      return;
+    }
     try {
       var sent = otlpLive.afterRefresh();
       if (sent.failure() != null) {
@@ -266,7 +265,6 @@ final class CollectCommand implements Callable<Integer> {
 
   /** The last export after the processes have gone; an error here is reported, not retried. */
   private int finalExport() {
-    finalPass = true;
     try {
       var r = refresh(true);
       publish(true);

@@ -1,15 +1,13 @@
 package dev.profilemate.live;
 
 import dev.profilemate.aggregate.RecordConsumer;
-import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
-import dev.profilemate.spool.SpoolRecord;
 import java.io.PrintStream;
 import java.util.Optional;
 
 /**
  * collect's live /metrics: a {@link LiveAccumulator} rides along each refresh's read of the spools
- * ({@link #tap}), {@link #publish} swaps its snapshot into the served view. A fault in here costs
+ * ({@link #carried}), {@link #publish} swaps its snapshot into the served view. A fault in here costs
  * only the metrics: one line, the previous snapshot stays served, the session files are written.
  */
 public final class LiveMetrics implements AutoCloseable {
@@ -35,28 +33,6 @@ public final class LiveMetrics implements AutoCloseable {
 
   public int port() {
     return server.port();
-  }
-
-  /** For SessionExporter's tap: a fresh accumulator for this read of the session. */
-  public RecordConsumer tap(SessionReader reader) {
-    LiveAccumulator acc = new LiveAccumulator(RecordSchema.bundled(), reader.processes(), moeExperts);
-    pending = acc;
-    failed = false;
-    return new RecordConsumer() {
-      @Override
-      public void accept(SpoolRecord r) {
-        if (!failed) {
-          guard(() -> acc.accept(r));
-        }
-      }
-
-      @Override
-      public void finish() {
-        if (!failed) {
-          guard(acc::finish);
-        }
-      }
-    };
   }
 
   /**

@@ -1,9 +1,8 @@
 package dev.profilemate.otlp;
 
 import dev.profilemate.aggregate.RecordConsumer;
-import dev.profilemate.session.SessionReader;
+import dev.profilemate.session.SessionView;
 import dev.profilemate.spool.RecordSchema;
-import dev.profilemate.spool.SpoolRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -23,15 +22,25 @@ public final class OtlpExport {
     }
   }
 
-  /** One collect's sender: its metrics are cumulative over the collect's life. */
+  /** The session's name as the spans' resource says it: its folder's. */
+  static String name(Path session) {
+    return session.toAbsolutePath().normalize().getFileName().toString();
+  }
+
+  /**
+   * One collect's sender: its metrics are cumulative over the collect's life. It rides on collect's
+   * incremental refreshes as a tap ({@link #carried}): its state ({@link OtlpTap}: the requests in
+   * flight, what was found and not yet sent) is checkpointed with the session files' aggregators, so
+   * a refresh reads only the new records; otlp_sent.json's per-pid watermarks decide what a send
+   * carries, so a state thawed from before a send (a restarted collector) sends nothing twice, and
+   * one thawed from after a refresh whose send never happened (killed in between) still sends it.
+   */
   public static final class Live implements AutoCloseable {
     private final Path session;
     private final OtlpEndpoint endpoint;
-    private final OtlpBatchReader batches = new OtlpBatchReader(RecordSchema.bundled());
     private OtlpBatch.Watermarks sent;
     private OtlpSender sender;
-    private OtlpBatchReader.Pass pending;
-    private RuntimeException failure;
+    private OtlpTap pending;
 
     /** Picks up where an earlier collect of this session to this endpoint stopped (otlp_sent.json). */
     public Live(Path session, OtlpEndpoint endpoint) throws IOException {
@@ -40,50 +49,44 @@ public final class OtlpExport {
       this.sent = SentState.load(session, endpoint);
     }
 
+    /** The endpoint, for the checkpoint's stamp: a state kept for one endpoint is not another's. */
+    public String endpoint() {
+      return endpoint.toString();
+    }
+
     /**
-     * For collect's export pass (SessionExporter's tap): this refresh's read of what is unsent.
-     * over: the session has ended (last steps included). A fault here costs this refresh's send,
-     * never the export: one line, and the next refresh reads again from the same watermarks.
+     * For collect's incremental refreshes (LiveExport's tap): the state carried from the last
+     * refresh (prev, thawed from the checkpoint; null: the session is read from its start), fed only
+     * the new records. over: the session has ended (the last steps go out too). The refresh guards
+     * it: a fault costs this refresh's send (see {@link #skipped}), and the next refresh reads the
+     * session from its start, the watermarks keeping what was sent from going again.
      */
-    public RecordConsumer tap(SessionReader reader, boolean over) {
-      OtlpBatchReader.Pass pass = batches.pass(session, reader, sent, over);
-      pending = pass;
-      failure = null;
-      return new RecordConsumer() {
-        @Override
-        public void accept(SpoolRecord r) {
-          guard(() -> pass.accept(r));
-        }
-
-        @Override
-        public void finish() {
-          guard(pass::finish);
-        }
-      };
+    public RecordConsumer carried(SessionView view, Object prev, boolean over) {
+      OtlpTap tap;
+      if (prev instanceof OtlpTap t) {
+        tap = t;
+        tap.attach(view, over);
+        tap.forget(sent);
+      } else {
+        tap = new OtlpTap(RecordSchema.bundled(), view, name(session), over);
+      }
+      pending = tap;
+      return tap;
     }
 
-    private void guard(Runnable r) {
-      if (failure != null) {
-        return;
-      }
-      try {
-        r.run();
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-    }
-
-    /** After a refresh whose export pass went through {@link #tap}: sends what it found unsent. */
-    public OtlpSender.Sent afterRefresh() throws IOException {
-      OtlpBatchReader.Pass pass = pending;
+    /** The refresh that fed the tap failed: nothing of it is sent. */
+    public void skipped() {
       pending = null;
-      if (failure != null) {
-        throw new IOException("reading the session for OTLP failed: " + failure, failure);
-      }
-      if (pass == null) {
+    }
+
+    /** After a refresh that fed {@link #carried}'s tap: sends what it found unsent. */
+    public OtlpSender.Sent afterRefresh() throws IOException {
+      OtlpTap tap = pending;
+      pending = null;
+      if (tap == null) {
         return new OtlpSender.Sent(0, 0, 0, null);
       }
-      OtlpBatch batch = pass.batch();
+      OtlpBatch batch = tap.batch(sent);
       if (batch.requests().isEmpty() && batch.steps().isEmpty()) {
         return new OtlpSender.Sent(0, 0, 0, null);
       }

@@ -21,19 +21,19 @@ public record RequestSpan(
     String finishReason,
     List<Chunk> chunks,
     List<Mark> marks,
-    TraceContext trace) {
+    TraceContext trace) implements java.io.Serializable {
 
   /** Prefill work in one scheduler step; recompute: after a preemption (tokens thrown away before). */
-  public record Chunk(long startNs, long endNs, long step, int tokens, boolean recompute) {}
+  public record Chunk(long startNs, long endNs, long step, int tokens, boolean recompute) implements java.io.Serializable {}
 
   /**
    * A preemption or the resume after it: span events. tokensLost is what the preemption threw away
    * (num_computed_tokens), waitedNs how long the request waited to be resumed.
    */
-  public record Mark(long tNs, String event, String reason, long tokensLost, long waitedNs) {}
+  public record Mark(long tNs, String event, String reason, long tokensLost, long waitedNs) implements java.io.Serializable {}
 
   /** From the request's traceparent header: 32 and 16 lower-case hex digits, and the flags byte. */
-  public record TraceContext(String traceId, String parentSpanId, int flags) {}
+  public record TraceContext(String traceId, String parentSpanId, int flags) implements java.io.Serializable {}
 
   public int preemptions() {
     return (int) marks.stream().filter(m -> m.event().equals("preempted")).count();

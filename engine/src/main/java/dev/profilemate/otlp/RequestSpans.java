@@ -16,7 +16,7 @@ import java.util.function.IntToLongFunction;
  * in flight; a request still running at the end is not handed on (its spans go out once it
  * finishes, in a later send).
  */
-final class RequestSpans implements RecordConsumer {
+final class RequestSpans implements RecordConsumer, java.io.Serializable {
   private final RecordSchema schema;
   private final IntToLongFunction pidOf;
   private final Consumer<RequestSpan> sink;
@@ -30,7 +30,7 @@ final class RequestSpans implements RecordConsumer {
     this.sink = sink;
   }
 
-  private static final class State {
+  private static final class State implements java.io.Serializable {
     final int process;
     long arrived;
     long scheduled;

@@ -17,4 +17,4 @@ public record StepSample(
     double kvUsage,
     int running,
     int waiting,
-    int preempted) {}
+    int preempted) implements java.io.Serializable {}

@@ -14,20 +14,26 @@ import java.util.function.IntToLongFunction;
  * its duration. The steps themselves (phase, tokens, KV usage) are {@link SchedulerSteps}'s, so the
  * metrics agree with batch_utilization.csv and kv_cache_usage.csv.
  */
-final class StepSamples implements RecordConsumer {
+final class StepSamples implements RecordConsumer, java.io.Serializable {
   private final SchedulerSteps steps;
   private final IntToLongFunction pidOf;
   private final Consumer<StepSample> sink;
-  private final boolean last;
+  private boolean last;
   private final Map<Integer, StepSample> pending = new HashMap<>();
-  private SpoolRecord current;
+  /** The record being fed (not state: SchedulerSteps calls back while it is fed). */
+  private transient SpoolRecord current;
 
   /** last: hand on each process's last step too, without a duration (the session is over). */
   StepSamples(SessionClock clock, IntToLongFunction pidOf, Consumer<StepSample> sink, boolean last) {
     this.pidOf = pidOf;
     this.sink = sink;
     this.last = last;
-    this.steps = new SchedulerSteps(clock, this::step);
+    this.steps = new SchedulerSteps(clock, (java.util.function.Consumer<SchedulerSteps.Step> & java.io.Serializable) this::step);
+  }
+
+  /** Whether the session has ended by the next {@link #finish} (collect's last refresh). */
+  void last(boolean over) {
+    last = over;
   }
 
   @Override
@@ -51,9 +57,10 @@ final class StepSamples implements RecordConsumer {
 
   @Override
   public void finish() {
+    // while vLLM runs each scheduler's last step stays pending: the next refresh's next step bounds it
     if (last) {
       pending.values().stream().sorted(java.util.Comparator.comparingLong(StepSample::tNs)).forEach(sink);
+      pending.clear();
     }
-    pending.clear();
   }
 }

@@ -129,6 +129,30 @@ final class OtelCollector implements AutoCloseable {
     return metrics;
   }
 
+  /** The spans received so far from the sender of one session (resource attribute profilemate.session). */
+  List<JsonNode> spans(String session) throws IOException {
+    return of(session, "resourceSpans", "scopeSpans", "spans");
+  }
+
+  /** The metrics received so far from the sender of one session. */
+  List<JsonNode> metrics(String session) throws IOException {
+    return of(session, "resourceMetrics", "scopeMetrics", "metrics");
+  }
+
+  private List<JsonNode> of(String session, String resources, String scopes, String items) throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode line : lines()) {
+      for (JsonNode r : line.path(resources)) {
+        if (session.equals(attr(r.path("resource"), "profilemate.session"))) {
+          for (JsonNode s : r.path(scopes)) {
+            s.path(items).forEach(out::add);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** The first resource attributes of a span export. */
   JsonNode spanResource() throws IOException {
     for (JsonNode line : lines()) {

@@ -142,18 +142,27 @@ class OtlpCollectorTest {
     assertThat(r.err()).contains("--otlp").contains("not an http:// or https:// URL");
   }
 
-  /** Per request: the root, queue (when arrival was seen), one per prefill chunk, decode (after a first token). */
   private int expectedSpans(List<Map<String, String>> lifecycle) throws IOException {
+    return expectedSpans(lifecycle, session);
+  }
+
+  /** The spans an export of session (its files written) sends. */
+  static int expectedSpanCount(Path session) throws IOException {
+    return expectedSpans(csv(session, "request_lifecycle.csv"), session);
+  }
+
+  /** Per request: the root, queue (when arrival was seen), one per prefill chunk, decode (after a first token). */
+  private static int expectedSpans(List<Map<String, String>> lifecycle, Path session) throws IOException {
     int n = 0;
     for (Map<String, String> l : lifecycle) {
       n += 1 + (l.get("arrival_sec").isEmpty() ? 0 : 1) + (l.get("first_token_sec").isEmpty() ? 0 : 1);
     }
     // chunks: one per request per step with prefill work; the fixture's prefill steps hold these
-    return n + chunkCount();
+    return n + chunkCount(session);
   }
 
   /** How many prefill_chunk records the session holds (their values are checked against batch_utilization.csv in assertSpans). */
-  private int chunkCount() throws IOException {
+  private static int chunkCount(Path session) throws IOException {
     try (var reader = dev.profilemate.session.SessionReader.open(session, dev.profilemate.spool.RecordSchema.bundled())) {
       int n = 0;
       var it = reader.merged();
@@ -327,7 +336,7 @@ class OtlpCollectorTest {
         .as(field).isCloseTo(startWall + Math.round(Double.parseDouble(sec) * 1e9), within(1000L));
   }
 
-  private static int count(OtelCollector c) {
+  static int count(OtelCollector c) {
     try {
       return c.spans().size();
     } catch (IOException e) {
@@ -350,8 +359,12 @@ class OtlpCollectorTest {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 
-  /** A session CSV as rows of column → value (these files hold no quoted cells). */
   private List<Map<String, String>> csv(String name) throws IOException {
+    return csv(session, name);
+  }
+
+  /** A session CSV as rows of column → value (these files hold no quoted cells). */
+  private static List<Map<String, String>> csv(Path session, String name) throws IOException {
     List<String> lines = Files.readAllLines(session.resolve(name));
     String[] header = lines.get(0).split(",", -1);
     List<Map<String, String>> rows = new ArrayList<>();
