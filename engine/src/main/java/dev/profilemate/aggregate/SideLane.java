@@ -138,6 +138,11 @@ public final class SideLane implements RecordConsumer, AutoCloseable {
     }
   }
 
+  /** Tests: whether the lane's thread still runs. */
+  boolean threadAlive() {
+    return thread.isAlive();
+  }
+
   @Override
   public void close() {
     thread.interrupt();

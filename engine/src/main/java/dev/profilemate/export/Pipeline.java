@@ -106,21 +106,10 @@ final class Pipeline implements java.io.Serializable {
   /**
    * The consumers fed on a second thread ({@link SideLane}) where there is a second core: the
    * heavier half of the aggregating and CSV writing, so that with the spool decoding the two cores
-   * both work. Chosen by measure (bench/export_scale.sh); none of them shares state with another.
+   * both work: on the H100 session mix (bench/make_session.py) the two threads then spend about
+   * the same CPU time (measured per thread at 10M records). None of them shares state with another.
    */
   List<RecordConsumer> sideLane() {
-    String pick = System.getenv("PM_SIDE");
-    if (pick != null) {
-      List<RecordConsumer> l = new java.util.ArrayList<>();
-      for (String n : pick.split(",")) {
-        for (RecordConsumer c : consumers) {
-          if (c.getClass().getSimpleName().equals(n)) {
-            l.add(c);
-          }
-        }
-      }
-      return l;
-    }
     return List.of(evictions, cpu, moe, graphs);
   }
 
