@@ -20,11 +20,7 @@ import java.util.concurrent.SynchronousQueue;
  * the group's consumers itself, after await(), in its own order. {@link #close()} stops the thread.
  */
 public final class SideLane implements RecordConsumer, AutoCloseable {
-  /**
-   * Large batches, several queued: few hand-overs (each may wake a thread), and slack for a
-   * shared machine where either thread may wait for a core a while (tens of MB of records at most).
-   */
-  static final int BATCH = 4096;
+  static final int BATCH = 512;
   static final int QUEUED = 8;
   /** Handed over by await(): the thread answers it once everything before it was fed. */
   private static final SpoolRecord[] SYNC = new SpoolRecord[0];

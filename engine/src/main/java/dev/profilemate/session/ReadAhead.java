@@ -16,9 +16,8 @@ import java.util.concurrent.BlockingQueue;
  * for it, so the spools it reads can be closed after.
  */
 public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
-  /** As SideLane's: few hand-overs, and slack for a shared machine where a thread may wait for a core. */
-  static final int BATCH = 1024;
-  static final int QUEUED = 8;
+  static final int BATCH = 256;
+  static final int QUEUED = 4;
 
   /** What the thread hands over: elements, then an end (with what the iterator threw, if it did). */
   private record Batch(Object[] items, int count, RuntimeException failure, Error error, boolean end) {}
