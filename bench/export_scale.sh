@@ -11,6 +11,9 @@
 #   PIN_CPUS=0,1   runs each export and the peer on those CPUs only (taskset): 2 cores of a bigger,
 #                  quiet machine; the JVM sizes itself (threads, GC) to them
 #   NO_PEER=1      leaves the DuckDB peer out (a machine without it, or without a network to get it)
+#   REPEAT=R       runs each engine R times per size, taking turns (new, baseline, new, ...), the DuckDB
+#                  peer on the first turn only, then prints each engine's median time: on a shared
+#                  machine one run of each says little
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${PM_BENCH_DIR:-/tmp/pm-export-scale}
@@ -40,25 +43,40 @@ PEER_VERSION=none; [ -z "${NO_PEER:-}" ] && PEER_VERSION=$("$VENV/bin/python" -c
 echo "engine $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '(no git)')$(git -C "$ROOT" diff --quiet HEAD -- engine profilemate 2>/dev/null || echo ' (uncommitted changes, or no git)'), $("${PIN[@]}" nproc) cores${PIN_CPUS:+ (CPUs $PIN_CPUS of $(nproc))}, $("$JAVA" -version 2>&1 | head -1), duckdb $PEER_VERSION"
 printf "%-10s %-9s %9s %12s %9s | %9s %7s %9s  %s" records engine export_s records/s rss_MiB duckdb_s ratio csv_rows load_1min
 echo
+REPEAT=${REPEAT:-1}
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for N in $SIZES; do
   S=$WORK/s$N
   [ -d "$S" ] || python3 "$ROOT/bench/make_session.py" --records "$N" --out "$S" > /dev/null
-  for E in new ${BASELINE_JAR:+baseline}; do
-    O=$WORK/out$N-$E; rm -rf "$O"
-    if [ "$E" = baseline ]; then
-      # shellcheck disable=SC2086
-      read -r SEC RSS < <(timed "$JAVA" $BASELINE_FLAGS -jar "$BASELINE_JAR" export "$S" --out "$O")
-    else
-      read -r SEC RSS < <(timed "$ROOT/profilemate" export "$S" --out "$O")
-    fi
-    REC=$(grep -o 'exported [0-9]* records' "$WORK/last.log" | grep -o '[0-9]*')
-    DSEC=nan; ROWS=0
-    [ -z "${NO_PEER:-}" ] && read -r DSEC ROWS < <("${PIN[@]}" "$VENV/bin/python" "$ROOT/bench/duckdb_peer.py" "$O")
-    awk -v rec="$REC" -v e="$E" -v sec="$SEC" -v rss="$RSS" -v dsec="$DSEC" -v rows="$ROWS" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
-      'BEGIN { printf "%-10s %-9s %9.2f %12.0f %9.0f | %9s %7s %9d  %s\n", rec, e, sec, rec / sec, rss / 1024,
-        dsec == "nan" ? "-" : sprintf("%.2f", dsec), dsec == "nan" ? "-" : sprintf("%.2f", sec / dsec), rows, load }'
+  TIMES_new=""; TIMES_baseline=""
+  for TURN in $(seq "$REPEAT"); do
+    for E in new ${BASELINE_JAR:+baseline}; do
+      O=$WORK/out$N-$E; rm -rf "$O"
+      if [ "$E" = baseline ]; then
+        # shellcheck disable=SC2086
+        read -r SEC RSS < <(timed "$JAVA" $BASELINE_FLAGS -jar "$BASELINE_JAR" export "$S" --out "$O")
+      else
+        read -r SEC RSS < <(timed "$ROOT/profilemate" export "$S" --out "$O")
+      fi
+      REC=$(grep -o 'exported [0-9]* records' "$WORK/last.log" | grep -o '[0-9]*')
+      if [ "$E" = new ]; then TIMES_new="$TIMES_new $SEC"; else TIMES_baseline="$TIMES_baseline $SEC"; fi
+      DSEC=nan; ROWS=0
+      [ -z "${NO_PEER:-}" ] && [ "$TURN" = 1 ] && read -r DSEC ROWS < <("${PIN[@]}" "$VENV/bin/python" "$ROOT/bench/duckdb_peer.py" "$O")
+      awk -v rec="$REC" -v e="$E" -v sec="$SEC" -v rss="$RSS" -v dsec="$DSEC" -v rows="$ROWS" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+        'BEGIN { printf "%-10s %-9s %9.2f %12.0f %9.0f | %9s %7s %9d  %s\n", rec, e, sec, rec / sec, rss / 1024,
+          dsec == "nan" ? "-" : sprintf("%.2f", dsec), dsec == "nan" ? "-" : sprintf("%.2f", sec / dsec), rows, load }'
+    done
+    [ -n "${BASELINE_JAR:-}" ] && { diff -r -q "$WORK/out$N-new" "$WORK/out$N-baseline" > /dev/null \
+      && echo "           outputs of both engines byte-identical" || echo "           OUTPUTS DIFFER"; }
   done
-  [ -n "${BASELINE_JAR:-}" ] && { diff -r -q "$WORK/out$N-new" "$WORK/out$N-baseline" > /dev/null \
-    && echo "           outputs of both engines byte-identical" || echo "           OUTPUTS DIFFER"; }
+  if [ "$REPEAT" -gt 1 ]; then
+    MNEW=$(echo "$TIMES_new" | median)
+    if [ -n "${BASELINE_JAR:-}" ]; then
+      MBASE=$(echo "$TIMES_baseline" | median)
+      awk -v r="$REPEAT" -v rec="$REC" -v n="$MNEW" -v b="$MBASE" 'BEGIN { printf "%-10s median of %d: new %.2f s (%.0f records/s), baseline %.2f s (%.0f records/s), baseline/new time %.2f\n", rec, r, n, rec / n, b, rec / b, b / n }'
+    else
+      awk -v r="$REPEAT" -v rec="$REC" -v n="$MNEW" 'BEGIN { printf "%-10s median of %d: new %.2f s (%.0f records/s)\n", rec, r, n, rec / n }'
+    fi
+  fi
 done
 echo "ratio: export time / DuckDB time over the CSVs the export wrote (DuckDB uses every core; the export two threads: reading, and aggregating and writing)"

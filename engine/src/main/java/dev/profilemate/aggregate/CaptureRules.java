@@ -2,6 +2,7 @@ package dev.profilemate.aggregate;
 
 import dev.profilemate.aggregate.CaptureSettings.Rule;
 import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,6 +20,12 @@ import java.util.Map;
  * overload is one firing, not one per step.
  */
 public final class CaptureRules implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field UPDATE_T_NS = Field.of("update_t_ns");
+  private static final Field UPDATE_NS = Field.of("update_ns");
+  private static final Field EVENT = Field.of("event");
+  private static final Field REQUEST_ID = Field.of("request_id");
+
   /** At most this many firings are listed per capture (the first ones); the rest are counted. */
   public static final int MAX_FIRINGS_PER_CAPTURE = 100;
   /** Requests waiting for their first token that are followed at once; older ones are forgotten. */
@@ -116,8 +123,8 @@ public final class CaptureRules implements RecordConsumer, java.io.Serializable 
       long[] prev = previousStep.get(r.process());
       // the step before this one ran from its schedule() to the end of the update_from_output()
       // this record carries: the engine's step time, with the idle wait between requests left out
-      long updateEnd = r.getLong("update_t_ns") + r.getLong("update_ns");
-      if (prev != null && prev[1] == 1 && r.getLong("update_t_ns") > prev[0]) {
+      long updateEnd = r.getLong(UPDATE_T_NS) + r.getLong(UPDATE_NS);
+      if (prev != null && prev[1] == 1 && r.getLong(UPDATE_T_NS) > prev[0]) {
         check(Rule.STEP_TIME, stepTime.add(s.timestampSec(), updateEnd - prev[0]));
       } else {
         check(Rule.STEP_TIME, stepTime.advance(s.timestampSec()));
@@ -137,21 +144,21 @@ public final class CaptureRules implements RecordConsumer, java.io.Serializable 
   }
 
   private void requestEvent(SpoolRecord r) {
-    String ev = schema.enumName("request_event.event", r.getLong("event"));
+    String ev = schema.enumName("request_event.event", r.getLong(EVENT));
     double t = clock.sec(r.tNs());
     switch (ev) {
       case "arrived" -> {
         if (ttft != null) {
-          arrivals.put(r.getString("request_id"), r.tNs());
+          arrivals.put(r.getString(REQUEST_ID), r.tNs());
         }
       }
       case "first_token" -> {
-        Long arrived = ttft == null ? null : arrivals.remove(r.getString("request_id"));
+        Long arrived = ttft == null ? null : arrivals.remove(r.getString(REQUEST_ID));
         if (arrived != null) {
           check(Rule.TTFT, ttft.add(t, r.tNs() - arrived));
         }
       }
-      case "finished" -> arrivals.remove(r.getString("request_id"));
+      case "finished" -> arrivals.remove(r.getString(REQUEST_ID));
       case "preempted" -> {
         if (burstOn) {
           preemption(t);

@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,6 +11,15 @@ import java.util.function.Consumer;
  * records (so the probe does not write them twice); the rest from cpu_operation records.
  */
 public final class CpuOperations implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field UPDATE_T_NS = Field.of("update_t_ns");
+  private static final Field UPDATE_NS = Field.of("update_ns");
+  private static final Field STEP = Field.of("step");
+  private static final Field SCHEDULE_NS = Field.of("schedule_ns");
+  private static final Field DURATION_NS = Field.of("duration_ns");
+  private static final Field OPERATION = Field.of("operation");
+  private static final Field CONTEXT = Field.of("context");
+
   private final SessionClock clock;
   private final Consumer<Operation> sink;
   private final Map<String, Percentiles> byOp = new TreeMap<>();
@@ -37,16 +47,16 @@ public final class CpuOperations implements RecordConsumer, java.io.Serializable
       case "scheduler_step_v3" -> {
         // the step record carries the last update_from_output before it (none before the first),
         // labelled with the step scheduled before this one, as scheduler_update records are
-        if (r.getLong("update_t_ns") != 0) {
-          add(r.getLong("update_t_ns"), "update_from_output", r.getLong("update_ns"), "step=" + (r.getLong("step") - 1));
+        if (r.getLong(UPDATE_T_NS) != 0) {
+          add(r.getLong(UPDATE_T_NS), "update_from_output", r.getLong(UPDATE_NS), "step=" + (r.getLong(STEP) - 1));
         }
-        add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
+        add(r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
       }
       case "scheduler_step_v2", "scheduler_step" ->
-          add(r.tNs(), "scheduling", r.getLong("schedule_ns"), "step=" + r.getLong("step"));
+          add(r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
       case "scheduler_update", "step_output" -> // step_output: spools written before session 5
-          add(r.tNs(), "update_from_output", r.getLong("duration_ns"), "step=" + r.getLong("step"));
-      case "cpu_operation" -> add(r.tNs(), r.getString("operation"), r.getLong("duration_ns"), r.getString("context"));
+          add(r.tNs(), "update_from_output", r.getLong(DURATION_NS), "step=" + r.getLong(STEP));
+      case "cpu_operation" -> add(r.tNs(), r.getString(OPERATION), r.getLong(DURATION_NS), r.getString(CONTEXT));
       default -> {}
     }
   }

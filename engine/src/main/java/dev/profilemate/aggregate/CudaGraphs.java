@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +11,14 @@ import java.util.function.Consumer;
 
 /** Graph captures and replays keyed by their full BatchDescriptor and runtime mode. */
 public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field RUNTIME_MODE = Field.of("runtime_mode");
+  private static final Field NUM_TOKENS = Field.of("num_tokens");
+  private static final Field NUM_REQS = Field.of("num_reqs");
+  private static final Field UNIFORM = Field.of("uniform");
+  private static final Field HAS_LORA = Field.of("has_lora");
+  private static final Field DURATION_NS = Field.of("duration_ns");
+
   private final SessionClock clock;
   private final Consumer<Replay> timeline;
   private final Map<Descriptor, double[]> captures = new TreeMap<>(Descriptor.ORDER);
@@ -51,11 +60,11 @@ public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
 
   private static Descriptor descriptor(SpoolRecord r) {
     return new Descriptor(
-        r.getString("runtime_mode"),
-        r.getInt("num_tokens"),
-        r.getInt("num_reqs"),
-        r.getLong("uniform") != 0,
-        r.getLong("has_lora") != 0);
+        r.getString(RUNTIME_MODE),
+        r.getInt(NUM_TOKENS),
+        r.getInt(NUM_REQS),
+        r.getLong(UNIFORM) != 0,
+        r.getLong(HAS_LORA) != 0);
   }
 
   /** The types accept() reads (its cases): the rest are never handed to it. */
@@ -71,12 +80,12 @@ public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
     switch (r.name()) {
       case "cuda_graph_capture" ->
           captures.computeIfAbsent(descriptor(r), k -> new double[1])[0] +=
-              SessionClock.seconds(r.getLong("duration_ns"));
+              SessionClock.seconds(r.getLong(DURATION_NS));
       case "cuda_graph_reset" -> captures.clear();
       case "cuda_graph_replay" -> {
         Descriptor d = descriptor(r);
         replays.computeIfAbsent(d, k -> new long[1])[0]++;
-        timeline.accept(new Replay(clock.sec(r.tNs()), d, SessionClock.millis(r.getLong("duration_ns"))));
+        timeline.accept(new Replay(clock.sec(r.tNs()), d, SessionClock.millis(r.getLong(DURATION_NS))));
       }
       default -> {}
     }

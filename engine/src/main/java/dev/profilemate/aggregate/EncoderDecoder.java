@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,6 +8,11 @@ import java.util.function.Consumer;
 
 /** Encoder, decoder and cross-attention time of encoder-decoder and multimodal models. */
 public final class EncoderDecoder implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field DURATION_NS = Field.of("duration_ns");
+  private static final Field COMPONENT = Field.of("component");
+  private static final Field CONTEXT = Field.of("context");
+
   private final SessionClock clock;
   private final Consumer<Timing> sink;
   private final Map<String, Percentiles> byComponent = new TreeMap<>();
@@ -32,15 +38,15 @@ public final class EncoderDecoder implements RecordConsumer, java.io.Serializabl
   @Override
   public void accept(SpoolRecord r) {
     if (r.name().equals("forward_pass")) {
-      decoder.add(r.getLong("duration_ns")); // the decoder side: the language model's forward
+      decoder.add(r.getLong(DURATION_NS)); // the decoder side: the language model's forward
       return;
     }
     if (!r.name().equals("encoder_decoder")) {
       return;
     }
-    String c = r.getString("component");
-    byComponent.computeIfAbsent(c, k -> new Percentiles()).add(r.getLong("duration_ns"));
-    sink.accept(new Timing(clock.sec(r.tNs()), c, SessionClock.millis(r.getLong("duration_ns")), r.getString("context")));
+    String c = r.getString(COMPONENT);
+    byComponent.computeIfAbsent(c, k -> new Percentiles()).add(r.getLong(DURATION_NS));
+    sink.accept(new Timing(clock.sec(r.tNs()), c, SessionClock.millis(r.getLong(DURATION_NS)), r.getString(CONTEXT)));
   }
 
   public Summary summary() {

@@ -1,10 +1,16 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.function.Consumer;
 
 /** One row per cached KV block dropped from the prefix cache, with lifetime and idle time. */
 public final class KvEvictions implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field LIFETIME_NS = Field.of("lifetime_ns");
+  private static final Field IDLE_NS = Field.of("idle_ns");
+  private static final Field BLOCK_ID = Field.of("block_id");
+
   private final SessionClock clock;
   private final Consumer<Eviction> sink;
   private final Percentiles lifetime = new Percentiles();
@@ -32,12 +38,12 @@ public final class KvEvictions implements RecordConsumer, java.io.Serializable {
     if (!r.name().equals("kv_block_eviction")) {
       return;
     }
-    long life = r.getLong("lifetime_ns");
-    long idl = r.getLong("idle_ns");
+    long life = r.getLong(LIFETIME_NS);
+    long idl = r.getLong(IDLE_NS);
     lifetime.add(life);
     idle.add(idl);
     sink.accept(
-        new Eviction(clock.sec(r.tNs()), SessionClock.seconds(life), SessionClock.seconds(idl), r.getInt("block_id")));
+        new Eviction(clock.sec(r.tNs()), SessionClock.seconds(life), SessionClock.seconds(idl), r.getInt(BLOCK_ID)));
   }
 
   public Summary summary() {

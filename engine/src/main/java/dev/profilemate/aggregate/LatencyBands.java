@@ -38,6 +38,19 @@ final class LatencyBands implements java.io.Serializable {
     this.extras = extraKeys.size();
   }
 
+  /** A copy that later adds to this one do not change (LatencyParts.finish()). */
+  LatencyBands copy() {
+    LatencyBands c = new LatencyBands(parts, extras);
+    buckets.forEach((k, b) -> c.buckets.put(k, b.clone()));
+    c.count = count;
+    return c;
+  }
+
+  private LatencyBands(List<String> parts, int extras) {
+    this.parts = parts;
+    this.extras = extras;
+  }
+
   /** One request: its latency (s), its parts (s, summing to it) and its cause figures. */
   void add(double value, double[] partValues, double[] extraValues) {
     int key = value > 0 ? (int) Math.floor(Math.log(value * 1e6) / BUCKET_WIDTH) : Integer.MIN_VALUE;

@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,21 @@ import java.util.function.Consumer;
 
 /** Expert token counts per MoE layer, summed over the session, and imbalance per window. */
 public final class MoeExperts implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field LAYER = Field.of("layer");
+  private static final Field PAIRS = Field.of("pairs");
+  private static final Field CELLS = Field.of("cells");
+  private static final Field LO = Field.of("lo");
+  private static final Field HI = Field.of("hi");
+  private static final Field NUM_BINS = Field.of("num_bins");
+  private static final Field KEYS = Field.of("keys");
+  private static final Field COUNTS = Field.of("counts");
+  private static final Field NUM_EXPERTS = Field.of("num_experts");
+  private static final Field TOKEN_IDX = Field.of("token_idx");
+  private static final Field EXPERT = Field.of("expert");
+  private static final Field WEIGHT = Field.of("weight");
+  private static final Field TOKENS = Field.of("tokens");
+
   private final SessionClock clock;
   private final Consumer<Imbalance> imbalance;
   private final Map<Integer, long[]> totals = new TreeMap<>();
@@ -146,42 +162,42 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "moe_expert_pairs" -> {
-        addCells(pairs.computeIfAbsent(r.getInt("layer"), k -> new CellCounts()), r.getString("pairs"), "-");
+        addCells(pairs.computeIfAbsent(r.getInt(LAYER), k -> new CellCounts()), r.getString(PAIRS), "-");
         return;
       }
       case "moe_weight_histogram" -> {
-        int layer = r.getInt("layer");
-        addCells(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getString("cells"), ":");
-        histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
+        int layer = r.getInt(LAYER);
+        addCells(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getString(CELLS), ":");
+        histRange.put(layer, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
         return;
       }
       case "moe_expert_pairs_v2" -> {
-        addArrays(pairs.computeIfAbsent(r.getInt("layer"), k -> new CellCounts()), r.getInts("keys"), r.getLongs("counts"),
-            r.getInt("num_experts"));
+        addArrays(pairs.computeIfAbsent(r.getInt(LAYER), k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
+            r.getInt(NUM_EXPERTS));
         return;
       }
       case "moe_weight_histogram_v2" -> {
-        int layer = r.getInt("layer");
-        addArrays(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getInts("keys"), r.getLongs("counts"),
-            r.getInt("num_bins"));
-        histRange.put(layer, new double[] {r.getDouble("lo"), r.getDouble("hi"), r.getInt("num_bins")});
+        int layer = r.getInt(LAYER);
+        addArrays(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
+            r.getInt(NUM_BINS));
+        histRange.put(layer, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
         return;
       }
       case "moe_weight_sample" -> {
-        samples.accept(new WeightSample(r.getInt("layer"), r.getInt("token_idx"), r.getInt("expert"), r.getDouble("weight")));
+        samples.accept(new WeightSample(r.getInt(LAYER), r.getInt(TOKEN_IDX), r.getInt(EXPERT), r.getDouble(WEIGHT)));
         return;
       }
-      case "moe_expert_counts" -> addCounts(r, parseCounts(r.getString("counts")));
+      case "moe_expert_counts" -> addCounts(r, parseCounts(r.getString(COUNTS)));
       case "moe_expert_counts_v2" -> {
-        tokens.merge(r.getInt("layer"), r.getLong("tokens"), Long::sum);
-        addCounts(r, r.getLongs("counts"));
+        tokens.merge(r.getInt(LAYER), r.getLong(TOKENS), Long::sum);
+        addCounts(r, r.getLongs(COUNTS));
       }
       default -> {}
     }
   }
 
   private void addCounts(SpoolRecord r, long[] c) {
-    int layer = r.getInt("layer");
+    int layer = r.getInt(LAYER);
     long[] t = totals.computeIfAbsent(layer, k -> new long[c.length]);
     if (t.length < c.length) {
       t = java.util.Arrays.copyOf(t, c.length);

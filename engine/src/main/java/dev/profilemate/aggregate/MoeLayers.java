@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +15,17 @@ import java.util.TreeSet;
  * routes inside itself (moe_routing_hidden), whose counts the probe cannot see.
  */
 public final class MoeLayers implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field NUM_HIDDEN_LAYERS = Field.of("num_hidden_layers");
+  private static final Field LAYER = Field.of("layer");
+  private static final Field ROUTED_EXPERTS = Field.of("routed_experts");
+  private static final Field SHARED_EXPERTS = Field.of("shared_experts");
+  private static final Field TOP_K = Field.of("top_k");
+  private static final Field NUM_EXPERT_GROUP = Field.of("num_expert_group");
+  private static final Field TOPK_GROUP = Field.of("topk_group");
+  private static final Field ROUTING = Field.of("routing");
+  private static final Field BACKEND = Field.of("backend");
+
   /** One MoE layer's shape. groups/topkGroup 0: no grouped top-k. */
   public record Shape(int routedExperts, int sharedExperts, int topK, int groups, int topkGroup, String routing,
       String backend) implements java.io.Serializable {}
@@ -38,12 +50,12 @@ public final class MoeLayers implements RecordConsumer, java.io.Serializable {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "moe_layer" -> {
-        numHiddenLayers = Math.max(numHiddenLayers, r.getInt("num_hidden_layers"));
-        shapes.put(r.getInt("layer"), new Shape(r.getInt("routed_experts"), r.getInt("shared_experts"),
-            r.getInt("top_k"), r.getInt("num_expert_group"), r.getInt("topk_group"), r.getString("routing"),
-            r.getString("backend")));
+        numHiddenLayers = Math.max(numHiddenLayers, r.getInt(NUM_HIDDEN_LAYERS));
+        shapes.put(r.getInt(LAYER), new Shape(r.getInt(ROUTED_EXPERTS), r.getInt(SHARED_EXPERTS),
+            r.getInt(TOP_K), r.getInt(NUM_EXPERT_GROUP), r.getInt(TOPK_GROUP), r.getString(ROUTING),
+            r.getString(BACKEND)));
       }
-      case "moe_routing_hidden" -> hidden.put(r.getInt("layer"), r.getString("backend"));
+      case "moe_routing_hidden" -> hidden.put(r.getInt(LAYER), r.getString(BACKEND));
       default -> {}
     }
   }

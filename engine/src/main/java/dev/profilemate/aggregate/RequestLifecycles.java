@@ -1,6 +1,7 @@
 package dev.profilemate.aggregate;
 
 import dev.profilemate.spool.RecordSchema;
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 
 import java.util.LinkedHashMap;
@@ -13,6 +14,14 @@ import java.util.function.Consumer;
  * for requests still in flight; a request's row is written when it finishes (or at the end).
  */
 public final class RequestLifecycles implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field REQUEST_ID = Field.of("request_id");
+  private static final Field EVENT = Field.of("event");
+  private static final Field NUM_PROMPT_TOKENS = Field.of("num_prompt_tokens");
+  private static final Field NUM_OUTPUT_TOKENS = Field.of("num_output_tokens");
+  private static final Field NUM_COMPUTED_TOKENS = Field.of("num_computed_tokens");
+  private static final Field REASON = Field.of("reason");
+
   private final SessionClock clock;
   private final RecordSchema schema;
   private final Consumer<PreemptionEvent> events;
@@ -106,8 +115,8 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
     if (!r.name().equals("request_event")) {
       return;
     }
-    String id = r.getString("request_id");
-    String ev = schema.enumName("request_event.event", r.getLong("event"));
+    String id = r.getString(REQUEST_ID);
+    String ev = schema.enumName("request_event.event", r.getLong(EVENT));
     double t = clock.sec(r.tNs());
     State s = live.get(id);
     if (s == null) {
@@ -115,10 +124,10 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       live.put(id, s);
       requests++;
     }
-    if (r.getInt("num_prompt_tokens") > 0) {
-      s.prompt = r.getInt("num_prompt_tokens");
+    if (r.getInt(NUM_PROMPT_TOKENS) > 0) {
+      s.prompt = r.getInt(NUM_PROMPT_TOKENS);
     }
-    s.output = Math.max(s.output, r.getInt("num_output_tokens"));
+    s.output = Math.max(s.output, r.getInt(NUM_OUTPUT_TOKENS));
     switch (ev) {
       case "arrived" -> s.arrival = t;
       case "scheduled" -> {
@@ -142,10 +151,10 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
           preemptedRequests++;
         }
         preemptions++;
-        long lost = r.getLong("num_computed_tokens");
+        long lost = r.getLong(NUM_COMPUTED_TOKENS);
         s.recomputed += lost;
         recomputedTokens += lost;
-        String reason = r.getString("reason").isEmpty() ? "unknown" : r.getString("reason");
+        String reason = r.getString(REASON).isEmpty() ? "unknown" : r.getString(REASON);
         reasons.merge(reason, 1L, Long::sum);
         double running = Double.isNaN(s.lastStart) ? 0 : t - s.lastStart;
         events.accept(
@@ -165,7 +174,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       }
       case "finished" -> {
         finished++;
-        String reason = r.getString("reason").isEmpty() ? "unknown" : r.getString("reason");
+        String reason = r.getString(REASON).isEmpty() ? "unknown" : r.getString(REASON);
         finishReasons.merge(reason, 1L, Long::sum);
         lifecycles.accept(row(id, s, t, reason));
         live.remove(id);

@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.spool.Field;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,6 +11,25 @@ import java.util.function.Consumer;
  * and the batch-utilisation and KV-usage summaries built from it.
  */
 public final class SchedulerSteps implements RecordConsumer, java.io.Serializable {
+  /** The fields read, each looked up once per record type (Field). */
+  private static final Field MAX_NUM_SEQS = Field.of("max_num_seqs");
+  private static final Field MAX_NUM_BATCHED_TOKENS = Field.of("max_num_batched_tokens");
+  private static final Field KV_TOTAL_BLOCKS = Field.of("kv_total_blocks");
+  private static final Field KV_USED_BLOCKS = Field.of("kv_used_blocks");
+  private static final Field KV_FREE_BLOCKS = Field.of("kv_free_blocks");
+  private static final Field NUM_TOKENS = Field.of("num_tokens");
+  private static final Field NUM_PREFILL_TOKENS = Field.of("num_prefill_tokens");
+  private static final Field NUM_DECODE_TOKENS = Field.of("num_decode_tokens");
+  private static final Field KV_USAGE = Field.of("kv_usage");
+  private static final Field NUM_REQS = Field.of("num_reqs");
+  private static final Field STEP = Field.of("step");
+  private static final Field RUNNING_LEN = Field.of("running_len");
+  private static final Field WAITING_LEN = Field.of("waiting_len");
+  private static final Field NUM_PREEMPTED = Field.of("num_preempted");
+  private static final Field SCHEDULE_NS = Field.of("schedule_ns");
+  private static final Field KV_BLOCKS_ALLOCATED = Field.of("kv_blocks_allocated");
+  private static final Field KV_PREFIX_HIT_BLOCKS = Field.of("kv_prefix_hit_blocks");
+
   /** Token utilisation below this share of max_num_batched_tokens counts as under-utilised. */
   public static final double UNDER_UTILISED = 0.5;
 
@@ -93,21 +113,21 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "scheduler_limits" -> {
-        limits.put(r.process(), new Limits(r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"),
-            r.getInt("kv_total_blocks")));
+        limits.put(r.process(), new Limits(r.getInt(MAX_NUM_SEQS), r.getInt(MAX_NUM_BATCHED_TOKENS),
+            r.getInt(KV_TOTAL_BLOCKS)));
       }
       // the limits went out once, before the steps: decode counts and usage are derived here
       // (since v3 from the free blocks: one subtraction less on vLLM's thread)
       case "scheduler_step_v3", "scheduler_step_v2" -> {
         Limits l = limits.getOrDefault(r.process(), NO_LIMITS);
-        int used = !r.name().equals("scheduler_step_v3") ? r.getInt("kv_used_blocks")
-            : l.blocks() > 0 ? l.blocks() - r.getInt("kv_free_blocks") : 0;
-        step(r, l.seqs(), l.tokens(), r.getInt("num_tokens") - r.getInt("num_prefill_tokens"), used, l.blocks());
+        int used = !r.name().equals("scheduler_step_v3") ? r.getInt(KV_USED_BLOCKS)
+            : l.blocks() > 0 ? l.blocks() - r.getInt(KV_FREE_BLOCKS) : 0;
+        step(r, l.seqs(), l.tokens(), r.getInt(NUM_TOKENS) - r.getInt(NUM_PREFILL_TOKENS), used, l.blocks());
       }
       // spools written before session 5: every step carried the limits
       case "scheduler_step" ->
-          step(r, r.getInt("max_num_seqs"), r.getInt("max_num_batched_tokens"), r.getInt("num_decode_tokens"),
-              r.getInt("kv_used_blocks"), r.getInt("kv_total_blocks"), r.getDouble("kv_usage"));
+          step(r, r.getInt(MAX_NUM_SEQS), r.getInt(MAX_NUM_BATCHED_TOKENS), r.getInt(NUM_DECODE_TOKENS),
+              r.getInt(KV_USED_BLOCKS), r.getInt(KV_TOTAL_BLOCKS), r.getDouble(KV_USAGE));
       default -> {}
     }
   }
@@ -119,9 +139,9 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
 
   private void step(
       SpoolRecord r, int maxSeqs, int maxToks, int dec, int kvUsedBlocks, int kvTotalBlocks, double kvUsage) {
-    int seqs = r.getInt("num_reqs");
-    int toks = r.getInt("num_tokens");
-    int pre = r.getInt("num_prefill_tokens");
+    int seqs = r.getInt(NUM_REQS);
+    int toks = r.getInt(NUM_TOKENS);
+    int pre = r.getInt(NUM_PREFILL_TOKENS);
     double seqUtil = maxSeqs > 0 ? 100.0 * seqs / maxSeqs : 0;
     double tokUtil = maxToks > 0 ? 100.0 * toks / maxToks : 0;
     String phase = phase(pre, dec);
@@ -130,7 +150,7 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
     Step s =
         new Step(
             t,
-            r.getLong("step"),
+            r.getLong(STEP),
             seqs,
             maxSeqs,
             seqUtil,
@@ -138,15 +158,15 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
             maxToks,
             tokUtil,
             phase,
-            r.getInt("running_len"),
-            r.getInt("waiting_len"),
+            r.getInt(RUNNING_LEN),
+            r.getInt(WAITING_LEN),
             pre,
             dec,
             kvUsedBlocks,
             kvTotalBlocks,
             usagePct,
-            r.getInt("num_preempted"),
-            SessionClock.millis(r.getLong("schedule_ns")));
+            r.getInt(NUM_PREEMPTED),
+            SessionClock.millis(r.getLong(SCHEDULE_NS)));
     sink.accept(s);
 
     steps++;
@@ -154,14 +174,14 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
       firstSec = t;
     }
     lastSec = t;
-    scheduleNs.add(r.getLong("schedule_ns"));
+    scheduleNs.add(r.getLong(SCHEDULE_NS));
     usageSum += usagePct;
     peakUsage = Math.max(peakUsage, usagePct);
     over90 += usagePct > 90 ? 1 : 0;
     under40 += usagePct < 40 ? 1 : 0;
     totalBlocks = Math.max(totalBlocks, s.kvTotalBlocks());
-    allocated += r.getLong("kv_blocks_allocated");
-    prefixHitBlocks += r.getLong("kv_prefix_hit_blocks");
+    allocated += r.getLong(KV_BLOCKS_ALLOCATED);
+    prefixHitBlocks += r.getLong(KV_PREFIX_HIT_BLOCKS);
     preempted += s.numPreempted();
     maxWaiting = Math.max(maxWaiting, s.waitingQueueLen());
     if (phase.equals("idle")) {

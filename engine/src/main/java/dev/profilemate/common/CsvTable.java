@@ -136,22 +136,25 @@ public record CsvTable(String fileName, boolean present, Map<String, Integer> co
     /** A text cell, quoted where it needs to be. */
     public Writer text(String s) {
       separate();
-      boolean quote = cells == 1 && !s.isEmpty() && s.charAt(0) == '#';
       int n = s.length();
+      // the usual cell (ASCII, nothing to quote) is checked and copied in one pass; pos moves
+      // only once it is whole, so a cell that needs more starts again below
+      room(n);
+      boolean plain = cells != 1 || n == 0 || s.charAt(0) != '#';
+      int p = pos;
+      for (int i = 0; i < n && plain; i++) {
+        char c = s.charAt(i);
+        plain = c < 0x80 && c != ',' && c != '"' && c != '\n' && c != '\r';
+        buf[p++] = (byte) c;
+      }
+      if (plain) {
+        pos = p;
+        return this;
+      }
+      boolean quote = cells == 1 && s.charAt(0) == '#';
       for (int i = 0; i < n && !quote; i++) {
         char c = s.charAt(i);
         quote = c == ',' || c == '"' || c == '\n' || c == '\r';
-      }
-      boolean ascii = true;
-      for (int i = 0; i < n && ascii; i++) {
-        ascii = s.charAt(i) < 0x80;
-      }
-      if (!quote && ascii) {
-        room(n);
-        for (int i = 0; i < n; i++) {
-          buf[pos++] = (byte) s.charAt(i);
-        }
-        return this;
       }
       byte[] b = (quote ? '"' + s.replace("\"", "\"\"") + '"' : s).getBytes(StandardCharsets.UTF_8);
       room(b.length);

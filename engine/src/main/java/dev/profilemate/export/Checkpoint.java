@@ -31,6 +31,10 @@ import java.util.Arrays;
  * written by another build fails to read (class changes alter the serial form; the stamp catches
  * a different release, schema or rule set), which costs one full re-read, never a wrong result.
  * The record schema is not written: it is the engine's own, put back on reading.
+ *
+ * <p>The serial form follows the aggregators' classes, so a checkpoint of an older build (for one,
+ * before LatencyParts copied its requests field by field, issue 23) is not read: the collector
+ * then reads the session once from its start, and writes the same files.
  */
 final class Checkpoint {
   static final String FILE = ".collect-checkpoint";

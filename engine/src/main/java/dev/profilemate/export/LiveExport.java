@@ -2,7 +2,9 @@ package dev.profilemate.export;
 
 import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.aggregate.RecordConsumer;
+import dev.profilemate.aggregate.RecordDispatch;
 import dev.profilemate.aggregate.SessionClock;
+import dev.profilemate.aggregate.SideLane;
 import dev.profilemate.common.CsvTable;
 import dev.profilemate.common.Json;
 import dev.profilemate.session.LiveSession;
@@ -285,15 +287,29 @@ public final class LiveExport {
       RecordConsumer tapState = tapMaker == null ? null
           : tapMaker.apply(live, f == null || f.tap() == null ? null : Checkpoint.thaw(f.tap(), schema));
       RecordConsumer tap = guarded(tapState);
-      live.emit(over, exited, r -> {
-        meta.accept(r);
-        for (RecordConsumer c : consumers) {
-          c.accept(r);
+      // as a whole export: half the aggregators on a thread of their own (SideLane), fed by type (RecordDispatch)
+      SideLane lane = SideLane.pays() ? SideLane.of(p.sideLane()) : null;
+      try {
+        List<RecordConsumer> fed = new ArrayList<>(lane == null ? consumers : p.mainLane());
+        if (lane != null) {
+          fed.add(lane);
         }
-        if (tap != null) {
-          tap.accept(r);
+        RecordDispatch dispatch = new RecordDispatch(fed);
+        live.emit(over, exited, r -> {
+          meta.accept(r);
+          dispatch.accept(r);
+          if (tap != null) {
+            tap.accept(r);
+          }
+        });
+        if (lane != null) {
+          lane.await(); // before the CSVs are flushed and the aggregators checkpointed
         }
-      });
+      } finally {
+        if (lane != null) {
+          lane.close();
+        }
+      }
       Map<SessionFile, Long> bytes = new EnumMap<>(SessionFile.class);
       Map<SessionFile, Long> rows = new EnumMap<>(SessionFile.class);
       for (Map.Entry<SessionFile, CsvTable.Writer> e : t.entrySet()) {

@@ -14,6 +14,7 @@ import dev.profilemate.aggregate.RecordDispatch;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
 import dev.profilemate.aggregate.SessionClock;
+import dev.profilemate.aggregate.SideLane;
 import dev.profilemate.common.CsvTable;
 import dev.profilemate.common.Fmt;
 import dev.profilemate.common.Json;
@@ -105,7 +106,16 @@ public final class SessionExporter {
         }
         long records = 0;
         MetadataBuilder meta = new MetadataBuilder(reader, schema);
-        RecordDispatch dispatch = new RecordDispatch(consumers);
+        // half the aggregators on a thread of their own (SideLane), the rest and the tap on this one
+        SideLane lane = SideLane.pays() ? SideLane.of(p.sideLane()) : null;
+        List<RecordConsumer> fed = new ArrayList<>(lane == null ? p.consumers : p.mainLane());
+        if (lane != null) {
+          fed.add(lane);
+        }
+        if (extra != null) {
+          fed.add(extra);
+        }
+        RecordDispatch dispatch = new RecordDispatch(fed);
         // the spools are read and decoded on a second thread, a few batches ahead (ReadAhead)
         Iterator<SpoolRecord> it = ReadAhead.of(reader.merged());
         try {
@@ -117,8 +127,14 @@ public final class SessionExporter {
             meta.accept(r);
             dispatch.accept(r);
           }
+          if (lane != null) {
+            lane.await(); // its consumers are finished below, on this thread
+          }
         } finally {
           ReadAhead.close(it); // before the spools close, whether or not this pass failed
+          if (lane != null) {
+            lane.close();
+          }
         }
         for (RecordConsumer c : consumers) {
           c.finish();

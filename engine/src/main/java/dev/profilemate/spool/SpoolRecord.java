@@ -69,7 +69,15 @@ public final class SpoolRecord {
   }
 
   public long getLong(String field) {
-    int i = type.indexOf(field);
+    return longAt(type.indexOf(field));
+  }
+
+  /** As {@link #getLong(String)}, the index looked up once per type (the aggregators' hot path). */
+  public long getLong(Field field) {
+    return longAt(field.indexIn(type));
+  }
+
+  private long longAt(int i) {
     if (i < 0) {
       return 0L;
     }
@@ -89,8 +97,19 @@ public final class SpoolRecord {
     return (int) getLong(field);
   }
 
+  public int getInt(Field field) {
+    return (int) getLong(field);
+  }
+
   public double getDouble(String field) {
-    int i = type.indexOf(field);
+    return doubleAt(type.indexOf(field));
+  }
+
+  public double getDouble(Field field) {
+    return doubleAt(field.indexIn(type));
+  }
+
+  private double doubleAt(int i) {
     if (i < 0) {
       return 0.0;
     }
@@ -107,19 +126,40 @@ public final class SpoolRecord {
   }
 
   public String getString(String field) {
-    int i = type.indexOf(field);
+    return stringAt(type.indexOf(field));
+  }
+
+  public String getString(Field field) {
+    return stringAt(field.indexIn(type));
+  }
+
+  private String stringAt(int i) {
     return i < 0 ? "" : (String) boxed(i);
   }
 
   /** An i64s field (shared, not copied: do not modify). */
   public long[] getLongs(String field) {
-    int i = type.indexOf(field);
+    return longsAt(type.indexOf(field));
+  }
+
+  public long[] getLongs(Field field) {
+    return longsAt(field.indexIn(type));
+  }
+
+  private long[] longsAt(int i) {
     return i < 0 ? new long[0] : (long[]) boxed(i);
   }
 
   /** An i32s field (shared, not copied: do not modify). */
   public int[] getInts(String field) {
-    int i = type.indexOf(field);
+    return intsAt(type.indexOf(field));
+  }
+
+  public int[] getInts(Field field) {
+    return intsAt(field.indexIn(type));
+  }
+
+  private int[] intsAt(int i) {
     return i < 0 ? new int[0] : (int[]) boxed(i);
   }
 

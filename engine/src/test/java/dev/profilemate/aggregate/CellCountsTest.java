@@ -44,4 +44,26 @@ class CellCountsTest {
       assertThat(cells(whole)).isEqualTo(cells(oneByOne));
     }
   }
+
+  /** Listed as a sorted map of every cell added lists them: key order, sums, cells summing to 0 too. */
+  @Test
+  void listsEveryCellAddedInKeyOrderAsASortedMapWould() {
+    Random rnd = new Random(7);
+    CellCounts c = new CellCounts();
+    java.util.TreeMap<Long, Long> expected = new java.util.TreeMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      long a = rnd.nextInt(10) == 0 ? -1 - rnd.nextInt(5) : rnd.nextInt(300); // some rows for the map
+      long b = rnd.nextInt(10) == 0 ? 128 + rnd.nextInt(5) : rnd.nextInt(128); // some past the width
+      long n = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(9);
+      c.add(a, b, n, 128);
+      expected.merge(CellCounts.key(a, b), n, Long::sum);
+    }
+    c.addSparse(5, 7, 3); // a dense cell from an older probe's text as well: one cell, summed
+    expected.merge(CellCounts.key(5, 7), 3L, Long::sum);
+    List<String> want = new ArrayList<>();
+    expected.forEach((k, v) -> want.add(k + "=" + v));
+    assertThat(cells(c)).isEqualTo(want);
+    assertThat(new CellCounts().isEmpty()).isTrue();
+    assertThat(c.isEmpty()).isFalse();
+  }
 }

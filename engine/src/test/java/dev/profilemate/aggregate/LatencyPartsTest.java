@@ -240,4 +240,58 @@ class LatencyPartsTest {
     Map<String, Object> p50 = (Map<String, Object>) ((Map<String, Object>) parts.summary().get("ttft")).get("p50");
     assertThat((double) p50.get("requests")).isEqualTo(2.0);
   }
+
+  /**
+   * finish() settles copies of the requests in flight: a copy must carry every field (a field added
+   * to Req and left out of copy() would settle wrong), and share no array with the original.
+   */
+  @Test
+  void aRequestsCopyHasEveryFieldAndSharesNoArray() throws Exception {
+    Class<?> req = Class.forName(LatencyParts.class.getName() + "$Req");
+    var make = req.getDeclaredConstructor(String.class, int.class);
+    make.setAccessible(true);
+    Object q = make.newInstance("r1", 3);
+    java.util.Random rnd = new java.util.Random(5);
+    List<java.lang.reflect.Field> fields = new ArrayList<>();
+    for (java.lang.reflect.Field f : req.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+        continue;
+      }
+      f.setAccessible(true);
+      fields.add(f);
+      Class<?> t = f.getType();
+      if (java.lang.reflect.Modifier.isFinal(f.getModifiers())) {
+        if (t == double[].class) {
+          double[] a = (double[]) f.get(q);
+          for (int i = 0; i < a.length; i++) {
+            a[i] = rnd.nextDouble();
+          }
+        }
+      } else if (t == double.class) {
+        f.setDouble(q, rnd.nextDouble());
+      } else if (t == long.class) {
+        f.setLong(q, 1 + rnd.nextInt(1000));
+      } else if (t == int.class) {
+        f.setInt(q, 1 + rnd.nextInt(1000));
+      } else if (t == double[].class) {
+        f.set(q, new double[] {rnd.nextDouble(), rnd.nextDouble()});
+      } else if (t.isEnum()) {
+        f.set(q, t.getEnumConstants()[t.getEnumConstants().length - 1]);
+      } else {
+        throw new AssertionError("a field of a type this test does not fill: " + f);
+      }
+    }
+    var copy = req.getDeclaredMethod("copy");
+    copy.setAccessible(true);
+    Object c = copy.invoke(q);
+    for (java.lang.reflect.Field f : fields) {
+      Object a = f.get(q);
+      Object b = f.get(c);
+      if (a instanceof double[] x) {
+        assertThat((double[]) b).as(f.getName()).isEqualTo(x).isNotSameAs(x);
+      } else {
+        assertThat(b).as(f.getName()).isEqualTo(a);
+      }
+    }
+  }
 }
