@@ -16,7 +16,8 @@ record Analyses(
     EncoderDecoderAnalysis encoderDecoder,
     KernelAnalysis kernels,
     CaptureAnalysis captures,
-    LatencyAnswer latency) {
+    LatencyAnswer latency,
+    PrefixCacheTable prefixCache) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
     return of(s, gpuOption, GpuCatalogue.bundled(), kernels);
@@ -36,6 +37,7 @@ record Analyses(
         EncoderDecoderAnalysis.of(s),
         KernelAnalysis.of(kernels),
         CaptureAnalysis.of(s),
-        LatencyAnswer.of(s));
+        LatencyAnswer.of(s),
+        PrefixCacheTable.of(s));
   }
 }
