@@ -85,8 +85,8 @@ def write(out):
     # the same records again, in segments of ~1.5 kB (spool minor 6): the engine must export them
     # to the very bytes of session_golden's export
     _golden_session(os.path.join(out, "session_rotated"), _segmented(1500, 0))
-    # ... and under a budget of 6 kB: the oldest segments go, raw/segments.jsonl says which
-    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 6000))
+    # ... and under a budget of 7.5 kB: the oldest segments go, raw/segments.jsonl says which
+    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 7500))
 
     # spool minor 7: requests with a W3C trace context and their prefill chunks (the OTLP export's test)
     _traced_session(os.path.join(out, "session_traced"))
@@ -139,6 +139,14 @@ def _golden_session(session, writer=SpoolWriter):
     core.emit("profiler_status", t0 + 3, 0, "cpu_timing", "vllm.v1.sample.sampler:Sampler.forward", "module not imported")
     core.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
     core.emit("request_event", t0 + 6 * ms, 1, 24, 0, 0, "req-b", "")
+    # spool minor 8: prefix-cache lookups (salted keys only). req-a finds nothing (first of its
+    # class), req-b finds its one block; req-x finds req-a's first block and misses the next, which
+    # the probe saw with 4 tokens in common (misaligned); req-c misses req-a's second block, evicted
+    # 10 ms before (KEY_B1); req-d has req-a's first block with a cache salt (shape 2, mismatch bit
+    # 1); req-e skips the cache
+    core.emit("prefix_cache_lookup", t0 + 5 * ms + 1, KEY_A0, KEY_A0, 0, 0, 40, 16, 2, 2, 0, 0, 1, 0, 0, "req-a")
+    core.emit("prefix_cache_lookup", t0 + 6 * ms + 1, KEY_A0, 0, 0, 0, 24, 16, 1, 1, 1, 0, 1, 0, 0, "req-b")
+    core.emit("prefix_cache_lookup", t0 + 8 * ms, KEY_A0, KEY_X1, 0, 0, 40, 16, 2, 2, 1, 4, 1, 1, 0, "req-x")
     steps = [  # prefill tokens, decode tokens, kv used, preempted
         (64, 0, 4, 0), (0, 2, 5, 0), (16, 1, 7, 0), (0, 2, 10, 1), (0, 1, 9, 0), (0, 0, 0, 0)]
     for i, (pre, dec, used, pe) in enumerate(steps):
@@ -155,9 +163,12 @@ def _golden_session(session, writer=SpoolWriter):
             core.emit("request_event", t + 2 * ms, 6, 24, 1, 0, "req-b", "")
         if i == 3:
             core.emit("request_event", t, 3, 24, 3, 27, "req-b", "kv_cache_full")
-            core.emit("kv_block_eviction", t + 1, 7, 25 * ms, 5 * ms)
+            core.emit("kv_block_eviction", t + 1, 7, 25 * ms, 5 * ms, KEY_B1)
         if i == 4:
             core.emit("request_event", t, 4, 24, 3, 0, "req-b", "")
+            core.emit("prefix_cache_lookup", t + 1, KEY_A0, KEY_B1, 0, 0, 40, 16, 2, 2, 1, 16, 1, 3, 0, "req-c")
+            core.emit("prefix_cache_lookup", t + 2, KEY_S0, KEY_S0, 77, 0, 40, 16, 2, 2, 0, 16, 5, 2, 1, "req-d")
+            core.emit("prefix_cache_lookup", t + 3, KEY_A0, KEY_A0, 0, 0, 40, 16, 2, 2, 0, 16, 3, 3, 0, "req-e")
     core.emit("request_event", t0 + 62 * ms, 5, 40, 5, 0, "req-a", "stop")
     core.emit("request_event", t0 + 63 * ms, 5, 24, 4, 0, "req-b", "length")
     worker = writer(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
@@ -197,6 +208,9 @@ def _golden_session(session, writer=SpoolWriter):
     core.close()
     worker.close()
 
+
+# salted block keys of the golden session's prefix-cache lookups (any distinct nonzero i64s)
+KEY_A0, KEY_B1, KEY_X1, KEY_S0 = 0x1A0, 0x1B1, -0x1C1, 0x150
 
 # the W3C trace context of session_traced's requests (both sampled: flags 01)
 TRACE_A = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1)

@@ -17,6 +17,7 @@ PROFILER_MODULES = (
     ("scheduler", ("ENABLE_BATCH_UTILIZATION_TRACKING", "ENABLE_KV_CACHE_TRACKING",
                    "ENABLE_PREEMPTION_TRACKING", "ENABLE_CPU_TIMING")),
     ("kv_cache", ("ENABLE_KV_CACHE_TRACKING",)),
+    ("prefix_cache", ("ENABLE_KV_CACHE_TRACKING",)),
     ("cpu_timing", ("ENABLE_CPU_TIMING",)),
     ("cuda_graphs", ("ENABLE_CUDA_GRAPH_TRACKING",)),
     ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),

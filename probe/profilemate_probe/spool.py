@@ -29,6 +29,7 @@ MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_upd
 #                       6: a process's spool may be a run of segments <role>-<pid>.<n>.pmspool (segments.py),
 #                          each after the first repeating the state records (CARRIED) after its metadata
 #                       7: types 41 (request_trace: a request's W3C trace context) and 42 (prefill_chunk)
+#                       8: type 43 (prefix_cache_lookup) and the field block_key of type 11 (kv_block_eviction)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")

@@ -41,7 +41,7 @@ def test_the_writer_queue_and_its_buffer_are_bounded(tmp_path):
     w = spool.SpoolWriter(str(tmp_path / "s.pmspool"), {"clock": {"monotonic_ns": 1}}, max_buffer_bytes=1 << 16)
     evict = spool.packer("kv_block_eviction")
     for i in range(100_000):  # the writer thread never runs: a stalled disk
-        w.out(evict(i, 0, 1, 0))
+        w.out(evict(i, 0, 1, 0, 0))
     assert len(w._q) == w._max_records == 1024
     w.close()
 

@@ -52,7 +52,7 @@ def _probe_with_fake_profilers(monkeypatch):
         raise RuntimeError("probe bug")
 
     def fine(prof, args, kwargs, result, t0, t1):
-        prof.out(EVICT(t0, args[1], 0, 0))
+        prof.out(EVICT(t0, args[1], 0, 0, 0))
 
     for name, target in (("pm_broken", PatchTarget("pm_broken", "pm_fault_host", "Engine.step", "", after(broken))),
                          ("pm_fine", PatchTarget("pm_fine", "pm_fault_host", "Engine.other", "", after(fine)))):
@@ -133,7 +133,7 @@ def test_records_handed_over_while_a_stopped_writer_says_so_are_never_lost_uncou
 
     def hand(n):
         for i in range(n):
-            sink["out"](EVICT(i + 1, i, 0, 0))
+            sink["out"](EVICT(i + 1, i, 0, 0, 0))
 
     def to_writer(data):
         reached[0] += 1
@@ -155,7 +155,7 @@ def test_records_handed_over_while_a_stopped_writer_says_so_are_never_lost_uncou
     hand(4)
     w.flush()
     monkeypatch.undo()
-    w.emit("kv_block_eviction", 9, 1, 0, 0)  # a hook already past its check: counted too
+    w.emit("kv_block_eviction", 9, 1, 0, 0, 0)  # a hook already past its check: counted too
     w.close()
     data = open(path, "rb").read()
     on_disk = sum(h[8] for h, _s, _e in spool_chunks(data)) - 1  # less the metadata record

@@ -40,10 +40,11 @@ def test_an_exception_in_each_hook_disables_only_its_profiler(cases):
     rows, runner = cases
     hooks = [row for name, row in rows.items() if name.startswith("hook:")]
     # one case per attached hook whose probe code runs on this path, enumerated from the patch
-    # table (10 on vLLM 0.33: the scheduler's and the KV block pool's)
+    # table (11 on vLLM 0.33: the scheduler's, the KV block pool's and the KV cache manager's lookup)
     assert "hook:vllm.v1.core.sched.scheduler:Scheduler.schedule" in rows, sorted(rows)
     assert "hook:vllm.v1.core.block_pool:BlockPool.get_new_blocks" in rows, sorted(rows)
-    assert {row["affected"] for row in hooks if "affected" in row} == {"scheduler", "kv_cache"}
+    assert "hook:vllm.v1.core.kv_cache_manager:KVCacheManager.get_computed_blocks" in rows, sorted(rows)
+    assert {row["affected"] for row in hooks if "affected" in row} == {"scheduler", "kv_cache", "prefix_cache"}
     failed = ["%s: %s" % (row["name"], row.get("harness_error") or row["checks"])
               for row in hooks if row.get("harness_error") or row["checks"]]
     assert not failed, "\n".join(failed)

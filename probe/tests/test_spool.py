@@ -108,9 +108,9 @@ def test_packed_records_are_the_bytes_emit_writes_and_keep_their_order(tmp_path)
         w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}})
         for i in range(150):
             if packed:
-                w.out(evict(42 + i, i, 1000 + i, 7 * i))
+                w.out(evict(42 + i, i, 1000 + i, 7 * i, 0))
             else:
-                w.emit("kv_block_eviction", 42 + i, i, 1000 + i, 7 * i)
+                w.emit("kv_block_eviction", 42 + i, i, 1000 + i, 7 * i, 0)
             if i % 50 == 0:
                 w.emit("cpu_operation", 42 + i, 1, "scheduling", "")
         w.close()
@@ -171,7 +171,7 @@ def test_a_full_queue_drops_the_oldest_packed_records_and_says_so(tmp_path):
                           on_failure=said.append)
     evict = spool.packer("kv_block_eviction")
     for i in range(3000):
-        w.out(evict(i, i, 0, 0))
+        w.out(evict(i, i, 0, 0, 0))
     assert len(w._q) == 1024
     w.close()
     assert len(said) == 1 and "oldest records dropped" in said[0]
@@ -188,7 +188,7 @@ def test_a_full_queue_keeps_the_metadata_record_first_and_every_record_whole_and
         if i % 10 == 0:
             w.emit("cpu_operation", i, 1, "scheduling", "i=%d" % i)
         else:
-            w.out(evict(i, i, 0, 0))
+            w.out(evict(i, i, 0, 0, 0))
     w.close()
     with open(path, "rb") as f:
         data = f.read()
@@ -215,7 +215,7 @@ def test_a_session_whose_probe_lost_records_says_so_in_its_metadata(tmp_path):
         if i % 10 == 0:
             w.emit("cpu_operation", t, 1, "scheduling", "")
         else:
-            w.out(evict(t, i, 0, 0))
+            w.out(evict(t, i, 0, 0, 0))
     w.flush()
     w.emit("cpu_operation", 3_000_000_000, 1, "scheduling", "")   # a chunk after it: no new report
     w.close()
@@ -241,7 +241,7 @@ def test_a_writer_that_turns_itself_off_tells_its_owner(tmp_path, monkeypatch):
     w = spool.SpoolWriter(str(tmp_path / "d.pmspool"), {"clock": {"monotonic_ns": 1}}, on_failure=lambda m: None,
                           on_disabled=lambda: told.append(1))
     monkeypatch.setattr(os, "pwrite", lambda *a: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
-    w.out(spool.packer("kv_block_eviction")(1, 2, 3, 4))
+    w.out(spool.packer("kv_block_eviction")(1, 2, 3, 4, 5))
     w.flush()
     monkeypatch.undo()
     assert told == [1] and w.enabled is False and len(w._q) == 0
@@ -284,17 +284,17 @@ def test_a_malformed_emitted_record_is_lost_alone_and_said_once(tmp_path):
     said = []
     path = str(tmp_path / "s.pmspool")
     w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, on_failure=said.append)
-    w.out(evict(1, 0, 10, 0))
+    w.out(evict(1, 0, 10, 0, 0))
     w.emit("kv_block_eviction", 2, 1, 11)  # one field short
-    w.emit("kv_block_eviction", 3, 2, 12, 0)
+    w.emit("kv_block_eviction", 3, 2, 12, 0, 0)
     w.emit("cpu_operation", 4, 1, "scheduling", 7)  # a number where a string goes
-    w.out(evict(5, 3, 13, 0))
+    w.out(evict(5, 3, 13, 0, 0))
     w.close()
     data = open(path, "rb").read()
     header, start, end = next(spool_chunks(data))
     assert header[8] == 1 + 1 + 3  # the metadata record, probe_losses (2 unpackable), the three good ones
     assert [r for r in _read_fields(path) if r[0] == "probe_losses"] == [("probe_losses", 1, 0, 2, 0)]
-    good = [evict(1, 0, 10, 0), evict(3, 2, 12, 0), evict(5, 3, 13, 0)]
+    good = [evict(1, 0, 10, 0, 0), evict(3, 2, 12, 0, 0), evict(5, 3, 13, 0, 0)]
     assert data[end - sum(map(len, good)):end] == b"".join(good)
     assert w.malformed == 2 and len(said) == 1 and "not written" in said[0]
 
@@ -315,7 +315,7 @@ def test_records_beyond_the_bound_between_two_writes_are_counted_exactly(tmp_pat
     evict = spool.packer("kv_block_eviction")
     made = 60_000
     for i in range(made):
-        w.out(evict(i, i, 0, 0))
+        w.out(evict(i, i, 0, 0, 0))
         if i % 500 == 499:
             time.sleep(0.01)  # a busy server's pace: far under a queue's worth per gather
     w.close()
@@ -338,11 +338,11 @@ def test_a_short_write_cuts_the_file_back_counts_the_chunk_lost_and_turns_the_wr
     w = spool.SpoolWriter(path, {"clock": {"monotonic_ns": 1}}, on_failure=said.append,
                           on_disabled=lambda: told.append(1))
     evict = spool.packer("kv_block_eviction")
-    w.out(evict(1, 0, 0, 0))
+    w.out(evict(1, 0, 0, 0, 0))
     w.flush()
     good = os.path.getsize(path)
     for i in range(37):
-        w.out(evict(2 + i, i, 0, 0))
+        w.out(evict(2 + i, i, 0, 0, 0))
     real = os.pwrite
     # a disk that fills mid-chunk: the first 40 bytes land, pwrite says so and no more
     monkeypatch.setattr(os, "pwrite", lambda fd, data, off: real(fd, data[:40], off))
@@ -352,7 +352,7 @@ def test_a_short_write_cuts_the_file_back_counts_the_chunk_lost_and_turns_the_wr
     assert w.enabled is False and told == [1]
     assert w.dropped == 37
     assert len(said) == 1 and "short write, 40 of" in said[0] and "37 records lost" in said[0]
-    w.out(evict(99, 0, 0, 0))
+    w.out(evict(99, 0, 0, 0, 0))
     w.close()
     assert os.path.getsize(path) == good
     chunks = list(spool_chunks(open(path, "rb").read()))

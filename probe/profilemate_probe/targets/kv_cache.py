@@ -8,7 +8,7 @@ from time import monotonic_ns
 
 from ..patching import PatchTarget
 from ..spool import packer
-from . import _state
+from . import _keys, _state
 
 PROFILER = "kv_cache"
 POOL = "vllm.v1.core.block_pool"
@@ -59,6 +59,7 @@ def _maybe_evict(original, prof):
         # Called for every block taken from the free queue (before get_new_blocks stamps its
         # new allocation time). vLLM >= 0.11 returns whether the block was cached (and is
         # now evicted). The engine counts evictions from these records alone.
+        block_hash = block._block_hash  # reset by the call: its key says which prefix went
         result = original(self, block)
         if result and prof.enabled:
             try:
@@ -70,7 +71,8 @@ def _maybe_evict(original, prof):
                 bid = block.block_id
                 now = monotonic_ns()
                 # a KV connector's evict_blocks may take a block still in use: idle for no time
-                prof.out(_EVICTION(now, bid, now - allocated_at[bid], now - freed_at[bid] if not block.ref_cnt else 0))
+                prof.out(_EVICTION(now, bid, now - allocated_at[bid], now - freed_at[bid] if not block.ref_cnt else 0,
+                                   _keys.key(block_hash[:-4]) if block_hash.__class__ is bytes else 0))  # less the group id
             except Exception as exc:
                 prof.fail("BlockPool._maybe_evict_cached_block", exc)
         return result

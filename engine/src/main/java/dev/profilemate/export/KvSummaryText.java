@@ -2,6 +2,7 @@ package dev.profilemate.export;
 
 import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.Percentiles;
+import dev.profilemate.aggregate.PrefixCacheMisses;
 import dev.profilemate.aggregate.SchedulerSteps;
 import java.util.Locale;
 
@@ -9,7 +10,7 @@ import java.util.Locale;
 final class KvSummaryText {
   private KvSummaryText() {}
 
-  static String render(SchedulerSteps.KvUsageSummary u, KvEvictions.Summary e) {
+  static String render(SchedulerSteps.KvUsageSummary u, KvEvictions.Summary e, PrefixCacheMisses.Summary p) {
     StringBuilder b = new StringBuilder();
     b.append("KV cache summary\n================\n");
     line(b, "scheduler steps sampled", Long.toString(u.samples()));
@@ -23,6 +24,16 @@ final class KvSummaryText {
     line(b, "prefix-cache hit blocks", Long.toString(u.prefixCacheHitBlocks()));
     line(b, "cached blocks evicted", Long.toString(e.evictions()));
     line(b, "preemptions", Long.toString(u.preemptions()));
+    line(b, "prefix-cache lookups", p.requests() == 0 ? "n/a (not recorded)" : String.format(Locale.ROOT,
+        "%d requests, %d of %d blocks found (%.2f %%)", p.requests(), p.hitBlocks(), p.eligibleBlocks(), p.hitRatePct()));
+    StringBuilder misses = new StringBuilder();
+    for (String reason : PrefixCacheMisses.REASONS) {
+      Long n = p.misses().get(reason);
+      if (n != null && !reason.equals("hit")) {
+        misses.append(misses.isEmpty() ? "" : ", ").append(reason).append(' ').append(n);
+      }
+    }
+    line(b, "prefix-cache misses", p.requests() == 0 ? "n/a (not recorded)" : misses.isEmpty() ? "none" : misses.toString());
     stats(b, "block lifetime at eviction", e.lifetime());
     stats(b, "idle before eviction", e.idle());
     return b.toString();

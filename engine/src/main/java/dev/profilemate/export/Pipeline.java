@@ -10,6 +10,7 @@ import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.LatencyParts;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
+import dev.profilemate.aggregate.PrefixCacheMisses;
 import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
@@ -52,6 +53,7 @@ final class Pipeline implements java.io.Serializable {
   final MoeLayers moeLayers = new MoeLayers();
   final EncoderDecoder encdec;
   final CaptureRules captures;
+  final PrefixCacheMisses prefixCache;
   final LatencyParts latency;
   final List<RecordConsumer> consumers;
 
@@ -100,7 +102,9 @@ final class Pipeline implements java.io.Serializable {
     captures = new CaptureRules(triggers, clock, schema);
     Sink<LatencyParts.Row> latencyRows = r -> LatencyRows.write(out(SessionFile.LATENCY_PARTS), r);
     latency = new LatencyParts(clock, schema, latencyRows);
-    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures, latency);
+    prefixCache = new PrefixCacheMisses(clock);
+    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures, latency,
+        prefixCache);
   }
 
   /**
@@ -127,7 +131,8 @@ final class Pipeline implements java.io.Serializable {
   /** The CSVs {@link #writeEndTables} writes whole from the totals; the others get rows as records come. */
   static final java.util.Set<SessionFile> END_TABLES = java.util.EnumSet.of(SessionFile.CAPTURE_WINDOWS,
       SessionFile.CUDA_GRAPH_CAPTURES, SessionFile.CUDA_GRAPH_USAGE, SessionFile.MOE_ACTIVATIONS,
-      SessionFile.MOE_COSELECTION, SessionFile.MOE_LAYERS, SessionFile.MOE_WEIGHT_HISTOGRAM);
+      SessionFile.MOE_COSELECTION, SessionFile.MOE_LAYERS, SessionFile.MOE_WEIGHT_HISTOGRAM,
+      SessionFile.PREFIX_CACHE_REQUESTS);
 
   private CsvTable.Writer out(SessionFile f) {
     return t.get(f);
@@ -166,6 +171,7 @@ final class Pipeline implements java.io.Serializable {
           s == null ? "" : Integer.toString(s.topkGroup()), num(l.tokens()), num(l.routedTokens()),
           num(l.sharedExpertTokens()), l.counts());
     }
+    PrefixCacheRows.write(t.get(SessionFile.PREFIX_CACHE_REQUESTS), prefixCache.rows());
     for (MoeExperts.WeightBin b : moe.weightHistogram()) {
       t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).row(Integer.toString(b.layer()), Integer.toString(b.expert()),
           Fmt.fixed(b.lo(), 4), Fmt.fixed(b.hi(), 4), Long.toString(b.count()));
@@ -179,6 +185,7 @@ final class Pipeline implements java.io.Serializable {
     write(stage, SummaryFile.PREEMPTION.fileName, requests.summary());
     write(stage, SummaryFile.ENCODER_DECODER.fileName, encdec.summary());
     write(stage, SummaryFile.LATENCY.fileName, latency.summary());
+    write(stage, SummaryFile.PREFIX_CACHE.fileName, prefixCache.summary());
     Map<String, Object> moeSummary = new LinkedHashMap<>();
     moeSummary.put("layers", moe.balance());
     moeSummary.put("top_pairs", moe.topPairs(5));
@@ -186,7 +193,7 @@ final class Pipeline implements java.io.Serializable {
     write(stage, SummaryFile.MOE.fileName, moeSummary);
     stage.copy(SummaryFile.MOE.fileName, SessionFile.MOE_FOLDER + "/" + SummaryFile.MOE.fileName);
     try (OutputStream out = stage.create(SummaryFile.KV_CACHE.fileName)) {
-      out.write(KvSummaryText.render(steps.kvSummary(), evictions.summary()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(KvSummaryText.render(steps.kvSummary(), evictions.summary(), prefixCache.summary()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 

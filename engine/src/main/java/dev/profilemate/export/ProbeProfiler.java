@@ -6,6 +6,8 @@ public enum ProbeProfiler {
       "Scheduler.schedule / update_from_output / add_request / _free_request in the EngineCore"),
   KV_CACHE("kv_cache (with scheduler)", "ENABLE_KV_CACHE_TRACKING",
       "BlockPool.get_new_blocks / touch / free_blocks / _maybe_evict_cached_block in the EngineCore"),
+  PREFIX_CACHE("prefix_cache (with kv_cache)", "ENABLE_KV_CACHE_TRACKING",
+      "KVCacheManager.get_computed_blocks and the kv_cache hooks' eviction keys in the EngineCore"),
   CPU_TIMING("cpu_timing (with scheduler)", "ENABLE_CPU_TIMING",
       "Scheduler.schedule / update_from_output, GPUModelRunner._prepare_inputs, Sampler.forward, OutputProcessor"),
   CUDA_GRAPHS("cuda_graphs", "ENABLE_CUDA_GRAPH_TRACKING", "CUDAGraphWrapper on the GPU workers"),

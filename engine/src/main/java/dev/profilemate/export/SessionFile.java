@@ -54,6 +54,44 @@ public enum SessionFile {
       col("idle_sec", "s", "How long the block sat free (cached, reusable) before eviction.",
           "Eviction time − when its last holder freed it; 0 for a block still in use (a KV connector's evict_blocks)."),
       col("block_id", "id", "vLLM's block id in the BlockPool.", "KVCacheBlock.block_id.")),
+  PREFIX_CACHE_REQUESTS("prefix_cache_requests.csv", ProbeProfiler.PREFIX_CACHE, "prefix_cache_lookup, kv_block_eviction",
+      "One row per request's prefix-cache lookup (the last before vLLM scheduled it), with why it missed "
+          + "(docs/prefix-cache.md); written at the end of the export, in the order requests were first looked up.",
+      "From salted block keys and counts alone: the probe writes no text, token ids, cache salts or adapter names. A "
+          + "preempted request's later lookups are left out. Header only for spools before minor 8.",
+      col("timestamp_sec", "s", "When vLLM looked the request up, in seconds since the session started.",
+          "prefix_cache_lookup t_ns (the last lookup before the request was scheduled)."),
+      col("request_id", "id", "vLLM's request id.", "prefix_cache_lookup.request_id."),
+      col("class", "text", "The request's class: requests whose first full block is the same (a shared system "
+          + "prompt, with the same cache salt and adapter), numbered c1, c2, … in the order first seen.",
+          "Distinct prefix_cache_lookup.first_key per process.", "Empty for a prompt without a full block."),
+      col("class_key", "hex", "The class's salted key, to match classes across files of one session.",
+          "first_key as 16 hex digits.", "Salted per process: the same prompt has another key in another process or run."),
+      col("prompt_tokens", "tokens", "Tokens of the request at the lookup.", "prefix_cache_lookup.num_tokens."),
+      col("block_size", "tokens", "Tokens per KV block.", "prefix_cache_lookup.block_size."),
+      col("blocks", "blocks", "Full blocks of the prompt.", "prefix_cache_lookup.blocks."),
+      col("eligible_blocks", "blocks", "Blocks a hit may cover.", "prefix_cache_lookup.eligible_blocks: "
+          + "min(blocks, (prompt_tokens − 1) / block_size).",
+          "vLLM always recomputes the last prompt token, so a prompt of whole blocks can hit one block fewer."),
+      col("hit_blocks", "blocks", "Blocks found in the prefix cache.", "prefix_cache_lookup.hit_blocks."),
+      col("miss_reason", "text", "Why the first block not found was not: hit (nothing missed), caching_off, "
+          + "evicted, misaligned, extras_mismatch, not_cached_yet, never_seen, no_full_block (docs/prefix-cache.md).",
+          "In this order: caching_off when prefix caching is off or the request skips reading it (prompt logprobs, "
+              + "pooling); no_full_block when eligible_blocks is 0; hit when hit_blocks = eligible_blocks; evicted when "
+              + "the missed block's key was in a kv_block_eviction before the lookup; else the probe's shape: "
+              + "misaligned, extras_mismatch, not_cached_yet (the same block seen, never evicted), never_seen."),
+      col("miss_block", "index", "Index of the first block not found.", "hit_blocks; −1 for hit, caching_off and "
+          + "no_full_block."),
+      col("shared_tokens", "tokens", "For misaligned: tokens of the missed block that an earlier request had too.",
+          "prefix_cache_lookup.shared_tokens: the longest common prefix of the block with a block the probe saw "
+              + "after the same parent block; 0 for the other reasons.",
+          "Exact against the (at most 4) blocks the probe remembers per parent and first token."),
+      col("mismatch", "text", "For extras_mismatch: which extra keys differ from the block an earlier request had: "
+          + "cache_salt, lora, mm, prompt_embeds (joined by +).", "prefix_cache_lookup.mismatch bits."),
+      col("evicted_ago_sec", "s", "For evicted: how long before the lookup the missed block was evicted.",
+          "Lookup t_ns − the block key's last kv_block_eviction t_ns before it; empty for the other reasons."),
+      col("lookups", "count", "Lookups of the request before it was scheduled (more than 1: it waited for blocks).",
+          "prefix_cache_lookup records of the request without the resumed flag.")),
   MOE_ACTIVATIONS("moe_expert_activations.csv", ProbeProfiler.MOE, "moe_expert_counts_v2 (or moe_expert_counts)",
       "One row per (MoE layer, routed expert): tokens routed to the expert over the session.",
       Cols.MOE_CAVEAT,

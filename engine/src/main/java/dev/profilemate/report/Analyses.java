@@ -18,7 +18,8 @@ record Analyses(
     KernelAnalysis kernels,
     CaptureAnalysis captures,
     LatencyAnswer latency,
-    ChangeAnswer change) {
+    ChangeAnswer change,
+    PrefixCacheTable prefixCache) {
 
   static Analyses of(SessionData s, String gpuOption, KernelRuns kernels) {
     return of(s, gpuOption, GpuCatalogue.bundled(), kernels, null);
@@ -40,6 +41,7 @@ record Analyses(
         KernelAnalysis.of(kernels),
         CaptureAnalysis.of(s),
         LatencyAnswer.of(s),
-        ChangeAnswer.of(s, baseline));
+        ChangeAnswer.of(s, baseline),
+        PrefixCacheTable.of(s));
   }
 }

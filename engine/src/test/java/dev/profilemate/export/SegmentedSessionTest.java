@@ -68,8 +68,8 @@ class SegmentedSessionTest {
     // a stated loss of known size, not damage: not partial, exit 0
     assertThat(kept.partial()).isFalse();
     assertThat(kept.warnings()).containsExactly(
-        "engine_core-301.pmspool: 15 records from 0.000000–0.032000 s dropped by the disk budget "
-            + "(segment 0, 1424 bytes; budget 6000 bytes)");
+        "engine_core-301.pmspool: 15 records from 0.000000–0.020000 s dropped by the disk budget "
+            + "(segment 0, 1478 bytes; budget 7500 bytes)");
     assertThat(all.records() - kept.records()).isEqualTo(15);
     JsonNode meta = JSON.readTree(tmp.resolve("kept/metadata.json").toFile());
     assertThat(meta.path("warnings").get(0).asText()).isEqualTo(kept.warnings().getFirst());

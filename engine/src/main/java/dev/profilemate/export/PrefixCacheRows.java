@@ -1,0 +1,19 @@
+package dev.profilemate.export;
+
+import dev.profilemate.aggregate.PrefixCacheMisses;
+import dev.profilemate.common.CsvTable;
+import java.util.List;
+
+/** prefix_cache_requests.csv: one row per request's prefix-cache lookup, with its miss reason. */
+final class PrefixCacheRows {
+  private PrefixCacheRows() {}
+
+  static void write(CsvTable.Writer out, List<PrefixCacheMisses.Row> rows) {
+    for (PrefixCacheMisses.Row r : rows) {
+      out.fixed(r.timestampSec(), 6).text(r.requestId()).text(r.requestClass()).text(r.classKey())
+          .whole(r.promptTokens()).whole(r.blockSize()).whole(r.blocks()).whole(r.eligibleBlocks())
+          .whole(r.hitBlocks()).text(r.reason()).whole(r.missBlock()).whole(r.sharedTokens()).text(r.mismatch())
+          .fixed(r.evictedAgoSec(), 6).whole(r.lookups()).end();
+    }
+  }
+}
