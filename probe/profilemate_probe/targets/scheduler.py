@@ -122,6 +122,9 @@ def _config_json(sched):
         ("tensor_parallel_size", pc, "tensor_parallel_size"),
         ("pipeline_parallel_size", pc, "pipeline_parallel_size"),
         ("data_parallel_size", pc, "data_parallel_size"),
+        ("enable_expert_parallel", pc, "enable_expert_parallel"), ("enable_eplb", pc, "enable_eplb"),
+        ("expert_placement_strategy", pc, "expert_placement_strategy"),
+        ("num_redundant_experts", getattr(pc, "eplb_config", None), "num_redundant_experts"),
         ("cudagraph_mode", comp, "cudagraph_mode"), ("cudagraph_capture_sizes", comp, "cudagraph_capture_sizes"),
         ("device", dc, "device_type"), ("enforce_eager", mc, "enforce_eager"),
     ):
