@@ -1,5 +1,6 @@
 package dev.profilemate.aggregate;
 
+import dev.profilemate.common.Threads;
 import dev.profilemate.spool.SpoolRecord;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -145,17 +146,6 @@ public final class SideLane implements RecordConsumer, AutoCloseable {
 
   @Override
   public void close() {
-    thread.interrupt();
-    boolean interrupted = false;
-    while (thread.isAlive()) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.stop(thread);
   }
 }

@@ -1,5 +1,6 @@
 package dev.profilemate.session;
 
+import dev.profilemate.common.Threads;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -118,17 +119,6 @@ public final class ReadAhead<T> implements Iterator<T>, AutoCloseable {
 
   @Override
   public void close() {
-    thread.interrupt();
-    boolean interrupted = false;
-    while (thread.isAlive()) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.stop(thread);
   }
 }
