@@ -115,17 +115,17 @@ final class PerfettoTrace {
     private int n;
 
     Args put(String name, long value) {
-      items[n++] = new ProtoMessage().varint(4, value).string(10, name);
+      items[n++] = new ProtoMessage().string(10, name).varint(4, value);
       return this;
     }
 
     Args put(String name, double value) {
-      items[n++] = new ProtoMessage().f64(5, value).string(10, name);
+      items[n++] = new ProtoMessage().string(10, name).f64(5, value);
       return this;
     }
 
     Args put(String name, String value) {
-      items[n++] = new ProtoMessage().string(6, value).string(10, name);
+      items[n++] = new ProtoMessage().string(10, name).string(6, value);
       return this;
     }
 
