@@ -128,22 +128,27 @@ final class RequestTracks implements RecordConsumer {
     }
     t.begin(track, start, finished ? l.requestId() : l.requestId() + " (unfinished)", args);
     long started = Double.isNaN(l.startedSec()) ? end : Math.min(end, Math.max(start, Canvas.ns(l.startedSec())));
+    long firstToken = Double.isNaN(l.firstTokenSec()) ? end
+        : Math.min(end, Math.max(started, Canvas.ns(l.firstTokenSec())));
+    boolean decodes = !Double.isNaN(l.firstTokenSec());
+    boolean prefills = !Double.isNaN(l.startedSec());
     if (!Double.isNaN(l.arrivalSec())) {
-      t.begin(track, start, "queued", null);
-      t.end(track, started);
+      phase(track, "queued", start, started, q, !prefills);
     }
-    if (started < end || !Double.isNaN(l.startedSec())) {
-      long firstToken = Double.isNaN(l.firstTokenSec()) ? end
-          : Math.min(end, Math.max(started, Canvas.ns(l.firstTokenSec())));
-      phase(track, "prefill", started, firstToken, q, firstToken == end);
-      if (!Double.isNaN(l.firstTokenSec())) {
-        phase(track, "decode", firstToken, end, q, true);
-      }
+    if (prefills) {
+      phase(track, "prefill", started, firstToken, q, !decodes);
+    }
+    if (decodes) {
+      phase(track, "decode", firstToken, end, q, true);
     }
     t.end(track, end);
   }
 
-  /** One phase slice and what happened in it: chunks and preemptions starting in [from, to), or at to when last. */
+  /**
+   * One phase slice and what happened in it: chunks and preemptions starting in [from, to), or at to
+   * when it is the last. A chunk's time is its step's schedule() start and the request is marked
+   * scheduled when schedule() returns, so a first chunk falls microseconds inside "queued".
+   */
   private void phase(long track, String name, long from, long to, Request q, boolean last) throws IOException {
     PerfettoTrace t = c.trace;
     t.begin(track, from, name, null);
