@@ -37,7 +37,7 @@ final class TimelineCommand implements Callable<Integer> {
   Double to;
 
   @Option(names = "--max-events", paramLabel = "N", defaultValue = "" + SessionTimeline.DEFAULT_MAX_EVENTS,
-      description = "stop the trace after about N events (default: ${DEFAULT-VALUE}, a few hundred MB at most); "
+      description = "stop the trace after about N events (default: ${DEFAULT-VALUE}, about 60 MB); "
           + "it says where it stopped")
   long maxEvents;
 

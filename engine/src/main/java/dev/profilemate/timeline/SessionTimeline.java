@@ -27,7 +27,7 @@ import java.util.List;
  * The file appears whole or not at all (written beside it, then moved).
  */
 public final class SessionTimeline {
-  /** The default cap: a few hundred bytes an event, so about 100-300 MB of trace. */
+  /** The default cap: about 60 bytes an event on the H100 session mix (bench/timeline_scale.sh), so about 60 MB. */
   public static final long DEFAULT_MAX_EVENTS = 1_000_000;
 
   private final RecordSchema schema;
