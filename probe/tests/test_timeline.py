@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -202,3 +203,28 @@ def test_forward_passes_and_graph_replays_are_the_workers(tmp_path):
     by_name = {t["name"]: t for t in trace["tracks"]}
     assert groups[by_name["forward passes"]["parent"]]["pid"] == 302
     assert groups[by_name["scheduler steps"]["parent"]]["pid"] == 301
+
+
+def test_requests_never_seen_finishing_are_bounded(tmp_path):
+    """bench/make_session.py's generator abandons requests past 64 in flight without a finish record,
+    as a probe that forgot requests or a process that died would leave them: only the 256 that started
+    last are drawn (to the end), the rest are counted in one note, so they cannot take a lane each."""
+    session = str(tmp_path / "session_synthetic")
+    subprocess.run([sys.executable, os.path.join(REPO, "bench", "make_session.py"), "--records", "200000",
+                    "--out", session], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=os.path.join(
+                        REPO, "probe")))
+    trace, run = _timeline(session)
+    note = [ln for ln in run.stderr.splitlines() if ln.startswith("note: ")]
+    assert len(note) == 1, run.stderr
+    left_out = int(note[0].split()[1])
+    reqs = _on(trace, "requests")
+    open_ones = [s for s in reqs if s["name"].endswith(" (unfinished)")]
+    assert len(open_ones) == 256 and left_out > 0
+    # the ones drawn are the unfinished requests of request_lifecycle.csv that arrived last
+    subprocess.run([PROFILEMATE, "export", session, "--quiet"], check=True)
+    rows = [r for r in _rows(session, "request_lifecycle.csv") if not r["finished_sec"]]
+    assert len(rows) == left_out + 256
+    latest = sorted(rows, key=lambda r: float(r["arrival_sec"]))[-256:]
+    assert sorted(s["args"]["request_id"] for s in open_ones) == sorted(r["request_id"] for r in latest)
+    lanes = {s["track"] for s in reqs}
+    assert len(lanes) <= 256 + 100

@@ -69,6 +69,11 @@ final class TimelineCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "warning: stopped at %d events, %.3f s into the session; "
           + "--from %.3f draws the rest, --max-events raises the cap%n", r.events(), r.cutSec(), r.cutSec());
     }
+    if (r.unfinishedLeftOut() > 0) {
+      System.err.printf(Locale.ROOT, "note: %d requests that had not finished where the trace ends are left out "
+          + "(the %d that started last are drawn up to its end)%n", r.unfinishedLeftOut(),
+          dev.profilemate.timeline.SessionTimeline.MAX_UNFINISHED_DRAWN);
+    }
     if (!quiet) {
       System.out.printf(Locale.ROOT,
           "timeline: %d steps, %d requests, %d forward passes, %d graph replays of %d processes (%d events) in %s%n",

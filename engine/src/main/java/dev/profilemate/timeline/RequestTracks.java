@@ -32,6 +32,16 @@ final class RequestTracks implements RecordConsumer {
   private final Map<Integer, Lanes> lanes = new HashMap<>();
   private SpoolRecord current;
   private long drawn;
+  /** Set in finish(): the rows RequestLifecycles hands out then are of requests never seen finishing. */
+  private List<Object[]> unfinished;
+  private long unfinishedLeftOut;
+
+  /**
+   * Requests in flight when the records end that are drawn (to that end): the latest to start. A
+   * request the probe never saw finish (it forgot it, or the process died) would otherwise hold a
+   * lane to the end of the trace, and a session with many such would get as many lanes.
+   */
+  static final int MAX_UNFINISHED = 256;
 
   /** What the lifecycle row does not hold: where, and the chunks and preemptions in order. */
   private static final class Request {
@@ -91,6 +101,14 @@ final class RequestTracks implements RecordConsumer {
 
   private void lifecycle(RequestLifecycles.Lifecycle l) {
     Request q = live.remove(l.requestId());
+    if (unfinished != null) {
+      unfinished.add(new Object[] {l, q});
+      return;
+    }
+    draw(l, q);
+  }
+
+  private void draw(RequestLifecycles.Lifecycle l, Request q) {
     boolean finished = !Double.isNaN(l.finishedSec());
     double startSec = Double.isNaN(l.arrivalSec()) ? l.startedSec() : l.arrivalSec();
     if (q == null || Double.isNaN(startSec)) {
@@ -182,8 +200,26 @@ final class RequestTracks implements RecordConsumer {
     return drawn;
   }
 
+  /** Requests in flight at the end that were not drawn (all but the MAX_UNFINISHED latest to start). */
+  long unfinishedLeftOut() {
+    return unfinishedLeftOut;
+  }
+
   @Override
   public void finish() {
+    unfinished = new ArrayList<>();
     lifecycles.finish(); // requests still in flight: drawn to the end of the records
+    java.util.function.ToDoubleFunction<Object[]> start = o -> {
+      RequestLifecycles.Lifecycle l = (RequestLifecycles.Lifecycle) o[0];
+      return Double.isNaN(l.arrivalSec()) ? l.startedSec() : l.arrivalSec();
+    };
+    List<Object[]> drawnRows = unfinished.stream().filter(o -> !Double.isNaN(start.applyAsDouble(o)))
+        .sorted(java.util.Comparator.comparingDouble(start)).toList();
+    int from = Math.max(0, drawnRows.size() - MAX_UNFINISHED);
+    unfinishedLeftOut = from;
+    for (Object[] o : drawnRows.subList(from, drawnRows.size())) {
+      draw((RequestLifecycles.Lifecycle) o[0], (Request) o[1]);
+    }
+    unfinished = null;
   }
 }

@@ -30,6 +30,9 @@ public final class SessionTimeline {
   /** The default cap: about 60 bytes an event on the H100 session mix (bench/timeline_scale.sh), so about 60 MB. */
   public static final long DEFAULT_MAX_EVENTS = 1_000_000;
 
+  /** Requests in flight at the end drawn at most (the latest to start): see RequestTracks. */
+  public static final int MAX_UNFINISHED_DRAWN = RequestTracks.MAX_UNFINISHED;
+
   private final RecordSchema schema;
   private final boolean strict;
 
@@ -40,10 +43,11 @@ public final class SessionTimeline {
 
   /**
    * What was written. cutSec: NaN, or where the cap stopped the trace (seconds since the session
-   * started). partial: damaged parts of spools were skipped (warnings say which).
+   * started). unfinishedLeftOut: requests in flight at the end not drawn (all but the
+   * {@value RequestTracks#MAX_UNFINISHED} latest to start). partial: damaged parts of spools were skipped.
    */
   public record Result(Path file, long events, long steps, long requests, long forwardPasses, long graphReplays,
-      int processes, double cutSec, List<String> warnings, boolean partial) {}
+      int processes, double cutSec, long unfinishedLeftOut, List<String> warnings, boolean partial) {}
 
   /** from/to: seconds since the session started, null for its start / end. */
   public Result write(Path session, Path out, Double from, Double to, long maxEvents, Progress progress)
@@ -107,7 +111,7 @@ public final class SessionTimeline {
         }
         Files.move(whole, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new Result(out, total, steps.drawn(), requests.drawn(), workers.passes(), workers.replays(),
-            reader.processes().size(), cut, reader.warnings(), !reader.dropped().isEmpty());
+            reader.processes().size(), cut, requests.unfinishedLeftOut(), reader.warnings(), !reader.dropped().isEmpty());
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
