@@ -66,7 +66,7 @@ final class CommandDocs {
       Map.entry("timeline", doc(EXPORT,
           "profilemate timeline /tmp/vllm_profiling/session_20261129_101500",
           "profilemate timeline SESSION --from 60 --to 90   # seconds 60-90 only",
-          "profilemate timeline SESSION --out /tmp/run.perfetto-trace  # open in ui.perfetto.dev")),
+          "profilemate timeline SESSION --out /tmp/run.perfetto-trace")),
       Map.entry("nsys", doc(READ,
           "nsys export --type sqlite run.nsys-rep && profilemate nsys run.sqlite",
           "profilemate nsys run.sqlite --json kernels.json --csv-dir kernels/")),
