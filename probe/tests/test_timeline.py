@@ -228,3 +228,34 @@ def test_requests_never_seen_finishing_are_bounded(tmp_path):
     assert sorted(s["args"]["request_id"] for s in open_ones) == sorted(r["request_id"] for r in latest)
     lanes = {s["track"] for s in reqs}
     assert len(lanes) <= 256 + 100
+
+
+def test_two_data_parallel_engines_get_a_group_each(tmp_path):
+    """Two EngineCores (bench/make_session.py --add-engine: data-parallel rank 1 beside rank 0, with their
+    ranks in the spools' metadata): a track group each, named by role, pid and rank, whose step slices
+    together are the rows of batch_utilization.csv, each on its own engine's track."""
+    session = str(tmp_path / "session_dp2")
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "probe"))
+    make = [sys.executable, os.path.join(REPO, "bench", "make_session.py"), "--records", "20000", "--out", session]
+    subprocess.run(make, check=True, capture_output=True, env=env)
+    subprocess.run(make + ["--add-engine", "99999"], check=True, capture_output=True, env=env)
+    subprocess.run([PROFILEMATE, "export", session, "--quiet"], check=True)
+    trace, _ = _timeline(session)
+    with open(os.path.join(session, "metadata.json")) as f:
+        procs = {p["pid"]: p for p in json.load(f)["processes"]}
+    groups = {t["uuid"]: t for t in trace["tracks"] if t["pid"] is not None}
+    engines = {g["pid"]: g for g in groups.values() if g["pid"] in procs and procs[g["pid"]]["rank"] >= 0}
+    assert sorted(procs[p]["rank"] for p in engines) == [0, 1]
+    for pid, g in engines.items():
+        assert g["process_name"] == "%s %d rank %d" % (procs[pid]["role"], pid, procs[pid]["rank"])
+    step_tracks = {t["uuid"]: groups[t["parent"]]["pid"] for t in trace["tracks"] if t["name"] == "scheduler steps"}
+    assert sorted(step_tracks.values()) == sorted(engines)
+    steps = _on(trace, "scheduler steps")
+    rows = _rows(session, "batch_utilization.csv")
+    assert sorted("%.6f" % (s["ts"] / 1e9) for s in steps) == sorted(r["timestamp_sec"] for r in rows)
+    per_engine = collections.Counter(step_tracks[s["track"]] for s in steps)
+    assert all(n > 100 for n in per_engine.values())
+    # on each engine's track its steps follow one another: none overlaps the next
+    for track in step_tracks:
+        mine = [s for s in steps if s["track"] == track]
+        assert all(a["ts"] + a["dur"] <= b["ts"] for a, b in zip(mine, mine[1:]))
