@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine's packages depend one way: cli → commands (export, report, kernel, profile, bench,
- * live, otlp, compare, and collect's capture) → aggregate → session → spool, with the shared helpers and the error type in common, at the
+ * live, otlp, compare, timeline, and collect's capture) → aggregate → session → spool, with the shared helpers and the error type in common, at the
  * bottom, importing nothing of ours. Checked on the compiled classes (templates included).
  */
 class LayersTest {
@@ -30,7 +30,7 @@ class LayersTest {
         .layer("commands").definedBy("dev.profilemate.export..", "dev.profilemate.report..",
             "dev.profilemate.kernel..", "dev.profilemate.profile..", "dev.profilemate.bench..",
             "dev.profilemate.live..", "dev.profilemate.otlp..", "dev.profilemate.capture..",
-            "dev.profilemate.compare..")
+            "dev.profilemate.compare..", "dev.profilemate.timeline..")
         .layer("aggregate").definedBy("dev.profilemate.aggregate..")
         .layer("session").definedBy("dev.profilemate.session..")
         .layer("spool").definedBy("dev.profilemate.spool..")

@@ -49,7 +49,7 @@ class CliErrorsTest {
     Path s2 = profiling.resolve("session_20261201_110000");
     Path missing = tmp.resolve("no-such-thing");
     Map<String, Function<Slip, List<String>>> m = new LinkedHashMap<>();
-    for (String cmd : List.of("export", "collect", "report")) {
+    for (String cmd : List.of("export", "collect", "report", "timeline")) {
       m.put(cmd, slip -> switch (slip) {
         case NO_ARGUMENTS -> a(cmd);
         case MISSING_PATH -> a(cmd, missing.toString());
