@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
       DemoCommand.class,
       ReportCommand.class,
       CompareCommand.class,
+      MergeCommand.class,
+      QueryCommand.class,
       dev.profilemate.kernel.nsys.NsysCommand.class,
       dev.profilemate.kernel.ncu.NcuCommand.class,
       dev.profilemate.kernel.kineto.TraceCommand.class,
