@@ -118,7 +118,8 @@ public enum SessionFile {
       "One row per counter read-back of a layer (a window of forward steps): how unevenly the experts were loaded.",
       Cols.MOE_CAVEAT,
       Cols.LAYER, Cols.TIMESTAMP,
-      col("std_dev", "tokens", "Standard deviation of the experts' token counts in the window.", "Population std over the counts array."),
+      col("std_dev", "tokens", "Standard deviation of the experts' token counts in the window.", "Population std over the counts array.")
+          .typed(ColumnType.DOUBLE),
       col("max_min_ratio", "ratio", "Busiest expert's tokens / idlest expert's tokens in the window.",
           "max / max(1, min): an idle expert counts as 1 so the ratio stays finite.", "1 is perfectly balanced.")),
   MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", ProbeProfiler.MOE, "moe_weight_histogram_v2 (or moe_weight_histogram)",

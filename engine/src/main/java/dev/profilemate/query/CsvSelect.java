@@ -40,7 +40,10 @@ final class CsvSelect {
   static String cast(Column c) {
     String v = Sql.ident(c.name());
     return switch (c.type()) {
-      case BIGINT -> "CAST(NULLIF(NULLIF(" + v + ", ''), 'None') AS BIGINT)";
+      // DuckDB's CAST rounds '8.078' to 8: a cell that is not a whole number is an error, not a rounded value
+      case BIGINT -> "CASE WHEN " + v + " IS NULL OR " + v + " IN ('', 'None') THEN NULL WHEN regexp_full_match(" + v
+          + ", '-?[0-9]+') THEN CAST(" + v + " AS BIGINT) ELSE error('column " + c.name()
+          + " is BIGINT but holds ' || " + v + ") END";
       case DOUBLE -> "CAST(NULLIF(" + v + ", '') AS DOUBLE)";
       case BOOLEAN -> "CAST(NULLIF(" + v + ", '') AS BOOLEAN)";
       case VARCHAR -> "NULLIF(" + v + ", '')";

@@ -3,6 +3,7 @@ package dev.profilemate.query;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import de.siegmar.fastcsv.writer.CsvWriter;
+import de.siegmar.fastcsv.writer.LineDelimiter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -79,7 +80,7 @@ public enum QueryOutput {
   private static long csv(ResultSet r, List<String> names, PrintStream out) throws SQLException, IOException {
     long n = 0;
     Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-    CsvWriter csv = CsvWriter.builder().build(w);
+    CsvWriter csv = CsvWriter.builder().lineDelimiter(LineDelimiter.LF).build(w); // as the session CSVs
     csv.writeRecord(names);
     while (r.next()) {
       List<String> row = new ArrayList<>();
