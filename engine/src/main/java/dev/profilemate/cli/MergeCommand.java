@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
         "Each session keeps its id as its session=… partition; two different sessions with one id get the later's "
             + "host appended (said on stderr). Inputs: exported session folders, folders of them, or datasets."})
 final class MergeCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "OUT", description = "the dataset folder to write (new, empty, or a dataset to add to)")
+  @Parameters(index = "0", paramLabel = "OUT",
+      description = "the dataset folder to write (new, empty, or a dataset to add to)")
   Path out;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "SESSION",

@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 final class QueryCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SQL", description = "the query, e.g. \"SELECT phase, count(*) FROM batch_utilization GROUP BY phase\"")
+  @Parameters(index = "0", paramLabel = "SQL",
+      description = "the query, e.g. \"SELECT phase, count(*) FROM batch_utilization GROUP BY phase\"")
   String sql;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "SESSION",

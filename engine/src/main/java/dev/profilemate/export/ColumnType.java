@@ -18,6 +18,7 @@ public enum ColumnType {
       Map.entry("blocks", BIGINT), Map.entry("count", BIGINT), Map.entry("experts", BIGINT),
       Map.entry("groups", BIGINT), Map.entry("index", BIGINT), Map.entry("requests", BIGINT),
       Map.entry("tokens", BIGINT), Map.entry("token assignments", BIGINT), Map.entry("id", BIGINT),
+      Map.entry("rank", BIGINT),
       Map.entry("True/False", BOOLEAN),
       Map.entry("text", VARCHAR), Map.entry("hex", VARCHAR));
 

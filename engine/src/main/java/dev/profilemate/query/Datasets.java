@@ -21,14 +21,9 @@ public final class Datasets {
   public static Summary write(Path dataset, List<Path> inputs, Consumer<String> notes, Consumer<String> problems) {
     Sources in = Sources.of(inputs);
     if (in.datasets().stream().anyMatch(d -> same(d, dataset))) {
-      problems.accept(dataset + " is both an input and the output; give another output folder");
-      throw new UserDataException("the output is one of the inputs; nothing was written");
+      throw new UserDataException(dataset + " is both an input and the output; give another output folder");
     }
-    in.problems().forEach(problems);
-    if (!in.problems().isEmpty()) {
-      throw new UserDataException(in.problems().size() + " of " + inputs.size()
-          + " inputs cannot be read (above); nothing was written");
-    }
+    in.refuseProblems(problems, "written");
     if (Files.exists(dataset) && !Files.isDirectory(dataset)) {
       throw new UserDataException(dataset + " is a file, not a folder; give the dataset folder to write");
     }

@@ -89,7 +89,8 @@ final class ParquetWriter {
     }
     try (Statement st = db.createStatement()) {
       // COPY answers with the rows it wrote
-      if (st.execute("COPY (" + select + ") TO " + Sql.literal(file.toAbsolutePath().toString()) + " (FORMAT parquet)")) {
+      String to = Sql.literal(file.toAbsolutePath().toString());
+      if (st.execute("COPY (" + select + ") TO " + to + " (FORMAT parquet)")) {
         try (ResultSet r = st.getResultSet()) {
           return r.next() ? r.getLong(1) : 0;
         }

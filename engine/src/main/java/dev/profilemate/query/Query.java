@@ -28,11 +28,7 @@ public final class Query {
   public static long run(String sql, List<Path> inputs, QueryOutput format, PrintStream out,
       java.util.function.Consumer<String> problems) {
     Sources in = Sources.of(inputs);
-    in.problems().forEach(problems);
-    if (!in.problems().isEmpty()) {
-      throw new UserDataException(in.problems().size() + " of " + inputs.size()
-          + " inputs cannot be read (above); nothing was queried");
-    }
+    in.refuseProblems(problems, "queried");
     try (Connection db = DuckDb.open()) {
       List<String> views;
       try {

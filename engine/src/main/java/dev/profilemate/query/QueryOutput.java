@@ -72,7 +72,8 @@ public enum QueryOutput {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < cells.length; i++) {
       String pad = " ".repeat(width[i] - cells[i].length());
-      b.append(i == 0 ? "" : "  ").append(numeric.get(i) ? pad + cells[i] : cells[i] + (i == cells.length - 1 ? "" : pad));
+      boolean last = i == cells.length - 1;
+      b.append(i == 0 ? "" : "  ").append(numeric.get(i) ? pad + cells[i] : cells[i] + (last ? "" : pad));
     }
     return b.toString();
   }

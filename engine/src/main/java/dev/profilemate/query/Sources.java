@@ -16,6 +16,20 @@ record Sources(List<ExportedSession> sessions, List<Path> datasets, List<String>
   static final String WHAT = "an exported session_* folder, a folder of them, or a Parquet dataset "
       + "(profilemate export --format parquet, merge)";
 
+  /**
+   * Refuses bad inputs, one line each: all but the last go to earlier (stderr), the last is the
+   * exception's line, so one bad input is exactly one line. what: "written", "queried".
+   */
+  void refuseProblems(java.util.function.Consumer<String> earlier, String what) {
+    if (problems.isEmpty()) {
+      return;
+    }
+    problems.subList(0, problems.size() - 1).forEach(earlier);
+    int more = problems.size() - 1;
+    throw new UserDataException(problems.getLast() + (more == 0 ? "" : " (and " + more + " more above)")
+        + "; nothing was " + what);
+  }
+
   static Sources of(List<Path> paths) {
     List<ExportedSession> sessions = new ArrayList<>();
     List<Path> datasets = new ArrayList<>();

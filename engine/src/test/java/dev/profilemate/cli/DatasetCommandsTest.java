@@ -81,10 +81,10 @@ class DatasetCommandsTest {
     Run r = Run.of("merge", out.toString(), GOLDEN.toString(), tmp.resolve("missing").toString(),
         raw.getParent().toString());
     assertThat(r.code()).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(r.err().strip().lines().toList()).hasSize(3).satisfiesExactly(
+    assertThat(r.err().strip().lines().toList()).satisfiesExactly(
         l -> assertThat(l).startsWith("merge: " + tmp.resolve("missing") + ": no such folder"),
-        l -> assertThat(l).contains("is not exported yet").contains("profilemate export"),
-        l -> assertThat(l).contains("2 of 3 inputs cannot be read").contains("nothing was written"));
+        l -> assertThat(l).contains("is not exported yet").contains("profilemate export")
+            .endsWith("(and 1 more above); nothing was written"));
     assertThat(out).doesNotExist();
 
     Run q = Run.of("query", "SELECT 1", tmp.resolve("missing").toString());
