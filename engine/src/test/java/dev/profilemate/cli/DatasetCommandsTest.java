@@ -36,7 +36,7 @@ class DatasetCommandsTest {
     assertThat(session.resolve("batch_utilization.csv")).exists();
     Path steps = session.resolve("parquet/batch_utilization/session=session_golden");
     try (Stream<Path> ranks = Files.list(steps)) { // rank=0 today; rank=dp0 where rows carry their ranks
-      assertThat(ranks.map(r -> r.resolve("part-0.parquet")).toList()).isNotEmpty().allMatch(Files::isRegularFile);
+      assertThat(ranks.map(rank -> rank.resolve("part-0.parquet")).toList()).isNotEmpty().allMatch(Files::isRegularFile);
     }
     assertThat(r.out()).contains("parquet: ").contains("of 1 sessions into " + session.resolve("parquet"));
 
