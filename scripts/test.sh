@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the engine (Maven, JUnit; the OTLP tests against a real OpenTelemetry
-# Collector that scripts/install_otelcol.sh builds from Go modules once), the wheel from nothing (scripts/test_wheel.sh: pip
+# Collector that scripts/install_otelcol.sh builds from Go modules once), the Parquet dataset read by PySpark
+# and DuckDB (scripts/test_parquet_engines.sh: a venv from PyPI, once; PROFILEMATE_SKIP_PARQUET_ENGINES_TEST=1
+# skips it), the wheel from nothing (scripts/test_wheel.sh: pip
 # install into a fresh venv with no Java, the demo through it; PROFILEMATE_SKIP_WHEEL_TEST=1 skips
 # it), the probe (pytest, against the real vLLM
 # installed from PyPI into a cached venv by scripts/setup_vllm.sh), then vLLM's own scheduler
@@ -16,6 +18,12 @@ echo "== the OpenTelemetry Collector the OTLP tests send to (scripts/install_ote
 otelcol="$("$root/scripts/install_otelcol.sh")"
 echo "== engine (Maven, $JAVA_HOME)"
 mvn -B -f engine/pom.xml verify -Dprofilemate.otelcol="$otelcol"
+if [ "${PROFILEMATE_SKIP_PARQUET_ENGINES_TEST:-0}" = 1 ]; then
+  echo "== the Parquet dataset in PySpark and DuckDB: skipped (PROFILEMATE_SKIP_PARQUET_ENGINES_TEST=1)"
+else
+  echo "== the Parquet dataset in PySpark (local) and DuckDB, equal to the CSVs (scripts/test_parquet_engines.sh)"
+  bash scripts/test_parquet_engines.sh
+fi
 if [ "${PROFILEMATE_SKIP_WHEEL_TEST:-0}" = 1 ]; then
   echo "== the wheel from nothing: skipped (PROFILEMATE_SKIP_WHEEL_TEST=1)"
 else

@@ -6,9 +6,11 @@ import dev.profilemate.export.SessionExporter;
 import dev.profilemate.otlp.OtlpEndpoint;
 import dev.profilemate.otlp.OtlpExport;
 import dev.profilemate.otlp.OtlpSender;
+import dev.profilemate.query.Datasets;
 import dev.profilemate.spool.RecordSchema;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,8 +26,18 @@ final class ExportCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "where to write (default: the session folder)")
+  @Option(names = "--out", paramLabel = "DIR", description = "where to write (default: the session folder); with "
+      + "--format parquet, the dataset folder (default: SESSION/parquet; several sessions go into one dataset)")
   Path out;
+
+  /** csv: the session files (the default); parquet: those too, and a Parquet dataset of every CSV (docs/fleet.md). */
+  enum Format { csv, parquet }
+
+  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "csv",
+      description = "csv (default): the session files; parquet: the session files into the session folder, and "
+          + "a hive-partitioned Parquet dataset of every CSV (by session and rank, the CSV's columns and types) "
+          + "at --out (docs/fleet.md)")
+  Format format;
 
   @Option(names = "--quiet", description = "no summary line")
   boolean quiet;
@@ -44,7 +56,8 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CaptureSettings rules = triggers.settings(spec);
-    if (sessions.size() > 1 && out != null) {
+    boolean parquet = format == Format.parquet;
+    if (sessions.size() > 1 && out != null && !parquet) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--out names one folder but " + sessions.size() + " sessions were given; give one session, or leave out --out");
     }
@@ -52,7 +65,8 @@ final class ExportCommand implements Callable<Integer> {
     OtlpEndpoint endpoint = otlp == null ? null : endpoint(spec, otlp);
     int code = ExitCodes.OK;
     for (Path session : sessions) {
-      SessionExporter.Result r = run(session, out == null ? session : out, strict, rules, SessionExporter.NO_TAP);
+      SessionExporter.Result r = run(session, out == null || parquet ? session : out, strict, rules,
+          SessionExporter.NO_TAP);
       if (!quiet) {
         System.out.printf(
             "exported %d records from %d processes into %s%n", r.records(), r.processes(), r.dir());
@@ -63,8 +77,22 @@ final class ExportCommand implements Callable<Integer> {
       if (endpoint != null) {
         sendOnce(session, endpoint, quiet);
       }
+      if (parquet && out == null) {
+        writeParquet(session.resolve("parquet"), List.of(session), quiet);
+      }
+    }
+    if (parquet && out != null) {
+      writeParquet(out, sessions, quiet);
     }
     return code;
+  }
+
+  private static void writeParquet(Path dataset, List<Path> exported, boolean quiet) {
+    Datasets.Summary s = Datasets.write(dataset, exported, n -> System.err.println("export: " + n),
+        p -> System.err.println("export: " + p));
+    if (!quiet) {
+      System.out.printf("parquet: %d rows of %d sessions into %s%n", s.rows(), s.sessions(), s.dataset());
+    }
   }
 
   /** ENDPOINT checked as an argument: a malformed one is exit 2, before anything is read. */

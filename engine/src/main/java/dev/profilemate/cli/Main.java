@@ -29,6 +29,8 @@ import picocli.CommandLine.ScopeType;
       ReportCommand.class,
       CompareCommand.class,
       TimelineCommand.class,
+      MergeCommand.class,
+      QueryCommand.class,
       dev.profilemate.kernel.nsys.NsysCommand.class,
       dev.profilemate.kernel.ncu.NcuCommand.class,
       dev.profilemate.kernel.kineto.TraceCommand.class,

@@ -61,7 +61,7 @@ public enum SessionFile {
           + "preempted request's later lookups are left out. Header only for spools before minor 8.",
       col("timestamp_sec", "s", "When vLLM looked the request up, in seconds since the session started.",
           "prefix_cache_lookup t_ns (the last lookup before the request was scheduled)."),
-      col("request_id", "id", "vLLM's request id.", "prefix_cache_lookup.request_id."),
+      col("request_id", "id", "vLLM's request id.", "prefix_cache_lookup.request_id.").typed(ColumnType.VARCHAR),
       col("class", "text", "The request's class: requests whose first full block is the same (a shared system "
           + "prompt, with the same cache salt and adapter), numbered c1, c2, … in the order first seen.",
           "Distinct prefix_cache_lookup.first_key per process.", "Empty for a prompt without a full block."),
@@ -118,7 +118,8 @@ public enum SessionFile {
       "One row per counter read-back of a layer (a window of forward steps): how unevenly the experts were loaded.",
       Cols.MOE_CAVEAT,
       Cols.LAYER, Cols.TIMESTAMP,
-      col("std_dev", "tokens", "Standard deviation of the experts' token counts in the window.", "Population std over the counts array."),
+      col("std_dev", "tokens", "Standard deviation of the experts' token counts in the window.", "Population std over the counts array.")
+          .typed(ColumnType.DOUBLE),
       col("max_min_ratio", "ratio", "Busiest expert's tokens / idlest expert's tokens in the window.",
           "max / max(1, min): an idle expert counts as 1 so the ratio stays finite.", "1 is perfectly balanced.")),
   MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", ProbeProfiler.MOE, "moe_weight_histogram_v2 (or moe_weight_histogram)",
@@ -199,7 +200,7 @@ public enum SessionFile {
   PREEMPTION_EVENTS("preemption_events.csv", ProbeProfiler.SCHEDULER, "request_event (preempted, resumed)",
       "One row per preemption and per resume of a request.", "Needs ENABLE_PREEMPTION_TRACKING (on by default).",
       Cols.TIMESTAMP,
-      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id.").typed(ColumnType.VARCHAR),
       col("event", "text", "preempted or resumed.", "request_event.event."),
       col("reason", "text", "Why vLLM preempted: kv_cache_full, prefix_cache_reset, …; empty on resumes.",
           "request_event.reason, set by the probe from where the preemption happened."),
@@ -212,7 +213,7 @@ public enum SessionFile {
           + "then, with finished_sec, total_time_sec and finish_reason empty.",
       "Needs ENABLE_PREEMPTION_TRACKING (on by default). Times are seconds since the session started; empty where the "
           + "event did not happen.",
-      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id.").typed(ColumnType.VARCHAR),
       col("started_sec", "s", "When vLLM first scheduled the request.", "The first scheduled event."),
       col("preempted_sec", "s", "When the request was first preempted.", "The first preempted event.",
           "Until this version it was the last preemption's time; see last_preempted_sec and num_preemptions for "
@@ -261,7 +262,8 @@ public enum SessionFile {
           + "(the settings used are in metadata.json capture_rules). Header only when no rule fired. At most "
           + dev.profilemate.aggregate.CaptureRules.MAX_FIRINGS_PER_CAPTURE + " rows per capture (its first firings).",
       col("capture_id", "id", "The capture: its first firing's rule and time, e.g. kv_usage-63.512.",
-          "collect keeps that capture's spool segments in captures/<capture_id>/ (docs/triggered-capture.md)."),
+          "collect keeps that capture's spool segments in captures/<capture_id>/ (docs/triggered-capture.md).")
+          .typed(ColumnType.VARCHAR),
       col("rule", "text", "step_time, kv_usage, preemption_burst or ttft.", "The rule that fired."),
       col("fired_sec", "s", "When the rule fired.",
           "The step or event that crossed the threshold; for step_time and ttft the end of the second whose "
@@ -286,7 +288,7 @@ public enum SessionFile {
           + "token: the HTTP server's parsing and tokenization before it are not recorded. ITL parts are per output "
           + "token after the first, so they add up to itl_sec; a step in which some running request was left out "
           + "(running_len > num_reqs) is shared out by the request's token count, since the spool does not name who.",
-      col("request_id", "id", "vLLM's request id.", "request_event.request_id."),
+      col("request_id", "id", "vLLM's request id.", "request_event.request_id.").typed(ColumnType.VARCHAR),
       col("arrival_sec", "s", "When the request reached the scheduler.", "The arrived event."),
       col("ttft_sec", "s", "Time to first token in the engine.", "first_token − arrived events; empty when either is missing."),
       col("queue_wait_sec", "s", "Waiting before vLLM first scheduled any of its prompt.",

@@ -31,6 +31,9 @@ public final class SessionFilesDoc {
         - An empty CSV cell means "not known" or "did not happen" (a request never preempted has no `preempted_sec`).
         - Numbers use a dot as decimal separator in every locale; CSVs are RFC 4180 with a header row.
         - Seed columns (those of the original tool) come first and keep their names; ProfileMate's columns follow.
+        - A CSV column's *Type* is its SQL type in the Parquet dataset (`export --format parquet`) and in
+          `profilemate query` ([fleet.md](fleet.md)): BIGINT, DOUBLE, BOOLEAN (`True`/`False`) or VARCHAR; an empty
+          cell is NULL.
         - A *timing statistics* object has `count`, `total_ms`, `mean_ms`, `min_ms`, `p50_ms`, `p95_ms`, `p99_ms`,
           `max_ms` (milliseconds). Percentiles come from an HdrHistogram with 3 significant digits, so they can
           differ from an exact sort by up to 0.1 %; count, total and mean are exact.
@@ -83,9 +86,12 @@ public final class SessionFilesDoc {
     if (!caveat.isEmpty()) {
       b.append("\n").append(caveat).append("\n");
     }
-    b.append("\n| ").append(kind).append(" | Unit | Meaning | How it is computed | Caveats |\n|---|---|---|---|---|\n");
+    boolean csv = kind.equals("Column"); // a CSV column has a SQL type (Parquet export, query); a JSON key has not
+    b.append("\n| ").append(kind).append(csv ? " | Unit | Type" : " | Unit")
+        .append(" | Meaning | How it is computed | Caveats |\n|---|---|").append(csv ? "---|" : "").append("---|---|---|\n");
     for (Column c : cols) {
-      b.append(row("`" + c.name() + "`", c.unit(), c.meaning(), c.how(), c.caveat()));
+      b.append(csv ? row("`" + c.name() + "`", c.unit(), c.type().name(), c.meaning(), c.how(), c.caveat())
+          : row("`" + c.name() + "`", c.unit(), c.meaning(), c.how(), c.caveat()));
     }
   }
 

@@ -30,7 +30,7 @@ class LayersTest {
         .layer("commands").definedBy("dev.profilemate.export..", "dev.profilemate.report..",
             "dev.profilemate.kernel..", "dev.profilemate.profile..", "dev.profilemate.bench..",
             "dev.profilemate.live..", "dev.profilemate.otlp..", "dev.profilemate.capture..",
-            "dev.profilemate.compare..", "dev.profilemate.timeline..")
+            "dev.profilemate.compare..", "dev.profilemate.timeline..", "dev.profilemate.query..")
         .layer("aggregate").definedBy("dev.profilemate.aggregate..")
         .layer("session").definedBy("dev.profilemate.session..")
         .layer("spool").definedBy("dev.profilemate.spool..")

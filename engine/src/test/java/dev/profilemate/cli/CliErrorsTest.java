@@ -98,6 +98,19 @@ class CliErrorsTest {
       case UNKNOWN_FLAG -> a("compare", "--no-such-flag", s1.toString(), s2.toString());
       case TWO_SESSIONS -> a("compare", s1.toString(), s2.toString()); // not exported yet
     });
+    for (String cmd : List.of("merge", "query")) {
+      // merge OUT SESSION…, query SQL SESSION…: the first argument is not a path to read
+      String first = cmd.equals("merge") ? tmp.resolve("merged").toString() : "SELECT 1";
+      m.put(cmd, slip -> switch (slip) {
+        case NO_ARGUMENTS -> a(cmd);
+        case MISSING_PATH -> a(cmd, first, missing.toString());
+        case FILE_FOR_FOLDER -> a(cmd, first, file.toString());
+        case FOLDER_FOR_FILE -> a(cmd, first, profiling.toString()); // sessions in it, none exported
+        case EMPTY_FOLDER -> a(cmd, first, empty.toString());
+        case UNKNOWN_FLAG -> a(cmd, "--no-such-flag", first, s1.toString());
+        case TWO_SESSIONS -> a(cmd, first, s1.toString()); // a session not exported yet
+      });
+    }
     m.put("help", slip -> slip == Slip.MISSING_PATH ? a("help", "no-such-command") : null);
     m.put("generate-completion", slip -> null); // picocli's: it takes no input, and ignores what it does not know
     m.put("", slip -> switch (slip) {

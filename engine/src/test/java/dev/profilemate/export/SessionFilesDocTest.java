@@ -62,6 +62,16 @@ class SessionFilesDocTest {
   }
 
   @Test
+  void everyCsvColumnHasASqlType() {
+    for (SessionFile f : SessionFile.values()) {
+      for (Column c : f.docs) {
+        assertThat(c.type()).as(f.fileName + " " + c.name() + ": unit '" + c.unit()
+            + "' has no SQL type; add it to ColumnType or give the column .typed(...)").isNotNull();
+      }
+    }
+  }
+
+  @Test
   void everyColumnIsDescribedAndNamesAreUniquePerFile() {
     for (SessionFile f : SessionFile.values()) {
       assertThat(new TreeSet<>(f.columns)).as(f.fileName).hasSize(f.columns.size());
