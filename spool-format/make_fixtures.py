@@ -137,6 +137,10 @@ def _golden_session(session, writer=SpoolWriter):
                                                    "num_gpu_blocks": 11, "enable_prefix_caching": True}))
     core.emit("profiler_status", t0 + 2, 1, "scheduler", "vllm.v1.core.sched.scheduler:Scheduler.schedule", "")
     core.emit("profiler_status", t0 + 3, 0, "cpu_timing", "vllm.v1.sample.sampler:Sampler.forward", "module not imported")
+    # spool minor 9: the EngineCore's place in the parallel layout (its ParallelConfig: DP rank 0 of 1, no
+    # TP/PP/EP rank of its own) and clock anchors (monotonic vs wall clock, read 150 ns apart)
+    core.emit("parallel_identity", t0 + 4, -1, -1, -1, 0, 1, *([-1] * 10), 0, "fixture-host", "engine_core")
+    core.emit("clock_anchor", t0 + 7, 1_764_400_000_000_000_000 + 7, 150, 0)
     core.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
     core.emit("request_event", t0 + 6 * ms, 1, 24, 0, 0, "req-b", "")
     # spool minor 8: prefix-cache lookups (salted keys only). req-a finds nothing (first of its
@@ -173,6 +177,11 @@ def _golden_session(session, writer=SpoolWriter):
     core.emit("request_event", t0 + 63 * ms, 5, 24, 4, 0, "req-b", "length")
     worker = writer(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
     worker.emit("process_role", t0 + 4, 0, "worker")
+    # spool minor 9: a worker's ranks from vLLM's parallel state (world rank 0 of 1; EP group of the MoE model,
+    # expert parallel on) and two anchors 60 ms apart whose wall clock gained 3 µs on the monotonic one
+    worker.emit("parallel_identity", t0 + 4, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, "fixture-host",
+                "initialize_model_parallel")
+    worker.emit("clock_anchor", t0 + 9, 1_764_400_000_000_000_000 + 9, 200, 0)
     worker.emit("cuda_graph_capture", t0 + 5 * ms, 9 * ms, 64, 64, 1, 0, "FULL")  # thrown away by the reset
     worker.emit("cuda_graph_reset", t0 + 6 * ms, "clear_all_graphs")
     worker.emit("cuda_graph_capture", t0 + 7 * ms, 30 * ms, 8, -1, 0, 0, "PIECEWISE")
@@ -205,6 +214,7 @@ def _golden_session(session, writer=SpoolWriter):
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 3, 0.625)
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 5, 0.375)
     worker.emit("encoder_decoder", t0 + 9 * ms, 1_500_000, "encoder", "modality=image")
+    worker.emit("clock_anchor", t0 + 69 * ms, 1_764_400_000_000_000_000 + 69 * ms + 3_000, 180, 0)
     core.close()
     worker.close()
 

@@ -76,7 +76,7 @@ def record_profilers():
         for name in re.findall(r'(?:packer|StringRecord)\("(\w+)"\)|emit\("(\w+)"', src):
             made.setdefault(name[0] or name[1], set()).add(m.group(1))
     out = {name: "+".join(sorted(profs)) for name, profs in made.items()}
-    out.update({"profiler_status": "(probe)", "records_lost": "(spool)"})
+    out.update({"profiler_status": "(probe)", "records_lost": "(spool)", "clock_anchor": "(spool)"})
     return out
 
 
