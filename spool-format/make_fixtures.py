@@ -85,8 +85,8 @@ def write(out):
     # the same records again, in segments of ~1.5 kB (spool minor 6): the engine must export them
     # to the very bytes of session_golden's export
     _golden_session(os.path.join(out, "session_rotated"), _segmented(1500, 0))
-    # ... and under a budget of 7.5 kB: the oldest segments go, raw/segments.jsonl says which
-    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 7500))
+    # ... and under a budget of 9 kB: the oldest segment goes, raw/segments.jsonl says which
+    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 9000))
 
     # spool minor 7: requests with a W3C trace context and their prefill chunks (the OTLP export's test)
     _traced_session(os.path.join(out, "session_traced"))
