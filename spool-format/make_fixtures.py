@@ -94,6 +94,9 @@ def write(out):
     # are in flight and steps unbounded between refreshes
     _traced_session(os.path.join(out, "session_traced_chunked"), _FlushEvery3)
 
+    # spool minor 9: two nodes (rank identities, clock anchors), the second's monotonic clock 1000 s ahead
+    _two_nodes_session(os.path.join(out, "session_two_nodes"))
+
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -217,6 +220,30 @@ def _golden_session(session, writer=SpoolWriter):
     worker.emit("clock_anchor", t0 + 69 * ms, 1_764_400_000_000_000_000 + 69 * ms + 3_000, 180, 0)
     core.close()
     worker.close()
+
+
+def _two_nodes_session(session):
+    """Two workers (TP rank 0 and 1 of DP rank 0) on two nodes: node-b's monotonic clock reads 1000 s more
+    than node-a's at the same instant, and its wall clock 2 us more at its second anchor (drift). Each
+    writes a cpu_operation at the same four instants; the export must show them at the same times."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    wall0, ahead = 1_764_400_000_000_000_000, 1_000 * 1_000_000_000
+    for pid, node, tp, off in ((501, "node-a", 0, 0), (502, "node-b", 1, ahead)):
+        meta = dict(_meta(pid, "worker", tp), host=node)
+        meta["clock"] = {"monotonic_ns": 1_000_000_000 + off, "wall_ns": wall0}
+        w = SpoolWriter(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
+        w.emit("parallel_identity", 1_000_000_100 + off, tp, 2, tp, 0, 1, 0, 1, tp, 2, tp, 2, 0, 1, 0, 1, 1, node,
+               "initialize_model_parallel")
+        w.emit("clock_anchor", 1_000_000_200 + off, wall0 + 200, 300, 0)
+        for i in range(4):
+            w.emit("cpu_operation", 1_010_000_000 + i * 10_000_000 + off, 1_000_000, "barrier", "i=%d" % i)
+        # node-b's second anchor: its wall clock 2 us ahead of where its monotonic clock says
+        w.emit("clock_anchor", 1_050_000_000 + off, wall0 + 50_000_000 + (2_000 if off else 0), 400, 0)
+        w.emit("cpu_operation", 1_060_000_000 + off, 1_000_000, "barrier", "i=4")
+        w.close()
 
 
 # salted block keys of the golden session's prefix-cache lookups (any distinct nonzero i64s)
