@@ -109,7 +109,7 @@ def read_spool(path):
 
 def session_spools(session):
     """Every spool of a session, read; and the totals: records the engine reads (all but the
-    metadata record) and data records (also less the writer's own records_lost)."""
+    metadata record) and data records (also less the writer's own records_lost and clock_anchor)."""
     spools = [read_spool(p) for p in sorted(glob.glob(os.path.join(session, "raw", "*.pmspool")))]
     counts = {}
     for s in spools:
@@ -117,7 +117,7 @@ def session_spools(session):
             counts[k] = counts.get(k, 0) + v
     readable = sum(v for k, v in counts.items() if k != "metadata")
     return {"spools": spools, "counts": counts, "records": readable,
-            "data": readable - counts.get("records_lost", 0)}
+            "data": readable - counts.get("records_lost", 0) - counts.get("clock_anchor", 0)}
 
 
 # -- processes -----------------------------------------------------------------------------------
