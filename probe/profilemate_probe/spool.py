@@ -219,6 +219,7 @@ class SpoolWriter:
         # say how well (the drift between anchors); None: none (fixtures write theirs themselves)
         self._anchor_seconds = anchor_seconds
         self._next_anchor = 0.0
+        self._anchor = None  # read when the queue was last taken (_gather), for the next chunk's end
         self.enabled = True
         self.dropped = 0
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
@@ -376,6 +377,13 @@ class SpoolWriter:
         n = len(q)
         if not n or not self.enabled:
             return
+        if self._anchor_seconds is not None and time.monotonic() >= self._next_anchor:
+            # read before the queue is taken: every record taken now was queued before it (its t_ns
+            # earlier), every later one after, so the anchor closing the chunk keeps the stream in
+            # time order (read at the flush instead, records queued while the chunk was packed, ms on
+            # a busy thread, came after it with earlier times)
+            self._anchor = read_clock_anchor()
+            n = len(q)
         if n == self._max_records:
             self._queue_overflowed = True  # out() may have pushed records out uncounted
         pending = self._pending
@@ -398,10 +406,13 @@ class SpoolWriter:
         if self._segments is not None and data and not self._rotate_if_due(items):
             return
         anchored = 0
-        if self._anchor_seconds is not None and data and time.monotonic() >= self._next_anchor:
-            # last in the chunk: read after its records were made, so its t_ns follows theirs
+        if self._anchor is None and self._anchor_seconds is not None and data and self._next_anchor == 0.0:
+            self._anchor = read_clock_anchor()  # a new segment's first chunk: it rotated after the queue was taken
+        if self._anchor is not None and data:
+            # last in the chunk: read when its last records were taken from the queue (_gather)
             self._next_anchor = time.monotonic() + self._anchor_seconds
-            items.append(_CLOCK_ANCHOR(*read_clock_anchor(), 0))
+            items.append(_CLOCK_ANCHOR(*self._anchor, 0))
+            self._anchor = None
             anchored = 1
         lost = self.dropped - self._dropped_written
         if (full or lost) and items:
