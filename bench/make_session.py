@@ -173,7 +173,8 @@ def main():
                            1 if phase == 1 else 0, 0, "FULL" if phase == 1 else "PIECEWISE")))
         for _ in range(rnd.choice((8, 9, 9, 10, 10, 10))):
             E(evict(t + 320_000, rnd.randrange(4096), rnd.randint(10_000_000, 9_000_000_000),
-                    rnd.randint(1_000_000, 3_000_000_000), 0))  # block_key 0: unknown (spool 1.8)
+                    rnd.randint(1_000_000, 3_000_000_000), t ^ 0x5BD1E995))  # block_key (spool 1.8): not from rnd,
+        #                                                                   which keeps the rest of the session as it was
         E(cpu.pack((t + 5_000_000, rnd.randint(40_000, 120_000), "sampling", "")))
         E(cpu.pack((t + 5_200_000, rnd.randint(20_000, 60_000), "batch_preparation", "")))
         if api is not None:

@@ -85,14 +85,17 @@ def write(out):
     # the same records again, in segments of ~1.5 kB (spool minor 6): the engine must export them
     # to the very bytes of session_golden's export
     _golden_session(os.path.join(out, "session_rotated"), _segmented(1500, 0))
-    # ... and under a budget of 7.5 kB: the oldest segments go, raw/segments.jsonl says which
-    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 7500))
+    # ... and under a budget of 9 kB: the oldest segment goes, raw/segments.jsonl says which
+    _golden_session(os.path.join(out, "session_budget"), _segmented(1500, 9000))
 
     # spool minor 7: requests with a W3C trace context and their prefill chunks (the OTLP export's test)
     _traced_session(os.path.join(out, "session_traced"))
     # the same records in many small chunks: collect --otlp's test feeds it in stages, so requests
     # are in flight and steps unbounded between refreshes
     _traced_session(os.path.join(out, "session_traced_chunked"), _FlushEvery3)
+
+    # spool minor 9: two nodes (rank identities, clock anchors), the second's monotonic clock 1000 s ahead
+    _two_nodes_session(os.path.join(out, "session_two_nodes"))
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
@@ -137,6 +140,10 @@ def _golden_session(session, writer=SpoolWriter):
                                                    "num_gpu_blocks": 11, "enable_prefix_caching": True}))
     core.emit("profiler_status", t0 + 2, 1, "scheduler", "vllm.v1.core.sched.scheduler:Scheduler.schedule", "")
     core.emit("profiler_status", t0 + 3, 0, "cpu_timing", "vllm.v1.sample.sampler:Sampler.forward", "module not imported")
+    # spool minor 9: the EngineCore's place in the parallel layout (its ParallelConfig: DP rank 0 of 1, no
+    # TP/PP/EP rank of its own) and clock anchors (monotonic vs wall clock, read 150 ns apart)
+    core.emit("parallel_identity", t0 + 4, -1, -1, -1, 0, 1, *([-1] * 10), 0, "fixture-host", "engine_core")
+    core.emit("clock_anchor", t0 + 7, 1_764_400_000_000_000_000 + 7, 150, 0)
     core.emit("request_event", t0 + 5 * ms, 1, 40, 0, 0, "req-a", "")
     core.emit("request_event", t0 + 6 * ms, 1, 24, 0, 0, "req-b", "")
     # spool minor 8: prefix-cache lookups (salted keys only). req-a finds nothing (first of its
@@ -173,6 +180,11 @@ def _golden_session(session, writer=SpoolWriter):
     core.emit("request_event", t0 + 63 * ms, 5, 24, 4, 0, "req-b", "length")
     worker = writer(os.path.join(raw, "worker-302.pmspool"), _meta(302, "worker", 0))
     worker.emit("process_role", t0 + 4, 0, "worker")
+    # spool minor 9: a worker's ranks from vLLM's parallel state (world rank 0 of 1; EP group of the MoE model,
+    # expert parallel on) and two anchors 60 ms apart whose wall clock gained 3 µs on the monotonic one
+    worker.emit("parallel_identity", t0 + 4, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, "fixture-host",
+                "initialize_model_parallel")
+    worker.emit("clock_anchor", t0 + 9, 1_764_400_000_000_000_000 + 9, 200, 0)
     worker.emit("cuda_graph_capture", t0 + 5 * ms, 9 * ms, 64, 64, 1, 0, "FULL")  # thrown away by the reset
     worker.emit("cuda_graph_reset", t0 + 6 * ms, "clear_all_graphs")
     worker.emit("cuda_graph_capture", t0 + 7 * ms, 30 * ms, 8, -1, 0, 0, "PIECEWISE")
@@ -205,8 +217,33 @@ def _golden_session(session, writer=SpoolWriter):
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 3, 0.625)
     worker.emit("moe_weight_sample", t0 + 12 * ms, 0, 0, 5, 0.375)
     worker.emit("encoder_decoder", t0 + 9 * ms, 1_500_000, "encoder", "modality=image")
+    worker.emit("clock_anchor", t0 + 69 * ms, 1_764_400_000_000_000_000 + 69 * ms + 3_000, 180, 0)
     core.close()
     worker.close()
+
+
+def _two_nodes_session(session):
+    """Two workers (TP rank 0 and 1 of DP rank 0) on two nodes: node-b's monotonic clock reads 1000 s more
+    than node-a's at the same instant, and its wall clock 2 us more at its second anchor (drift). Each
+    writes a cpu_operation at the same four instants; the export must show them at the same times."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    wall0, ahead = 1_764_400_000_000_000_000, 1_000 * 1_000_000_000
+    for pid, node, tp, off in ((501, "node-a", 0, 0), (502, "node-b", 1, ahead)):
+        meta = dict(_meta(pid, "worker", tp), host=node)
+        meta["clock"] = {"monotonic_ns": 1_000_000_000 + off, "wall_ns": wall0}
+        w = SpoolWriter(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
+        w.emit("parallel_identity", 1_000_000_100 + off, tp, 2, tp, 0, 1, 0, 1, tp, 2, tp, 2, 0, 1, 0, 1, 1, node,
+               "initialize_model_parallel")
+        w.emit("clock_anchor", 1_000_000_200 + off, wall0 + 200, 300, 0)
+        for i in range(4):
+            w.emit("cpu_operation", 1_010_000_000 + i * 10_000_000 + off, 1_000_000, "barrier", "i=%d" % i)
+        # node-b's second anchor: its wall clock 2 us ahead of where its monotonic clock says
+        w.emit("clock_anchor", 1_050_000_000 + off, wall0 + 50_000_000 + (2_000 if off else 0), 400, 0)
+        w.emit("cpu_operation", 1_060_000_000 + off, 1_000_000, "barrier", "i=4")
+        w.close()
 
 
 # salted block keys of the golden session's prefix-cache lookups (any distinct nonzero i64s)

@@ -11,14 +11,17 @@ FLAGS = (
 # MAX_DISK_MB: the session's raw/ budget, oldest closed segments dropped first (0: no budget);
 # SEGMENT_MB, SEGMENT_MINUTES: a process's spool starts a new segment past either (segments.py)
 NUMBERS = {"CUDA_EVENT_BATCH_SIZE": 100, "LOG_INTERVAL": 100, "MOE_WEIGHT_SAMPLE_TOKENS": 8,
-           "MAX_DISK_MB": 1024, "SEGMENT_MB": 64, "SEGMENT_MINUTES": 10, "SHUTDOWN_GRACE_SECONDS": 5}
+           "MAX_DISK_MB": 1024, "SEGMENT_MB": 64, "SEGMENT_MINUTES": 10, "SHUTDOWN_GRACE_SECONDS": 5,
+           "ANCHOR_SECONDS": 10}
 # SHUTDOWN_GRACE_SECONDS: under vLLM's abort shutdown, how long the EngineCore may take to exit and
 # close its spool before vLLM kills it (targets/shutdown.py; 0: vLLM's immediate kill)
+# ANCHOR_SECONDS: how often the spool thread writes a clock_anchor record (monotonic vs wall clock)
 _LEAST = {"MOE_WEIGHT_SAMPLE_TOKENS": 0, "MAX_DISK_MB": 0, "SHUTDOWN_GRACE_SECONDS": 0}   # the others are at least 1
 # the environment's names for numbers users set per launch, in the VLLM_PROFILING_* style
 ALIASES = {"LOG_INTERVAL": "VLLM_PROFILING_LOG_INTERVAL", "MAX_DISK_MB": "VLLM_PROFILING_MAX_DISK_MB",
            "SEGMENT_MB": "VLLM_PROFILING_SEGMENT_MB", "SEGMENT_MINUTES": "VLLM_PROFILING_SEGMENT_MINUTES",
-           "SHUTDOWN_GRACE_SECONDS": "VLLM_PROFILING_SHUTDOWN_GRACE"}
+           "SHUTDOWN_GRACE_SECONDS": "VLLM_PROFILING_SHUTDOWN_GRACE",
+           "ANCHOR_SECONDS": "VLLM_PROFILING_ANCHOR_SECONDS"}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 

@@ -24,6 +24,7 @@ PROFILER_MODULES = (
     ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
     ("encoder_decoder", ("ENABLE_ENCODER_DECODER_TIMING",)),
     ("shutdown", config_mod.FLAGS),  # any profiler on: the EngineCore gets time to close its spool
+    ("parallel", config_mod.FLAGS),  # any profiler on: every record's process gets its dp/pp/tp/ep ranks
     ("environ", config_mod.FLAGS),  # any profiler on: the probe's VLLM_* names pass vLLM's env check
 )
 
@@ -166,7 +167,8 @@ class Probe:
             segments = Segments.from_config(os.path.join(self.session_dir, "raw"), "%s-%d" % (role, os.getpid()),
                                             self.config.values)
             self.writer = SpoolWriter(None, meta, flush_every=self.config.LOG_INTERVAL, on_failure=log,
-                                      on_disabled=self._spool_disabled, segments=segments).start()
+                                      on_disabled=self._spool_disabled, segments=segments,
+                                      anchor_seconds=self.config.values.get("ANCHOR_SECONDS", 10)).start()
         except Exception as exc:
             log("profiling off: spool not opened: %s" % exc)
             self._profiling_off("no spool: %s" % exc)

@@ -89,6 +89,16 @@ def detect_role():
     return "main", rank
 
 
+NODE_ENV = "VLLM_PROFILING_NODE"
+
+
+def node_name():
+    """The node a process runs on: the host name, unless VLLM_PROFILING_NODE names it (containers
+    that all call themselves "localhost"). Processes of one node share CLOCK_MONOTONIC; the engine
+    aligns those of different nodes through their clock anchors."""
+    return os.environ.get(NODE_ENV) or socket.gethostname()
+
+
 def process_metadata(role, rank, profilers, config):
     mono, wall = time.monotonic_ns(), time.time_ns()
     return {
@@ -97,7 +107,7 @@ def process_metadata(role, rank, profilers, config):
         "ppid": os.getppid(),
         "role": role,
         "rank": rank,
-        "host": socket.gethostname(),
+        "host": node_name(),
         "clock": {"monotonic_ns": mono, "wall_ns": wall},
         "python": sys.version.split()[0],
         "profilers": sorted(profilers),

@@ -30,6 +30,7 @@ MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_upd
 #                          each after the first repeating the state records (CARRIED) after its metadata
 #                       7: types 41 (request_trace: a request's W3C trace context) and 42 (prefill_chunk)
 #                       8: type 43 (prefix_cache_lookup) and the field block_key of type 11 (kv_block_eviction)
+#                       9: types 44 (parallel_identity: the process's dp/pp/tp/ep ranks and node) and 45 (clock_anchor)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")
@@ -124,16 +125,18 @@ def packer(name):
 # segment read without its predecessors (the budget dropped them, or a triggered capture kept
 # only its window) still means what it meant; the engine skips the copies when it has read the
 # segment before. Emitted through emit() (once each, off the hot path), so recognised by name.
-CARRIED = frozenset(("scheduler_limits", "engine_config_v2", "moe_layer", "moe_routing_hidden"))
+CARRIED = frozenset(("scheduler_limits", "engine_config_v2", "moe_layer", "moe_routing_hidden", "parallel_identity"))
 _CARRIED_MAX_BYTES = 1 << 20  # a config of a few kB, a layer line each: far below; a bound all the same
 
 _RECORDS_LOST = packer("records_lost")
 _PROBE_LOSSES = packer("probe_losses")
+_CLOCK_ANCHOR = packer("clock_anchor")
 _COMPLETE = bytes([STATE_COMPLETE])
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 # record type fields (bytes 4-5 of a record) of what the writer adds itself: not data records
 _NOT_DATA = tuple(t.to_bytes(2, "little") for t in
-                  (METADATA_TYPE, RECORDS["records_lost"].type_id, RECORDS["probe_losses"].type_id))
+                  (METADATA_TYPE, RECORDS["records_lost"].type_id, RECORDS["probe_losses"].type_id,
+                   RECORDS["clock_anchor"].type_id))
 # str values cut by a hook that packs its own strings (a request id over 65,535 bytes, see
 # note_cut): the next chunk any writer of this process flushes says how many
 _cut_elsewhere = [0]
@@ -175,6 +178,21 @@ class StringRecord:
         self.fixed_size = rec._fixed.size
 
 
+def read_clock_anchor(reads=3):
+    """(t_ns, wall_ns, uncertainty_ns): the wall clock read between two monotonic reads, t_ns their
+    midpoint and uncertainty_ns their distance, which bounds how far the pair can be off. The
+    tightest of a few tries: a read the OS interrupted (a preemption, an interrupt) is a wide one."""
+    best = None
+    mono, wall = time.monotonic_ns, time.time_ns
+    for _ in range(reads):
+        m0 = mono()
+        w = wall()
+        m1 = mono()
+        if best is None or m1 - m0 < best[2]:
+            best = ((m0 + m1) // 2, w, m1 - m0)
+    return best
+
+
 def encode_chunk(payload, sequence, count, first_t_ns, state=STATE_COMPLETE, flags=0):
     return CHUNK_HEADER.pack(MAGIC, MAJOR, MINOR, state, flags, len(payload),
                              zlib.crc32(payload) & 0xFFFFFFFF, sequence, count, first_t_ns) + payload
@@ -190,12 +208,18 @@ class SpoolWriter:
 
     def __init__(self, path, metadata, flush_every=100, flush_seconds=1.0,
                  max_buffer_bytes=16 << 20, on_failure=None, min_interval=0.05, on_disabled=None,
-                 segments=None, clock=time.monotonic):
+                 segments=None, clock=time.monotonic, anchor_seconds=None):
         # segments (segments.Segments): the spool rotates into segment files under a disk budget;
         # None: one file at `path`, as before minor 6
         self._segments = segments
         self.path = path if segments is None else segments.describe()
         self._clock = clock  # segment age; a replay (bench/footprint_replay.py) runs it faster
+        # clock_anchor records (monotonic vs wall clock): in the first chunk of each segment, then every
+        # anchor_seconds, so that processes of several hosts align on one timeline and the session can
+        # say how well (the drift between anchors); None: none (fixtures write theirs themselves)
+        self._anchor_seconds = anchor_seconds
+        self._next_anchor = 0.0
+        self._anchor = None  # read when the queue was last taken (_gather), for the next chunk's end
         self.enabled = True
         self.dropped = 0
         self._dropped_written = 0   # of self.dropped, how many a records_lost record has reported
@@ -353,6 +377,13 @@ class SpoolWriter:
         n = len(q)
         if not n or not self.enabled:
             return
+        if self._anchor_seconds is not None and time.monotonic() >= self._next_anchor:
+            # read before the queue is taken: every record taken now was queued before it (its t_ns
+            # earlier), every later one after, so the anchor closing the chunk keeps the stream in
+            # time order (read at the flush instead, records queued while the chunk was packed, ms on
+            # a busy thread, came after it with earlier times)
+            self._anchor = read_clock_anchor()
+            n = len(q)
         if n == self._max_records:
             self._queue_overflowed = True  # out() may have pushed records out uncounted
         pending = self._pending
@@ -374,6 +405,15 @@ class SpoolWriter:
         # only records open a new segment: a final chunk of nothing ends the current one
         if self._segments is not None and data and not self._rotate_if_due(items):
             return
+        anchored = 0
+        if self._anchor is None and self._anchor_seconds is not None and data and self._next_anchor == 0.0:
+            self._anchor = read_clock_anchor()  # a new segment's first chunk: it rotated after the queue was taken
+        if self._anchor is not None and data:
+            # last in the chunk: read when its last records were taken from the queue (_gather)
+            self._next_anchor = time.monotonic() + self._anchor_seconds
+            items.append(_CLOCK_ANCHOR(*self._anchor, 0))
+            self._anchor = None
+            anchored = 1
         lost = self.dropped - self._dropped_written
         if (full or lost) and items:
             # the session must say that its files under-count from here, not only the log
@@ -429,7 +469,7 @@ class SpoolWriter:
         self._offset += len(chunk)
         self._seq += 1
         if data:
-            self._seg_stats.add(data, self._first_t(items[n - data]), self._first_t(items[-1]))
+            self._seg_stats.add(data, self._first_t(items[n - data - anchored]), self._first_t(items[-1 - anchored]))
 
     def _rotate_if_due(self, items):
         """Closes the current segment when the next chunk must start a new one. False when the
@@ -467,6 +507,7 @@ class SpoolWriter:
         self._carry_next = list(self._carried)
         self._meta = self._meta_record()
         self._seg_stats = _SegmentStats(self._clock())
+        self._next_anchor = 0.0  # a segment read alone has an anchor of its own time
         if not final:
             self._fd = os.open(seg.temp_path(self._segment), _CREATE, 0o600)
             self._publish = True

@@ -143,7 +143,8 @@ def run(tmp_path_factory):
         # times, then the rest (two more decode passes): the histogram's rate() has an increase to show
         from conftest import spool_chunks
         for name in ("engine_core-301.0.pmspool", "worker-302.0.pmspool", "engine_core-301.1.pmspool",
-                     "worker-302.1.pmspool", "worker-302.2.pmspool"):
+                     "worker-302.1.pmspool", "worker-302.2.pmspool", "engine_core-301.2.pmspool",
+                     "worker-302.3.pmspool"):
             if name == "worker-302.1.pmspool":
                 scraped('profilemate_forward_seconds_count{job="golden"}', 3)
             data = open(os.path.join(src, name), "rb").read()

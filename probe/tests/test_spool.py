@@ -422,3 +422,36 @@ def test_an_engine_config_over_64_kib_arrives_whole(tmp_path):
     assert r.returncode == 0, r.stderr
     engine = json.load(open(tmp_path / "session_cfg" / "metadata.json"))["engine"]
     assert engine == cfg
+
+
+def test_the_spool_thread_anchors_the_clocks_once_per_chunk_after_its_records(tmp_path):
+    from profilemate_probe.spool import RECORD_HEADER, RECORDS
+
+    anchor = RECORDS["clock_anchor"]
+    path = str(tmp_path / "a.pmspool")
+    w = spool.SpoolWriter(path, {"pid": 1, "clock": {"monotonic_ns": time.monotonic_ns(), "wall_ns": time.time_ns()}},
+                    anchor_seconds=0)  # 0: every chunk with records gets one
+    for n in (2, 3):
+        for _ in range(n):
+            w.emit("cpu_operation", time.monotonic_ns(), 1, "op", "")
+        w.flush()
+    w.flush()  # nothing new: no chunk, no anchor
+    w.close()
+    data = open(path, "rb").read()
+    chunks = []
+    for _header, start, end in spool_chunks(data):
+        recs, at = [], start
+        while at < end:
+            size, type_id = RECORD_HEADER.unpack_from(data, at)
+            recs.append((type_id, data[at + RECORD_HEADER.size: at + RECORD_HEADER.size + size]))
+            at += RECORD_HEADER.size + size
+        chunks.append(recs)
+    data_chunks = [c for c in chunks if any(t == RECORDS["cpu_operation"].type_id for t, _ in c)]
+    assert len(data_chunks) == 2
+    for c in data_chunks:
+        assert c[-1][0] == anchor.type_id and sum(t == anchor.type_id for t, _ in c) == 1
+        t_ns, wall_ns, uncertainty, source = struct.unpack_from("<qqqB", c[-1][1])
+        ops = [struct.unpack_from("<q", b)[0] for t, b in c if t == RECORDS["cpu_operation"].type_id]
+        assert t_ns >= max(ops) and uncertainty >= 0 and source == 0
+        # the same relation of the two clocks as read here (a second of slack: not a timing claim)
+        assert abs((wall_ns - t_ns) - (time.time_ns() - time.monotonic_ns())) < 1_000_000_000

@@ -29,7 +29,8 @@ public final class CpuOperations implements RecordConsumer, java.io.Serializable
     this.sink = sink;
   }
 
-  public record Operation(double timestampSec, String operation, double durationMs, String context) {}
+  /** process: the index of the process that did it (its ranks: {@link Ranks}). */
+  public record Operation(double timestampSec, String operation, double durationMs, String context, int process) {}
 
   public record Summary(Map<String, Percentiles.Snapshot> operations, double totalMs) {}
 
@@ -48,22 +49,22 @@ public final class CpuOperations implements RecordConsumer, java.io.Serializable
         // the step record carries the last update_from_output before it (none before the first),
         // labelled with the step scheduled before this one, as scheduler_update records are
         if (r.getLong(UPDATE_T_NS) != 0) {
-          add(r.getLong(UPDATE_T_NS), "update_from_output", r.getLong(UPDATE_NS), "step=" + (r.getLong(STEP) - 1));
+          add(r.process(), r.getLong(UPDATE_T_NS), "update_from_output", r.getLong(UPDATE_NS), "step=" + (r.getLong(STEP) - 1));
         }
-        add(r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
+        add(r.process(), r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
       }
       case "scheduler_step_v2", "scheduler_step" ->
-          add(r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
+          add(r.process(), r.tNs(), "scheduling", r.getLong(SCHEDULE_NS), "step=" + r.getLong(STEP));
       case "scheduler_update", "step_output" -> // step_output: spools written before session 5
-          add(r.tNs(), "update_from_output", r.getLong(DURATION_NS), "step=" + r.getLong(STEP));
-      case "cpu_operation" -> add(r.tNs(), r.getString(OPERATION), r.getLong(DURATION_NS), r.getString(CONTEXT));
+          add(r.process(), r.tNs(), "update_from_output", r.getLong(DURATION_NS), "step=" + r.getLong(STEP));
+      case "cpu_operation" -> add(r.process(), r.tNs(), r.getString(OPERATION), r.getLong(DURATION_NS), r.getString(CONTEXT));
       default -> {}
     }
   }
 
-  private void add(long tNs, String op, long durNs, String context) {
+  private void add(int process, long tNs, String op, long durNs, String context) {
     byOp.computeIfAbsent(op, k -> new Percentiles()).add(durNs);
-    sink.accept(new Operation(clock.sec(tNs), op, SessionClock.millis(durNs), context));
+    sink.accept(new Operation(clock.sec(tNs), op, SessionClock.millis(durNs), context, process));
   }
 
   public Summary summary() {

@@ -56,7 +56,8 @@ public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
 
   public record Usage(Descriptor descriptor, long replayCount) {}
 
-  public record Replay(double timestampSec, Descriptor descriptor, double durationMs) implements java.io.Serializable {}
+  public record Replay(double timestampSec, Descriptor descriptor, double durationMs, int process)
+      implements java.io.Serializable {}
 
   private static Descriptor descriptor(SpoolRecord r) {
     return new Descriptor(
@@ -85,7 +86,7 @@ public final class CudaGraphs implements RecordConsumer, java.io.Serializable {
       case "cuda_graph_replay" -> {
         Descriptor d = descriptor(r);
         replays.computeIfAbsent(d, k -> new long[1])[0]++;
-        timeline.accept(new Replay(clock.sec(r.tNs()), d, SessionClock.millis(r.getLong(DURATION_NS))));
+        timeline.accept(new Replay(clock.sec(r.tNs()), d, SessionClock.millis(r.getLong(DURATION_NS)), r.process()));
       }
       default -> {}
     }

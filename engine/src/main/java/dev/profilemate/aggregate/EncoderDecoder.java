@@ -23,7 +23,7 @@ public final class EncoderDecoder implements RecordConsumer, java.io.Serializabl
     this.sink = sink;
   }
 
-  public record Timing(double timestampSec, String component, double durationMs, String context) {}
+  public record Timing(double timestampSec, String component, double durationMs, String context, int process) {}
 
   public record Summary(Map<String, Percentiles.Snapshot> components, Map<String, Double> sharePct) {}
 
@@ -46,7 +46,8 @@ public final class EncoderDecoder implements RecordConsumer, java.io.Serializabl
     }
     String c = r.getString(COMPONENT);
     byComponent.computeIfAbsent(c, k -> new Percentiles()).add(r.getLong(DURATION_NS));
-    sink.accept(new Timing(clock.sec(r.tNs()), c, SessionClock.millis(r.getLong(DURATION_NS)), r.getString(CONTEXT)));
+    sink.accept(new Timing(clock.sec(r.tNs()), c, SessionClock.millis(r.getLong(DURATION_NS)), r.getString(CONTEXT),
+        r.process()));
   }
 
   public Summary summary() {

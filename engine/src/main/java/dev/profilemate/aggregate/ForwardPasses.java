@@ -30,7 +30,8 @@ public final class ForwardPasses implements RecordConsumer, java.io.Serializable
   }
 
   public record Pass(
-      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec)
+      double timestampSec, String phase, int batchSize, int numTokens, double forwardTimeMs, double throughputTokensPerSec,
+      int process)
       implements java.io.Serializable {}
 
   public record Summary(long steps, long gpuTimedSteps, Map<String, Percentiles.Snapshot> phases) {}
@@ -52,7 +53,7 @@ public final class ForwardPasses implements RecordConsumer, java.io.Serializable
     steps++;
     gpuTimed += r.getLong(GPU_TIMED) != 0 ? 1 : 0;
     double tput = dur > 0 ? tokens / (dur / 1e9) : 0;
-    sink.accept(new Pass(clock.sec(r.tNs()), phase, r.getInt(BATCH_SIZE), tokens, SessionClock.millis(dur), tput));
+    sink.accept(new Pass(clock.sec(r.tNs()), phase, r.getInt(BATCH_SIZE), tokens, SessionClock.millis(dur), tput, r.process()));
   }
 
   public Summary summary() {

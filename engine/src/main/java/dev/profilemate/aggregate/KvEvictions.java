@@ -21,7 +21,7 @@ public final class KvEvictions implements RecordConsumer, java.io.Serializable {
     this.sink = sink;
   }
 
-  public record Eviction(double timestampSec, double lifetimeSec, double idleSec, int blockId) {}
+  public record Eviction(double timestampSec, double lifetimeSec, double idleSec, int blockId, int process) {}
 
   public record Summary(long evictions, Percentiles.Snapshot lifetime, Percentiles.Snapshot idle) {}
 
@@ -43,7 +43,8 @@ public final class KvEvictions implements RecordConsumer, java.io.Serializable {
     lifetime.add(life);
     idle.add(idl);
     sink.accept(
-        new Eviction(clock.sec(r.tNs()), SessionClock.seconds(life), SessionClock.seconds(idl), r.getInt(BLOCK_ID)));
+        new Eviction(clock.sec(r.tNs()), SessionClock.seconds(life), SessionClock.seconds(idl), r.getInt(BLOCK_ID),
+            r.process()));
   }
 
   public Summary summary() {

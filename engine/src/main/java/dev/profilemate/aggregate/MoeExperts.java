@@ -47,7 +47,7 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   /** One bin of a layer's routing-weight histogram for one expert: weights in [lo, hi). */
   public record WeightBin(int layer, int expert, double lo, double hi, long count) {}
 
-  public record WeightSample(int layer, int tokenIdx, int expert, double weight) {}
+  public record WeightSample(int layer, int tokenIdx, int expert, double weight, int process) {}
 
   /** The u16 string limit of spools before minor 4: their probe cut longer MoE strings there. */
   static final int LEGACY_STRING_LIMIT = 65_535;
@@ -104,7 +104,7 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
 
   public record Activation(int layer, int expert, long count, double percentage) {}
 
-  public record Imbalance(int layer, double timestampSec, double stdDev, double maxMinRatio) {}
+  public record Imbalance(int layer, double timestampSec, double stdDev, double maxMinRatio, int process) {}
 
   public record LayerBalance(int layer, long assignments, double maxMinRatio, double stdDev, int expertsUsed, int experts) {}
 
@@ -184,7 +184,8 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
         return;
       }
       case "moe_weight_sample" -> {
-        samples.accept(new WeightSample(r.getInt(LAYER), r.getInt(TOKEN_IDX), r.getInt(EXPERT), r.getDouble(WEIGHT)));
+        samples.accept(new WeightSample(r.getInt(LAYER), r.getInt(TOKEN_IDX), r.getInt(EXPERT), r.getDouble(WEIGHT),
+            r.process()));
         return;
       }
       case "moe_expert_counts" -> addCounts(r, parseCounts(r.getString(COUNTS)));
@@ -206,7 +207,7 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
     for (int i = 0; i < c.length; i++) {
       t[i] += c[i];
     }
-    imbalance.accept(new Imbalance(layer, clock.sec(r.tNs()), std(c), maxMin(c)));
+    imbalance.accept(new Imbalance(layer, clock.sec(r.tNs()), std(c), maxMin(c), r.process()));
   }
 
   public List<Activation> activations() {

@@ -47,7 +47,8 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
   }
 
   public record PreemptionEvent(
-      double timestampSec, String requestId, String event, String reason, double runningTimeSec, String extraInfo) {}
+      double timestampSec, String requestId, String event, String reason, double runningTimeSec, String extraInfo,
+      int process) {}
 
   /**
    * Times in seconds since session start; NaN where the event did not happen. preempted/resumed
@@ -158,7 +159,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
         reasons.merge(reason, 1L, Long::sum);
         double running = Double.isNaN(s.lastStart) ? 0 : t - s.lastStart;
         events.accept(
-            new PreemptionEvent(t, id, "preempted", reason, running, "num_computed_tokens=" + lost));
+            new PreemptionEvent(t, id, "preempted", reason, running, "num_computed_tokens=" + lost, r.process()));
       }
       case "resumed" -> {
         if (Double.isNaN(s.resumed)) {
@@ -170,7 +171,8 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
         double delay = Double.isNaN(s.lastPreempted) ? 0 : t - s.lastPreempted;
         s.delay += delay;
         delays.add(Math.round(delay * 1e9));
-        events.accept(new PreemptionEvent(t, id, "resumed", "", 0, "waited_sec=" + String.format(java.util.Locale.ROOT, "%.6f", delay)));
+        events.accept(new PreemptionEvent(t, id, "resumed", "", 0,
+            "waited_sec=" + String.format(java.util.Locale.ROOT, "%.6f", delay), r.process()));
       }
       case "finished" -> {
         finished++;

@@ -89,7 +89,8 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
       int kvTotalBlocks,
       double kvUsagePct,
       int numPreempted,
-      double scheduleMs) implements java.io.Serializable {}
+      double scheduleMs,
+      int process) implements java.io.Serializable {}
 
   public static String phase(int prefillTokens, int decodeTokens) {
     if (prefillTokens > 0 && decodeTokens > 0) {
@@ -166,7 +167,8 @@ public final class SchedulerSteps implements RecordConsumer, java.io.Serializabl
             kvTotalBlocks,
             usagePct,
             r.getInt(NUM_PREEMPTED),
-            SessionClock.millis(r.getLong(SCHEDULE_NS)));
+            SessionClock.millis(r.getLong(SCHEDULE_NS)),
+            r.process());
     sink.accept(s);
 
     steps++;

@@ -163,6 +163,19 @@ public record CsvTable(String fileName, boolean present, Map<String, Integer> co
       return this;
     }
 
+    /**
+     * Several cells formatted once and reused row after row (a process's rank cells): their bytes,
+     * comma-joined and CSV-quoted already, copied in as they are.
+     */
+    public Writer preformatted(byte[] joined, int count) {
+      separate();
+      room(joined.length);
+      System.arraycopy(joined, 0, buf, pos, joined.length);
+      pos += joined.length;
+      cells += count - 1;
+      return this;
+    }
+
     /** A whole-number cell. */
     public Writer whole(long v) {
       separate();

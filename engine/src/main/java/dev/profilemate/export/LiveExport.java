@@ -283,6 +283,7 @@ public final class LiveExport {
           t.put(file, CsvTable.Writer.appending(out, file.columns.size()));
         }
       }
+      p.processes(live.processes()); // the processes found so far: their hosts until their identities
       List<RecordConsumer> consumers = p.consumers;
       RecordConsumer tapState = tapMaker == null ? null
           : tapMaker.apply(live, f == null || f.tap() == null ? null : Checkpoint.thaw(f.tap(), schema));

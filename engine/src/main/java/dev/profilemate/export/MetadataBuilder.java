@@ -36,6 +36,10 @@ final class MetadataBuilder implements java.io.Serializable {
   private final Map<Integer, long[]> probeLosses = new TreeMap<>();
   private final List<String> badConfig = new ArrayList<>();
   private JsonNode engine;
+  /** Per process: its latest parallel_identity (spool minor 9). */
+  private final Map<Integer, dev.profilemate.session.ParallelIdentity> identities = new TreeMap<>();
+  /** Per process: its clock anchors ({@link ClockStats}). */
+  private final Map<Integer, ClockStats> clocks = new TreeMap<>();
   private long firstNs = Long.MAX_VALUE;
   private long lastNs = Long.MIN_VALUE;
 
@@ -88,6 +92,9 @@ final class MetadataBuilder implements java.io.Serializable {
         l[2] += r.getLong("requests_forgotten"); // 0 before spool minor 6
 
       }
+      case "parallel_identity" -> identities.put(r.process(), dev.profilemate.session.ParallelIdentity.of(r));
+      case "clock_anchor" -> clocks.computeIfAbsent(r.process(), k -> new ClockStats())
+          .add(r.tNs(), r.getLong("wall_ns"), r.getLong("uncertainty_ns"));
       case "profiler_status" -> {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("profiler", r.getString("profiler"));
@@ -130,6 +137,85 @@ final class MetadataBuilder implements java.io.Serializable {
     return all;
   }
 
+  /**
+   * Anchors of one process as read: t_ns on the session's clock (for a process of another node,
+   * moved by the shift before the anchor), its wall_ns and uncertainty.
+   */
+  static final class ClockStats implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    long count;
+    long maxUncertainty;
+    long lastOffset;
+    long firstT;
+    long lastT;
+    long firstOffset;
+    /** Largest change of wall minus t_ns from one anchor to the next (absolute). */
+    long maxStep;
+    long minOffset = Long.MAX_VALUE;
+    long maxOffset = Long.MIN_VALUE;
+
+    void add(long tNs, long wallNs, long uncertaintyNs) {
+      long offset = wallNs - tNs;
+      if (count == 0) {
+        firstT = tNs;
+        firstOffset = offset;
+      } else {
+        maxStep = Math.max(maxStep, Math.abs(offset - lastOffset));
+      }
+      count++;
+      minOffset = Math.min(minOffset, offset);
+      maxOffset = Math.max(maxOffset, offset);
+      maxUncertainty = Math.max(maxUncertainty, uncertaintyNs);
+      lastOffset = offset;
+      lastT = tNs;
+    }
+  }
+
+  /**
+   * A process's clock section (issue 25): how its records were put on the session's timeline and
+   * how far off that can be. On the session's node the probe's t_ns are CLOCK_MONOTONIC, shared by
+   * the node's processes: no alignment, no error from it. On another node: through its clock
+   * anchors, each off by at most its read uncertainty, and between two anchors by the drift of its
+   * wall clock against its monotonic one (the step at the next anchor), plus the reference's
+   * uncertainty; the nodes' wall clocks are taken to agree (NTP, PTP).
+   */
+  private Map<String, Object> clock(ProcessInfo p) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    boolean wall = reader.alignedByWallClock(p.index());
+    // collect reads every process on its own monotonic clock: one of another node is then not aligned
+    boolean apart = !wall && !p.metadata().path("host").asText("").equals(reader.referenceNode());
+    c.put("aligned_by", wall ? "wall-clock anchors (another node than " + reader.referenceNode() + ")"
+        : apart ? "none: another node's monotonic clock, read as it is (export the session to align it)"
+        : "monotonic clock of node " + reader.referenceNode());
+    ClockStats s = clocks.get(p.index());
+    c.put("anchors", s == null ? 0 : s.count);
+    if (wall) {
+      c.put("shift_ns", reader.clockShiftNs(p.index()));
+    }
+    if (s == null) {
+      c.put("error_bound_ns", wall || apart ? null : 0);
+      return c;
+    }
+    // a process of another node: each anchor's t_ns was moved by the shift before it, so wall
+    // minus t_ns less the reference's offset is the step the anchor makes; on the session's node
+    // the step is the change of wall minus monotonic since the anchor before
+    long steps = s.maxStep;
+    if (wall) {
+      ProcessInfo ref = reader.processes().stream().filter(q -> !reader.alignedByWallClock(q.index()))
+          .min(java.util.Comparator.comparingLong(ProcessInfo::wallAnchorNs)).orElse(p);
+      long refOffset = ref.wallAnchorNs() - ref.monotonicAnchorNs();
+      steps = Math.max(Math.abs(s.maxOffset - refOffset), Math.abs(s.minOffset - refOffset));
+    }
+    c.put("max_uncertainty_ns", s.maxUncertainty);
+    c.put("max_step_between_anchors_ns", steps);
+    double span = (s.lastT - s.firstT) / 1e9;
+    c.put("drift_ppm", wall || span <= 0 ? null : Math.round((s.lastOffset - s.firstOffset) / span / 1e3 * 1e3) / 1e3);
+    long refUnc = clocks.entrySet().stream().filter(e -> !reader.alignedByWallClock(e.getKey()))
+        .mapToLong(e -> e.getValue().maxUncertainty).max().orElse(0);
+    c.put("error_bound_ns", apart ? null : wall ? s.maxUncertainty + refUnc + steps : 0);
+    return c;
+  }
+
   /** moe: the MoE model section (MoeLayers.metadata), or null for a model without MoE layers. */
   Map<String, Object> build(long records, List<String> warnings, Map<String, Object> moe) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -158,6 +244,11 @@ final class MetadataBuilder implements java.io.Serializable {
       e.put("closed_cleanly", reader.closedCleanly(p.index()));
       e.put("incomplete", reader.incomplete(p.index()));
       e.put("python", p.metadata().path("python").asText());
+      dev.profilemate.session.ParallelIdentity id = identities.get(p.index());
+      if (id != null) {
+        e.put("parallel", id.describe());
+      }
+      e.put("clock", clock(p));
       if (p.metadata().has("attach")) { // "plugin" or "PYTHONPATH sitecustomize" (probe 0.1.0 on)
         e.put("attach", p.metadata().path("attach").asText());
       }

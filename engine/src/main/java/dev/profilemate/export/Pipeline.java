@@ -11,6 +11,7 @@ import dev.profilemate.aggregate.LatencyParts;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.PrefixCacheMisses;
+import dev.profilemate.aggregate.Ranks;
 import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RequestLifecycles;
 import dev.profilemate.aggregate.SchedulerSteps;
@@ -43,6 +44,14 @@ final class Pipeline implements java.io.Serializable {
 
   private transient Map<SessionFile, CsvTable.Writer> t;
 
+  /**
+   * The rank cells of the rows (issue 25), one per lane: {@link #mainRanks} is fed with the
+   * consumers on the caller's thread, {@link #sideRanks} with those of the side lane, so each row
+   * takes its process's identity as of its own record, whatever the threads' timing.
+   */
+  final Ranks mainRanks = new Ranks();
+  final Ranks sideRanks = new Ranks();
+
   final SchedulerSteps steps;
   final KvEvictions evictions;
   final RequestLifecycles requests;
@@ -61,19 +70,21 @@ final class Pipeline implements java.io.Serializable {
     this.t = t;
     Sink<SchedulerSteps.Step> stepRows = s -> {
               out(SessionFile.KV_CACHE_USAGE).fixed(s.timestampSec(), 6).fixed(s.kvUsagePct(), 2).whole(s.kvUsedBlocks())
-                  .whole(s.kvTotalBlocks()).end();
+                  .whole(s.kvTotalBlocks()).preformatted(mainRanks.cells(s.process()), RANK_CELLS).end();
               out(SessionFile.BATCH_UTILIZATION).fixed(s.timestampSec(), 6).whole(s.numSeqs()).whole(s.maxNumSeqs())
                   .fixed(s.seqUtilizationPct(), 2).whole(s.numTokens()).whole(s.maxTokens())
                   .fixed(s.tokenUtilizationPct(), 2).text(s.phase()).whole(s.runningQueueLen())
                   .whole(s.waitingQueueLen()).whole(s.step()).whole(s.numPrefillTokens())
-                  .whole(s.numDecodeTokens()).whole(s.numPreempted()).end();
+                  .whole(s.numDecodeTokens()).whole(s.numPreempted())
+                  .preformatted(mainRanks.cells(s.process()), RANK_CELLS).end();
     };
     steps = new SchedulerSteps(clock, stepRows);
     Sink<KvEvictions.Eviction> evictionRows = e -> out(SessionFile.KV_CACHE_EVICTIONS).fixed(e.timestampSec(), 6).fixed(e.lifetimeSec(), 6).fixed(e.idleSec(), 6)
-                .whole(e.blockId()).end();
+                .whole(e.blockId()).preformatted(sideRanks.cells(e.process()), RANK_CELLS).end();
     evictions = new KvEvictions(clock, evictionRows);
     Sink<RequestLifecycles.PreemptionEvent> preemptionRows = e -> out(SessionFile.PREEMPTION_EVENTS).fixed(e.timestampSec(), 6).text(e.requestId()).text(e.event()).text(e.reason())
-                .fixed(e.runningTimeSec(), 6).text(e.extraInfo()).end();
+                .fixed(e.runningTimeSec(), 6).text(e.extraInfo()).preformatted(mainRanks.cells(e.process()), RANK_CELLS)
+                .end();
     Sink<RequestLifecycles.Lifecycle> lifecycleRows = l -> out(SessionFile.REQUEST_LIFECYCLE).text(l.requestId()).fixed(l.startedSec(), 6).fixed(l.preemptedSec(), 6).fixed(l.resumedSec(), 6)
                 .fixed(l.finishedSec(), 6).fixed(l.totalTimeSec(), 6).fixed(l.preemptionDelaySec(), 6)
                 .fixed(l.arrivalSec(), 6).fixed(l.firstTokenSec(), 6).whole(l.numPromptTokens())
@@ -82,29 +93,32 @@ final class Pipeline implements java.io.Serializable {
                 .fixed(l.lastPreemptedSec(), 6).fixed(l.lastResumedSec(), 6).end();
     requests = new RequestLifecycles(clock, schema, preemptionRows, lifecycleRows);
     Sink<CpuOperations.Operation> cpuRows = o -> out(SessionFile.CPU_OPERATIONS).fixed(o.timestampSec(), 6).text(o.operation()).fixed(o.durationMs(), 3)
-        .text(o.context()).end();
+        .text(o.context()).preformatted(sideRanks.cells(o.process()), RANK_CELLS).end();
     cpu = new CpuOperations(clock, cpuRows);
     Sink<ForwardPasses.Pass> forwardRows = f -> out(SessionFile.FORWARD_PASS).fixed(f.timestampSec(), 6).text(f.phase()).whole(f.batchSize())
-                .whole(f.numTokens()).fixed(f.forwardTimeMs(), 3).fixed(f.throughputTokensPerSec(), 1).end();
+                .whole(f.numTokens()).fixed(f.forwardTimeMs(), 3).fixed(f.throughputTokensPerSec(), 1)
+                .preformatted(mainRanks.cells(f.process()), RANK_CELLS).end();
     forward = new ForwardPasses(clock, schema, forwardRows);
     Sink<CudaGraphs.Replay> replayRows = r -> out(SessionFile.CUDA_GRAPH_TIMELINE).fixed(r.timestampSec(), 6).text(r.descriptor().label()).fixed(r.durationMs(), 3)
                 .text(r.descriptor().runtimeMode()).whole(r.descriptor().numTokens())
                 .text(r.descriptor().numReqsText()).text(py(r.descriptor().uniform()))
-                .text(py(r.descriptor().hasLora())).end();
+                .text(py(r.descriptor().hasLora())).preformatted(sideRanks.cells(r.process()), RANK_CELLS).end();
     graphs = new CudaGraphs(clock, replayRows);
     Sink<MoeExperts.Imbalance> imbalanceRows = i -> out(SessionFile.MOE_IMBALANCE).whole(i.layer()).fixed(i.timestampSec(), 6).fixed(i.stdDev(), 3)
-        .fixed(i.maxMinRatio(), 3).end();
-    Sink<MoeExperts.WeightSample> weightRows = w -> out(SessionFile.MOE_WEIGHTS).whole(w.layer()).whole(w.tokenIdx()).whole(w.expert()).fixed(w.weight(), 6).end();
+        .fixed(i.maxMinRatio(), 3).preformatted(sideRanks.cells(i.process()), RANK_CELLS).end();
+    Sink<MoeExperts.WeightSample> weightRows = w -> out(SessionFile.MOE_WEIGHTS).whole(w.layer()).whole(w.tokenIdx()).whole(w.expert()).fixed(w.weight(), 6)
+        .preformatted(sideRanks.cells(w.process()), RANK_CELLS).end();
     moe = new MoeExperts(clock, imbalanceRows, weightRows);
     Sink<EncoderDecoder.Timing> encoderRows = e -> out(SessionFile.ENCODER_DECODER).fixed(e.timestampSec(), 6).text(e.component()).fixed(e.durationMs(), 3)
-        .text(e.context()).end();
+        .text(e.context()).preformatted(mainRanks.cells(e.process()), RANK_CELLS).end();
     encdec = new EncoderDecoder(clock, encoderRows);
     captures = new CaptureRules(triggers, clock, schema);
     Sink<LatencyParts.Row> latencyRows = r -> LatencyRows.write(out(SessionFile.LATENCY_PARTS), r);
     latency = new LatencyParts(clock, schema, latencyRows);
     prefixCache = new PrefixCacheMisses(clock);
-    consumers = List.of(steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec, captures, latency,
-        prefixCache);
+    // the rank tables first, so a row made from a record after its process's identity has its ranks
+    consumers = List.of(mainRanks, sideRanks, steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec,
+        captures, latency, prefixCache);
   }
 
   /**
@@ -114,13 +128,22 @@ final class Pipeline implements java.io.Serializable {
    * the same CPU time (measured per thread at 10M records). None of them shares state with another.
    */
   List<RecordConsumer> sideLane() {
-    return List.of(evictions, cpu, moe, graphs);
+    return List.of(sideRanks, evictions, cpu, moe, graphs);
   }
 
   /** The consumers the caller's thread feeds itself: the others, in their order. */
   List<RecordConsumer> mainLane() {
     List<RecordConsumer> side = sideLane();
     return consumers.stream().filter(c -> !side.contains(c)).toList();
+  }
+
+  /** Cells of {@link Ranks#COLUMNS} at the end of every per-step row. */
+  static final int RANK_CELLS = Ranks.COLUMNS.size();
+
+  /** The session's processes so far: their hosts are the node cells until their identities arrive. */
+  void processes(List<dev.profilemate.session.ProcessInfo> processes) {
+    mainRanks.hosts(processes);
+    sideRanks.hosts(processes);
   }
 
   /** The CSVs the rows go to from now on (a pipeline restored from a checkpoint has none). */

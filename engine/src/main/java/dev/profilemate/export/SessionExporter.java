@@ -100,6 +100,7 @@ public final class SessionExporter {
           t.put(f, new CsvTable.Writer(out, f.columns));
         }
         Pipeline p = new Pipeline(clock, schema, triggers, t);
+        p.processes(reader.processes());
         List<RecordConsumer> consumers = new ArrayList<>(p.consumers);
         if (extra != null) {
           consumers.add(extra);

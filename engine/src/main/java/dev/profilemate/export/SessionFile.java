@@ -342,7 +342,11 @@ public enum SessionFile {
     this.sources = sources;
     this.rows = rows;
     this.caveat = caveat;
-    this.docs = List.of(docs);
+    List<Column> all = new java.util.ArrayList<>(List.of(docs));
+    if (Cols.RANKED.contains(fileName)) {
+      all.addAll(Cols.RANKS); // after the file's own columns: seed columns keep their places
+    }
+    this.docs = List.copyOf(all);
     this.columns = this.docs.stream().map(Column::name).toList();
   }
 
@@ -350,8 +354,40 @@ public enum SessionFile {
     return fileName.startsWith("moe_");
   }
 
+  /** Whether each row ends with its process's rank columns ({@link dev.profilemate.aggregate.Ranks#COLUMNS}). */
+  public boolean ranked() {
+    return Cols.RANKED.contains(fileName);
+  }
+
   /** Column texts several files share. */
   private static final class Cols {
+    /**
+     * The files whose rows each come from one record of one process (per step, per layer read-back,
+     * per operation): each row ends with that process's node and ranks (issue 25).
+     */
+    static final java.util.Set<String> RANKED = java.util.Set.of("kv_cache_usage.csv", "batch_utilization.csv",
+        "kv_cache_evictions.csv", "preemption_events.csv", "cpu_operations_timing.csv", "forward_pass_timing.csv",
+        "cuda_graph_timeline.csv", "moe_load_imbalance.csv", "moe_routing_weights_hist.csv",
+        "encoder_decoder_timing.csv");
+    private static final String RANK_HOW = "From the process's parallel_identity record (spool minor 9), written once "
+        + "vLLM's parallel state exists (a worker: after initialize_model_parallel, from vllm.distributed.parallel_state's "
+        + "groups; an EngineCore: from its ParallelConfig) and applied to every row of the process.";
+    static final List<Column> RANKS = List.of(
+        col("node", "text", "The node (host) of the process that made the row.",
+            "parallel_identity.node, else the spool metadata's host: the host name, or VLLM_PROFILING_NODE where set.",
+            "Processes of one node share its monotonic clock; processes of several nodes are aligned through their clock "
+                + "anchors (metadata.json clock, docs/multi-gpu.md)."),
+        col("dp_rank", "rank", "Data-parallel rank of the process (vLLM's DP group rank; an EngineCore's "
+                + "ParallelConfig.data_parallel_rank).", RANK_HOW,
+            "Empty where the process recorded no identity (spools before minor 9, an API server, an offline script "
+                + "without vLLM's parallel state)."),
+        col("pp_rank", "rank", "Pipeline-parallel rank of the process.", RANK_HOW,
+            "Empty on the scheduler side: an EngineCore has a DP rank but no PP, TP or EP rank, unless its executor runs "
+                + "the worker in-process (one GPU), which then gives its ranks."),
+        col("tp_rank", "rank", "Tensor-parallel rank of the process.", RANK_HOW, "Empty as pp_rank."),
+        col("ep_rank", "rank", "Expert-parallel rank of the process.", RANK_HOW,
+            "Empty also where vLLM made no EP group (a dense model)."));
+
     static final String MOE_CAVEAT = "GPU MoE models only (header alone otherwise). Counts are read back from GPU "
         + "counters every CUDA_EVENT_BATCH_SIZE forward steps and at exit; a layer whose expert kernel routes inside "
         + "itself has no counts (moe_layers.csv says which).";

@@ -124,6 +124,7 @@ public enum SummaryFile {
           "Constant 2.")),
   METADATA("metadata.json", ProbeProfiler.ALL,
       "process metadata (spool header), process_role, engine_config(_v2), profiler_status, records_lost, probe_losses, "
+          + "parallel_identity, clock_anchor, "
           + "moe_layer, moe_routing_hidden",
       "What was profiled: the session, its processes, vLLM's configuration, which profilers and hooks ran, and "
           + "anything lost.",
@@ -145,6 +146,37 @@ public enum SummaryFile {
           "The spool's end marker."),
       col("processes[].incomplete", "true/false", "Whether the spool ended mid-chunk (partial data).", "SpoolReader."),
       col("processes[].python", "version", "Python version.", "Spool header."),
+      col("processes[].parallel", OPAQUE, "The process's place in vLLM's parallel layout: node, world_rank, world_size, "
+              + "local_rank, dp_rank, dp_size, pp_rank, pp_size, tp_rank, tp_size, ep_rank, ep_size, pcp_rank, pcp_size, "
+              + "dcp_rank, dcp_size (−1 where the process has no such group), enable_expert_parallel, enable_eplb, and the "
+              + "source (initialize_model_parallel for a worker's groups, engine_core for an EngineCore's ParallelConfig); "
+              + "absent where the process recorded none.",
+          "The process's last parallel_identity record (spool minor 9); the per-step files' rank columns come from it.",
+          "An EngineCore has a DP rank only, unless its executor runs the worker in-process (one GPU)."),
+      col("processes[].clock.aligned_by", "text", "How the process's records were put on the session's timeline: the "
+              + "monotonic clock of the session's node (shared by its processes), or wall-clock anchors (another node).",
+          "The spool header's host against the reference node (the process with the earliest wall-clock anchor).",
+          "export aligns other-node processes; collect reads every process on its own monotonic clock, and says "
+              + "\"none: …\" for another node's (export the session to align it)."),
+      col("processes[].clock.shift_ns", "ns", "For another node's process: what its monotonic times were moved by "
+              + "onto the session's clock, at its last anchor; absent on the session's node.",
+          "Its wall − t_ns at its latest anchor, less the reference process's (the spool header's anchor before the first)."),
+      col("processes[].clock.anchors", "count", "clock_anchor records of the process (monotonic vs wall clock, read "
+          + "together by the probe's spool thread every VLLM_PROFILING_ANCHOR_SECONDS, default 10).", "Count."),
+      col("processes[].clock.max_uncertainty_ns", "ns", "The widest anchor read: two monotonic reads around one wall "
+          + "read, this far apart.", "Max of clock_anchor.uncertainty_ns."),
+      col("processes[].clock.max_step_between_anchors_ns", "ns", "How far wall minus monotonic time moved from one "
+              + "anchor to the next (for another node's process: how far each anchor moved its mapping).",
+          "Max |Δ(wall_ns − t_ns)| over consecutive anchors (the spool header's anchor first for another node).",
+          "On another node records between two anchors take the earlier anchor's mapping, so this bounds their error."),
+      col("processes[].clock.drift_ppm", "ppm", "Drift of the node's wall clock against its monotonic clock over the "
+              + "session (NTP slewing it).", "(last − first anchor's wall − t_ns) / their distance; null with fewer than "
+              + "two anchors or for another node's process."),
+      col("processes[].clock.error_bound_ns", "ns", "How far the process's times can be off the session's timeline.",
+          "0 on the session's node (one CLOCK_MONOTONIC); on another node its max uncertainty + the reference node's + "
+              + "max_step_between_anchors_ns; null without anchors.",
+          "Assumes the nodes' wall clocks agree (NTP, PTP): their disagreement is not in the spools and adds to it. "
+              + "Measured on one host: docs/multi-gpu.md."),
       col("profilers_enabled", "text", "The probe switches that were on (any process).", "Spool headers' profilers."),
       col("probe_config", OPAQUE, "The probe's ProfilingConfig values (VLLM_PROFILING_*, ENABLE_*, …) of the first process.",
           "Spool header config."),

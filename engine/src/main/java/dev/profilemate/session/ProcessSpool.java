@@ -44,6 +44,30 @@ public final class ProcessSpool implements Iterator<SpoolRecord>, AutoCloseable 
   }
 
   private long carriedRead;
+  /** What this process's t_ns are moved by onto the session's clock: 0 on the session's node. */
+  private long shiftNs;
+  /** The session clock's wall-minus-monotonic offset, when this process follows its own anchors. */
+  private long referenceOffsetNs;
+  private boolean followAnchors;
+  private int anchorType = -1;
+
+  /**
+   * Puts this process of another node on the session's clock: wall time less the reference's
+   * offset, from its metadata anchor, then from each clock_anchor record as it comes (the latest
+   * anchor before a record maps it: streaming, and a drifting clock costs at most the drift between
+   * two anchors, which metadata.json states).
+   */
+  void align(long ownOffsetNs, long referenceOffsetNs, int anchorType) {
+    this.referenceOffsetNs = referenceOffsetNs;
+    this.shiftNs = ownOffsetNs - referenceOffsetNs;
+    this.anchorType = anchorType;
+    this.followAnchors = true;
+  }
+
+  /** The shift applied to the records read last (0 for a process on the session's node). */
+  public long shiftNs() {
+    return shiftNs;
+  }
 
   /** Copies of state records read because the segment before theirs was not (see the constructor). */
   public long carriedRead() {
@@ -99,7 +123,17 @@ public final class ProcessSpool implements Iterator<SpoolRecord>, AutoCloseable 
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
-    return segments.get(current).next();
+    SpoolRecord r = segments.get(current).next();
+    if (!followAnchors) {
+      return r;
+    }
+    SpoolRecord out = r.shifted(shiftNs);
+    if (r.type().id() == anchorType) {
+      // the anchor itself is moved by the shift before it, so that its wall minus its t_ns tells how
+      // far the new anchor moves the mapping (metadata.json clock: the error between anchors)
+      shiftNs = r.getLong("wall_ns") - r.tNs() - referenceOffsetNs;
+    }
+    return out;
   }
 
   @Override

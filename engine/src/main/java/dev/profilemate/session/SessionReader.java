@@ -90,6 +90,9 @@ public final class SessionReader implements AutoCloseable, SessionView {
       r.close();
       throw e;
     }
+    if (!r.readers.isEmpty()) {
+      r.alignNodes(schema);
+    }
     if (r.readers.isEmpty()) {
       List<String> why = new ArrayList<>(r.warnings);
       r.droppedAtOpen.forEach(d -> why.add(d.describe()));
@@ -100,6 +103,52 @@ public final class SessionReader implements AutoCloseable, SessionView {
       throw new IOException(session + ": no readable spool (" + String.join("; ", why) + ")");
     }
     return r;
+  }
+
+  /**
+   * Processes of one node share CLOCK_MONOTONIC (the probe's t_ns), so their records merge on it
+   * as they are. A process of another node (its metadata's host differs) has a clock of its own:
+   * it is put on the session's through wall time (issue 25): the reference is the process whose
+   * wall anchor is the earliest, and each other-node process is moved by its wall-minus-monotonic
+   * offset less the reference's. The nodes' wall clocks are taken to agree (NTP, PTP): how far they
+   * do is not in the spools, and adds to the error metadata.json states.
+   */
+  private void alignNodes(RecordSchema schema) {
+    ProcessInfo ref = processes.stream().min(java.util.Comparator.comparingLong(ProcessInfo::wallAnchorNs)
+        .thenComparingInt(ProcessInfo::index)).orElseThrow();
+    String refNode = ref.metadata().path("host").asText("");
+    referenceNode = refNode;
+    long refOffset = ref.wallAnchorNs() - ref.monotonicAnchorNs();
+    dev.profilemate.spool.RecordType anchor = schema.byName("clock_anchor");
+    for (int i = 0; i < processes.size(); i++) {
+      ProcessInfo p = processes.get(i);
+      if (p.metadata().path("host").asText("").equals(refNode)) {
+        continue;
+      }
+      long own = p.wallAnchorNs() - p.monotonicAnchorNs();
+      readers.get(i).align(own, refOffset, anchor == null ? -1 : anchor.id());
+      processes.set(i, new ProcessInfo(p.index(), p.spool(), p.pid(), p.role(), p.rank(),
+          p.monotonicAnchorNs() + own - refOffset, p.wallAnchorNs(), p.metadata()));
+      shifted.add(i);
+    }
+  }
+
+  private String referenceNode = "";
+  private final java.util.Set<Integer> shifted = new java.util.TreeSet<>();
+
+  @Override
+  public String referenceNode() {
+    return referenceNode;
+  }
+
+  @Override
+  public boolean alignedByWallClock(int process) {
+    return shifted.contains(process);
+  }
+
+  @Override
+  public long clockShiftNs(int process) {
+    return readers.get(process).shiftNs();
   }
 
   /** One process: its segments in order (or its one file), less those the budget dropped. */

@@ -25,6 +25,21 @@ public interface SessionView {
 
   List<ProcessInfo> processes();
 
+  /** The node whose monotonic clock is the session's (processes of other nodes are aligned to it). */
+  default String referenceNode() {
+    return processes().isEmpty() ? "" : processes().get(0).metadata().path("host").asText("");
+  }
+
+  /** Whether the process was put on the session's clock through wall-clock anchors (another node). */
+  default boolean alignedByWallClock(int process) {
+    return false;
+  }
+
+  /** What the process's t_ns were moved by onto the session's clock, at its last record (0 on the session's node). */
+  default long clockShiftNs(int process) {
+    return 0;
+  }
+
   /** The process's stream name in the session files. */
   Path streamFile(int process);
 

@@ -1,5 +1,7 @@
 package dev.profilemate.spool;
 
+import java.util.List;
+
 /**
  * One decoded record: its fields in the type's declared order; fields an older writer did not
  * write read as 0, "" or an empty array. Fixed-width fields (i64, i32, u8, f64) are kept unboxed,
@@ -161,6 +163,35 @@ public final class SpoolRecord {
 
   private int[] intsAt(int i) {
     return i < 0 ? new int[0] : (int[]) boxed(i);
+  }
+
+  /**
+   * This record on another clock: t_ns and every other time field (a fixed field whose name ends in
+   * {@code t_ns}, e.g. scheduler_step_v3's update_t_ns; 0, "none", stays 0) moved by ns. For a
+   * process of another node, whose monotonic clock is not the session's (issue 25).
+   */
+  public SpoolRecord shifted(long ns) {
+    if (ns == 0) {
+      return this;
+    }
+    List<String> names = type.fields();
+    if (fixed == null) {
+      Object[] v = values.clone();
+      for (int i = 0; i < Math.min(names.size(), v.length); i++) {
+        if (names.get(i).endsWith("t_ns") && v[i] instanceof Long l && l != 0) {
+          v[i] = l + ns;
+        }
+      }
+      return new SpoolRecord(type, process, tNs + ns, null, v);
+    }
+    long[] f = fixed.clone();
+    FieldType[] types = type.typeArray();
+    for (int i = 0; i < Math.min(names.size(), f.length); i++) {
+      if (names.get(i).endsWith("t_ns") && !types[i].variable() && types[i] != FieldType.F64 && f[i] != 0) {
+        f[i] += ns;
+      }
+    }
+    return new SpoolRecord(type, process, tNs + ns, f, values);
   }
 
   @Override

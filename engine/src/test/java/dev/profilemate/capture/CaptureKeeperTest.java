@@ -55,9 +55,10 @@ class CaptureKeeperTest {
       k.afterRefresh(false);
     }
     Path capture = session.resolve("captures/kv_usage-0.050");
-    // 0.045–0.060 s: engine_core's segment 1 (0.022–0.062) and worker's segment 1 (0.000–0.051)
-    assertThat(files(capture.resolve("raw"))).containsExactly("engine_core-301.1.pmspool", "segments.jsonl",
-        "worker-302.1.pmspool");
+    // 0.045–0.060 s: engine_core's segments from 1 (0.012–0.050) on, and the worker's from 1 (0.031–0.051) on
+    // (its segment 2 holds state records of earlier times, its segment 3 runs to 0.069)
+    assertThat(files(capture.resolve("raw"))).containsExactly("engine_core-301.1.pmspool", "engine_core-301.2.pmspool",
+        "segments.jsonl", "worker-302.1.pmspool", "worker-302.2.pmspool", "worker-302.3.pmspool");
     for (String f : List.of("engine_core-301.1.pmspool", "worker-302.1.pmspool")) {
       assertThat(Files.getAttribute(capture.resolve("raw").resolve(f), "unix:ino"))
           .as(f + " is the same file as raw/'s").isEqualTo(Files.getAttribute(session.resolve("raw").resolve(f), "unix:ino"));
@@ -74,9 +75,11 @@ class CaptureKeeperTest {
     SessionExporter.Result r = new SessionExporter(RecordSchema.bundled(), true).export(capture, tmp.resolve("out"));
     assertThat(r.partial()).isFalse();
     assertThat(r.warnings()).isEmpty();
-    assertThat(r.records()).isEqualTo(15 + 21); // the two segments' records (segments.jsonl counts them)
+    // the five segments' records (segments.jsonl counts them), and the state copies the first of each process
+    // carries (its metadata's "carried": engine_core 1, the worker 1), read since the segment before is left out
+    assertThat(r.records()).isEqualTo(12 + 7 + 21 + 9 + 7 + 1 + 1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("collect: capture kv_usage-0.050: kv_usage fired at 0.1 s")
-        .contains("collect: capture kv_usage-0.050 complete: 2 segments");
+        .contains("collect: capture kv_usage-0.050 complete: 5 segments");
   }
 
   @Test

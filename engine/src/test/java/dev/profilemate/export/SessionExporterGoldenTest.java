@@ -64,8 +64,9 @@ class SessionExporterGoldenTest {
       assertThat(lines.get(0)).isEqualTo(String.join(",", f.columns));
     }
     // no scheduler, KV or GPU records in this session: those files are header-only
+    // the seed's columns first, in its order; the process's node and ranks after them (issue 25)
     assertThat(Files.readAllLines(out.resolve("kv_cache_usage.csv")))
-        .containsExactly("timestamp_sec,usage_pct,num_blocks,total_blocks");
+        .containsExactly("timestamp_sec,usage_pct,num_blocks,total_blocks,node,dp_rank,pp_rank,tp_rank,ep_rank");
     assertThat(Files.readAllLines(out.resolve("moe_expert_tracking/moe_expert_activations.csv")))
         .containsExactly("layer_idx,expert_id,activation_count,percentage");
     assertThat(Files.readAllLines(out.resolve("batch_utilization.csv")).get(0))

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 
 class GraphJoinTest {
   private static ForwardPasses.Pass pass(double t, double ms, int tokens) {
-    return new ForwardPasses.Pass(t, "decode", tokens, tokens, ms, 0);
+    return new ForwardPasses.Pass(t, "decode", tokens, tokens, ms, 0, 0);
   }
 
   private static CudaGraphs.Replay replay(double t, int padded) {
-    return new CudaGraphs.Replay(t, new CudaGraphs.Descriptor("FULL", padded, padded, true, false), 1);
+    return new CudaGraphs.Replay(t, new CudaGraphs.Descriptor("FULL", padded, padded, true, false), 1, 0);
   }
 
   private static Map<List<String>, Object> values(GraphJoin j) {
