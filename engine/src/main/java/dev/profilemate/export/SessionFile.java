@@ -170,7 +170,7 @@ public enum SessionFile {
       Cols.TIMESTAMP_FIRST,
       col("dp_rank", "rank", "Data-parallel rank of the group.", "parallel_identity.dp_rank of its workers."),
       col("pp_rank", "rank", "Pipeline-parallel rank (stage) of the group.", "parallel_identity.pp_rank."),
-      col("tp_size", "ranks", "Tensor-parallel ranks in the group.", "parallel_identity.tp_size."),
+      col("tp_size", "count", "Tensor-parallel ranks in the group.", "parallel_identity.tp_size."),
       col("phase", "text", "prefill, decode, mixed or idle: the slowest rank's step.", "forward_pass.phase."),
       col("num_tokens", "tokens", "Tokens the step computed.", "forward_pass.num_tokens of the slowest rank."),
       col("slowest_tp_rank", "rank", "The TP rank whose forward pass ended last.",
