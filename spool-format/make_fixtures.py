@@ -225,7 +225,8 @@ def _golden_session(session, writer=SpoolWriter):
 def _two_nodes_session(session):
     """Two workers (TP rank 0 and 1 of DP rank 0) on two nodes: node-b's monotonic clock reads 1000 s more
     than node-a's at the same instant, and its wall clock 2 us more at its second anchor (drift). Each
-    writes a cpu_operation at the same four instants; the export must show them at the same times."""
+    writes a cpu_operation at the same four instants; the export must show them at the same times. Then
+    five forward passes each, with stragglers built in."""
     raw = os.path.join(session, "raw")
     os.makedirs(raw, exist_ok=True)
     for f in os.listdir(raw):
@@ -243,6 +244,12 @@ def _two_nodes_session(session):
         # node-b's second anchor: its wall clock 2 us ahead of where its monotonic clock says
         w.emit("clock_anchor", 1_050_000_000 + off, wall0 + 50_000_000 + (2_000 if off else 0), 400, 0)
         w.emit("cpu_operation", 1_060_000_000 + off, 1_000_000, "barrier", "i=4")
+        # five decode steps of the TP group, stragglers by construction: rank 1 starts 2 ms late in steps
+        # 0-1, runs 3 ms longer in steps 2-3; rank 0 runs 1 ms longer in step 4 (rank_stragglers.csv)
+        for i in range(5):
+            start = 1_070_000_000 + i * 10_000_000 + off + (2_000_000 if tp == 1 and i < 2 else 0)
+            duration = 4_000_000 + (3_000_000 if tp == 1 and i in (2, 3) else 0) + (1_000_000 if tp == 0 and i == 4 else 0)
+            w.emit("forward_pass", start, duration, 1, 4, 4, 1)
         w.close()
 
 

@@ -11,6 +11,7 @@ import dev.profilemate.aggregate.LatencyParts;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
 import dev.profilemate.aggregate.PrefixCacheMisses;
+import dev.profilemate.aggregate.RankStragglers;
 import dev.profilemate.aggregate.Ranks;
 import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RequestLifecycles;
@@ -64,6 +65,7 @@ final class Pipeline implements java.io.Serializable {
   final CaptureRules captures;
   final PrefixCacheMisses prefixCache;
   final LatencyParts latency;
+  final RankStragglers stragglers;
   final List<RecordConsumer> consumers;
 
   Pipeline(SessionClock clock, RecordSchema schema, CaptureSettings triggers, Map<SessionFile, CsvTable.Writer> t) {
@@ -99,6 +101,11 @@ final class Pipeline implements java.io.Serializable {
                 .whole(f.numTokens()).fixed(f.forwardTimeMs(), 3).fixed(f.throughputTokensPerSec(), 1)
                 .preformatted(mainRanks.cells(f.process()), RANK_CELLS).end();
     forward = new ForwardPasses(clock, schema, forwardRows);
+    Sink<RankStragglers.Row> stragglerRows = r -> out(SessionFile.RANK_STRAGGLERS).whole(r.step())
+        .fixed(r.timestampSec(), 6).whole(r.dpRank()).whole(r.ppRank()).whole(r.tpSize()).text(r.phase())
+        .whole(r.numTokens()).whole(r.slowestTpRank()).text(r.slowestNode()).fixed(r.lagMs(), 3)
+        .fixed(r.startLagMs(), 3).fixed(r.forwardLagMs(), 3).text(r.lagIn()).end();
+    stragglers = new RankStragglers(clock, schema, stragglerRows);
     Sink<CudaGraphs.Replay> replayRows = r -> out(SessionFile.CUDA_GRAPH_TIMELINE).fixed(r.timestampSec(), 6).text(r.descriptor().label()).fixed(r.durationMs(), 3)
                 .text(r.descriptor().runtimeMode()).whole(r.descriptor().numTokens())
                 .text(r.descriptor().numReqsText()).text(py(r.descriptor().uniform()))
@@ -118,7 +125,7 @@ final class Pipeline implements java.io.Serializable {
     prefixCache = new PrefixCacheMisses(clock);
     // the rank tables first, so a row made from a record after its process's identity has its ranks
     consumers = List.of(mainRanks, sideRanks, steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec,
-        captures, latency, prefixCache);
+        captures, latency, prefixCache, stragglers);
   }
 
   /**

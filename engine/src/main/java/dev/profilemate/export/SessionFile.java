@@ -159,6 +159,36 @@ public enum SessionFile {
           "CUDA events around the model's forward when gpu_timed (forward_pass_summary.json gpu_timed_steps), else host wall time.",
           "Events are read back in batches (CUDA_EVENT_BATCH_SIZE), so rows arrive late; host time includes launch overhead."),
       col("throughput_tokens_per_sec", "tokens/s", "Tokens per second of this step alone.", "num_tokens / forward_time.")),
+  RANK_STRAGGLERS("rank_stragglers.csv", ProbeProfiler.FORWARD_PASS, "forward_pass, parallel_identity",
+      "One row per step of a tensor-parallel group (the workers of one DP and PP rank): which TP rank ended its "
+          + "forward pass last, how far behind the median rank, and where its lag arose.",
+      "Tensor parallelism only (header alone with one GPU per engine). A group's steps pair up by their order in each "
+          + "rank's spool (every TP rank runs every step); a step some rank never recorded is given up after 4,096 "
+          + "(a metadata.json warning counts them). Ends are host start + forward time: with CUDA-event timing "
+          + "the forward time is the GPU's, so a rank whose kernels queued behind earlier work shows as a start lag.",
+      col("step", "index", "The group's step, counted from 0 in the order its ranks ran them.",
+          "The n-th forward_pass of every rank of the group."),
+      Cols.TIMESTAMP_FIRST,
+      col("dp_rank", "rank", "Data-parallel rank of the group.", "parallel_identity.dp_rank of its workers."),
+      col("pp_rank", "rank", "Pipeline-parallel rank (stage) of the group.", "parallel_identity.pp_rank."),
+      col("tp_size", "count", "Tensor-parallel ranks in the group.", "parallel_identity.tp_size."),
+      col("phase", "text", "prefill, decode, mixed or idle: the slowest rank's step.", "forward_pass.phase."),
+      col("num_tokens", "tokens", "Tokens the step computed.", "forward_pass.num_tokens of the slowest rank."),
+      col("slowest_tp_rank", "rank", "The TP rank whose forward pass ended last.",
+          "Largest start + forward time; the lower rank on ties."),
+      col("slowest_node", "text", "The node of the slowest rank.", "parallel_identity.node."),
+      col("lag_ms", "ms", "How long after the group's median end the slowest rank ended: the time the others "
+              + "wait for it at the step's next collective.",
+          "slowest end − median of the ranks' ends (two ranks: half their gap).",
+          "The ranks' clocks: one node's processes share its monotonic clock; other nodes are aligned by their clock "
+              + "anchors (docs/multi-gpu.md), whose error bound adds here."),
+      col("start_lag_ms", "ms", "How much later than the median the slowest rank started its forward.",
+          "slowest start − median start."),
+      col("forward_lag_ms", "ms", "How much longer than the median the slowest rank's forward ran.",
+          "slowest forward time − median forward time."),
+      col("lag_in", "text", "Where the lag arose: before_forward (started late: input preparation, host work, "
+              + "a slow previous step) or forward (ran longer).",
+          "before_forward when start_lag_ms > forward_lag_ms, else forward.")),
   CPU_OPERATIONS("cpu_operations_timing.csv", ProbeProfiler.CPU_TIMING,
       "scheduler_step_v3 (scheduling, update_from_output), scheduler_update, cpu_operation",
       "One row per timed host-side operation.", "",
@@ -394,6 +424,9 @@ public enum SessionFile {
     static final Column TIMESTAMP = col("timestamp_sec", "s", "When it happened, in seconds since the session started.",
         "(record t_ns − session start) / 1e9; the session starts at the earliest spool's start, all processes on one "
             + "monotonic clock.");
+    static final Column TIMESTAMP_FIRST = col("timestamp_sec", "s",
+        "When the step's first rank started its forward, in seconds since the session started.",
+        "(earliest start − session start) / 1e9.");
     static final Column STEP_TIMESTAMP = col("timestamp_sec", "s",
         "When Scheduler.schedule() began, in seconds since the session started.", "(record t_ns − session start) / 1e9.");
     static final Column LAYER = col("layer_idx", "index", "Decoder layer index.", "From the FusedMoE layer's name.");

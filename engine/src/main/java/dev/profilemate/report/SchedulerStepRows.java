@@ -26,6 +26,8 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
   private final WholeColumn runningQueueLen;
   private final WholeColumn waitingQueueLen;
   private final DecimalColumn prefillTokens;
+  /** The EngineCore's data-parallel rank, −1 where the row has none (one engine, older sessions). */
+  private final WholeColumn dpRank;
 
   private SchedulerStepRows(Reader r) {
     int[] order = TimeOrder.of(r.time);
@@ -41,6 +43,7 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
     this.runningQueueLen = ordered(r.runningQueueLen, order);
     this.waitingQueueLen = ordered(r.waitingQueueLen, order);
     this.prefillTokens = ordered(r.prefillTokens, order);
+    this.dpRank = ordered(r.dpRank, order);
   }
 
   private static WholeColumn ordered(WholeColumn c, int[] order) {
@@ -63,6 +66,11 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
     return time.length;
   }
 
+  /** The data-parallel rank of the EngineCore that ran step i, −1 where none was recorded. */
+  long dpRank(int i) {
+    return dpRank.get(i);
+  }
+
   /** Each step's time, ascending (shared: not to be changed). */
   double[] times() {
     return time;
@@ -83,6 +91,7 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
     private final WholeColumn runningQueueLen;
     private final WholeColumn waitingQueueLen;
     private final DecimalColumn prefillTokens;
+    private final WholeColumn dpRank;
 
     /** {@code capacity}: at least the file's rows (its line count). */
     Reader(CsvRows.Header h, int capacity) {
@@ -97,10 +106,11 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
       runningQueueLen = new WholeColumn(capacity);
       waitingQueueLen = new WholeColumn(capacity);
       prefillTokens = new DecimalColumn(capacity, 0);
+      dpRank = new WholeColumn(capacity);
       col = new int[] {h.index("timestamp_sec"), h.index("num_seqs"), h.index("max_num_seqs"),
           h.index("seq_utilization_pct"), h.index("num_tokens"), h.index("max_tokens"),
           h.index("token_utilization_pct"), h.index("phase"), h.index("running_queue_len"),
-          h.index("waiting_queue_len"), h.index("num_prefill_tokens")};
+          h.index("waiting_queue_len"), h.index("num_prefill_tokens"), h.index("dp_rank")};
     }
 
     @Override
@@ -116,6 +126,8 @@ final class SchedulerStepRows extends AbstractList<SchedulerStep> implements Ran
       runningQueueLen.add(r.whole(col[8]));
       waitingQueueLen.add(r.whole(col[9]));
       prefillTokens.add(r.number(col[10]));
+      double dp = r.number(col[11]); // an empty cell: the process recorded no rank
+      dpRank.add(Double.isNaN(dp) ? -1 : Math.round(dp));
     }
 
     SchedulerStepRows rows() {
