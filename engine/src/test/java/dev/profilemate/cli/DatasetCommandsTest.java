@@ -15,17 +15,7 @@ class DatasetCommandsTest {
   private static final Path GOLDEN = Path.of("src/test/resources/golden/session_golden");
 
   private static Path copy(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path q = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(q);
-        } else {
-          Files.copy(p, q);
-        }
-      }
-    }
-    return to;
+    return dev.profilemate.TestPaths.copyTree(from, to);
   }
 
   @Test

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /** Sessions for report tests: the golden export, copies of it with files removed or edited. */
 final class TestSessions {
@@ -20,18 +19,7 @@ final class TestSessions {
 
   /** A copy of the golden session's exported files under {@code tmp}. */
   static Path copyOfGolden(Path tmp) throws IOException {
-    Path dest = tmp.resolve("session_golden");
-    try (Stream<Path> s = Files.walk(GOLDEN)) {
-      for (Path p : s.toList()) {
-        Path d = dest.resolve(GOLDEN.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(d);
-        } else {
-          Files.copy(p, d);
-        }
-      }
-    }
-    return dest;
+    return dev.profilemate.TestPaths.copyTree(GOLDEN, tmp.resolve("session_golden"));
   }
 
   static void editMetadata(Path session, Consumer<ObjectNode> edit) throws IOException {
