@@ -23,6 +23,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROFILEMATE = os.path.join(REPO, "profilemate")
 
 
+
+def _same_us(ns, text):
+    """A trace time (ns) and a CSV time (s, 6 decimals) for the same instant: the CSV rounds the
+    nanoseconds half up, while Python's %.6f of a float can land on the other side of a half
+    microsecond, so they agree within half a microsecond."""
+    return abs(ns / 1e9 - float(text)) <= 5.001e-7
+
 def _perfetto_python():
     r = subprocess.run(["bash", os.path.join(REPO, "scripts", "perfetto_venv.sh")], capture_output=True, text=True)
     if r.returncode != 0:
@@ -75,7 +82,9 @@ def test_one_step_slice_per_scheduler_step_with_its_values(demo):
     rows = _rows(session, "batch_utilization.csv")
     assert len(steps) == len(rows) == truth["steps"]
     for s, r in zip(steps, rows):
-        assert "%.6f" % (s["ts"] / 1e9) == r["timestamp_sec"]
+        # the CSV rounds the same nanoseconds to 6 decimals half up; Python's %.6f of a float can land
+        # on the other side of a half microsecond
+        assert _same_us(s["ts"], r["timestamp_sec"]), (s["ts"], r["timestamp_sec"])
         assert s["name"] == r["phase"]
         a = s["args"]
         assert (a["step"], a["num_reqs"], a["num_tokens"], a["prefill_tokens"], a["decode_tokens"], a["running"],
@@ -114,7 +123,7 @@ def test_each_request_is_one_slice_lasting_its_latency(demo):
     for rid, r in rows.items():
         s = reqs[rid]
         assert s["dur"] / 1e9 == pytest.approx(float(r["total_time_sec"]), abs=2e-6)
-        assert "%.6f" % (s["ts"] / 1e9) == r["arrival_sec"]
+        assert _same_us(s["ts"], r["arrival_sec"]), (s["ts"], r["arrival_sec"])
         assert s["args"]["finish_reason"] == r["finish_reason"]
     # lanes: requests on one lane never overlap
     by_lane = collections.defaultdict(list)
@@ -145,7 +154,7 @@ def test_phases_preemptions_and_prefill_chunks_are_vllms(demo):
         assert [c["name"] for c in mine][:3] == ["queued", "prefill", "decode"][:len(mine)]
         first_token = float(rows[rid]["first_token_sec"]) if rows[rid]["first_token_sec"] else None
         if first_token is not None:
-            assert "%.6f" % (next(c for c in mine if c["name"] == "decode")["ts"] / 1e9) == rows[rid]["first_token_sec"]
+            assert _same_us(next(c for c in mine if c["name"] == "decode")["ts"], rows[rid]["first_token_sec"])
     def owner(i):
         return next(r for r, t in track_of.items() if t == i["track"] and reqs[r]["ts"] <= i["ts"]
                     <= reqs[r]["ts"] + reqs[r]["dur"])
@@ -185,7 +194,9 @@ def test_forward_passes_and_graph_replays_are_the_workers(tmp_path):
     subprocess.run([PROFILEMATE, "export", session, "--quiet"], check=True)
     trace, _ = _timeline(session)
     groups = {t["uuid"]: t for t in trace["tracks"] if t["pid"] is not None}
-    assert sorted(g["process_name"] for g in groups.values()) == ["engine_core 301 rank 0", "worker 302 rank 0"]
+    # named by where they sit once their parallel_identity came: node, then the ranks each has
+    assert sorted(g["process_name"] for g in groups.values()) == ["engine_core 301 fixture-host dp0",
+                                                                  "worker 302 fixture-host dp0 tp0 ep0"]
     fwd = _on(trace, "forward passes")
     rows = _rows(session, "forward_pass_timing.csv")
     assert [("%.6f" % (s["ts"] / 1e9), s["name"], s["args"]["batch_size"], s["args"]["num_tokens"],
@@ -252,7 +263,8 @@ def test_two_data_parallel_engines_get_a_group_each(tmp_path):
     assert sorted(step_tracks.values()) == sorted(engines)
     steps = _on(trace, "scheduler steps")
     rows = _rows(session, "batch_utilization.csv")
-    assert sorted("%.6f" % (s["ts"] / 1e9) for s in steps) == sorted(r["timestamp_sec"] for r in rows)
+    ts, csv = sorted(s["ts"] for s in steps), sorted(float(r["timestamp_sec"]) for r in rows)
+    assert len(ts) == len(csv) and all(abs(a / 1e9 - b) <= 5.001e-7 for a, b in zip(ts, csv))
     per_engine = collections.Counter(step_tracks[s["track"]] for s in steps)
     assert all(n > 100 for n in per_engine.values())
     # on each engine's track its steps follow one another: none overlaps the next

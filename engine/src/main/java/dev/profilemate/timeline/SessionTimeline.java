@@ -1,5 +1,6 @@
 package dev.profilemate.timeline;
 
+import dev.profilemate.session.ParallelIdentity;
 import dev.profilemate.aggregate.RecordConsumer;
 import dev.profilemate.aggregate.RecordDispatch;
 import dev.profilemate.common.Progress;
@@ -89,6 +90,9 @@ public final class SessionTimeline {
             canvas.lastNs = Math.max(canvas.lastNs, t);
             if (r.name().equals("process_role")) {
               groups.role(r.process(), r.getString("role"), r.getInt("rank"));
+            }
+            if (r.name().equals(ParallelIdentity.RECORD)) {
+              groups.parallel(r.process(), ParallelIdentity.of(r));
             }
             dispatch.accept(r);
           }

@@ -1,5 +1,6 @@
 package dev.profilemate.timeline;
 
+import dev.profilemate.session.ParallelIdentity;
 import dev.profilemate.session.ProcessInfo;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,15 +40,18 @@ final class TrackGroups {
     }
   }
 
-  /** What is known of a process: its spool's metadata, and the role and rank it said later. */
-  record Identity(long pid, String role, int rank, String host) {}
+  /**
+   * What is known of a process: its spool's metadata, the role and rank it said later, and its place
+   * in vLLM's parallel layout once its parallel_identity record came (else null).
+   */
+  record Identity(long pid, String role, int rank, String host, ParallelIdentity parallel) {}
 
   private final Map<Integer, Identity> processes = new TreeMap<>();
   private final Map<Long, int[]> used = new TreeMap<>(); // uuid -> {process, kind, lane}
 
   TrackGroups(List<ProcessInfo> infos) {
     for (ProcessInfo p : infos) {
-      processes.put(p.index(), new Identity(p.pid(), p.role(), p.rank(), p.metadata().path("host").asText("")));
+      processes.put(p.index(), new Identity(p.pid(), p.role(), p.rank(), p.metadata().path("host").asText(""), null));
     }
   }
 
@@ -55,16 +59,51 @@ final class TrackGroups {
   void role(int process, String role, int rank) {
     Identity i = processes.get(process);
     if (i != null) {
-      processes.put(process, new Identity(i.pid(), role.isEmpty() ? i.role() : role, rank, i.host()));
+      processes.put(process, new Identity(i.pid(), role.isEmpty() ? i.role() : role, rank, i.host(), i.parallel()));
+    }
+  }
+
+  /** A parallel_identity record: the process's ranks and node (the latest wins, as in the export). */
+  void parallel(int process, ParallelIdentity id) {
+    Identity i = processes.get(process);
+    if (i != null) {
+      processes.put(process, new Identity(i.pid(), i.role(), i.rank(), i.host(), id));
     }
   }
 
   /**
-   * A process's group name: its role, pid and, where known, its rank ("engine_core 301",
-   * "worker 302 rank 0"). The one function to extend when spools carry dp/pp/tp/ep ranks and node.
+   * A process's group name: its role and pid, then where it sits: its node and the DP, PP, TP and EP
+   * ranks it has once its parallel_identity came ("worker 502 node-b dp0 tp1 ep1"), else the rank
+   * it said ("worker 302 rank 0"), so the groups of a multi-GPU session read as vLLM lays it out.
    */
   static String groupName(Identity i) {
-    return i.role() + " " + i.pid() + (i.rank() >= 0 ? " rank " + i.rank() : "");
+    String base = i.role() + " " + i.pid();
+    ParallelIdentity p = i.parallel();
+    if (p == null) {
+      return base + (i.rank() >= 0 ? " rank " + i.rank() : "");
+    }
+    return base + ranks(p);
+  }
+
+  /** " node dpN ppN tpN epN", each only where the process has it (pp only past one stage). */
+  private static String ranks(ParallelIdentity p) {
+    StringBuilder b = new StringBuilder();
+    if (!p.node().isEmpty()) {
+      b.append(' ').append(p.node());
+    }
+    if (p.dpRank() >= 0) {
+      b.append(" dp").append(p.dpRank());
+    }
+    if (p.ppRank() >= 0 && p.ppSize() > 1) {
+      b.append(" pp").append(p.ppRank());
+    }
+    if (p.tpRank() >= 0) {
+      b.append(" tp").append(p.tpRank());
+    }
+    if (p.epRank() >= 0) {
+      b.append(" ep").append(p.epRank());
+    }
+    return b.toString();
   }
 
   /** The track of kind (lane 0 for counters) in process's group, made on first use. */
@@ -95,6 +134,9 @@ final class TrackGroups {
       }
       if (!i.host().isEmpty()) {
         labels.add("host " + i.host());
+      }
+      if (i.parallel() != null) {
+        labels.add("ranks" + ranks(i.parallel()));
       }
       trace.process(groupUuid(p), i.pid(), groupName(i), labels.toArray(String[]::new));
     }
