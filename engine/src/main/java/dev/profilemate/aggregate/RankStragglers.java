@@ -97,7 +97,8 @@ public final class RankStragglers implements RecordConsumer, java.io.Serializabl
     if (id == null || id.tpSize() < 2 || id.tpRank() < 0 || id.tpRank() >= id.tpSize()) {
       return; // no TP group: nobody to wait for
     }
-    Group g = groups.computeIfAbsent(new GroupKey(id.dpRank(), id.ppRank()), k -> new Group(id.tpSize()));
+    GroupKey key = new GroupKey(id.dpRank(), id.ppRank());
+    Group g = groups.computeIfAbsent(key, k -> new Group(id.tpSize()));
     if (g.size != id.tpSize()) {
       return; // a rank that says another TP size than its group's first: not paired
     }
@@ -112,7 +113,6 @@ public final class RankStragglers implements RecordConsumer, java.io.Serializabl
       }
       unmatched++;
     }
-    GroupKey key = new GroupKey(id.dpRank(), id.ppRank());
     while (Arrays.stream(g.pending).noneMatch(ArrayDeque::isEmpty)) {
       Pass[] step = new Pass[g.size];
       for (int i = 0; i < g.size; i++) {

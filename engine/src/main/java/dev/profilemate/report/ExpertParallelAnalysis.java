@@ -47,21 +47,11 @@ record ExpertParallelAnalysis(
     if (!moe.recorded()) {
       return none(moe);
     }
+    int experts = Math.max(MoeAnalysis.expertsExpected(s.metadata()),
+        s.moeActivations().stream().mapToInt(a -> a.expert() + 1).max().orElse(0));
     Map<Integer, long[]> byLayer = new TreeMap<>();
-    int experts = 0;
     for (ExpertActivation a : s.moeActivations()) {
-      experts = Math.max(experts, a.expert() + 1);
-    }
-    JsonNode mc = s.metadata().modelConfig();
-    experts = Math.max(experts, Math.max(mc.path("num_local_experts").asInt(0), mc.path("num_experts").asInt(0)));
-    for (ExpertActivation a : s.moeActivations()) {
-      byLayer.computeIfAbsent(a.layer(), k -> new long[0]);
-      long[] c = byLayer.get(a.layer());
-      if (c.length < experts) {
-        c = java.util.Arrays.copyOf(c, experts);
-        byLayer.put(a.layer(), c);
-      }
-      c[a.expert()] += a.count();
+      byLayer.computeIfAbsent(a.layer(), k -> new long[experts])[a.expert()] += a.count();
     }
     JsonNode engine = s.metadata().engine();
     int tp = Math.max(1, engine.path("tensor_parallel_size").asInt(1));
@@ -140,7 +130,7 @@ record ExpertParallelAnalysis(
   }
 
   private static ExpertParallelAnalysis none(SectionStatus why) {
-    return new ExpertParallelAnalysis(why.recorded() ? SectionStatus.notRecorded("no expert counts") : why, 0, "", "",
+    return new ExpertParallelAnalysis(why, 0, "", "",
         0, false, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "", List.of());
   }
 }

@@ -48,8 +48,7 @@ record MoeAnalysis(
       byLayer.computeIfAbsent(a.layer(), k -> new TreeMap<>()).merge(a.expert(), a.count(), Long::sum);
       experts = Math.max(experts, a.expert() + 1);
     }
-    int expected = Math.max(s.metadata().modelConfig().path("num_local_experts").asInt(0),
-        s.metadata().modelConfig().path("num_experts").asInt(0));
+    int expected = expertsExpected(s.metadata());
     experts = Math.max(experts, expected);
     List<Layer> layers = new ArrayList<>();
     List<double[]> heat = new ArrayList<>();
@@ -103,6 +102,11 @@ record MoeAnalysis(
     return new MoeAnalysis(status, byLayer.size(), experts, BALANCED_BELOW, layers, heat, coStatus, co,
         List.copyOf(all.subList(0, Math.min(10, all.size()))), imStatus, imbalance(s.moeImbalance()), wStatus,
         w.from(), w.bins(), w.mean(), note(s.metadata()));
+  }
+
+  /** Routed experts per layer by the model's config (num_local_experts or num_experts), 0 if it says none. */
+  static int expertsExpected(SessionMetadata m) {
+    return Math.max(m.modelConfig().path("num_local_experts").asInt(0), m.modelConfig().path("num_experts").asInt(0));
   }
 
   /**

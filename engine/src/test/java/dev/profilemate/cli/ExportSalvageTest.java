@@ -52,7 +52,8 @@ class ExportSalvageTest {
   }
 
   /** The chunked golden session with one payload byte of the engine core's chunk 3 flipped. */
-  private static Path damagedSession(Path tmp) throws IOException {
+  /** session_chunked with the EngineCore's chunk 3 flipped (a checksum mismatch); TimelineCommandTest too. */
+  static Path damagedSession(Path tmp) throws IOException {
     Path session = tmp.resolve("session_damaged");
     Files.createDirectories(session.resolve("raw"));
     byte[] b = Files.readAllBytes(CHUNKED.resolve("engine_core-301.pmspool"));

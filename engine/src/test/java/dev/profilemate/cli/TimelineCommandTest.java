@@ -3,7 +3,6 @@ package dev.profilemate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.profilemate.TestPaths;
-import dev.profilemate.spool.SpoolChunks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,18 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
  * one line, no trace); the cap is a warning line saying where the trace stopped, exit 0.
  */
 class TimelineCommandTest {
-  private static final Path CHUNKED = TestPaths.spoolFixtures().resolve("session_chunked/raw");
 
   /** The chunked golden session with one payload byte of the engine core's chunk 3 flipped. */
   private static Path damaged(Path tmp) throws IOException {
-    Path session = tmp.resolve("session_damaged");
-    Files.createDirectories(session.resolve("raw"));
-    byte[] b = Files.readAllBytes(CHUNKED.resolve("engine_core-301.pmspool"));
-    SpoolChunks.Chunk c = SpoolChunks.of(b).get(3);
-    b[c.start() + 40] ^= 0x01;
-    Files.write(session.resolve("raw/engine_core-301.pmspool"), b);
-    Files.copy(CHUNKED.resolve("worker-302.pmspool"), session.resolve("raw/worker-302.pmspool"));
-    return session;
+    return ExportSalvageTest.damagedSession(tmp);
   }
 
   @Test
