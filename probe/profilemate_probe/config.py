@@ -5,7 +5,9 @@ FLAGS = (
     "ENABLE_CUDA_GRAPH_TRACKING", "ENABLE_KV_CACHE_TRACKING", "ENABLE_MOE_EXPERT_TRACKING",
     "ENABLE_FORWARD_PASS_TIMING", "ENABLE_CPU_TIMING", "ENABLE_BATCH_UTILIZATION_TRACKING",
     "ENABLE_PREEMPTION_TRACKING", "ENABLE_ENCODER_DECODER_TIMING", "USE_CUDA_EVENTS",
+    "MOE_COUNT_PER_STEP",
 )
+# MOE_COUNT_PER_STEP: MoE routing counted by one GPU launch per forward step (off: one per layer)
 # MOE_WEIGHT_SAMPLE_TOKENS: tokens per MoE layer whose routing weights go to
 # moe_routing_weights_hist.csv at each read-back (every CUDA_EVENT_BATCH_SIZE forward steps)
 # MAX_DISK_MB: the session's raw/ budget, oldest closed segments dropped first (0: no budget);

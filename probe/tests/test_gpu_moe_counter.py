@@ -218,6 +218,56 @@ def test_triton_kernel_under_interpreter():
     assert out.stdout.startswith("OK"), out.stdout + out.stderr[-3000:]
 
 
+INTERP_STEP = r"""
+import sys, torch
+sys.path.insert(0, %r)
+from profilemate_probe.gpu.moe_counter import ExpertCounter
+gen = torch.Generator().manual_seed(11)
+bad = []
+# (layers, experts, top_k, sample_every, valid rows, layers recorded per step)
+for (L, E, K, se, nv, per) in [(4, 8, 2, 1, None, 4), (3, 16, 8, 1, 5, 3), (5, 8, 2, 2, None, 5),
+                               (4, 8, 2, 1, None, 3), (3, 8, 3, 1, 0, 3)]:
+    one = ExpertCounter(L, E, K, "cpu", weight_bins=20, sample_every=se, backend="triton", per_step=False)
+    step = ExpertCounter(L, E, K, "cpu", weight_bins=20, sample_every=se, backend="triton")
+    assert step.per_step and not one.per_step
+    nvt = None if nv is None else torch.tensor([nv], dtype=torch.int64)
+    steps = 0
+    for s in range(6):
+        T = (1, 5, 40, 200, 3, 64)[s]
+        for layer in range(per):   # per < L: the step never reaches the last layer; the next step's first flushes it
+            logits = torch.randn(T, E, generator=gen)
+            w, ids = torch.softmax(logits, -1).topk(K)
+            w = w / w.sum(-1, keepdim=True)
+            ids = ids.to(torch.int32)
+            if s == 1:
+                ids[0, 0] = -1
+            one.record(layer, ids, w, num_valid_tokens=nvt)
+            step.record(layer, ids, w, num_valid_tokens=nvt)
+        steps += 1
+    a, b = one.read_and_reset(), step.read_and_reset()
+    same = (torch.equal(a.counts, b.counts), torch.equal(a.coselection, b.coselection),
+            torch.equal(a.weight_hist, b.weight_hist), torch.equal(a.calls, b.calls),
+            a.samples == b.samples, torch.equal(a.token_rows, b.token_rows),
+            one.launches == steps * per, step.launches == steps, int(a.counts.sum()) > 0 or nv == 0)
+    if not all(same):
+        bad.append(((L, E, K, se, nv, per), same, one.launches, step.launches))
+print("BAD" if bad else "OK", bad)
+"""
+
+
+def test_one_launch_per_step_counts_what_a_launch_per_layer_counts():
+    """Per-step mode under triton's interpreter: ONE launch per step (the step kernel, all the
+    layers' tensors as its arguments) leaves the buffer exactly as one launch per layer does:
+    counts, co-selection, histograms, launch counters, sampled rows (also one launch in N), token
+    rows, padding masked; a step that stops short of the last layer is launched by the next
+    step's first layer."""
+    pytest.importorskip("triton")
+    env = dict(os.environ, TRITON_INTERPRET="1", PYTHONPATH=PROBE)
+    out = subprocess.run([sys.executable, "-c", INTERP_STEP % PROBE], capture_output=True, text=True, env=env,
+                         timeout=900)
+    assert out.stdout.startswith("OK"), out.stdout + out.stderr[-3000:]
+
+
 def test_custom_op_is_opaque_under_torch_compile():
     L, E, K, B = 2, 8, 2, 20
     c = ExpertCounter(L, E, K, "cpu", weight_bins=B)
@@ -296,3 +346,39 @@ def test_the_sample_size_setting_is_a_power_of_two_or_zero():
     c = ExpertCounter(1, 8, 2, "cpu", weight_samples=0)
     c.record(0, *routing(4, 8, 2, torch.Generator().manual_seed(9)))
     assert c.read().samples == ()
+
+
+def test_capture_edges_flush_the_kept_layers_before_torch_begins_or_ends_a_capture():
+    """targets/moe.py hooks torch's CUDAGraph.capture_begin / capture_end: the kept layers are
+    launched before torch's own method runs (so inside the capture at its end, outside at its
+    start). On this CPU-only torch the original then fails as it would without the hook."""
+    from profilemate_probe.patching import Profiler, unwrap, wrap
+    from profilemate_probe.targets import moe as moe_target
+
+    order = []
+
+    class Kept:
+        def flush(self):
+            order.append("flush")
+
+    edges = [t for t in moe_target.TARGETS if t.module == "torch.cuda.graphs"]
+    assert sorted(t.qualname for t in edges) == ["CUDAGraph.capture_begin", "CUDAGraph.capture_end"]
+    prof = Profiler("moe", lambda *a: None, lambda *a: None)
+    saved = moe_target._state["counter"]
+    moe_target._state["counter"] = Kept()
+    try:
+        for t in edges:
+            assert wrap(t, prof)
+        cls = torch.cuda.graphs.CUDAGraph
+        for name in ("capture_begin", "capture_end"):
+            original = getattr(getattr(cls, name), "__profilemate_original__")
+            with pytest.raises(Exception):
+                getattr(cls, name)(None)   # torch's own method fails on no graph, after the hook
+            assert order and order[-1] == "flush", name
+            assert original is not getattr(cls, name)
+        assert order == ["flush", "flush"]
+    finally:
+        for t in edges:
+            unwrap(t)
+        moe_target._state["counter"] = saved
+    assert not hasattr(torch.cuda.graphs.CUDAGraph.capture_end, "__profilemate_original__")

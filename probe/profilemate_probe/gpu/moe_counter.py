@@ -33,9 +33,12 @@ between graph replays; fill it before the step, e.g. tensor.fill_(n)).
 sample_every=N > 1 records one launch in N per layer (the 1st, N+1th, ...), decided on the
 device from the per-layer launch counter, so sampling also holds inside graph replays.
 """
+import contextlib
 import time
+import weakref
 
 _monotonic_ns = time.monotonic_ns
+_LIVE = weakref.WeakSet()   # counters whose kept layers flush_all() launches
 
 OP_NAME = "profilemate::moe_record"
 BACKENDS = ("auto", "triton", "torch")
@@ -43,6 +46,20 @@ _TRITON_STATE = {"kernel": None, "error": None}   # kernel: None untried, False 
 _OP_STATE = {"op": None, "error": None}
 SAMPLED_PROGRAMS = 32       # fixed grid in sampled mode: launch index = ticket // SAMPLED_PROGRAMS
 MAX_PROGRAMS = 256
+# layers one step launch takes: its arguments (two pointers and an int a layer) stay well inside
+# CUDA's 4 KB of kernel parameters; a model with more MoE layers takes two launches a step
+MAX_STEP_LAYERS = 128
+
+
+def flush_all():
+    """Launches every counter's kept layers (per-step mode). The probe calls it just before a CUDA
+    graph capture begins (they belong to eager work) and just before one ends (they belong in
+    it). Never raises: a counter that cannot launch falls back to a launch per layer."""
+    for counter in list(_LIVE):
+        try:
+            counter.flush()
+        except Exception:
+            pass
 
 
 def _next_pow2(n):
@@ -67,87 +84,29 @@ def triton_kernel():
 
 
 def _define_kernel():
-    import triton
-    import triton.language as tl
+    from . import moe_kernels
+    return moe_kernels._moe_record_kernel
 
-    @triton.jit(do_not_specialize=["T", "layer"])
-    def _moe_record_kernel(ids_ptr, w_ptr, nvalid_ptr, buf_ptr, T, layer,
-                           L: tl.constexpr, E: tl.constexpr, K: tl.constexpr, KP: tl.constexpr,
-                           BINS: tl.constexpr, W_LO: tl.constexpr, W_SCALE: tl.constexpr,
-                           HAS_W: tl.constexpr, HAS_NVALID: tl.constexpr, COSEL: tl.constexpr,
-                           SAMPLE_EVERY: tl.constexpr, BLOCK_T: tl.constexpr, SAMPLES: tl.constexpr):
-        # buffer layout (int64): counts [L,E] | cosel [L,E,E] | hist [L,E,BINS] | calls [L]
-        #                        | samples [L,SAMPLES,1+2K] | sampled [L] | tokens [L]
-        COSEL_OFF: tl.constexpr = L * E
-        HIST_OFF: tl.constexpr = L * E + L * E * E
-        CALLS_OFF: tl.constexpr = L * E + L * E * E + L * E * BINS
-        SAMPLES_OFF: tl.constexpr = CALLS_OFF + L
-        ROW: tl.constexpr = 1 + 2 * K
-        SAMPLED_OFF: tl.constexpr = SAMPLES_OFF + L * SAMPLES * ROW
-        TOKENS_OFF: tl.constexpr = SAMPLED_OFF + L
-        pid = tl.program_id(0)
-        nprog = tl.num_programs(0)
-        lay = layer.to(tl.int64)
-        n = T
-        if HAS_NVALID:
-            n = tl.minimum(tl.load(nvalid_ptr).to(tl.int32), T)
-        if SAMPLE_EVERY > 1:
-            # every program takes a ticket; launches on one stream run one after another,
-            # so ticket // nprog is this launch's index for this layer
-            ticket = tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
-            keep = ((ticket // nprog) % SAMPLE_EVERY) == 0
-            n = tl.where(keep, n, 0)
-        else:
-            if pid == 0:
-                tl.atomic_add(buf_ptr + CALLS_OFF + lay, 1, sem="relaxed")
-        if pid == 0:
-            tl.atomic_add(buf_ptr + TOKENS_OFF + lay, n.to(tl.int64), sem="relaxed")
-        offs_k = tl.arange(0, KP)
-        kmask = offs_k < K
-        if SAMPLES > 0:
-            if HAS_W:
-                if pid == 0:
-                    # a launch with real rows replaces the layer's sample: rows spread over [0, n)
-                    offs_s = tl.arange(0, SAMPLES)
-                    m = tl.minimum(n, SAMPLES)
-                    rows = tl.where(n > SAMPLES, (offs_s * n) // SAMPLES, offs_s)
-                    smask = offs_s < m
-                    base = buf_ptr + SAMPLES_OFF + lay * (SAMPLES * ROW)
-                    tl.store(base + offs_s * ROW, rows.to(tl.int64), mask=smask)
-                    sm2 = smask[:, None] & kmask[None, :]
-                    src = rows[:, None] * K + offs_k[None, :]
-                    sids = tl.load(ids_ptr + src, mask=sm2, other=-1).to(tl.int64)
-                    tl.store(base + offs_s[:, None] * ROW + 1 + offs_k[None, :], sids, mask=sm2)
-                    sw = tl.load(w_ptr + src, mask=sm2, other=0.0).to(tl.float32)
-                    tl.store(base + offs_s[:, None] * ROW + 1 + K + offs_k[None, :],
-                             sw.to(tl.int32, bitcast=True).to(tl.int64), mask=sm2)
-                    tl.store(buf_ptr + SAMPLED_OFF + lay, m.to(tl.int64), mask=m > 0)
-        for start in range(pid * BLOCK_T, n, nprog * BLOCK_T):
-            offs_t = start + tl.arange(0, BLOCK_T)
-            tmask = offs_t < n
-            m2 = tmask[:, None] & kmask[None, :]
-            ids = tl.load(ids_ptr + offs_t[:, None] * K + offs_k[None, :], mask=m2, other=-1).to(tl.int64)
-            valid = m2 & (ids >= 0) & (ids < E)
-            idc = tl.where(valid, ids, 0)
-            one2 = tl.full([BLOCK_T, KP], 1, tl.int64)
-            tl.atomic_add(buf_ptr + lay * E + idc, one2, mask=valid, sem="relaxed")
-            if HAS_W:
-                w = tl.load(w_ptr + offs_t[:, None] * K + offs_k[None, :], mask=m2, other=0.0).to(tl.float32)
-                b = (w - W_LO) * W_SCALE
-                b = tl.where(b == b, b, 0.0)
-                b = tl.minimum(tl.maximum(b, 0.0), BINS - 1.0)
-                bi = b.to(tl.int64)
-                tl.atomic_add(buf_ptr + HIST_OFF + (lay * E + idc) * BINS + bi, one2, mask=valid,
-                              sem="relaxed")
-            if COSEL:
-                # pairs (i, j) with i < j of one token: [BLOCK_T, KP, KP]
-                a = idc[:, :, None]
-                c = idc[:, None, :]
-                pmask = valid[:, :, None] & valid[:, None, :] & (offs_k[:, None] < offs_k[None, :])[None, :, :]
-                one3 = tl.full([BLOCK_T, KP, KP], 1, tl.int64)
-                tl.atomic_add(buf_ptr + COSEL_OFF + (lay * E + a) * E + c, one3, mask=pmask, sem="relaxed")
 
-    return _moe_record_kernel
+_STEP_KERNELS = {}
+
+
+def step_kernel(n):
+    """The kernel that records n layers' routing in ONE launch (grid axis 1 = the layer's slot):
+    the layers' tensors are its arguments (ids_i, w_i, layer_i), so a CUDA graph that captures the
+    launch replays it with the same addresses, and no pointer table has to reach the device.
+    Generated per n because a kernel's arguments are fixed; None without triton."""
+    if triton_kernel() is None:
+        return None
+    kernel = _STEP_KERNELS.get(n)
+    if kernel is None:
+        kernel = _STEP_KERNELS[n] = _define_step_kernel(n)
+    return kernel
+
+
+def _define_step_kernel(n):
+    from . import moe_kernels
+    return moe_kernels.step_kernel(n)
 
 
 # --------------------------------------------------------------------------------------
@@ -394,14 +353,16 @@ class ExpertCounter:
 
     ExpertCounter(num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
                   weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True,
-                  weight_samples=8)
+                  weight_samples=8, per_step=True)
     weight_samples: tokens whose routing weights each layer keeps from its last launch (a power
     of two, at most 64; 0 keeps none)
+    per_step: with the triton kernel, record() keeps each layer's tensors and ONE launch counts
+    all the layers of a step (see record_step below); False launches once per layer
     """
 
     def __init__(self, num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
                  weight_range=(0.0, 1.0), coselection=True, backend="auto", fast_launch=True,
-                 weight_samples=8):
+                 weight_samples=8, per_step=True):
         import torch
         if backend not in BACKENDS:
             raise ValueError("backend must be one of %s" % (BACKENDS,))
@@ -445,6 +406,19 @@ class ExpertCounter:
         self.fast_launch_error = None
         use_fast = fast_launch and self._kernel is not None and self.device.type == "cuda"
         self._fast = {} if use_fast else None
+        # one launch per step: the layers' (layer, ids, weights) since the last launch, and what
+        # they must share to go in one launch (rows, dtypes, the padding mask, stream, capture)
+        self.per_step = bool(per_step) and self._kernel is not None
+        self.per_step_error = None
+        self.last_layer = L - 1
+        self._stash = []
+        self._stash_key = None
+        self._stash_layer = -1
+        self._stash_nv = None
+        self._stream = (self._torch._C._cuda_getCurrentRawStream if self.device.type == "cuda"
+                        else (lambda dev: 0))
+        self.launches = 0          # record launches so far (per layer, or per step)
+        _LIVE.add(self)
 
     # -- hot path ----------------------------------------------------------------------
     def record(self, layer_idx, topk_ids, topk_weights=None, num_valid_tokens=None):
@@ -466,31 +440,150 @@ class ExpertCounter:
                self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
                self.coselection_enabled, self._use_triton, self.weight_samples)
             return
-        kernel = self._kernel
-        if kernel is not None:
+        if self._kernel is not None:
             T = topk_ids.shape[0]
             if T == 0:
                 return
-            if self.sample_every > 1:
-                grid0 = SAMPLED_PROGRAMS
+            if self.per_step:
+                self._keep(layer_idx, topk_ids, topk_weights, num_valid_tokens, T)
             else:
-                grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
-            w = topk_ids if topk_weights is None else topk_weights
-            nv = topk_ids if num_valid_tokens is None else num_valid_tokens
-            fast = self._fast
-            if fast is not None:
-                key = (topk_ids.dtype, w.dtype, nv.dtype, topk_weights is None, num_valid_tokens is None)
-                launch = fast.get(key)
-                if launch is not None and not (topk_ids.data_ptr() | w.data_ptr() | nv.data_ptr()) & 15:
-                    launch(grid0, topk_ids, w, nv, self.buf, T, layer_idx)
-                    return
-            kernel[(grid0,)](topk_ids, w, nv, self.buf, T, layer_idx, **self._constexprs(topk_weights, num_valid_tokens))
-            if fast is not None and key not in fast:
-                self._make_fast(key, (topk_ids, w, nv, self.buf, T, layer_idx), topk_weights, num_valid_tokens, grid0)
+                self._launch(layer_idx, topk_ids, topk_weights, num_valid_tokens, T, None)
             return
         _record_torch(self.buf, topk_ids, topk_weights, num_valid_tokens, layer_idx, self.num_layers,
                       self.num_experts, K, self.weight_bins, self._w_lo, self._w_scale, self.sample_every,
                       self.coselection_enabled, self._pairs, self.weight_samples)
+
+    def _launch(self, layer_idx, topk_ids, topk_weights, num_valid_tokens, T, stream):
+        """One layer's kernel launch, on `stream` (a raw CUDA stream) or the current one (None)."""
+        kernel = self._kernel
+        self.launches += 1
+        if self.sample_every > 1:
+            grid0 = SAMPLED_PROGRAMS
+        else:
+            grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
+        w = topk_ids if topk_weights is None else topk_weights
+        nv = topk_ids if num_valid_tokens is None else num_valid_tokens
+        fast = self._fast
+        if fast is not None:
+            key = (topk_ids.dtype, w.dtype, nv.dtype, topk_weights is None, num_valid_tokens is None)
+            launch = fast.get(key)
+            if launch is not None and not (topk_ids.data_ptr() | w.data_ptr() | nv.data_ptr()) & 15:
+                launch(grid0, topk_ids, w, nv, self.buf, T, layer_idx, stream)
+                return
+        with self._on_stream(stream):
+            kernel[(grid0,)](topk_ids, w, nv, self.buf, T, layer_idx, **self._constexprs(topk_weights, num_valid_tokens))
+        if fast is not None and key not in fast:
+            self._make_fast(key, (topk_ids, w, nv, self.buf, T, layer_idx), topk_weights, num_valid_tokens, grid0)
+
+    def _on_stream(self, stream):
+        """A context that makes `stream` current for a triton JIT launch (nothing when it already is)."""
+        torch = self._torch
+        if stream is None or self.device.type != "cuda" or stream == self._stream(self.device.index):
+            return contextlib.nullcontext()
+        return torch.cuda.stream(torch.cuda.ExternalStream(stream, device=self.device))
+
+    def _keep(self, layer, ids, w, nv, T):
+        """Per-step mode: holds the layer's tensors (so the allocator cannot hand their memory to a
+        later layer, also inside a graph capture) until the step's last layer, then one launch
+        reads them all. A layer that does not follow the last one, other rows, dtypes, padding
+        mask, stream or capture state first launches what is kept, so every record is counted
+        once, in stream order, inside the capture that produced it."""
+        capturing = self._capturing()
+        # the mask tensor by identity: comparing tensors with == would run a kernel and sync
+        key = (T, ids.dtype, None if w is None else w.dtype, id(nv), self._stream(self.device.index), capturing)
+        stash = self._stash
+        if stash and (layer <= self._stash_layer or key != self._stash_key):
+            if capturing != self._stash_key[5]:
+                # a capture began or ended inside a step with no flush() at its edge (the probe
+                # flushes there): what is kept can be launched neither in nor out of it
+                self._give_up_per_step("a CUDA graph capture began or ended between two layers of a step")
+                self._stash = []
+            else:
+                self.flush()
+            stash = self._stash
+        if not self.per_step:
+            self._launch(layer, ids, w, nv, T, None)
+            return
+        if not stash:
+            self._stash_key = key
+            self._stash_nv = nv
+        stash.append((layer, ids, w))
+        self._stash_layer = layer
+        if layer >= self.last_layer or len(stash) >= MAX_STEP_LAYERS:
+            self.flush()
+
+    def flush(self):
+        """Launches the kept layers now (per-step mode), on the stream that produced them: the probe
+        calls it when a CUDA graph capture begins or ends, before a read, and at exit. No-op when
+        nothing is kept."""
+        stash = self._stash
+        if not stash:
+            return
+        self._stash = []
+        self._stash_layer = -1
+        key, nv = self._stash_key, self._stash_nv
+        self._stash_nv = None
+        try:
+            self._launch_step(stash, nv, key[0], key[4])
+        except Exception as exc:
+            self._give_up_per_step("%s: %s" % (type(exc).__name__, exc))
+            for layer, ids, w in stash:
+                self._launch(layer, ids, w, nv, key[0], key[4])
+
+    def _give_up_per_step(self, why):
+        self.per_step = False
+        self.per_step_error = why
+
+    def _launch_step(self, stash, nv, T, stream):
+        n = len(stash)
+        if n == 1:
+            layer, ids, w = stash[0]
+            self._launch(layer, ids, w, nv, T, stream)
+            return
+        kernel = step_kernel(n)
+        if self.sample_every > 1:
+            grid0 = SAMPLED_PROGRAMS
+        else:
+            grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
+        ids0, w0 = stash[0][1], stash[0][2]
+        has_w = w0 is not None
+        args = []
+        for _, ids, w in stash:
+            args.append(ids)
+            args.append(ids if w is None else w)
+        nvt = ids0 if nv is None else nv
+        args += [nvt, self.buf, T]
+        args += [layer for layer, _, _ in stash]
+        self.launches += 1
+        fast = self._fast
+        if fast is not None:
+            key = ("step", n, ids0.dtype, args[1].dtype, nvt.dtype, not has_w, nv is None)
+            launch = fast.get(key)
+            aligned = not any(a.data_ptr() & 15 for a in args[:2 * n + 2])
+            if launch is not None and aligned:
+                launch(grid0, n, stream, args)
+                return
+        kw = self._constexprs(w0, nv)
+        with self._on_stream(stream):
+            kernel[(grid0, n)](*args, **kw)
+        if fast is not None and key not in fast and aligned:
+            self._make_fast_step(key, kernel, args, kw, grid0, n)
+
+    def _make_fast_step(self, key, kernel, args, kw, grid0, n):
+        """The direct launcher of a step kernel (as _make_fast), on an explicit stream."""
+        try:
+            compiled = kernel.warmup(*args, grid=(grid0, n), **kw)
+            compiled._init_handles()
+            run, function, packed = compiled.run, compiled.function, compiled.packed_metadata
+            names = list(kernel.arg_names)
+            tail = tuple(kw[c] for c in names[len(args):])
+
+            def launch(g0, g1, stream, a):
+                run(g0, g1, 1, stream, function, packed, None, None, None, *a, *tail)
+            self._fast[key] = launch
+        except Exception as exc:
+            self._fast = None
+            self.fast_launch_error = "%s: %s" % (type(exc).__name__, exc)
 
     def _constexprs(self, topk_weights, num_valid_tokens):
         return dict(L=self.num_layers, E=self.num_experts, K=self.top_k, KP=self._kp, BINS=self.weight_bins,
@@ -514,8 +607,8 @@ class ExpertCounter:
             raw_stream = self._torch._C._cuda_getCurrentRawStream
             dev = self.device.index
 
-            def launch(g0, ids, w, nv, buf, T, layer):
-                run(g0, 1, 1, raw_stream(dev), function, packed, None, None, None,
+            def launch(g0, ids, w, nv, buf, T, layer, stream):
+                run(g0, 1, 1, raw_stream(dev) if stream is None else stream, function, packed, None, None, None,
                     ids, w, nv, buf, T, layer, *tail)
             self._fast[key] = launch
         except Exception as exc:
@@ -541,6 +634,7 @@ class ExpertCounter:
         torch = self._torch
         if self._capturing():
             return None
+        self.flush()
         t_ns = _monotonic_ns()
         host = self._take_host()
         if self.device.type == "cuda":
@@ -613,7 +707,8 @@ class ExpertCounter:
                 "weight_range": list(self.weight_range), "coselection": self.coselection_enabled,
                 "weight_samples": self.weight_samples, "buffer_bytes": self.buf.numel() * 8, "device": str(self.device),
                 "triton_error": _TRITON_STATE["error"], "fast_launch": self._fast is not None,
-                "fast_launch_error": self.fast_launch_error}
+                "fast_launch_error": self.fast_launch_error, "per_step": self.per_step,
+                "per_step_error": self.per_step_error, "launches": self.launches}
 
 
 def reference_stats(num_layers, num_experts, top_k, weight_bins, steps, weight_range=(0.0, 1.0)):

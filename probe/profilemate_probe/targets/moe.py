@@ -2,9 +2,11 @@
 (worker process).
 
 The router's Python runs only on eager steps, warm-up and graph capture; on graph replays
-only the kernels captured with it run. So the hook launches one fused, graph-safe kernel
-(gpu.moe_counter.ExpertCounter) that updates fixed device buffers in place: it is captured
-into every graph that contains the router and counts every replayed step. Padding rows of
+only the kernels captured with it run. So the hook keeps each layer's top-k tensors and, at the
+step's last MoE layer, launches ONE fused, graph-safe kernel (gpu.moe_counter.ExpertCounter)
+that counts all the layers into fixed device buffers: captured into every graph that contains
+the routers, it counts every replayed step (MOE_COUNT_PER_STEP=0: one launch per layer, as
+before). A piecewise graph holds one MoE layer, so it still launches once per layer. Padding rows of
 a graph are masked with a one-element device tensor refreshed each step. The buffers are
 copied out without a device sync every CUDA_EVENT_BATCH_SIZE steps, with the routing weights of
 MOE_WEIGHT_SAMPLE_TOKENS tokens per layer from the last step before each copy (spread over its
@@ -114,8 +116,10 @@ def _counter(device):
         # which may not be updated in place outside it (the read-back and reset at exit do).
         prof = _state["prof"]
         samples = (prof.config.values if prof is not None else NUMBERS)["MOE_WEIGHT_SAMPLE_TOKENS"]
+        per_step = bool(prof.config.values.get("MOE_COUNT_PER_STEP", True)) if prof is not None else True
         with torch.inference_mode(False):
-            c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples)
+            c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples,
+                              per_step=per_step)
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
             _state["valid_now"] = None
         _state["counter"] = c
@@ -137,6 +141,21 @@ def _select_experts(original, prof):
                     prof.fail("FusedMoERouter.select_experts", exc)
         return result
     return select_experts
+
+
+def _capture_edge(original, prof):
+    """Per-step counting keeps each layer's routing until the step's last layer and then counts all
+    of them in one launch. A CUDA graph capture must contain that launch when it contains the
+    layers, and must not when they ran before it: so whatever is kept is launched just before a
+    capture begins (it belongs to eager work) and just before it ends (inside the graph)."""
+    def edge(self, *args, **kwargs):
+        if prof.enabled and _state["counter"] is not None:
+            try:
+                _state["counter"].flush()
+            except Exception as exc:
+                prof.fail("CUDAGraph capture edge", exc)
+        return original(self, *args, **kwargs)
+    return edge
 
 
 def _on_step(num_tokens):
@@ -239,6 +258,10 @@ TARGETS = [
                 optional=True, note="newer vLLM: routing of every MoE layer"),
     PatchTarget(PROFILER, ROUTERS + ".base_router", "BaseRouter.select_experts", ">=0.14", _select_experts,
                 optional=True, note="older vLLM: routing of every MoE layer"),
+    PatchTarget(PROFILER, "torch.cuda.graphs", "CUDAGraph.capture_begin", ">=0.11", _capture_edge, optional=True,
+                note="launches the kept layers' counting before a graph capture begins (per-step counting)"),
+    PatchTarget(PROFILER, "torch.cuda.graphs", "CUDAGraph.capture_end", ">=0.11", _capture_edge, optional=True,
+                note="and inside the graph just before its capture ends"),
     PatchTarget(PROFILER, "vllm.model_executor.layers.fused_moe.routed_experts", "RoutedExperts.forward_monolithic",
                 ">=0.14", _forward_monolithic, optional=True,
                 note="monolithic expert kernels (FlashInfer TRTLLM MoE, ...) route inside the kernel: their layers' "

@@ -12,7 +12,8 @@ public enum ProbeProfiler {
       "Scheduler.schedule / update_from_output, GPUModelRunner._prepare_inputs, Sampler.forward, OutputProcessor"),
   CUDA_GRAPHS("cuda_graphs", "ENABLE_CUDA_GRAPH_TRACKING", "CUDAGraphWrapper on the GPU workers"),
   FORWARD_PASS("forward_pass", "ENABLE_FORWARD_PASS_TIMING, USE_CUDA_EVENTS", "the model runner's forward on the GPU workers"),
-  MOE("moe", "ENABLE_MOE_EXPERT_TRACKING, MOE_WEIGHT_SAMPLE_TOKENS", "FusedMoE layers' routing on the GPU workers"),
+  MOE("moe", "ENABLE_MOE_EXPERT_TRACKING, MOE_WEIGHT_SAMPLE_TOKENS, MOE_COUNT_PER_STEP",
+      "FusedMoE layers' routing on the GPU workers, and torch's CUDA graph capture edges"),
   ENCODER_DECODER("encoder_decoder", "ENABLE_ENCODER_DECODER_TIMING", "the encoder of encoder-decoder and multimodal models"),
   ALL("every profiler", "—", "every process the probe runs in");
 
