@@ -84,8 +84,10 @@ def main(shape, out):
                 truth["layers"].setdefault(str(layer), []).extend(ids[:n].tolist())
                 truth["tokens"][str(layer)] = truth["tokens"].get(str(layer), 0) + n
     moe.flush()
+    truth["counter"] = {k: v for k, v in moe._state["counter"].info().items()
+                        if k in ("backend", "per_step", "per_step_error", "launches")}
     profilemate_probe.probe().close()
-    truth.update(shape=shape, experts=experts, top_k=top_k, grouped=grouped, shared=shared, dense=dense,
+    truth.update(shape=shape, experts=experts, top_k=top_k, grouped=grouped, shared=shared, dense=dense, steps=len(TOKENS),
                  num_hidden_layers=layers)
     with open(out, "w") as f:
         json.dump(truth, f)

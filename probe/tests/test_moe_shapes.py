@@ -24,17 +24,31 @@ def _rows(session, name):
         return list(csv.DictReader(f))
 
 
-@pytest.mark.parametrize("shape", ["mixtral", "deepseek-v2-lite", "qwen3-moe", "deepseek-v3", "512x10"])
-def test_exported_moe_statistics_equal_what_vllms_router_returned(shape, tmp_path):
+# (shape, counter): "torch" is the CPU's own backend; "per-step" runs the triton kernels under
+# triton's interpreter, one launch per forward step, as on a GPU (slower: two shapes, one with
+# dense layers before the MoE ones, so the step's last MoE layer is not the model's first)
+SHAPES = [("mixtral", "torch"), ("deepseek-v2-lite", "torch"), ("qwen3-moe", "torch"), ("deepseek-v3", "torch"),
+          ("512x10", "torch"), ("mixtral", "per-step"), ("deepseek-v3", "per-step")]
+
+
+@pytest.mark.parametrize("shape,counter", SHAPES)
+def test_exported_moe_statistics_equal_what_vllms_router_returned(shape, counter, tmp_path):
     truth_file = tmp_path / "truth.json"
+    env = {"VLLM_PROFILING_DIR": str(tmp_path / "prof"), "VLLM_ENABLE_PROFILING": "1", "USE_CUDA_EVENTS": "0",
+           "CUDA_EVENT_BATCH_SIZE": "2"}  # read-backs inside the run and at exit: windows add up
+    if counter == "per-step":
+        pytest.importorskip("triton")
+        env.update(TRITON_INTERPRET="1", PROFILEMATE_MOE_BACKEND="triton")
     r = run_python(
         "import sys, runpy; sys.argv = ['d', %r, %r]; sys.path.insert(0, %r); runpy.run_path(%r, run_name='__main__')"
-        % (shape, str(truth_file), HERE, os.path.join(HERE, "drive_moe_shapes.py")),
-        {"VLLM_PROFILING_DIR": str(tmp_path / "prof"), "VLLM_ENABLE_PROFILING": "1", "USE_CUDA_EVENTS": "0",
-         "CUDA_EVENT_BATCH_SIZE": "2"})  # read-backs inside the run and at exit: windows add up
+        % (shape, str(truth_file), HERE, os.path.join(HERE, "drive_moe_shapes.py")), env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "disabled after a hook error" not in r.stderr, r.stderr[-3000:]
     truth = json.loads(truth_file.read_text())
+    if counter == "per-step":
+        # one launch per step (the warm-up step's, then each of TOKENS'), none per layer
+        assert truth["counter"]["backend"] == "triton" and truth["counter"]["per_step"], truth["counter"]
+        assert truth["counter"]["launches"] == 1 + truth["steps"], truth["counter"]
     session = glob.glob(str(tmp_path / "prof" / "session_*"))[0]
     subprocess.run([os.path.join(REPO, "profilemate"), "export", session, "--quiet"], check=True)
     experts, top_k = truth["experts"], truth["top_k"]

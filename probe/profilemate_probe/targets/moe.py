@@ -12,6 +12,7 @@ copied out without a device sync every CUDA_EVENT_BATCH_SIZE steps, with the rou
 MOE_WEIGHT_SAMPLE_TOKENS tokens per layer from the last step before each copy (spread over its
 real tokens), for moe_routing_weights_hist.csv.
 """
+import os
 from time import monotonic_ns
 
 from ..config import NUMBERS
@@ -117,9 +118,12 @@ def _counter(device):
         prof = _state["prof"]
         samples = (prof.config.values if prof is not None else NUMBERS)["MOE_WEIGHT_SAMPLE_TOKENS"]
         per_step = bool(prof.config.values.get("MOE_COUNT_PER_STEP", True)) if prof is not None else True
+        # PROFILEMATE_MOE_BACKEND=torch|triton overrides the choice by device (the tests run the triton
+        # kernels through vLLM's CPU router under TRITON_INTERPRET=1; torch sidesteps a broken triton)
+        backend = os.environ.get("PROFILEMATE_MOE_BACKEND", "auto")
         with torch.inference_mode(False):
             c = ExpertCounter(_state["layers"], _state["experts"], _state["top_k"], device, weight_samples=samples,
-                              per_step=per_step)
+                              per_step=per_step, backend=backend if backend in ("torch", "triton") else "auto")
             _state["valid"] = torch.full((1,), 1 << 30, dtype=torch.int32, device=device)
             _state["valid_now"] = None
         _state["counter"] = c
@@ -165,6 +169,9 @@ def _on_step(num_tokens):
     if c is None or prof is None or not prof.enabled:
         return
     try:
+        # layers kept from a step that never reached its last MoE layer are launched now, while the
+        # padding mask still holds their step's token count
+        c.flush()
         if _state["steps"] == 0:
             c.reset()  # warm-up, memory-profiling and capture runs routed dummy tokens
         if num_tokens != _state["valid_now"]:
