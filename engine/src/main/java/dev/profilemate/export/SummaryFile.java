@@ -148,8 +148,9 @@ public enum SummaryFile {
       col("processes[].python", "version", "Python version.", "Spool header."),
       col("processes[].parallel", OPAQUE, "The process's place in vLLM's parallel layout: node, world_rank, world_size, "
               + "local_rank, dp_rank, dp_size, pp_rank, pp_size, tp_rank, tp_size, ep_rank, ep_size, pcp_rank, pcp_size, "
-              + "dcp_rank, dcp_size (−1 where the process has no such group), enable_expert_parallel, enable_eplb, and the "
-              + "source (initialize_model_parallel for a worker's groups, engine_core for an EngineCore's ParallelConfig); "
+              + "dcp_rank, dcp_size (−1 where the process has no such group), enable_expert_parallel, enable_eplb, "
+              + "sequence_parallel_moe (vLLM's ParallelConfig.use_sequence_parallel_moe: TP ranks may route different "
+              + "tokens), and the source (initialize_model_parallel for a worker's groups, engine_core for an EngineCore's ParallelConfig); "
               + "absent where the process recorded none.",
           "The process's last parallel_identity record (spool minor 9); the per-step files' rank columns come from it.",
           "An EngineCore has a DP rank only, unless its executor runs the worker in-process (one GPU)."),
