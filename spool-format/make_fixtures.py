@@ -96,6 +96,8 @@ def write(out):
 
     # spool minor 9: two nodes (rank identities, clock anchors), the second's monotonic clock 1000 s ahead
     _two_nodes_session(os.path.join(out, "session_two_nodes"))
+    # the same in many small chunks: collect's test refreshes while node-b's anchors move its mapping
+    _two_nodes_session(os.path.join(out, "session_two_nodes_chunked"), _FlushEvery3)
     # spool minor 9: MoE counts of DP 2 x TP 2 (expert parallel on): every TP rank routes its DP rank's tokens
     _tp_moe_session(os.path.join(out, "session_tp_moe"))
 
@@ -224,7 +226,7 @@ def _golden_session(session, writer=SpoolWriter):
     worker.close()
 
 
-def _two_nodes_session(session):
+def _two_nodes_session(session, writer=SpoolWriter):
     """Two workers (TP rank 0 and 1 of DP rank 0) on two nodes: node-b's monotonic clock reads 1000 s more
     than node-a's at the same instant, and its wall clock 2 us more at its second anchor (drift). Each
     writes a cpu_operation at the same four instants; the export must show them at the same times. Then
@@ -237,7 +239,7 @@ def _two_nodes_session(session):
     for pid, node, tp, off in ((501, "node-a", 0, 0), (502, "node-b", 1, ahead)):
         meta = dict(_meta(pid, "worker", tp), host=node)
         meta["clock"] = {"monotonic_ns": 1_000_000_000 + off, "wall_ns": wall0}
-        w = SpoolWriter(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
+        w = writer(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
         w.emit("parallel_identity", 1_000_000_100 + off, tp, 2, tp, 0, 1, 0, 1, tp, 2, tp, 2, 0, 1, 0, 1, 1, node,
                "initialize_model_parallel")
         w.emit("clock_anchor", 1_000_000_200 + off, wall0 + 200, 300, 0)

@@ -157,8 +157,7 @@ public enum SummaryFile {
       col("processes[].clock.aligned_by", "text", "How the process's records were put on the session's timeline: the "
               + "monotonic clock of the session's node (shared by its processes), or wall-clock anchors (another node).",
           "The spool header's host against the reference node (the process with the earliest wall-clock anchor).",
-          "export aligns other-node processes; collect reads every process on its own monotonic clock, and says "
-              + "\"none: …\" for another node's (export the session to align it)."),
+          "export and collect align other-node processes alike: collect's files show the export's times."),
       col("processes[].clock.shift_ns", "ns", "For another node's process: what its monotonic times were moved by "
               + "onto the session's clock, at its last anchor; absent on the session's node.",
           "Its wall − t_ns at its latest anchor, less the reference process's (the spool header's anchor before the first)."),
