@@ -96,6 +96,10 @@ def write(out):
 
     # spool minor 9: two nodes (rank identities, clock anchors), the second's monotonic clock 1000 s ahead
     _two_nodes_session(os.path.join(out, "session_two_nodes"))
+    # the same in many small chunks: collect's test refreshes while node-b's anchors move its mapping
+    _two_nodes_session(os.path.join(out, "session_two_nodes_chunked"), _FlushEvery3)
+    # spool minor 9: MoE counts of DP 2 x TP 2 (expert parallel on): every TP rank routes its DP rank's tokens
+    _tp_moe_session(os.path.join(out, "session_tp_moe"))
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
@@ -222,7 +226,7 @@ def _golden_session(session, writer=SpoolWriter):
     worker.close()
 
 
-def _two_nodes_session(session):
+def _two_nodes_session(session, writer=SpoolWriter):
     """Two workers (TP rank 0 and 1 of DP rank 0) on two nodes: node-b's monotonic clock reads 1000 s more
     than node-a's at the same instant, and its wall clock 2 us more at its second anchor (drift). Each
     writes a cpu_operation at the same four instants; the export must show them at the same times. Then
@@ -235,7 +239,7 @@ def _two_nodes_session(session):
     for pid, node, tp, off in ((501, "node-a", 0, 0), (502, "node-b", 1, ahead)):
         meta = dict(_meta(pid, "worker", tp), host=node)
         meta["clock"] = {"monotonic_ns": 1_000_000_000 + off, "wall_ns": wall0}
-        w = SpoolWriter(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
+        w = writer(os.path.join(raw, "worker-%d.pmspool" % pid), meta)
         w.emit("parallel_identity", 1_000_000_100 + off, tp, 2, tp, 0, 1, 0, 1, tp, 2, tp, 2, 0, 1, 0, 1, 1, node,
                "initialize_model_parallel")
         w.emit("clock_anchor", 1_000_000_200 + off, wall0 + 200, 300, 0)
@@ -251,6 +255,47 @@ def _two_nodes_session(session):
             duration = 4_000_000 + (3_000_000 if tp == 1 and i in (2, 3) else 0) + (1_000_000 if tp == 0 and i == 4 else 0)
             w.emit("forward_pass", start, duration, 1, 4, 4, 1)
         w.close()
+
+
+# per DP rank: each layer's per-expert counts (8 experts, top_k 2) and real tokens; both TP ranks of a DP rank
+# route the same tokens, so they count the same; the DP ranks' loads differ
+TP_MOE_COUNTS = {
+    0: {0: ([40, 30, 20, 10, 0, 0, 0, 0], 50), 1: ([25] * 8, 100)},
+    1: {0: ([0, 0, 0, 0, 10, 20, 30, 40], 50), 1: ([5] * 8, 20)},
+}
+TP_MOE_PAIRS = {0: (0 * 8 + 1, 30), 1: (6 * 8 + 7, 25)}  # layer 0's most co-selected pair per DP rank
+
+
+def _tp_moe_session(session):
+    """Four workers, DP 2 x TP 2 with expert parallelism on (EP rank = world rank, no sequence-parallel MoE):
+    the TP ranks of a DP rank record the same MoE counts, as vLLM's replicated tokens give them. Model-wide
+    totals must count each DP rank's tokens once (TP_MOE_COUNTS summed over DP ranks), not once per TP rank."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    t0, ms = 1_000_000_000, 1_000_000
+    for dp in (0, 1):
+        for tp in (0, 1):
+            world = dp * 2 + tp
+            pid = 601 + world
+            w = SpoolWriter(os.path.join(raw, "worker-%d.pmspool" % pid), _meta(pid, "worker", world))
+            w.emit("parallel_identity", t0 + 1, world, 4, world, dp, 2, 0, 1, tp, 2, world, 4, 0, 1, 0, 1, 1,
+                   "fixture-host", "initialize_model_parallel")
+            if world == 0:
+                w.emit("engine_config_v2", t0 + 2, json.dumps({
+                    "tensor_parallel_size": 2, "data_parallel_size": 2, "enable_expert_parallel": True,
+                    "model_config": {"num_hidden_layers": 2, "num_experts": 8, "num_experts_per_tok": 2}}))
+            for layer in (0, 1):
+                w.emit("moe_layer", t0 + 3 + layer, layer, 2, 8, 0, 2, 0, 0, "FusedTopKRouter softmax", "TritonExperts")
+            for layer, (counts, tokens) in sorted(TP_MOE_COUNTS[dp].items()):
+                t = t0 + 10 * ms + layer
+                w.emit("moe_expert_counts_v2", t, layer, 1, tokens, counts)
+                if layer == 0:
+                    key, n = TP_MOE_PAIRS[dp]
+                    w.emit("moe_expert_pairs_v2", t, layer, 8, [key], [n])
+                    w.emit("moe_weight_histogram_v2", t, layer, 4, 0.0, 1.0, [key // 8 * 4 + 2], [n])
+            w.close()
 
 
 # salted block keys of the golden session's prefix-cache lookups (any distinct nonzero i64s)

@@ -25,3 +25,13 @@ def test_without_parallel_state_groups_the_ranks_are_minus_one():
         pass
     values = parallel.identity_from_groups(NoGroups())
     assert values[:15] == [-1] * 15 and values[-1] == "initialize_model_parallel"
+
+
+def test_sequence_parallel_moe_is_flagged_as_vllm_decides_it():
+    """DP 2 x TP 2 with expert parallelism and vLLM's default all2all backend: vLLM splits each DP rank's
+    tokens over its TP ranks before the MoE layers (use_sequence_parallel_moe); without EP it does not."""
+    on = ParallelConfig(data_parallel_size=2, tensor_parallel_size=2, enable_expert_parallel=True)
+    off = ParallelConfig(data_parallel_size=2, tensor_parallel_size=2, enable_expert_parallel=False)
+    assert on.use_sequence_parallel_moe and not off.use_sequence_parallel_moe
+    assert parallel.identity_from_config(on)[15] == parallel.FLAG_EXPERT_PARALLEL | parallel.FLAG_SEQUENCE_PARALLEL_MOE
+    assert parallel.identity_from_config(off)[15] == 0

@@ -17,7 +17,10 @@ from ..patching import PatchTarget
 from ..session import node_name
 
 PROFILER = "parallel"
-FLAG_EXPERT_PARALLEL, FLAG_EPLB = 1, 2
+# bit 2: vLLM may split each DP rank's tokens over its TP ranks before the MoE layers (sequence-parallel
+# MoE), so that TP ranks route different tokens: the engine then adds their MoE counts instead of
+# taking one TP rank's (docs/multi-gpu.md)
+FLAG_EXPERT_PARALLEL, FLAG_EPLB, FLAG_SEQUENCE_PARALLEL_MOE = 1, 2, 4
 _GROUPS = ("_DP", "_PP", "_TP", "_EP", "_PCP", "_DCP")
 
 
@@ -31,7 +34,16 @@ def _flags(parallel_config):
     if parallel_config is None:
         return 0
     return ((FLAG_EXPERT_PARALLEL if getattr(parallel_config, "enable_expert_parallel", False) else 0)
-            | (FLAG_EPLB if getattr(parallel_config, "enable_eplb", False) else 0))
+            | (FLAG_EPLB if getattr(parallel_config, "enable_eplb", False) else 0)
+            | (FLAG_SEQUENCE_PARALLEL_MOE if _sequence_parallel_moe(parallel_config) else 0))
+
+
+def _sequence_parallel_moe(parallel_config):
+    """ParallelConfig.use_sequence_parallel_moe (a property; absent in older vLLM: False)."""
+    try:
+        return bool(getattr(parallel_config, "use_sequence_parallel_moe", False))
+    except Exception:
+        return False
 
 
 def _current_parallel_config():

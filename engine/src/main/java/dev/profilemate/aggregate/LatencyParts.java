@@ -97,7 +97,8 @@ public final class LatencyParts implements RecordConsumer, java.io.Serializable 
       long decodeSteps,
       long satOutSteps,
       String ttftDominant,
-      String itlDominant) {}
+      String itlDominant,
+      int process) {}
 
   private record Limits(int seqs, int tokens) implements java.io.Serializable {}
 
@@ -415,7 +416,7 @@ public final class LatencyParts implements RecordConsumer, java.io.Serializable 
         hasTtft ? q.queue : Double.NaN, hasTtft ? q.prefill : Double.NaN, hasTtft ? q.between : Double.NaN,
         hasTtft ? q.preemptTtft : Double.NaN, q.chunks, q.api, q.outputs, itlSec,
         hasItl ? iParts[0] : Double.NaN, hasItl ? iParts[1] : Double.NaN, hasItl ? iParts[2] : Double.NaN,
-        clean + ranShared, shared - ranShared, tDominant, iDominant));
+        clean + ranShared, shared - ranShared, tDominant, iDominant, q.process));
     if (hasTtft) {
       ttft.add(ttftSec, tParts, TtftCause.of(q.queueSteps, q.waitSteps, q.prompt, q.chunks, q.preemptions,
           q.preemptionsKvFull, q.recomputed, q.api));

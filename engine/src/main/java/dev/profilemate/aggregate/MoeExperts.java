@@ -8,7 +8,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
-/** Expert token counts per MoE layer, summed over the session, and imbalance per window. */
+/**
+ * Expert token counts per process and MoE layer, summed over the session, and imbalance per window.
+ * Kept per process (each worker's router is one rank's view: docs/multi-gpu.md); model-wide figures
+ * add the processes {@link MoeTotals} picks, so a token is counted once.
+ */
 public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   /** The fields read, each looked up once per record type (Field). */
   private static final Field LAYER = Field.of("layer");
@@ -27,12 +31,13 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
 
   private final SessionClock clock;
   private final Consumer<Imbalance> imbalance;
-  private final Map<Integer, long[]> totals = new TreeMap<>();
-  private final Map<Integer, CellCounts> pairs = new TreeMap<>();
-  private final Map<Integer, CellCounts> hist = new TreeMap<>();
-  private final Map<Integer, double[]> histRange = new TreeMap<>();
-  /** Per layer: real tokens routed (spool minor 4 counts them; older spools leave this empty). */
-  private final Map<Integer, Long> tokens = new TreeMap<>();
+  /** Keyed by (process, layer): {@link MoeTotals#key}. */
+  private final Map<Long, long[]> totals = new TreeMap<>();
+  private final Map<Long, CellCounts> pairs = new TreeMap<>();
+  private final Map<Long, CellCounts> hist = new TreeMap<>();
+  private final Map<Long, double[]> histRange = new TreeMap<>();
+  /** Per (process, layer): real tokens routed (spool minor 4 counts them; older spools leave this empty). */
+  private final Map<Long, Long> tokens = new TreeMap<>();
   private final Consumer<WeightSample> samples;
   private long legacyCellsLost;
 
@@ -42,10 +47,14 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
     this.samples = samples;
   }
 
-  public record Pair(int layer, int expert1, int expert2, long count) {}
+  /** process: the index of the process whose router chose them (its ranks: {@link Ranks}). */
+  public record Pair(int process, int layer, int expert1, int expert2, long count) {}
 
-  /** One bin of a layer's routing-weight histogram for one expert: weights in [lo, hi). */
-  public record WeightBin(int layer, int expert, double lo, double hi, long count) {}
+  /** A model-wide co-selection count of a layer's expert pair (moe_summary.json top_pairs). */
+  public record TopPair(int layer, int expert1, int expert2, long count) {}
+
+  /** One bin of a process's routing-weight histogram of a layer for one expert: weights in [lo, hi). */
+  public record WeightBin(int process, int layer, int expert, double lo, double hi, long count) {}
 
   public record WeightSample(int layer, int tokenIdx, int expert, double weight, int process) {}
 
@@ -97,12 +106,18 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
             + " string limit were dropped: moe_expert_coselection.csv and moe_routing_weights_histogram.csv under-count");
   }
 
-  /** Real tokens each layer routed, where the spool counted them (minor 4). */
-  public Map<Integer, Long> tokens() {
+  /** Real tokens each (process, layer) routed, where the spool counted them (minor 4). */
+  public Map<Long, Long> tokens() {
     return java.util.Collections.unmodifiableMap(tokens);
   }
 
-  public record Activation(int layer, int expert, long count, double percentage) {}
+  /** Per (process, layer): the per-expert counts over the session ({@link MoeTotals} decides from them). */
+  public Map<Long, long[]> counts() {
+    return java.util.Collections.unmodifiableMap(totals);
+  }
+
+  /** One process's tokens of one layer at one expert; percentage of that process's layer total. */
+  public record Activation(int process, int layer, int expert, long count, double percentage) {}
 
   public record Imbalance(int layer, double timestampSec, double stdDev, double maxMinRatio, int process) {}
 
@@ -162,25 +177,25 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   public void accept(SpoolRecord r) {
     switch (r.name()) {
       case "moe_expert_pairs" -> {
-        addCells(pairs.computeIfAbsent(r.getInt(LAYER), k -> new CellCounts()), r.getString(PAIRS), "-");
+        addCells(pairs.computeIfAbsent(key(r), k -> new CellCounts()), r.getString(PAIRS), "-");
         return;
       }
       case "moe_weight_histogram" -> {
-        int layer = r.getInt(LAYER);
-        addCells(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getString(CELLS), ":");
-        histRange.put(layer, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
+        long key = key(r);
+        addCells(hist.computeIfAbsent(key, k -> new CellCounts()), r.getString(CELLS), ":");
+        histRange.put(key, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
         return;
       }
       case "moe_expert_pairs_v2" -> {
-        addArrays(pairs.computeIfAbsent(r.getInt(LAYER), k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
+        addArrays(pairs.computeIfAbsent(key(r), k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
             r.getInt(NUM_EXPERTS));
         return;
       }
       case "moe_weight_histogram_v2" -> {
-        int layer = r.getInt(LAYER);
-        addArrays(hist.computeIfAbsent(layer, k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
+        long key = key(r);
+        addArrays(hist.computeIfAbsent(key, k -> new CellCounts()), r.getInts(KEYS), r.getLongs(COUNTS),
             r.getInt(NUM_BINS));
-        histRange.put(layer, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
+        histRange.put(key, new double[] {r.getDouble(LO), r.getDouble(HI), r.getInt(NUM_BINS)});
         return;
       }
       case "moe_weight_sample" -> {
@@ -190,19 +205,24 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
       }
       case "moe_expert_counts" -> addCounts(r, parseCounts(r.getString(COUNTS)));
       case "moe_expert_counts_v2" -> {
-        tokens.merge(r.getInt(LAYER), r.getLong(TOKENS), Long::sum);
+        tokens.merge(key(r), r.getLong(TOKENS), Long::sum);
         addCounts(r, r.getLongs(COUNTS));
       }
       default -> {}
     }
   }
 
+  private static long key(SpoolRecord r) {
+    return MoeTotals.key(r.process(), r.getInt(LAYER));
+  }
+
   private void addCounts(SpoolRecord r, long[] c) {
     int layer = r.getInt(LAYER);
-    long[] t = totals.computeIfAbsent(layer, k -> new long[c.length]);
+    long key = key(r);
+    long[] t = totals.computeIfAbsent(key, k -> new long[c.length]);
     if (t.length < c.length) {
       t = java.util.Arrays.copyOf(t, c.length);
-      totals.put(layer, t);
+      totals.put(key, t);
     }
     for (int i = 0; i < c.length; i++) {
       t[i] += c[i];
@@ -213,13 +233,13 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
   public List<Activation> activations() {
     List<Activation> out = new ArrayList<>();
     totals.forEach(
-        (layer, c) -> {
+        (key, c) -> {
           long sum = 0;
           for (long x : c) {
             sum += x;
           }
           for (int e = 0; e < c.length; e++) {
-            out.add(new Activation(layer, e, c[e], sum > 0 ? 100.0 * c[e] / sum : 0));
+            out.add(new Activation(MoeTotals.process(key), MoeTotals.layer(key), e, c[e], sum > 0 ? 100.0 * c[e] / sum : 0));
           }
         });
     return out;
@@ -227,40 +247,61 @@ public final class MoeExperts implements RecordConsumer, java.io.Serializable {
 
   public List<Pair> pairs() {
     List<Pair> out = new ArrayList<>();
-    pairs.forEach((layer, m) -> m.forEach((k, c) -> out.add(new Pair(layer, (int) (k >> 32), (int) (long) k, c))));
+    pairs.forEach((key, m) -> m.forEach((k, c) -> out.add(new Pair(MoeTotals.process(key), MoeTotals.layer(key),
+        (int) (k >> 32), (int) (long) k, c))));
     return out;
   }
 
   public List<WeightBin> weightHistogram() {
     List<WeightBin> out = new ArrayList<>();
     hist.forEach(
-        (layer, m) -> {
-          double[] range = histRange.get(layer);
+        (key, m) -> {
+          double[] range = histRange.get(key);
           double width = (range[1] - range[0]) / Math.max(1, range[2]);
           m.forEach((k, c) -> {
             int bin = (int) (long) k;
-            out.add(new WeightBin(layer, (int) (k >> 32), range[0] + bin * width, range[0] + (bin + 1) * width, c));
+            out.add(new WeightBin(MoeTotals.process(key), MoeTotals.layer(key), (int) (k >> 32),
+                range[0] + bin * width, range[0] + (bin + 1) * width, c));
           });
         });
     return out;
   }
 
-  /** The most often co-selected expert pairs of each layer. */
-  public Map<Integer, List<Pair>> topPairs(int n) {
-    Map<Integer, List<Pair>> out = new TreeMap<>();
-    for (Pair p : pairs()) {
-      out.computeIfAbsent(p.layer(), k -> new ArrayList<>()).add(p);
-    }
-    out.replaceAll((layer, list) -> list.stream()
-        .sorted(java.util.Comparator.comparingLong(Pair::count).reversed()
-            .thenComparingInt(Pair::expert1).thenComparingInt(Pair::expert2))
-        .limit(n).toList());
+  /** The most often co-selected expert pairs of each layer, model-wide (the processes {@code counted} takes). */
+  public Map<Integer, List<TopPair>> topPairs(int n, MoeTotals counted) {
+    Map<Integer, Map<Long, Long>> byLayer = new TreeMap<>();
+    pairs.forEach((key, m) -> {
+      if (counted.counted(MoeTotals.process(key), MoeTotals.layer(key))) {
+        Map<Long, Long> cells = byLayer.computeIfAbsent(MoeTotals.layer(key), k -> new TreeMap<>());
+        m.forEach((k, c) -> cells.merge(k, c, Long::sum));
+      }
+    });
+    Map<Integer, List<TopPair>> out = new TreeMap<>();
+    byLayer.forEach((layer, cells) -> out.put(layer, cells.entrySet().stream()
+        .map(e -> new TopPair(layer, (int) (e.getKey() >> 32), (int) (long) e.getKey(), e.getValue()))
+        .sorted(java.util.Comparator.comparingLong(TopPair::count).reversed()
+            .thenComparingInt(TopPair::expert1).thenComparingInt(TopPair::expert2))
+        .limit(n).toList()));
     return out;
   }
 
-  public List<LayerBalance> balance() {
+  /** Each layer's balance model-wide: the counts of the processes {@code counted} takes, added up. */
+  public List<LayerBalance> balance(MoeTotals counted) {
+    Map<Integer, long[]> byLayer = new TreeMap<>();
+    totals.forEach((key, c) -> {
+      if (counted.counted(MoeTotals.process(key), MoeTotals.layer(key))) {
+        long[] t = byLayer.computeIfAbsent(MoeTotals.layer(key), k -> new long[c.length]);
+        if (t.length < c.length) {
+          t = java.util.Arrays.copyOf(t, c.length);
+          byLayer.put(MoeTotals.layer(key), t);
+        }
+        for (int i = 0; i < c.length; i++) {
+          t[i] += c[i];
+        }
+      }
+    });
     List<LayerBalance> out = new ArrayList<>();
-    totals.forEach(
+    byLayer.forEach(
         (layer, c) -> {
           long sum = 0;
           int used = 0;

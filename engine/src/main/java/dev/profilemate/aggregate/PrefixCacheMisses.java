@@ -59,7 +59,7 @@ public final class PrefixCacheMisses implements RecordConsumer, java.io.Serializ
    */
   public record Row(double timestampSec, String requestId, String requestClass, String classKey, int promptTokens,
       int blockSize, int blocks, int eligibleBlocks, int hitBlocks, String reason, int missBlock, int sharedTokens,
-      String mismatch, double evictedAgoSec, int lookups) implements java.io.Serializable {}
+      String mismatch, double evictedAgoSec, int lookups, int process) implements java.io.Serializable {}
 
   public record ClassSummary(long requests, long eligibleBlocks, long hitBlocks, double hitRatePct,
       Map<String, Long> misses) {}
@@ -126,7 +126,7 @@ public final class PrefixCacheMisses implements RecordConsumer, java.io.Serializ
         firstKey == 0 ? "" : String.format("%016x", firstKey), r.getInt("num_tokens"), r.getInt("block_size"),
         r.getInt("blocks"), eligible, hit, reason, reason.equals("hit") || reason.equals("no_full_block")
             || reason.equals("caching_off") ? -1 : hit,
-        reason.equals("misaligned") ? r.getInt("shared_tokens") : 0, mismatch, ago, lookups);
+        reason.equals("misaligned") ? r.getInt("shared_tokens") : 0, mismatch, ago, lookups, r.process());
   }
 
   /** The probe's mismatch bits as names: cache_salt, lora, mm, prompt_embeds joined by "+". */

@@ -27,6 +27,8 @@ public final class Ranks implements RecordConsumer, java.io.Serializable {
   private byte[][] cells = new byte[0][];
   private String[] hosts = new String[0];
   private boolean[] identified = new boolean[0];
+  /** The latest identity of each process (null: none yet), for what groups processes by rank (MoeTotals). */
+  private ParallelIdentity[] identities = new ParallelIdentity[0];
 
   /** The processes' hosts (spool metadata), the node until an identity names one; call as processes appear. */
   public void hosts(List<ProcessInfo> processes) {
@@ -50,6 +52,7 @@ public final class Ranks implements RecordConsumer, java.io.Serializable {
     int p = r.process();
     grow(p);
     identified[p] = true;
+    identities[p] = id;
     String node = id.node().isEmpty() && hosts[p] != null ? hosts[p] : id.node();
     cells[p] = join(node, id.dpRank(), id.ppRank(), id.tpRank(), id.epRank());
   }
@@ -60,12 +63,18 @@ public final class Ranks implements RecordConsumer, java.io.Serializable {
     return c == null ? NONE : c;
   }
 
+  /** The process's latest parallel identity, or null where it recorded none (yet). */
+  public ParallelIdentity identity(int process) {
+    return process >= 0 && process < identities.length ? identities[process] : null;
+  }
+
   private void grow(int p) {
     if (p >= cells.length) {
       int n = Math.max(p + 1, cells.length * 2);
       cells = Arrays.copyOf(cells, n);
       hosts = Arrays.copyOf(hosts, n);
       identified = Arrays.copyOf(identified, n);
+      identities = Arrays.copyOf(identities, n);
     }
   }
 

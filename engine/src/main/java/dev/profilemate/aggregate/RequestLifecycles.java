@@ -73,7 +73,8 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       double queueWaitSec,
       double scheduledToFinishedSec,
       double lastPreemptedSec,
-      double lastResumedSec) {}
+      double lastResumedSec,
+      int process) {}
 
   public record Summary(
       long requests,
@@ -101,6 +102,8 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
     int output;
     int preemptions;
     long recomputed;
+    /** The process of its latest event: the EngineCore (DP rank) that schedules it. */
+    int process;
   }
 
   /** The types accept() reads (its cases): the rest are never handed to it. */
@@ -129,6 +132,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       s.prompt = r.getInt(NUM_PROMPT_TOKENS);
     }
     s.output = Math.max(s.output, r.getInt(NUM_OUTPUT_TOKENS));
+    s.process = r.process();
     switch (ev) {
       case "arrived" -> s.arrival = t;
       case "scheduled" -> {
@@ -193,7 +197,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
     return new Lifecycle(
         id, s.started, s.preempted, s.resumed, finishedAt, total, s.delay, s.arrival, s.firstToken,
         s.prompt, s.output, s.preemptions, reason, s.recomputed, queue, scheduledToFinished, s.lastPreempted,
-        s.lastResumed);
+        s.lastResumed, s.process);
   }
 
   @Override
@@ -226,6 +230,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       out.writeInt(s.output);
       out.writeInt(s.preemptions);
       out.writeLong(s.recomputed);
+      out.writeInt(s.process);
     }
   }
 
@@ -251,6 +256,7 @@ public final class RequestLifecycles implements RecordConsumer, java.io.Serializ
       s.output = in.readInt();
       s.preemptions = in.readInt();
       s.recomputed = in.readLong();
+      s.process = in.readInt();
       live.put(new String(id, java.nio.charset.StandardCharsets.UTF_8), s);
     }
   }

@@ -39,8 +39,9 @@ import java.util.Arrays;
 final class Checkpoint {
   static final String FILE = ".collect-checkpoint";
   // 2: the pipeline holds rank tables and its rows their process (issue 25); a checkpoint of 1 would
-  // thaw without them, so it is not read (the collector reads the session from the start)
-  private static final String MAGIC = "profilemate collect checkpoint 2";
+  // thaw without them, so it is not read (the collector reads the session from the start).
+  // 3: MoE counts per process and requests with their process (per-layer and per-request rank columns)
+  private static final String MAGIC = "profilemate collect checkpoint 3";
   private static final ObjectInputFilter PATTERNS = ObjectInputFilter.Config.createFilter(
       "maxdepth=64;maxrefs=10000000;dev.profilemate.**;java.util.*;java.lang.*;java.lang.invoke.SerializedLambda;"
           + "org.HdrHistogram.*;com.fasterxml.jackson.databind.node.*;!*");

@@ -344,8 +344,7 @@ public final class LiveExport {
       }
       p.writeSummaries(stage);
       List<String> warnings = meta.warnings(live.warnings());
-      warnings.addAll(p.moe.warnings());
-      warnings.addAll(p.stragglers.warnings());
+      warnings.addAll(p.warnings());
       try (OutputStream out = stage.create(SummaryFile.METADATA.fileName)) {
         Map<String, Object> m = meta.build(live.state().records(), warnings, p.moeLayers.metadata(p.moe));
         m.put("capture_rules", triggers.describe());

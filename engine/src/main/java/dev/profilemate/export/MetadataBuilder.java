@@ -181,11 +181,9 @@ final class MetadataBuilder implements java.io.Serializable {
    */
   private Map<String, Object> clock(ProcessInfo p) {
     Map<String, Object> c = new LinkedHashMap<>();
+    // export and collect both align another node's processes (SessionReader, LiveSession)
     boolean wall = reader.alignedByWallClock(p.index());
-    // collect reads every process on its own monotonic clock: one of another node is then not aligned
-    boolean apart = !wall && !p.metadata().path("host").asText("").equals(reader.referenceNode());
     c.put("aligned_by", wall ? "wall-clock anchors (another node than " + reader.referenceNode() + ")"
-        : apart ? "none: another node's monotonic clock, read as it is (export the session to align it)"
         : "monotonic clock of node " + reader.referenceNode());
     ClockStats s = clocks.get(p.index());
     c.put("anchors", s == null ? 0 : s.count);
@@ -193,7 +191,7 @@ final class MetadataBuilder implements java.io.Serializable {
       c.put("shift_ns", reader.clockShiftNs(p.index()));
     }
     if (s == null) {
-      c.put("error_bound_ns", wall || apart ? null : 0);
+      c.put("error_bound_ns", wall ? null : 0);
       return c;
     }
     // a process of another node: each anchor's t_ns was moved by the shift before it, so wall
@@ -212,7 +210,7 @@ final class MetadataBuilder implements java.io.Serializable {
     c.put("drift_ppm", wall || span <= 0 ? null : Math.round((s.lastOffset - s.firstOffset) / span / 1e3 * 1e3) / 1e3);
     long refUnc = clocks.entrySet().stream().filter(e -> !reader.alignedByWallClock(e.getKey()))
         .mapToLong(e -> e.getValue().maxUncertainty).max().orElse(0);
-    c.put("error_bound_ns", apart ? null : wall ? s.maxUncertainty + refUnc + steps : 0);
+    c.put("error_bound_ns", wall ? s.maxUncertainty + refUnc + steps : 0);
     return c;
   }
 

@@ -10,6 +10,7 @@ import dev.profilemate.aggregate.KvEvictions;
 import dev.profilemate.aggregate.LatencyParts;
 import dev.profilemate.aggregate.MoeExperts;
 import dev.profilemate.aggregate.MoeLayers;
+import dev.profilemate.aggregate.MoeTotals;
 import dev.profilemate.aggregate.PrefixCacheMisses;
 import dev.profilemate.aggregate.RankStragglers;
 import dev.profilemate.aggregate.Ranks;
@@ -92,7 +93,8 @@ final class Pipeline implements java.io.Serializable {
                 .fixed(l.arrivalSec(), 6).fixed(l.firstTokenSec(), 6).whole(l.numPromptTokens())
                 .whole(l.numOutputTokens()).whole(l.numPreemptions()).text(l.finishReason())
                 .whole(l.recomputedTokens()).fixed(l.queueWaitSec(), 6).fixed(l.scheduledToFinishedSec(), 6)
-                .fixed(l.lastPreemptedSec(), 6).fixed(l.lastResumedSec(), 6).end();
+                .fixed(l.lastPreemptedSec(), 6).fixed(l.lastResumedSec(), 6)
+                .preformatted(mainRanks.cells(l.process()), RANK_CELLS).end();
     requests = new RequestLifecycles(clock, schema, preemptionRows, lifecycleRows);
     Sink<CpuOperations.Operation> cpuRows = o -> out(SessionFile.CPU_OPERATIONS).fixed(o.timestampSec(), 6).text(o.operation()).fixed(o.durationMs(), 3)
         .text(o.context()).preformatted(sideRanks.cells(o.process()), RANK_CELLS).end();
@@ -120,7 +122,8 @@ final class Pipeline implements java.io.Serializable {
         .text(e.context()).preformatted(mainRanks.cells(e.process()), RANK_CELLS).end();
     encdec = new EncoderDecoder(clock, encoderRows);
     captures = new CaptureRules(triggers, clock, schema);
-    Sink<LatencyParts.Row> latencyRows = r -> LatencyRows.write(out(SessionFile.LATENCY_PARTS), r);
+    Sink<LatencyParts.Row> latencyRows = r -> LatencyRows.write(out(SessionFile.LATENCY_PARTS), r,
+        mainRanks.cells(r.process()));
     latency = new LatencyParts(clock, schema, latencyRows);
     prefixCache = new PrefixCacheMisses(clock);
     // the rank tables first, so a row made from a record after its process's identity has its ranks
@@ -185,27 +188,50 @@ final class Pipeline implements java.io.Serializable {
       t.get(SessionFile.CUDA_GRAPH_USAGE).row(d.runtimeMode(), Integer.toString(d.numTokens()), d.numReqsText(),
           py(d.uniform()), py(d.hasLora()), Long.toString(u.replayCount()));
     }
+    // per process, each row with its ranks and whether the model-wide totals take it (MoeTotals); the
+    // lanes are done here, so either rank table has every identity
+    MoeTotals totals = moeTotals();
     for (MoeExperts.Activation a : moe.activations()) {
-      t.get(SessionFile.MOE_ACTIVATIONS).row(Integer.toString(a.layer()), Integer.toString(a.expert()),
-          Long.toString(a.count()), Fmt.pct(a.percentage()));
+      t.get(SessionFile.MOE_ACTIVATIONS).whole(a.layer()).whole(a.expert()).whole(a.count())
+          .text(Fmt.pct(a.percentage())).text(py(totals.counted(a.process(), a.layer())))
+          .preformatted(mainRanks.cells(a.process()), RANK_CELLS).end();
     }
     for (MoeExperts.Pair p : moe.pairs()) {
-      t.get(SessionFile.MOE_COSELECTION).row(Integer.toString(p.layer()), Integer.toString(p.expert1()),
-          Integer.toString(p.expert2()), Long.toString(p.count()));
+      t.get(SessionFile.MOE_COSELECTION).whole(p.layer()).whole(p.expert1()).whole(p.expert2()).whole(p.count())
+          .text(py(totals.counted(p.process(), p.layer()))).preformatted(mainRanks.cells(p.process()), RANK_CELLS)
+          .end();
     }
-    for (MoeLayers.LayerRow l : moeLayers.rows(moe)) {
+    for (MoeLayers.LayerRow l : moeLayers.rows(moe, totals, mainRanks::identity)) {
       MoeLayers.Shape s = l.shape();
-      t.get(SessionFile.MOE_LAYERS).row(Integer.toString(l.layer()), l.kind(),
-          s == null ? "" : Integer.toString(s.routedExperts()), s == null ? "" : Integer.toString(s.sharedExperts()),
-          s == null ? "" : Integer.toString(s.topK()), s == null ? "" : Integer.toString(s.groups()),
-          s == null ? "" : Integer.toString(s.topkGroup()), num(l.tokens()), num(l.routedTokens()),
-          num(l.sharedExpertTokens()), l.counts());
+      CsvTable.Writer w = t.get(SessionFile.MOE_LAYERS).whole(l.layer()).text(l.kind());
+      if (s == null) {
+        w.text("").text("").text("").text("").text("");
+      } else {
+        w.whole(s.routedExperts()).whole(s.sharedExperts()).whole(s.topK()).whole(s.groups()).whole(s.topkGroup());
+      }
+      w.text(num(l.tokens())).text(num(l.routedTokens())).text(num(l.sharedExpertTokens())).text(l.counts())
+          .text(l.inModelTotal() == null ? "" : py(l.inModelTotal()))
+          .preformatted(mainRanks.cells(l.process()), RANK_CELLS).end();
     }
-    PrefixCacheRows.write(t.get(SessionFile.PREFIX_CACHE_REQUESTS), prefixCache.rows());
+    PrefixCacheRows.write(t.get(SessionFile.PREFIX_CACHE_REQUESTS), prefixCache.rows(), mainRanks);
     for (MoeExperts.WeightBin b : moe.weightHistogram()) {
-      t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).row(Integer.toString(b.layer()), Integer.toString(b.expert()),
-          Fmt.fixed(b.lo(), 4), Fmt.fixed(b.hi(), 4), Long.toString(b.count()));
+      t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).whole(b.layer()).whole(b.expert()).text(Fmt.fixed(b.lo(), 4))
+          .text(Fmt.fixed(b.hi(), 4)).whole(b.count()).text(py(totals.counted(b.process(), b.layer())))
+          .preformatted(mainRanks.cells(b.process()), RANK_CELLS).end();
     }
+  }
+
+  /** Which processes' MoE counts the model-wide figures take (after the records are all read). */
+  MoeTotals moeTotals() {
+    return MoeTotals.of(moe.counts(), mainRanks::identity);
+  }
+
+  /** metadata.json warnings of the aggregators that have their own. */
+  List<String> warnings() {
+    List<String> w = new java.util.ArrayList<>(moe.warnings());
+    w.addAll(moeTotals().warnings());
+    w.addAll(stragglers.warnings());
+    return w;
   }
 
   void writeSummaries(OutputStage stage) throws IOException {
@@ -217,8 +243,9 @@ final class Pipeline implements java.io.Serializable {
     write(stage, SummaryFile.LATENCY.fileName, latency.summary());
     write(stage, SummaryFile.PREFIX_CACHE.fileName, prefixCache.summary());
     Map<String, Object> moeSummary = new LinkedHashMap<>();
-    moeSummary.put("layers", moe.balance());
-    moeSummary.put("top_pairs", moe.topPairs(5));
+    MoeTotals totals = moeTotals();
+    moeSummary.put("layers", moe.balance(totals));
+    moeSummary.put("top_pairs", moe.topPairs(5, totals));
     moeSummary.put("balanced_threshold_max_min_ratio", 2.0);
     write(stage, SummaryFile.MOE.fileName, moeSummary);
     stage.copy(SummaryFile.MOE.fileName, SessionFile.MOE_FOLDER + "/" + SummaryFile.MOE.fileName);

@@ -8,12 +8,14 @@ import java.util.List;
 final class PrefixCacheRows {
   private PrefixCacheRows() {}
 
-  static void write(CsvTable.Writer out, List<PrefixCacheMisses.Row> rows) {
+  /** ranks: the rank cells of each row's process (the EngineCore that looked it up). */
+  static void write(CsvTable.Writer out, List<PrefixCacheMisses.Row> rows, dev.profilemate.aggregate.Ranks ranks) {
     for (PrefixCacheMisses.Row r : rows) {
       out.fixed(r.timestampSec(), 6).text(r.requestId()).text(r.requestClass()).text(r.classKey())
           .whole(r.promptTokens()).whole(r.blockSize()).whole(r.blocks()).whole(r.eligibleBlocks())
           .whole(r.hitBlocks()).text(r.reason()).whole(r.missBlock()).whole(r.sharedTokens()).text(r.mismatch())
-          .fixed(r.evictedAgoSec(), 6).whole(r.lookups()).end();
+          .fixed(r.evictedAgoSec(), 6).whole(r.lookups()).preformatted(ranks.cells(r.process()), Pipeline.RANK_CELLS)
+          .end();
     }
   }
 }

@@ -153,8 +153,7 @@ public final class SessionExporter {
         }
         p.writeSummaries(stage);
         List<String> warnings = meta.warnings(reader.warnings());
-        warnings.addAll(p.moe.warnings());
-        warnings.addAll(p.stragglers.warnings());
+        warnings.addAll(p.warnings());
         try (OutputStream out = stage.create(SummaryFile.METADATA.fileName)) {
           Map<String, Object> m = meta.build(records, warnings, p.moeLayers.metadata(p.moe));
           m.put("capture_rules", triggers.describe());

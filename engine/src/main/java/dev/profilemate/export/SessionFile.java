@@ -93,20 +93,22 @@ public enum SessionFile {
       col("lookups", "count", "Lookups of the request before it was scheduled (more than 1: it waited for blocks).",
           "prefix_cache_lookup records of the request without the resumed flag.")),
   MOE_ACTIVATIONS("moe_expert_activations.csv", ProbeProfiler.MOE, "moe_expert_counts_v2 (or moe_expert_counts)",
-      "One row per (MoE layer, routed expert): tokens routed to the expert over the session.",
+      "One row per (process, MoE layer, routed expert): tokens the process's router sent to the expert over the session.",
       Cols.MOE_CAVEAT,
       Cols.LAYER,
       col("expert_id", "id", "Routed expert index within the layer.", "Index into the layer's counts array."),
       col("activation_count", "token assignments", "Tokens routed to this expert (a token with top_k = 2 counts at two experts).",
           "Sum of the counts the probe read back from the GPU counters."),
-      col("percentage", "%", "This expert's share of the layer's assignments.",
-          "100 × activation_count / the layer's total.", "Uniform routing gives 100 / routed experts.")),
+      col("percentage", "%", "This expert's share of the layer's assignments on this rank.",
+          "100 × activation_count / the process's total of the layer.", "Uniform routing gives 100 / routed experts."),
+      Cols.IN_MODEL_TOTAL),
   MOE_COSELECTION("moe_expert_coselection.csv", ProbeProfiler.MOE, "moe_expert_pairs_v2 (or moe_expert_pairs)",
-      "One row per (layer, pair of experts) chosen together for one token.", Cols.MOE_CAVEAT,
+      "One row per (process, layer, pair of experts) chosen together for one token.", Cols.MOE_CAVEAT,
       Cols.LAYER,
       col("expert_id_1", "id", "The lower expert index of the pair.", "Decoded from the record's keys (expert_1 × experts + expert_2)."),
       col("expert_id_2", "id", "The higher expert index of the pair.", "As expert_id_1."),
-      col("coselection_count", "tokens", "Tokens routed to both experts.", "Sum over the records' counts.")),
+      col("coselection_count", "tokens", "Tokens routed to both experts.", "Sum over the records' counts."),
+      Cols.IN_MODEL_TOTAL),
   MOE_WEIGHTS("moe_routing_weights_hist.csv", ProbeProfiler.MOE, "moe_weight_sample",
       "Sampled routing weights: one row per (sampled token, expert it was routed to).",
       "A sample, not every token: metadata.json moe_routing_weights_sampling says which tokens.",
@@ -123,14 +125,18 @@ public enum SessionFile {
       col("max_min_ratio", "ratio", "Busiest expert's tokens / idlest expert's tokens in the window.",
           "max / max(1, min): an idle expert counts as 1 so the ratio stays finite.", "1 is perfectly balanced.")),
   MOE_WEIGHT_HISTOGRAM("moe_routing_weights_histogram.csv", ProbeProfiler.MOE, "moe_weight_histogram_v2 (or moe_weight_histogram)",
-      "Routing-weight histogram of every routed token: one row per (layer, expert, non-empty bin).", Cols.MOE_CAVEAT,
+      "Routing-weight histogram of every routed token: one row per (process, layer, expert, non-empty bin).",
+      Cols.MOE_CAVEAT,
       Cols.LAYER,
       col("expert_id", "id", "Routed expert index.", "Decoded from the record's keys (expert × bins + bin)."),
       col("weight_lo", "weight", "Lower edge of the bin (inclusive).", "lo + bin × (hi − lo) / num_bins of the record."),
       col("weight_hi", "weight", "Upper edge of the bin (exclusive).", "weight_lo + bin width."),
-      col("count", "token assignments", "Assignments whose weight fell in the bin.", "Sum over the records' counts.")),
+      col("count", "token assignments", "Assignments whose weight fell in the bin.", "Sum over the records' counts."),
+      Cols.IN_MODEL_TOTAL),
   MOE_LAYERS("moe_layers.csv", ProbeProfiler.MOE, "moe_layer, moe_routing_hidden, moe_expert_counts_v2",
-      "One row per decoder layer of the model, MoE or dense, with its MoE shape and what it routed.", "",
+      "One row per (process, decoder layer), MoE or dense, with its MoE shape and what the process routed.",
+      "A process with pipeline parallelism holds its stage's layers only: its MoE layers have rows, its dense layers "
+          + "none (which they are is not recorded).",
       Cols.LAYER,
       col("kind", "text", "moe or dense.", "moe when vLLM built a FusedMoE for the layer (moe_layer) or it has counts."),
       col("routed_experts", "experts", "Routed experts of the layer.", "moe_layer.routed_experts; empty for dense layers."),
@@ -145,7 +151,8 @@ public enum SessionFile {
           "Sum of the layer's moe_expert_activations.csv counts."),
       col("shared_expert_tokens", "tokens", "Tokens that went through the shared experts.", "tokens × shared_experts."),
       col("counts", "text", "Whether the layer's counts were recorded.",
-          "recorded, none routed, or \"MoE counts not recorded: BACKEND routes inside its kernel\" (moe_routing_hidden).")),
+          "recorded, none routed, or \"MoE counts not recorded: BACKEND routes inside its kernel\" (moe_routing_hidden)."),
+      Cols.IN_MODEL_TOTAL),
   FORWARD_PASS("forward_pass_timing.csv", ProbeProfiler.FORWARD_PASS, "forward_pass",
       "One row per model forward step on a worker.",
       "Written on GPU workers only: on a CPU-only run (the demo) this file has its header alone.",
@@ -398,7 +405,10 @@ public enum SessionFile {
     static final java.util.Set<String> RANKED = java.util.Set.of("kv_cache_usage.csv", "batch_utilization.csv",
         "kv_cache_evictions.csv", "preemption_events.csv", "cpu_operations_timing.csv", "forward_pass_timing.csv",
         "cuda_graph_timeline.csv", "moe_load_imbalance.csv", "moe_routing_weights_hist.csv",
-        "encoder_decoder_timing.csv");
+        "encoder_decoder_timing.csv",
+        // per layer: one process's counts (issue 25); per request: the EngineCore (DP rank) that served it
+        "moe_expert_activations.csv", "moe_expert_coselection.csv", "moe_routing_weights_histogram.csv",
+        "moe_layers.csv", "request_lifecycle.csv", "latency_parts.csv", "prefix_cache_requests.csv");
     private static final String RANK_HOW = "From the process's parallel_identity record (spool minor 9), written once "
         + "vLLM's parallel state exists (a worker: after initialize_model_parallel, from vllm.distributed.parallel_state's "
         + "groups; an EngineCore: from its ParallelConfig) and applied to every row of the process.";
@@ -418,6 +428,14 @@ public enum SessionFile {
         col("ep_rank", "rank", "Expert-parallel rank of the process.", RANK_HOW,
             "Empty also where vLLM made no EP group (a dense model)."));
 
+    static final Column IN_MODEL_TOTAL = col("in_model_total", "True/False",
+        "Whether the row's counts are in the model-wide totals (moe_summary.json, the report): sum the rows with True "
+            + "to count each token once.",
+        "True for every process's counts but those of a TP rank above the lowest of its DP rank (and PP, PCP rank): "
+            + "TP ranks route the same tokens. Under sequence-parallel MoE (parallel_identity flag), TP ranks whose "
+            + "counts differ each routed their own share: True for all (docs/multi-gpu.md).",
+        "Empty for a layer without counts. Where TP ranks that should agree do not (records lost on one), the lowest "
+            + "TP rank's counts are taken and metadata.json warns.");
     static final String MOE_CAVEAT = "GPU MoE models only (header alone otherwise). Counts are read back from GPU "
         + "counters every CUDA_EVENT_BATCH_SIZE forward steps and at exit; a layer whose expert kernel routes inside "
         + "itself has no counts (moe_layers.csv says which).";

@@ -148,16 +148,16 @@ public enum SummaryFile {
       col("processes[].python", "version", "Python version.", "Spool header."),
       col("processes[].parallel", OPAQUE, "The process's place in vLLM's parallel layout: node, world_rank, world_size, "
               + "local_rank, dp_rank, dp_size, pp_rank, pp_size, tp_rank, tp_size, ep_rank, ep_size, pcp_rank, pcp_size, "
-              + "dcp_rank, dcp_size (−1 where the process has no such group), enable_expert_parallel, enable_eplb, and the "
-              + "source (initialize_model_parallel for a worker's groups, engine_core for an EngineCore's ParallelConfig); "
+              + "dcp_rank, dcp_size (−1 where the process has no such group), enable_expert_parallel, enable_eplb, "
+              + "sequence_parallel_moe (vLLM's ParallelConfig.use_sequence_parallel_moe: TP ranks may route different "
+              + "tokens), and the source (initialize_model_parallel for a worker's groups, engine_core for an EngineCore's ParallelConfig); "
               + "absent where the process recorded none.",
           "The process's last parallel_identity record (spool minor 9); the per-step files' rank columns come from it.",
           "An EngineCore has a DP rank only, unless its executor runs the worker in-process (one GPU)."),
       col("processes[].clock.aligned_by", "text", "How the process's records were put on the session's timeline: the "
               + "monotonic clock of the session's node (shared by its processes), or wall-clock anchors (another node).",
           "The spool header's host against the reference node (the process with the earliest wall-clock anchor).",
-          "export aligns other-node processes; collect reads every process on its own monotonic clock, and says "
-              + "\"none: …\" for another node's (export the session to align it)."),
+          "export and collect align other-node processes alike: collect's files show the export's times."),
       col("processes[].clock.shift_ns", "ns", "For another node's process: what its monotonic times were moved by "
               + "onto the session's clock, at its last anchor; absent on the session's node.",
           "Its wall − t_ns at its latest anchor, less the reference process's (the spool header's anchor before the first)."),

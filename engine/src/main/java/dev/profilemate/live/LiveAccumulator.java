@@ -31,6 +31,8 @@ public final class LiveAccumulator implements RecordConsumer, java.io.Serializab
   private final Map<Integer, ProcessStats> byProcess = new TreeMap<>();
   private final Map<Integer, String> roles = new HashMap<>();
   private final Map<Integer, Integer> ranks = new HashMap<>();
+  /** Each process's parallel identity: the MoE series count each token once (MoeTotals). */
+  private final Map<Integer, dev.profilemate.session.ParallelIdentity> identities = new HashMap<>();
   private String modelName = "";
   private String model = "";
   private long records;
@@ -65,6 +67,8 @@ public final class LiveAccumulator implements RecordConsumer, java.io.Serializab
         ranks.put(r.process(), r.getInt("rank"));
       }
       case "engine_config", "engine_config_v2" -> modelName(r.getString("json"));
+      case dev.profilemate.session.ParallelIdentity.RECORD ->
+          identities.put(r.process(), dev.profilemate.session.ParallelIdentity.of(r));
       default -> {}
     }
     byProcess.computeIfAbsent(r.process(), p -> new ProcessStats(schema)).accept(r);
@@ -115,10 +119,18 @@ public final class LiveAccumulator implements RecordConsumer, java.io.Serializab
     String workerEngine = schedulers.size() == 1 ? schedulers.get(0) : schedulers.isEmpty() ? "0" : UNKNOWN_ENGINE;
     Map<List<String>, Object> merged = new TreeMap<>(LiveAccumulator::byMetricThenLabels);
     Map<List<String>, long[]> moe = new TreeMap<>(ProcessStats::compare);
+    // under tensor parallelism every TP rank routes the same tokens: the series add one TP rank's
+    // counts per DP rank, as the export's model-wide totals do (docs/multi-gpu.md)
+    Map<Long, long[]> counts = new HashMap<>();
+    byProcess.values().forEach(s -> counts.putAll(s.moe.counts()));
+    dev.profilemate.aggregate.MoeTotals totals = dev.profilemate.aggregate.MoeTotals.of(counts, identities::get);
     byProcess.forEach((p, s) -> {
       String engine = s.schedules() || !"worker".equals(roles.get(p)) ? engineOf(p) : workerEngine;
       s.values((k, v) -> merge(merged, labelled(k, model, engine), v));
       for (MoeExperts.Activation a : s.moe.activations()) {
+        if (!totals.counted(a.process(), a.layer())) {
+          continue;
+        }
         long[] c = moe.computeIfAbsent(List.of(engine, Integer.toString(a.layer())), k -> new long[0]);
         if (c.length <= a.expert()) {
           c = java.util.Arrays.copyOf(c, a.expert() + 1);

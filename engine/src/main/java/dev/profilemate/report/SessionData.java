@@ -96,15 +96,19 @@ record SessionData(
         PreemptionEvents.NONE);
     List<Graph> captures = files.rows(SessionFile.CUDA_GRAPH_CAPTURES, SessionData::graph);
     List<Graph> usage = files.rows(SessionFile.CUDA_GRAPH_USAGE, SessionData::graph);
-    List<ExpertActivation> activations = files.rows(SessionFile.MOE_ACTIVATIONS, c -> new ExpertActivation(
-        (int) c.whole("layer_idx"), (int) c.whole("expert_id"), c.whole("activation_count"), c.number("percentage")));
-    List<ExpertPair> pairs = files.rows(SessionFile.MOE_COSELECTION, c -> new ExpertPair((int) c.whole("layer_idx"),
-        (int) c.whole("expert_id_1"), (int) c.whole("expert_id_2"), c.whole("coselection_count")));
+    // the model-wide MoE figures: the rows the export marks in_model_total (each token once, docs/multi-gpu.md)
+    List<ExpertActivation> activations = files.rows(SessionFile.MOE_ACTIVATIONS, c -> !c.inModelTotal() ? null
+        : new ExpertActivation((int) c.whole("layer_idx"), (int) c.whole("expert_id"), c.whole("activation_count"),
+            c.number("percentage")));
+    List<ExpertPair> pairs = files.rows(SessionFile.MOE_COSELECTION, c -> !c.inModelTotal() ? null
+        : new ExpertPair((int) c.whole("layer_idx"), (int) c.whole("expert_id_1"), (int) c.whole("expert_id_2"),
+            c.whole("coselection_count")));
     List<LayerImbalance> imbalance = byTime(files.rows(SessionFile.MOE_IMBALANCE, c -> new LayerImbalance(
         (int) c.whole("layer_idx"), c.number("timestamp_sec"), c.number("std_dev"), c.number("max_min_ratio"))),
         LayerImbalance::timeSec);
-    List<WeightBin> bins = files.rows(SessionFile.MOE_WEIGHT_HISTOGRAM, c -> new WeightBin((int) c.whole("layer_idx"),
-        (int) c.whole("expert_id"), c.number("weight_lo"), c.number("weight_hi"), c.whole("count")));
+    List<WeightBin> bins = files.rows(SessionFile.MOE_WEIGHT_HISTOGRAM, c -> !c.inModelTotal() ? null
+        : new WeightBin((int) c.whole("layer_idx"), (int) c.whole("expert_id"), c.number("weight_lo"),
+            c.number("weight_hi"), c.whole("count")));
     WeightSamples samples = files.stream(SessionFile.MOE_WEIGHTS, WeightSamples.Reader::new,
         WeightSamples.Reader::samples, WeightSamples.NONE);
     SortedMap<String, Distribution.Summary> encoder = files.stream(SessionFile.ENCODER_DECODER,
@@ -164,9 +168,15 @@ record SessionData(
     }
 
     /** A small file (bounded by the model and the graphs, not by the session's length) as rows. */
+    /** The file's rows as {@code map} makes them; a row it maps to null is left out. */
     <T> List<T> rows(SessionFile f, Function<Cells, T> map) {
       List<T> out = new ArrayList<>();
-      List<T> none = stream(f, h -> r -> out.add(map.apply(new Cells(h, r))), s -> out, List.of());
+      List<T> none = stream(f, h -> r -> {
+        T v = map.apply(new Cells(h, r));
+        if (v != null) {
+          out.add(v);
+        }
+      }, s -> out, List.of());
       return List.copyOf(none);
     }
 
@@ -198,6 +208,11 @@ record SessionData(
 
     String text(String column) {
       return r.text(h.index(column));
+    }
+
+    /** An MoE row the model-wide figures take: in_model_total not False (a file without the column: all). */
+    boolean inModelTotal() {
+      return !h.has("in_model_total") || !text("in_model_total").strip().equals("False");
     }
   }
 

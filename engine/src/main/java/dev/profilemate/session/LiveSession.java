@@ -35,6 +35,12 @@ import java.util.stream.Stream;
  * rewritten or vanished spool, a segment the disk budget dropped before it was read) or, for
  * damage and records of unknown types, which only the whole read accounts for, leaves the session
  * to it ({@link Mismatch#wholeReadOnly}).
+ *
+ * <p>Processes of another node are put on the session's clock as the whole read does (issue 25):
+ * the reference is the process whose wall anchor is the earliest, and each process of another node
+ * follows its own clock anchors from there ({@link ProcessSpool#align}), so collect's files show the
+ * times the export shows. A process found later with an earlier wall anchor than the reference's
+ * would change every time handed on: the session is then read again from the start.
  */
 public final class LiveSession implements SessionView {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,6 +67,10 @@ public final class LiveSession implements SessionView {
     private long lastT = Long.MIN_VALUE;
     private int lastProcess = -1;
     private long records;
+    /** The reference process's node and wall-minus-monotonic offset (null: no reference chosen yet). */
+    private String referenceNode;
+    private long referenceWallNs;
+    private long referenceOffsetNs;
 
     /** Whether every process has ended: nothing more can come but from a new process. */
     public boolean allEnded() {
@@ -88,6 +98,8 @@ public final class LiveSession implements SessionView {
     boolean incomplete;
     boolean sawFinal;
     boolean ended; // handed on all it will ever have (its process exited, or the session is over)
+    boolean follow; // another node's process: its records are moved onto the session's clock
+    long shiftNs; // what its next record after `at` is moved by (its latest anchor's mapping)
 
     Cursor(String name, String stem, boolean segmented, int index, String metadata, int segment, boolean skipCarried) {
       this.name = name;
@@ -125,9 +137,31 @@ public final class LiveSession implements SessionView {
     this.spools = Files.isDirectory(raw, LinkOption.NOFOLLOW_LINKS) ? raw : dir;
     this.schema = schema;
     this.state = state;
+    dev.profilemate.spool.RecordType anchor = schema.byName("clock_anchor");
+    this.anchorType = anchor == null ? -1 : anchor.id();
     for (Cursor c : state.streams) {
-      processes.add(ProcessInfo.of(c.index, spools.resolve(c.name), JSON.readTree(c.metadata)));
+      processes.add(info(c));
     }
+  }
+
+  /** The clock_anchor record type's id (-1: a schema without it). */
+  private final int anchorType;
+
+  /** A cursor's process; one of another node with its anchor moved onto the session's clock, as SessionReader does. */
+  private ProcessInfo info(Cursor c) throws IOException {
+    ProcessInfo p = ProcessInfo.of(c.index, spools.resolve(c.name), JSON.readTree(c.metadata));
+    if (!c.follow) {
+      return p;
+    }
+    long own = p.wallAnchorNs() - p.monotonicAnchorNs();
+    return new ProcessInfo(p.index(), p.spool(), p.pid(), p.role(), p.rank(),
+        p.monotonicAnchorNs() + own - state.referenceOffsetNs, p.wallAnchorNs(), p.metadata());
+  }
+
+  /** Whether the process is of another node than the reference's: it then follows its anchors from its metadata's. */
+  private void align(Cursor c, ProcessInfo p) {
+    c.follow = !p.metadata().path("host").asText("").equals(state.referenceNode);
+    c.shiftNs = c.follow ? p.wallAnchorNs() - p.monotonicAnchorNs() - state.referenceOffsetNs : 0;
   }
 
   /**
@@ -203,6 +237,9 @@ public final class LiveSession implements SessionView {
     }
     emptyStreams.clear();
     String lastKnown = state.streams.isEmpty() ? "" : state.streams.getLast().name;
+    // processes of an earlier refresh: a new one must take its place after theirs (the first refresh's
+    // are all new, in name order, and put on one clock together below)
+    boolean known = !state.streams.isEmpty();
     for (Map.Entry<String, TreeMap<Integer, Path>> e : streams.entrySet()) {
       if (state.streams.stream().anyMatch(c -> c.name.equals(e.getKey()))) {
         continue;
@@ -212,14 +249,34 @@ public final class LiveSession implements SessionView {
         continue;
       }
       ProcessInfo p = ProcessInfo.of(c.index, spools.resolve(c.name), JSON.readTree(c.metadata));
+      if (state.referenceNode != null) {
+        // the reference is the earliest wall anchor of all: an earlier one would move every time handed on
+        if (p.wallAnchorNs() < state.referenceWallNs) {
+          throw new Mismatch("a new process (" + c.name + ") has an earlier wall-clock anchor than the reference", false);
+        }
+        align(c, p);
+        p = info(c);
+      }
       // the process order is the streams' name order, and the session's zero the earliest anchor
-      if (!state.streams.isEmpty() && (c.name.compareTo(lastKnown) < 0 || p.monotonicAnchorNs() < startNs())) {
+      if (known && (c.name.compareTo(lastKnown) < 0 || p.monotonicAnchorNs() < startNs())) {
         throw new Mismatch("a new process (" + c.name + ") takes a place before those already read", false);
       }
       state.streams.add(c);
       fresh.add(c);
       processes.add(p);
       lastKnown = c.name;
+    }
+    if (state.referenceNode == null && !processes.isEmpty()) {
+      // the first processes found: the reference as SessionReader chooses it, the others aligned to it
+      ProcessInfo ref = processes.stream().min(Comparator.comparingLong(ProcessInfo::wallAnchorNs)
+          .thenComparingInt(ProcessInfo::index)).orElseThrow();
+      state.referenceNode = ref.metadata().path("host").asText("");
+      state.referenceWallNs = ref.wallAnchorNs();
+      state.referenceOffsetNs = ref.wallAnchorNs() - ref.monotonicAnchorNs();
+      for (Cursor c : state.streams) {
+        align(c, processes.get(c.index));
+        processes.set(c.index, info(c));
+      }
     }
     if (state.streams.isEmpty()) {
       SessionReader.open(dir, schema).close(); // says why, as the whole read does
@@ -263,17 +320,22 @@ public final class LiveSession implements SessionView {
     return c;
   }
 
-  /** The head of one stream: its next record, the segment it is in and the position after it. */
-  private record Head(Cursor c, SpoolRecord rec, int segment, SpoolReader.Position after) {}
+  /**
+   * The head of one stream: its next record (on the session's clock), the segment it is in, the
+   * position after it and the shift of the record after it.
+   */
+  private record Head(Cursor c, SpoolRecord rec, int segment, SpoolReader.Position after, long shiftAfter) {}
 
-  /** A stream's reader during one refresh, and the segment it reads. */
+  /** A stream's reader during one refresh, the segment it reads and the shift of its next record. */
   private static final class Reading {
     SpoolReader r;
     int segment;
+    long shift;
 
-    Reading(SpoolReader r, int segment) {
+    Reading(SpoolReader r, int segment, long shift) {
       this.r = r;
       this.segment = segment;
+      this.shift = shift;
     }
   }
 
@@ -292,7 +354,7 @@ public final class LiveSession implements SessionView {
           Comparator.comparingLong((Head h) -> h.rec().tNs()).thenComparingInt(h -> h.rec().process()));
       int waiting = 0; // streams with no record to offer now that may still write one
       for (Cursor c : state.streams) {
-        readers[c.index] = new Reading(openAt(c, open), c.segment);
+        readers[c.index] = new Reading(openAt(c, open), c.segment, c.shiftNs);
         boolean wasEnded = c.ended;
         c.ended = false; // head() says again whether it has ended
         Head h = head(c, readers[c.index], open, over, exited);
@@ -321,6 +383,7 @@ public final class LiveSession implements SessionView {
           c.segmentMetadata = readers[c.index].r.metadata().toString();
         }
         c.at = h.after();
+        c.shiftNs = h.shiftAfter();
         c.skipCarried = false;
         Head next = head(c, readers[c.index], open, over, exited);
         if (next != null) {
@@ -391,7 +454,16 @@ public final class LiveSession implements SessionView {
       if (r.hasNext()) {
         // damage is looked for once the reader stops (below, and at the end of emit), not per record:
         // a refresh that met it is thrown away whole
-        return new Head(c, r.next(), at.segment, r.position());
+        SpoolRecord rec = r.next();
+        if (!c.follow) {
+          return new Head(c, rec, at.segment, r.position(), 0);
+        }
+        SpoolRecord out = rec.shifted(at.shift);
+        if (rec.type().id() == anchorType) {
+          // as ProcessSpool: the anchor moved by the shift before it, the records after it by its own
+          at.shift = rec.getLong("wall_ns") - rec.tNs() - state.referenceOffsetNs;
+        }
+        return new Head(c, out, at.segment, r.position(), at.shift);
       }
       if (r.irregular() || !r.dropped().isEmpty()) {
         throw new Mismatch(r.file().getFileName() + ": damaged", true);
@@ -438,6 +510,21 @@ public final class LiveSession implements SessionView {
   @Override
   public List<ProcessInfo> processes() {
     return List.copyOf(processes);
+  }
+
+  @Override
+  public String referenceNode() {
+    return state.referenceNode == null ? SessionView.super.referenceNode() : state.referenceNode;
+  }
+
+  @Override
+  public boolean alignedByWallClock(int process) {
+    return state.streams.get(process).follow;
+  }
+
+  @Override
+  public long clockShiftNs(int process) {
+    return state.streams.get(process).shiftNs;
   }
 
   @Override

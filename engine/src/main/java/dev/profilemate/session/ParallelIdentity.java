@@ -7,7 +7,8 @@ import dev.profilemate.spool.SpoolRecord;
  * A process's place in vLLM's parallel layout, from its parallel_identity record (spool minor 9):
  * ranks and sizes of the world, data-, pipeline-, tensor-, expert-, prefill-context- and
  * decode-context-parallel groups; -1 where the process has no such group (an EngineCore has a DP
- * rank only). One record per process, applied to all its records (latest wins).
+ * rank only). sequenceParallelMoe: vLLM's ParallelConfig.use_sequence_parallel_moe (flags bit 2), under
+ * which TP ranks may route different tokens (MoeTotals). One record per process, applied to all its records (latest wins).
  */
 public record ParallelIdentity(
     String node,
@@ -28,6 +29,7 @@ public record ParallelIdentity(
     int dcpSize,
     boolean expertParallel,
     boolean eplb,
+    boolean sequenceParallelMoe,
     String source) implements java.io.Serializable {
 
   public static final String RECORD = "parallel_identity";
@@ -55,7 +57,8 @@ public record ParallelIdentity(
     return new ParallelIdentity(r.getString(NODE), r.getInt(WORLD_RANK), r.getInt(WORLD_SIZE), r.getInt(LOCAL_RANK),
         r.getInt(DP_RANK), r.getInt(DP_SIZE), r.getInt(PP_RANK), r.getInt(PP_SIZE), r.getInt(TP_RANK),
         r.getInt(TP_SIZE), r.getInt(EP_RANK), r.getInt(EP_SIZE), r.getInt(PCP_RANK), r.getInt(PCP_SIZE),
-        r.getInt(DCP_RANK), r.getInt(DCP_SIZE), (flags & 1) != 0, (flags & 2) != 0, r.getString(SOURCE));
+        r.getInt(DCP_RANK), r.getInt(DCP_SIZE), (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
+        r.getString(SOURCE));
   }
 
   /** For metadata.json: every rank and size, -1 where the process has none. */
@@ -79,6 +82,7 @@ public record ParallelIdentity(
     m.put("dcp_size", dcpSize);
     m.put("enable_expert_parallel", expertParallel);
     m.put("enable_eplb", eplb);
+    m.put("sequence_parallel_moe", sequenceParallelMoe);
     m.put("source", source);
     return m;
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.profilemate.TestPaths;
 import dev.profilemate.aggregate.CaptureSettings;
+import dev.profilemate.common.CsvTable;
 import dev.profilemate.session.SessionReader;
 import dev.profilemate.spool.RecordSchema;
 import dev.profilemate.spool.SpoolChunks;
@@ -146,14 +147,56 @@ class LiveExportTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"session_golden", "session_rotated", "session_traced", "session_chunked"})
+  @ValueSource(strings = {"session_golden", "session_rotated", "session_traced", "session_chunked",
+      "session_two_nodes_chunked", "session_tp_moe"})
   void aSessionGrownInStepsEndsAsItsWholeExport(String fixture, @TempDir Path tmp) throws IOException {
     String err = collect(fixture, tmp, Mode.ONE_COLLECTOR, 37);
     assertThat(err).as("no step fell back to a read from the start").isEmpty();
   }
 
+  /**
+   * Issue 25: collect puts another node's processes on the session's clock as export does. In
+   * session_two_nodes_chunked node-b's monotonic clock reads 1000 s ahead of node-a's, and its second
+   * anchor moves its mapping by 2 µs: after every refresh the rows collect has written show both nodes'
+   * barrier instants at the same times, as MultiNodeExportTest's export does.
+   */
+  @Test
+  void aTwoNodeSessionIsAlignedAtEveryRefresh(@TempDir Path tmp) throws IOException {
+    Path fixtureRaw = TestPaths.spoolFixtures().resolve("session_two_nodes_chunked").resolve("raw");
+    Path session = tmp.resolve("session_live");
+    Path raw = Files.createDirectories(session.resolve("raw"));
+    LiveExport live = new LiveExport(session, SCHEMA, CaptureSettings.defaults(), System.err);
+    int steps = 9;
+    for (int i = 1; i <= steps; i++) {
+      grow(fixtureRaw, raw, (double) i / steps);
+      live.refresh(i == steps, Set.of());
+      CsvTable ops = CsvTable.read(session.resolve("cpu_operations_timing.csv"));
+      Map<String, String> at = new TreeMap<>();
+      for (String[] r : ops.rows()) {
+        String was = at.put(ops.text(r, "context") + "@" + ops.text(r, "node"), ops.text(r, "timestamp_sec"));
+        assertThat(was).isNull();
+      }
+      at.forEach((k, t) -> {
+        if (k.endsWith("@node-b") && at.containsKey(k.replace("node-b", "node-a"))) {
+          // the same instant at the same time (to the 2 µs the second anchor moved node-b)
+          double a = Double.parseDouble(at.get(k.replace("node-b", "node-a")));
+          assertThat(Double.parseDouble(t)).as(k).isCloseTo(a, org.assertj.core.data.Offset.offset(2.5e-6));
+        }
+      });
+    }
+    assertThat(Files.readString(session.resolve("cpu_operations_timing.csv")))
+        .contains("0.060002,barrier,1.000,i=4,node-b,0,0,1,1");
+    com.fasterxml.jackson.databind.JsonNode b = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(session.resolve("metadata.json").toFile()).path("processes").get(1).path("clock");
+    assertThat(b.path("aligned_by").asText()).startsWith("wall-clock anchors");
+    assertThat(b.path("shift_ns").asLong()).isEqualTo(-1_000_000_000_000L + 2_000);
+    Path whole = tmp.resolve("whole");
+    new SessionExporter(SCHEMA).export(session, whole);
+    assertSameFiles(session, whole);
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"session_golden", "session_rotated"})
+  @ValueSource(strings = {"session_golden", "session_rotated", "session_two_nodes_chunked"})
   void aCollectorRestartedFromItsCheckpointAtEveryStepEndsTheSame(String fixture, @TempDir Path tmp) throws IOException {
     String err = collect(fixture, tmp, Mode.RESTART_EACH_STEP, 23);
     assertThat(err).isEmpty();

@@ -68,7 +68,8 @@ class SessionExporterGoldenTest {
     assertThat(Files.readAllLines(out.resolve("kv_cache_usage.csv")))
         .containsExactly("timestamp_sec,usage_pct,num_blocks,total_blocks,node,dp_rank,pp_rank,tp_rank,ep_rank");
     assertThat(Files.readAllLines(out.resolve("moe_expert_tracking/moe_expert_activations.csv")))
-        .containsExactly("layer_idx,expert_id,activation_count,percentage");
+        .containsExactly("layer_idx,expert_id,activation_count,percentage,in_model_total,node,dp_rank,pp_rank,tp_rank,"
+            + "ep_rank");
     assertThat(Files.readAllLines(out.resolve("batch_utilization.csv")).get(0))
         .startsWith("timestamp_sec,num_seqs,max_num_seqs,seq_utilization_pct,num_tokens,max_tokens,"
             + "token_utilization_pct,phase,running_queue_len,waiting_queue_len");
