@@ -382,3 +382,20 @@ def test_capture_edges_flush_the_kept_layers_before_torch_begins_or_ends_a_captu
             unwrap(t)
         moe_target._state["counter"] = saved
     assert not hasattr(torch.cuda.graphs.CUDAGraph.capture_end, "__profilemate_original__")
+
+
+def test_the_gpu_benchmarks_exactness_part_runs_on_the_cpu():
+    """bench/gpu/moe_step_cost.py --dry-run: its eager and compiled (opaque custom op, as vLLM's
+    moe_forward) modes under triton's interpreter, per-step counter == per-layer counter == a
+    torch.bincount recount, so the script the GPU run needs does not rot between device sessions."""
+    pytest.importorskip("triton")
+    pytest.importorskip("transformers")
+    script = os.path.join(os.path.dirname(PROBE), "bench", "gpu", "moe_step_cost.py")
+    env = dict(os.environ, TRITON_INTERPRET="1")
+    out = subprocess.run([sys.executable, script, "--dry-run"], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    import json
+    modes = {m["mode"]: m for m in json.loads(out.stdout)["dry_run"]["modes"]}
+    assert set(modes) == {"eager", "compiled_opaque_op"}
+    for m in modes.values():
+        assert m["per_step_launches"] == m["steps"] and m["per_layer_launches"] == m["steps"] * m["layers"], m
