@@ -13,6 +13,8 @@ be EQUAL in:
   short_step       a captured step that never reaches the last MoE layer: counted by the launch the
                    probe's hook on torch's CUDAGraph.capture_end adds (targets/moe.py)
   padded           num_valid_tokens masks padding rows, changed between replays
+Part 3 (also alone, --kernel-only): the counting's own GPU time per step, a graph of 50 steps of
+16 layers' record() on static routing, replayed: no model around it, so no model noise.
 Part 2, cost: mixtral-2b shapes (16 layers, hidden 2048, 8 experts, top-2), decode batches of
 16 and 64 tokens, one CUDA graph per arm (off, per-layer, per-step, and a second off graph: the
 A/A control), replayed in rotating order; per-step cost = arm - off in microseconds (median).
@@ -266,12 +268,53 @@ def cost(dev, T, reps, inner=5):
                                                                                 "fast_launch", "fast_launch_error")}}
 
 
+def kernel_only(dev, T, L=16, inner=50, replays=30):
+    """GPU time of the counting alone, per forward step: a graph of `inner` steps of L layers' record()
+    (static routing, mixtral-2b's 16 layers, 8 experts, top-2), replayed; us per step, median."""
+    gen = torch.Generator(device=dev).manual_seed(4)
+    routing = []
+    for _ in range(L):
+        w, ids = torch.softmax(torch.randn(T, E, device=dev, generator=gen), -1).topk(K)
+        routing.append((ids.to(torch.int32), w))
+    nvalid = torch.full((1,), T, dtype=torch.int32, device=dev)
+    out = {"tokens": T, "layers": L, "steps_per_graph": inner, "replays": replays}
+    for name, per_step in (("per_layer", False), ("per_step", True)):
+        c = ExpertCounter(L, E, K, dev, weight_bins=B, per_step=per_step)
+
+        def steps(n):
+            for _ in range(n):
+                for layer, (ids, w) in enumerate(routing):
+                    c.record(layer, ids, w, nvalid)
+        steps(2)
+        torch.cuda.synchronize()
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            steps(inner)
+        g.replay()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(replays):
+            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            s.record()
+            g.replay()
+            e.record()
+            e.synchronize()
+            times.append(s.elapsed_time(e) * 1000.0 / inner)
+        out[name + "_us_per_step"] = round(statistics.median(times), 3)
+        out[name + "_spread_us"] = [round(min(times), 3), round(max(times), 3)]
+        out[name + "_launches"] = c.launches
+        snap = c.read_and_reset()
+        out[name + "_routed_per_layer"] = sorted(set(snap.counts.sum(dim=1).tolist()))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--dry-run", action="store_true", help="CPU, exactness only (set TRITON_INTERPRET=1)")
+    ap.add_argument("--kernel-only", action="store_true", help="only the counting's own GPU time per step")
     args = ap.parse_args()
     if args.dry_run:
         res = {"dry_run": exactness(torch.device("cpu"), True)}
@@ -289,6 +332,14 @@ def main():
         res["triton"] = triton.__version__
     except Exception as exc:
         res["triton"] = "missing: %s" % exc
+    if args.kernel_only:
+        res["kernel_only"] = [kernel_only(dev, T) for T in (16, 64, 256)]
+        text = json.dumps(res, indent=1)
+        print(text)
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(text + "\n")
+        return 0
     try:
         res["exactness"] = exactness(dev, args.quick)
     except Exception as exc:
@@ -300,6 +351,13 @@ def main():
         except Exception as exc:
             res["cost"].append({"tokens": T, "error": "%s: %s" % (type(exc).__name__, exc),
                                 "trace": traceback.format_exc()[-3000:]})
+    res["kernel_only"] = []
+    for T in (16, 64, 256):
+        try:
+            res["kernel_only"].append(kernel_only(dev, T))
+        except Exception as exc:
+            res["kernel_only"].append({"tokens": T, "error": "%s: %s" % (type(exc).__name__, exc),
+                                       "trace": traceback.format_exc()[-3000:]})
     res["wall_s"] = round(time.time() - t0, 1)
     text = json.dumps(res, indent=1)
     print(text)
