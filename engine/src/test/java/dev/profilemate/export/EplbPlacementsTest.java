@@ -39,11 +39,12 @@ class EplbPlacementsTest {
     expect(t, rows.get(3), 1, "rearranged", 2, 80, "1.0000", "40 0 0 40");
     // model-wide: 80 vs 100, mean 90 -> 1.1111
     assertThat(t.text(rows.get(2), "model_imbalance")).isEqualTo("1.1111");
-    // placement 2, skipped (the map kept): layer 1, 30 each: 10 30 30 | 10 30 10 = 70 vs 50 -> 70 / 60
-    expect(t, rows.get(4), 2, "skipped", 1, 120, "1.1667", "30 30 30 30");
+    // placement 2, skipped (the map kept): layer 1, 60 20 20 20 on 2 0 1 | 2 3 2: 20/3 60 20 | 20/3 20 20/3
+    // = 86.67 vs 33.33, mean 60 -> 1.4444
+    expect(t, rows.get(4), 2, "skipped", 1, 120, "1.4444", "60 20 20 20");
     // layer 2 counted nothing under it: no imbalance, no counts
     expect(t, rows.get(5), 2, "skipped", 2, 0, "", "");
-    assertThat(t.text(rows.get(4), "model_imbalance")).isEqualTo("1.1667");
+    assertThat(t.text(rows.get(4), "model_imbalance")).isEqualTo("1.4444");
     for (String[] r : rows) {
       assertThat(t.whole(r, "ep_size")).isEqualTo(2);
       assertThat(t.whole(r, "physical_experts")).isEqualTo(6);
