@@ -1,7 +1,10 @@
 """The eplb target against vLLM 0.33's own EPLB code: the placement that vLLM's DefaultEplbPolicy chooses
 for a skewed load, committed by vLLM's _commit_eplb_maps (looked up in its module, as EplbState.rearrange
 does), must come out of the probe as an eplb_placement record equal to vLLM's map, row for row, and pack
-into the spool; the initial map and a skipped rearrangement likewise."""
+into the spool; the initial map and a skipped rearrangement likewise. Last, vLLM's whole EplbState
+(add_model, rearrange: the load all-reduce, the policy, the weight exchange, the commit) runs in two
+processes as EP ranks 0 and 1 over gloo (drive_eplb.py), the probe attached through sitecustomize, and
+each process's spool must hold vLLM's initial and new maps, which the engine's export reads."""
 import random
 from types import SimpleNamespace
 
@@ -121,3 +124,89 @@ def test_a_failing_hook_turns_the_moe_profiler_off_and_vllm_still_commits(attach
     assert torch.equal(state.physical_to_logical_map, new_map)
     assert not prof.enabled and prof.failures == 1
     assert [r[0] for r in records] == ["log"]
+
+
+# -- vLLM's real rearrangement in two processes (EP 2 over gloo), the probe attached the normal way ----------
+import glob  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from conftest import PROBE, REPO, spool_chunks  # noqa: E402
+
+DRIVER = os.path.join(os.path.dirname(__file__), "drive_eplb.py")
+
+
+def _placements(path):
+    """The eplb_placement records of one spool, decoded by the declared layout (fixed fields, then str, i32s)."""
+    rec = RECORDS["eplb_placement"]
+    fixed = struct.Struct("<qBiiiii")
+    data = open(path, "rb").read()
+    out = []
+    for _header, start, end in spool_chunks(data):
+        at = start
+        while at < end:
+            n, type_id = struct.unpack_from("<IH", data, at)
+            body = data[at + 6:at + 6 + n]
+            at += 6 + n
+            if type_id != rec.type_id:
+                continue
+            values = list(fixed.unpack_from(body, 0))
+            pos = fixed.size
+            (slen,) = struct.unpack_from("<H", body, pos)
+            values.append(body[pos + 2:pos + 2 + slen].decode())
+            pos += 2 + slen
+            for _ in range(2):
+                (count,) = struct.unpack_from("<I", body, pos)
+                values.append(list(struct.unpack_from("<%di" % count, body, pos + 4)))
+                pos += 4 + 4 * count
+            out.append(dict(zip(rec.fields, values)))
+    return out
+
+
+def test_vllms_real_rearrangement_over_two_ep_ranks_is_recorded_as_vllm_placed_it(tmp_path):
+    session = str(tmp_path / "session_eplb_real")
+    os.makedirs(os.path.join(session, "raw"), mode=0o700)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in range(2):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("VLLM_", "PROFILEMATE_", "ENABLE_")) and k != "PYTHONPATH"}
+        env.update({"PYTHONPATH": PROBE, "VLLM_ENABLE_PROFILING": "1", "PROFILEMATE_SIDECAR": "0",
+                    "PROFILEMATE_SESSION_DIR": session, "PM_RANK": str(rank), "PM_WORLD": "2", "PM_PORT": str(port),
+                    "OMP_NUM_THREADS": "1"})
+        procs.append(subprocess.Popen([sys.executable, DRIVER], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    truths = {}
+    for p in procs:
+        out, err = p.communicate(timeout=900)
+        assert p.returncode == 0, err[-3000:]
+        line = [x for x in out.splitlines() if x.startswith("TRUTH ")]
+        assert line, (out[-2000:], err[-3000:])
+        truth = json.loads(line[0][6:])
+        truths[truth["pid"]] = truth
+    for pid, truth in truths.items():
+        # vLLM moved the weights between the ranks as its new map says: a real rearrangement happened
+        assert truth["weights_moved"] and truth["after"] != truth["before"]
+        spools = glob.glob(os.path.join(session, "raw", "*-%d*.pmspool" % pid))
+        records = [r for path in sorted(spools) for r in _placements(path)]
+        assert [r["event"] for r in records] == [eplb.INITIAL, eplb.REARRANGED]
+        for r, want in zip(records, (truth["before"], truth["after"])):
+            assert (r["first_layer"], r["num_layers"], r["num_physical"], r["num_logical"], r["ep_size"]) == (
+                0, 2, 10, 8, 2)
+            assert r["layers"] == [1, 2] and r["model"] == "moe-8"
+            assert [r["map"][i * 10:(i + 1) * 10] for i in range(2)] == want
+    # the engine reads them: two placements of two layers, the second the rearrangement
+    r = subprocess.run([os.path.join(REPO, "profilemate"), "export", session], capture_output=True, text=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stderr
+    rows = open(os.path.join(session, "eplb_placements.csv")).read().splitlines()[1:]
+    cells = [row.split(",") for row in rows]
+    assert [(c[0], c[2], c[3], c[4], c[5]) for c in cells] == [
+        ("0", "initial", "1", "2", "10"), ("0", "initial", "2", "2", "10"),
+        ("1", "rearranged", "1", "2", "10"), ("1", "rearranged", "2", "2", "10")]
