@@ -22,7 +22,7 @@ from .moe import layer_index
 
 PROFILER = "moe"
 INITIAL, REARRANGED, SKIPPED = 0, 1, 2
-_commits = {"count": 0, "states": set()}
+_commits = {"states": set()}  # the model states committed during the current rearrange() call
 
 
 def _host_rows(tensor):
@@ -77,7 +77,6 @@ def _after_add_model(original, prof):
 def _after_commit(original, prof):
     def _commit_eplb_maps(model_state, new_physical_to_logical_map, *args, **kwargs):
         result = original(model_state, new_physical_to_logical_map, *args, **kwargs)
-        _commits["count"] += 1
         _commits["states"].add(id(model_state))
         if prof.enabled:
             try:
@@ -117,13 +116,14 @@ def _around_rearrange(original, prof):
 
 
 _MODULE = "vllm.distributed.eplb.eplb_state"
+# checked against vLLM 0.33's EplbState (test_eplb_placement.py); older lines built it otherwise (EplbState.build)
 TARGETS = [
-    PatchTarget(PROFILER, _MODULE, "EplbState.add_model", ">=0.11", _after_add_model, optional=True,
+    PatchTarget(PROFILER, _MODULE, "EplbState.add_model", ">=0.33", _after_add_model, optional=True,
                 note="EPLB's initial expert placement, once per model"),
     PatchTarget(PROFILER, _MODULE, "_commit_eplb_maps", ">=0.33", _after_commit, optional=True,
                 note="each rearrangement's committed placement (rearrange looks it up in its module)"),
     PatchTarget(PROFILER, _MODULE, "_commit_eplb_maps_for_layer", ">=0.33", _after_commit_layer, optional=True,
                 note="async EPLB: each layer's committed placement"),
-    PatchTarget(PROFILER, _MODULE, "EplbState.rearrange", ">=0.11", _around_rearrange, optional=True,
+    PatchTarget(PROFILER, _MODULE, "EplbState.rearrange", ">=0.33", _around_rearrange, optional=True,
                 note="a real rearrangement vLLM skipped (no material gain): the map kept"),
 ]
