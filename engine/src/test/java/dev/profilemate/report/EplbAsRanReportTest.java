@@ -42,8 +42,11 @@ class EplbAsRanReportTest {
     // vLLM's own figure per placement (layers summed): 90|90 -> 1.00, 80|100 -> 1.11, 86.67|33.33 -> 1.44
     assertThat(a.vllmMin()).isEqualTo(1.0);
     assertThat(a.vllmMax()).isEqualTo(1.4444);
-    // the static what-if on the session's totals (80 40 140 60 and 80 0 0 80) is the section's own figure
+    // the static what-if on the session's totals, the section's own figure: layer 1's 80 40 140 60 with expert 2
+    // then 0 replicated, slots 70 70 60 40 40 40 packed heaviest first onto the lighter rank: 170 | 150, mean 160;
+    // layer 2's 80 0 0 80 with experts 0 and 3 replicated: 80 | 80
     assertThat(a.staticPredicted()).isEqualTo(ep.eplbImbalance());
+    assertThat(a.staticPredicted()).isCloseTo((170.0 + 80) / (160 + 80), within(1e-9));
     assertThat(a.sentence()).startsWith("EPLB as it ran (3 placements: 1 rearrangement, 1 skipped by vLLM): "
         + "the busiest EP rank carried 1.32× the mean, 24.2% of the MoE expert time spent waiting for it; "
         + "without EPLB (linear placement) the same windows would carry 1.33×");
