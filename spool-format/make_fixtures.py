@@ -100,6 +100,8 @@ def write(out):
     _two_nodes_session(os.path.join(out, "session_two_nodes_chunked"), _FlushEvery3)
     # spool minor 9: MoE counts of DP 2 x TP 2 (expert parallel on): every TP rank routes its DP rank's tokens
     _tp_moe_session(os.path.join(out, "session_tp_moe"))
+    # spool minor 10: EPLB's placements (initial, a rearrangement, a skipped one) and counts under each
+    _eplb_session(os.path.join(out, "session_eplb"))
 
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
@@ -296,6 +298,44 @@ def _tp_moe_session(session):
                     w.emit("moe_expert_pairs_v2", t, layer, 8, [key], [n])
                     w.emit("moe_weight_histogram_v2", t, layer, 4, 0.0, 1.0, [key // 8 * 4 + 2], [n])
             w.close()
+
+
+# session_eplb: 4 logical experts + 2 redundant = 6 physical slots over 2 EP ranks (3 each), MoE layers 1 and 2
+# (layer 0 dense). Per placement: (event, map rows of layers 1 and 2, count windows per layer). Under placement 0
+# layer 1's counts 10 10 60 20 put 5+5+60 = 70 on rank 0 and 20+5+5 = 30 on rank 1 (1.40), layer 2's 40 0 0 40
+# put 20 and 60 (1.50), while vLLM's model-wide rank_load_imbalance reads 90 vs 90: 1.00. EplbPlacementsTest
+# and the report test check these figures, written out there.
+EPLB_PLACEMENTS = (
+    (0, ([0, 1, 2, 3, 0, 1], [0, 1, 2, 3, 0, 1]), {1: [[4, 4, 30, 10], [6, 6, 30, 10]], 2: [[40, 0, 0, 40]]}),
+    (1, ([2, 0, 1, 2, 3, 2], [0, 3, 1, 3, 0, 2]), {1: [[10, 10, 60, 20]], 2: [[40, 0, 0, 40]]}),
+    (2, ([2, 0, 1, 2, 3, 2], [0, 3, 1, 3, 0, 2]), {1: [[60, 20, 20, 20]]}),
+)
+
+
+def _eplb_session(session):
+    """One worker (TP rank 0 of 2, EP on, EPLB on with 2 redundant experts) that records three EPLB placements
+    and the MoE counts under each (EPLB_PLACEMENTS)."""
+    raw = os.path.join(session, "raw")
+    os.makedirs(raw, exist_ok=True)
+    for f in os.listdir(raw):
+        os.remove(os.path.join(raw, f))
+    t0, ms = 1_000_000_000, 1_000_000
+    w = SpoolWriter(os.path.join(raw, "worker-701.pmspool"), _meta(701, "worker", 0))
+    w.emit("parallel_identity", t0 + 1, 0, 2, 0, 0, 1, 0, 1, 0, 2, 0, 2, 0, 1, 0, 1, 3, "fixture-host",
+           "initialize_model_parallel")
+    w.emit("engine_config_v2", t0 + 2, json.dumps({
+        "tensor_parallel_size": 2, "data_parallel_size": 1, "enable_expert_parallel": True, "enable_eplb": True,
+        "num_redundant_experts": 2,
+        "model_config": {"num_hidden_layers": 3, "num_experts": 4, "num_experts_per_tok": 2}}))
+    for layer in (1, 2):
+        w.emit("moe_layer", t0 + 3 + layer, layer, 3, 4, 0, 2, 0, 0, "FusedTopKRouter softmax", "TritonExperts")
+    for k, (event, rows, windows) in enumerate(EPLB_PLACEMENTS):
+        t = t0 + (k + 1) * 100 * ms
+        w.emit("eplb_placement", t, event, 0, 2, 6, 4, 2, "moe-4", [1, 2], rows[0] + rows[1])
+        for layer, counts in sorted(windows.items()):
+            for i, c in enumerate(counts):
+                w.emit("moe_expert_counts_v2", t + (i + 1) * 10 * ms + layer, layer, 8, sum(c) // 2, c)
+    w.close()
 
 
 # salted block keys of the golden session's prefix-cache lookups (any distinct nonzero i64s)

@@ -22,6 +22,7 @@ PROFILER_MODULES = (
     ("cuda_graphs", ("ENABLE_CUDA_GRAPH_TRACKING",)),
     ("forward_pass", ("ENABLE_FORWARD_PASS_TIMING",)),
     ("moe", ("ENABLE_MOE_EXPERT_TRACKING",)),
+    ("eplb", ("ENABLE_MOE_EXPERT_TRACKING",)),  # its targets are the moe profiler's (one switch, one breaker)
     ("encoder_decoder", ("ENABLE_ENCODER_DECODER_TIMING",)),
     ("shutdown", config_mod.FLAGS),  # any profiler on: the EngineCore gets time to close its spool
     ("parallel", config_mod.FLAGS),  # any profiler on: every record's process gets its dp/pp/tp/ep ranks
@@ -221,18 +222,22 @@ class Probe:
                 log("profiler %s not loaded: %s" % (name, exc))
                 continue
             self.modules[name] = module
-            prof = Profiler(name, log, self.writer.emit, self.writer.out, on_disabled=self._profiler_failed)
-            prof.config = self.config
-            prof.probe = self
-            if self.off_reason is not None:
-                prof.enabled = False
-                prof.disabled_reason = self.off_reason
-            self.profilers[name] = prof
-            if hasattr(module, "setup"):
-                module.setup(prof)
+            if getattr(module, "PROFILER", name) not in self.profilers:  # else a second module of a loaded one
+                self._new_profiler(name, module)
             for target in module.TARGETS:
                 self.targets.append(target)
                 self.hook.watch(target.module, lambda _m, t=target: self.attach(t))
+
+    def _new_profiler(self, name, module):
+        prof = Profiler(name, log, self.writer.emit, self.writer.out, on_disabled=self._profiler_failed)
+        prof.config = self.config
+        prof.probe = self
+        if self.off_reason is not None:
+            prof.enabled = False
+            prof.disabled_reason = self.off_reason
+        self.profilers[name] = prof
+        if hasattr(module, "setup"):
+            module.setup(prof)
 
     def vllm_version(self):
         if self._vllm_version is None:

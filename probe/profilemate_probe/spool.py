@@ -31,6 +31,7 @@ MAJOR, MINOR = SPOOL  # versions.properties; minor 1: types 29-31 (scheduler_upd
 #                       7: types 41 (request_trace: a request's W3C trace context) and 42 (prefill_chunk)
 #                       8: type 43 (prefix_cache_lookup) and the field block_key of type 11 (kv_block_eviction)
 #                       9: types 44 (parallel_identity: the process's dp/pp/tp/ep ranks and node) and 45 (clock_anchor)
+#                      10: type 46 (eplb_placement: EPLB's physical expert placement, at start-up and per rearrangement)
 STATE_WRITING, STATE_COMPLETE = 0xFF, 0x01
 FLAG_FINAL = 0x01
 CHUNK_HEADER = struct.Struct("<4sBBBBIIIIq")

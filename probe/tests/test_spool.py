@@ -26,7 +26,7 @@ def test_fixture_script_reproduces_the_committed_bytes(tmp_path):
                  "session_budget/raw/engine_core-301.1.pmspool", "session_traced/raw/engine_core-401.pmspool",
                  "session_traced_chunked/raw/engine_core-401.pmspool", "session_tp_moe/raw/worker-601.pmspool",
                  "session_tp_moe/raw/worker-604.pmspool", "session_two_nodes/raw/worker-502.pmspool",
-                 "session_two_nodes_chunked/raw/worker-502.pmspool"):
+                 "session_two_nodes_chunked/raw/worker-502.pmspool", "session_eplb/raw/worker-701.pmspool"):
         assert filecmp.cmp(os.path.join(committed, name), os.path.join(tmp_path, name), shallow=False), name
 
 

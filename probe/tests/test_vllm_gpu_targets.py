@@ -27,6 +27,10 @@ GPU_TARGETS = {
     "vllm.model_executor.layers.fused_moe.router.fused_moe_router:FusedMoERouter.select_experts",
     "vllm.v1.worker.gpu_model_runner:GPUModelRunner._execute_mm_encoder",
     "vllm.v1.worker.gpu.mm.encoder_runner:EncoderRunner.execute_mm_encoder",
+    "vllm.distributed.eplb.eplb_state:EplbState.add_model",
+    "vllm.distributed.eplb.eplb_state:_commit_eplb_maps",
+    "vllm.distributed.eplb.eplb_state:_commit_eplb_maps_for_layer",
+    "vllm.distributed.eplb.eplb_state:EplbState.rearrange",
 }
 # The newest release is the contract; on older lines these are feature-detected (see doctor).
 NEWEST = "0.33"

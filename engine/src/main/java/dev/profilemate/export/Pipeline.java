@@ -3,6 +3,7 @@ package dev.profilemate.export;
 import dev.profilemate.aggregate.CaptureRules;
 import dev.profilemate.aggregate.CaptureSettings;
 import dev.profilemate.aggregate.CpuOperations;
+import dev.profilemate.aggregate.EplbPlacements;
 import dev.profilemate.aggregate.CudaGraphs;
 import dev.profilemate.aggregate.EncoderDecoder;
 import dev.profilemate.aggregate.ForwardPasses;
@@ -67,6 +68,7 @@ final class Pipeline implements java.io.Serializable {
   final PrefixCacheMisses prefixCache;
   final LatencyParts latency;
   final RankStragglers stragglers;
+  final EplbPlacements eplb;
   final List<RecordConsumer> consumers;
 
   Pipeline(SessionClock clock, RecordSchema schema, CaptureSettings triggers, Map<SessionFile, CsvTable.Writer> t) {
@@ -126,9 +128,10 @@ final class Pipeline implements java.io.Serializable {
         mainRanks.cells(r.process()));
     latency = new LatencyParts(clock, schema, latencyRows);
     prefixCache = new PrefixCacheMisses(clock);
+    eplb = new EplbPlacements(clock);
     // the rank tables first, so a row made from a record after its process's identity has its ranks
     consumers = List.of(mainRanks, sideRanks, steps, evictions, requests, cpu, forward, graphs, moe, moeLayers, encdec,
-        captures, latency, prefixCache, stragglers);
+        captures, latency, prefixCache, stragglers, eplb);
   }
 
   /**
@@ -165,7 +168,7 @@ final class Pipeline implements java.io.Serializable {
   static final java.util.Set<SessionFile> END_TABLES = java.util.EnumSet.of(SessionFile.CAPTURE_WINDOWS,
       SessionFile.CUDA_GRAPH_CAPTURES, SessionFile.CUDA_GRAPH_USAGE, SessionFile.MOE_ACTIVATIONS,
       SessionFile.MOE_COSELECTION, SessionFile.MOE_LAYERS, SessionFile.MOE_WEIGHT_HISTOGRAM,
-      SessionFile.PREFIX_CACHE_REQUESTS);
+      SessionFile.PREFIX_CACHE_REQUESTS, SessionFile.EPLB_PLACEMENTS);
 
   private CsvTable.Writer out(SessionFile f) {
     return t.get(f);
@@ -214,11 +217,26 @@ final class Pipeline implements java.io.Serializable {
           .preformatted(mainRanks.cells(l.process()), RANK_CELLS).end();
     }
     PrefixCacheRows.write(t.get(SessionFile.PREFIX_CACHE_REQUESTS), prefixCache.rows(), mainRanks);
+    for (EplbPlacements.Row r : eplb.rows(totals)) {
+      t.get(SessionFile.EPLB_PLACEMENTS).whole(r.placement()).text(Fmt.sec(r.timestampSec())).text(r.event())
+          .whole(r.layer()).whole(r.epSize()).whole(r.physical()).whole(r.routed())
+          .text(r.routed() > 0 ? Fmt.fixed(r.imbalance(), 4) : "")
+          .text(Double.isNaN(r.vllmImbalance()) ? "" : Fmt.fixed(r.vllmImbalance(), 4))
+          .text(r.counts() == null ? "" : joined(r.counts())).end();
+    }
     for (MoeExperts.WeightBin b : moe.weightHistogram()) {
       t.get(SessionFile.MOE_WEIGHT_HISTOGRAM).whole(b.layer()).whole(b.expert()).text(Fmt.fixed(b.lo(), 4))
           .text(Fmt.fixed(b.hi(), 4)).whole(b.count()).text(py(totals.counted(b.process(), b.layer())))
           .preformatted(mainRanks.cells(b.process()), RANK_CELLS).end();
     }
+  }
+
+  private static String joined(long[] counts) {
+    StringBuilder b = new StringBuilder();
+    for (long c : counts) {
+      b.append(b.length() == 0 ? "" : " ").append(c);
+    }
+    return b.toString();
   }
 
   /** Which processes' MoE counts the model-wide figures take (after the records are all read). */

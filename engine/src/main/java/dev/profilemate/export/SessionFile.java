@@ -153,6 +153,42 @@ public enum SessionFile {
       col("counts", "text", "Whether the layer's counts were recorded.",
           "recorded, none routed, or \"MoE counts not recorded: BACKEND routes inside its kernel\" (moe_routing_hidden)."),
       Cols.IN_MODEL_TOTAL),
+  EPLB_PLACEMENTS("eplb_placements.csv", ProbeProfiler.MOE, "eplb_placement, moe_expert_counts_v2",
+      "One row per expert placement vLLM's EPLB put in force (at start-up, each rearrangement) and MoE layer: the "
+          + "load of the expert counts recorded while it was in force, per expert-parallel rank.",
+      "With --enable-eplb on a GPU MoE model only (header alone otherwise; spool minor 10). The k-th placement of "
+          + "every worker is the same (EP ranks rearrange together): its map is the first worker's, its counts the "
+          + "model-wide sum (the in_model_total processes). A count window belongs to the placement its worker had "
+          + "when the window was read back (windows of CUDA_EVENT_BATCH_SIZE steps; EPLB rearranges every "
+          + "eplb_config.step_interval steps). Async EPLB commits layer by layer: the commit of MoE layer 0 opens "
+          + "the next placement (docs/expert-parallel.md).",
+      col("placement", "index", "The placement, counted from 0 (the initial one) in the order vLLM committed them.",
+          "The k-th eplb_placement record of each worker."),
+      col("timestamp_sec", "s", "When vLLM committed the placement, in seconds since the session started.",
+          "(eplb_placement.t_ns − session start) / 1e9."),
+      col("event", "text", "initial (EplbState.add_model), rearranged (a committed rearrangement) or skipped (a "
+              + "real rearrangement vLLM did not commit: no material gain; the map kept).", "eplb_placement.event."),
+      Cols.LAYER,
+      col("ep_size", "count", "Expert-parallel ranks the physical experts are spread over.",
+          "eplb_placement.ep_size (num_physical_experts / num_local_physical_experts)."),
+      col("physical_experts", "experts", "Physical expert slots of the layer: logical experts + redundant replicas.",
+          "eplb_placement.num_physical."),
+      col("routed_tokens", "token assignments", "Assignments to routed experts in the layer while the placement was in "
+              + "force, model-wide.", "Sum of expert_counts."),
+      col("imbalance", "ratio", "Busiest EP rank's load / the mean rank load in this layer under this placement "
+              + "(1.00 is perfect): every rank waits for the busiest at each MoE layer.",
+          "A rank's load is the sum over its slots (rank r: slots r·P/ep .. (r+1)·P/ep − 1) of the slot's logical "
+              + "expert's tokens / that expert's replica count, as vLLM's rank_load_imbalance computes it.",
+          "Empty where no tokens were counted under the placement."),
+      col("model_imbalance", "ratio", "vLLM's own rank_load_imbalance of the placement: busiest / mean of each rank's "
+              + "load summed over all the placement's layers (the same on each of its rows).",
+          "EplbState.rearrange's rank_load_imbalance (vllm/distributed/eplb/eplb_state.py) on these counts.",
+          "Lower than the per-layer figures when different layers' busiest ranks differ: a layer still waits for "
+              + "its own busiest rank, which the imbalance column measures."),
+      col("expert_counts", "text", "The logical experts' tokens while the placement was in force, space-separated "
+              + "by expert id (for the what-ifs: the report places the same counts as vLLM's EPLB and "
+              + "determine_expert_map would).",
+          "Sum of moe_expert_counts_v2.counts of the window's records.")),
   FORWARD_PASS("forward_pass_timing.csv", ProbeProfiler.FORWARD_PASS, "forward_pass",
       "One row per model forward step on a worker.",
       "Written on GPU workers only: on a CPU-only run (the demo) this file has its header alone.",

@@ -35,10 +35,23 @@ record ExpertParallelAnalysis(
     double eplbImbalance,
     double eplbGainPct,
     String headline,
-    List<Layer> worstLayers) {
+    List<Layer> worstLayers,
+    AsRan asRan) {
 
   static final int WHAT_IF_EP = 8;
   static final int MAX_LAYERS = 12;
+
+  /**
+   * EPLB as it ran (eplb_placements.csv): over every placement vLLM's EPLB put in force and each MoE layer, the
+   * counts of the windows under it. imbalance: Σ busiest rank / Σ mean rank as placed then; lostPct: the share of
+   * MoE expert time spent waiting for the busiest rank; noEplb: the same windows under vLLM's placement without
+   * EPLB (determine_expert_map, no replicas); hindsight: under EPLB's own policy given each window's load before
+   * it ran (the most a rearrangement per window could do); staticPredicted: the what-if's best static placement
+   * for the session's total load (eplbImbalance); vllmMin/vllmMax: vLLM's own rank_load_imbalance (layers summed)
+   * over the placements that counted tokens.
+   */
+  record AsRan(int placements, int rearranged, int skipped, double imbalance, double lostPct, double noEplb,
+      double hindsight, double staticPredicted, double vllmMin, double vllmMax, String sentence) {}
 
   /** One layer: busiest rank / mean rank, as placed, balanced without and with redundant experts. */
   record Layer(int layer, double imbalance, double balancedImbalance, double eplbImbalance) {}
@@ -102,7 +115,68 @@ record ExpertParallelAnalysis(
         balGain, canReplicate, redundant, eplbOn, withReplicas / mean, repGain);
     return new ExpertParallelAnalysis(SectionStatus.RECORDED, ep, source, strategy, redundant, eplbOn, imbalance, lost,
         balanced / mean, balGain, withReplicas / mean, repGain, headline,
-        List.copyOf(layers.subList(0, Math.min(MAX_LAYERS, layers.size()))));
+        List.copyOf(layers.subList(0, Math.min(MAX_LAYERS, layers.size()))),
+        asRan(s.eplbPlacements(), strategy, canReplicate ? withReplicas / mean : Double.NaN));
+  }
+
+  /** EPLB as it ran, from eplb_placements.csv; null where vLLM's EPLB recorded no placement with counts. */
+  static AsRan asRan(List<SessionRows.EplbPlacementRow> rows, String strategy, double staticPredicted) {
+    if (rows.isEmpty()) {
+      return null;
+    }
+    java.util.Map<Integer, String> events = new TreeMap<>();
+    double busiest = 0;
+    double mean = 0;
+    double noEplb = 0;
+    double hindsight = 0;
+    double vllmMin = Double.NaN;
+    double vllmMax = Double.NaN;
+    for (SessionRows.EplbPlacementRow r : rows) {
+      events.put(r.placement(), r.event());
+      if (r.routed() <= 0 || r.counts().length == 0 || r.epSize() <= 0 || Double.isNaN(r.imbalance())) {
+        continue;
+      }
+      double m = r.routed() / (double) r.epSize();
+      busiest += r.imbalance() * m;
+      mean += m;
+      noEplb += r.counts().length >= r.epSize()
+          ? ExpertPlacement.max(ExpertPlacement.configured(r.counts(), r.epSize(), strategy)) : Double.NaN;
+      double[] best = ExpertPlacement.eplb(r.counts(), r.epSize(), r.physical());
+      hindsight += best == null ? Double.NaN : ExpertPlacement.max(best);
+      if (!Double.isNaN(r.modelImbalance())) {
+        vllmMin = Double.isNaN(vllmMin) ? r.modelImbalance() : Math.min(vllmMin, r.modelImbalance());
+        vllmMax = Double.isNaN(vllmMax) ? r.modelImbalance() : Math.max(vllmMax, r.modelImbalance());
+      }
+    }
+    if (mean == 0) {
+      return null;
+    }
+    int rearranged = (int) events.values().stream().filter("rearranged"::equals).count();
+    int skipped = (int) events.values().stream().filter("skipped"::equals).count();
+    double imbalance = busiest / mean;
+    double lost = 100 * (1 - mean / busiest);
+    StringBuilder b = new StringBuilder("EPLB as it ran (").append(events.size())
+        .append(events.size() == 1 ? " placement" : " placements").append(": ").append(rearranged)
+        .append(rearranged == 1 ? " rearrangement" : " rearrangements")
+        .append(skipped > 0 ? ", " + skipped + " skipped by vLLM" : "").append("): the busiest EP rank carried ")
+        .append(Num.f(imbalance, 2)).append("× the mean, ").append(Num.f(lost, 1))
+        .append("% of the MoE expert time spent waiting for it; without EPLB (").append(strategy)
+        .append(" placement) the same windows would carry ").append(Num.f(noEplb / mean, 2)).append("×");
+    if (!Double.isNaN(staticPredicted)) {
+      b.append(", and the best static placement for the session's total load predicts ")
+          .append(Num.f(staticPredicted, 2)).append("×");
+    }
+    b.append(".");
+    if (!Double.isNaN(hindsight)) {
+      b.append(" EPLB's policy given each window's load in advance would have reached ")
+          .append(Num.f(hindsight / mean, 2)).append("×.");
+    }
+    if (!Double.isNaN(vllmMin)) {
+      b.append(" vLLM's own measure (rank_load_imbalance, its layers summed) read ").append(Num.f(vllmMin, 2))
+          .append(vllmMax > vllmMin ? "–" + Num.f(vllmMax, 2) : "").append(" over the placements.");
+    }
+    return new AsRan(events.size(), rearranged, skipped, imbalance, lost, noEplb / mean, hindsight / mean,
+        staticPredicted, vllmMin, vllmMax, b.toString());
   }
 
   private static String headline(int ep, boolean epOn, String strategy, int layers, double imbalance, double lost,
@@ -131,6 +205,6 @@ record ExpertParallelAnalysis(
 
   private static ExpertParallelAnalysis none(SectionStatus why) {
     return new ExpertParallelAnalysis(why, 0, "", "",
-        0, false, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "", List.of());
+        0, false, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "", List.of(), null);
   }
 }

@@ -50,6 +50,7 @@ record SessionData(
     List<LayerImbalance> moeImbalance,
     List<WeightBin> moeWeightBins,
     WeightSamples moeWeightSamples,
+    List<SessionRows.EplbPlacementRow> eplbPlacements,
     SortedMap<String, Distribution.Summary> encoderDecoderByComponent,
     CsvTable captureWindows) {
 
@@ -67,7 +68,7 @@ record SessionData(
     return new SessionData(null, SessionMetadata.empty(), Map.copyOf(t), KvUsageRows.EMPTY, 0,
         Distribution.Summary.EMPTY, KvCounters.NONE, SchedulerStepRows.EMPTY, ForwardStepRows.EMPTY,
         DurationsByName.NONE, List.of(), List.of(), PreemptionEvents.NONE, RequestSummary.NONE, List.of(),
-        List.of(), List.of(), List.of(), WeightSamples.NONE, DurationsByName.NONE,
+        List.of(), List.of(), List.of(), WeightSamples.NONE, List.of(), DurationsByName.NONE,
         CsvTable.absent(SessionFile.CAPTURE_WINDOWS.fileName));
   }
 
@@ -111,6 +112,7 @@ record SessionData(
             c.number("weight_hi"), c.whole("count")));
     WeightSamples samples = files.stream(SessionFile.MOE_WEIGHTS, WeightSamples.Reader::new,
         WeightSamples.Reader::samples, WeightSamples.NONE);
+    List<SessionRows.EplbPlacementRow> placements = files.rows(SessionFile.EPLB_PLACEMENTS, SessionData::placement);
     SortedMap<String, Distribution.Summary> encoder = files.stream(SessionFile.ENCODER_DECODER,
         h -> new DurationsByName.Reader(h, "component", "duration_ms"), DurationsByName.Reader::summaries,
         DurationsByName.NONE);
@@ -129,7 +131,7 @@ record SessionData(
     return new SessionData(dir, meta, files.shapes(), kv, evictions == null ? 0 : evictions.count(),
         evictions == null ? Distribution.Summary.EMPTY : evictions.lifetimeSec(),
         kvCounters(dir.resolve("kv_cache_summary.txt")), steps, forward, cpu, captures, usage, events, requests,
-        activations, pairs, imbalance, bins, samples, encoder, windows);
+        activations, pairs, imbalance, bins, samples, placements, encoder, windows);
   }
 
   /** Whether the file was there and how many rows it had (only the files the report reads). */
@@ -224,6 +226,15 @@ record SessionData(
   private static Graph graph(Cells c) {
     return new Graph(c.text("runtime_mode"), c.whole("num_tokens"), c.text("num_reqs"), c.text("uniform"),
         c.text("has_lora"), c.whole("replay_count"), c.number("capture_time_sec"));
+  }
+
+  private static SessionRows.EplbPlacementRow placement(Cells c) {
+    String counts = c.text("expert_counts").strip();
+    long[] n = counts.isEmpty() ? new long[0]
+        : java.util.Arrays.stream(counts.split(" ")).mapToLong(Long::parseLong).toArray();
+    return new SessionRows.EplbPlacementRow((int) c.whole("placement"), c.text("event"), (int) c.whole("layer_idx"),
+        (int) c.whole("ep_size"), (int) c.whole("physical_experts"), c.whole("routed_tokens"), c.number("imbalance"),
+        c.number("model_imbalance"), n);
   }
 
   /** "blocks allocated:" and "prefix-cache hit blocks:" from the human-readable KV summary. */

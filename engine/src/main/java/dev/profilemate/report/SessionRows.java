@@ -69,6 +69,13 @@ final class SessionRows {
   /** moe_expert_activations.csv */
   record ExpertActivation(int layer, int expert, long count, double pct) {}
 
+  /**
+   * eplb_placements.csv: one EPLB placement and MoE layer; imbalance busiest / mean EP rank under it (NaN where
+   * nothing was counted), counts the logical experts' tokens under it (empty where none).
+   */
+  record EplbPlacementRow(int placement, String event, int layer, int epSize, int physical, long routed,
+      double imbalance, double modelImbalance, long[] counts) {}
+
   /** moe_expert_coselection.csv */
   record ExpertPair(int layer, int expert1, int expert2, long count) {}
 
