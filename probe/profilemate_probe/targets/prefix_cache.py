@@ -16,10 +16,13 @@ at most MAX_FED_BLOCKS), their tokens hashed in one C-level pass; bench/prefix_c
 """
 from array import array
 from collections import OrderedDict
+import inspect
 from itertools import repeat
+import struct
 from time import monotonic_ns
 
 from ..patching import PatchTarget
+from ..spool import StringRecord, note_cut
 from . import _keys
 
 PROFILER = "prefix_cache"
@@ -230,14 +233,68 @@ def _classify_and_feed(manager, request, hashes, bs, k, hit, blocks, num_tokens,
     return shape, shared, mismatch
 
 
+# The record is packed here, on vLLM's thread, in two parts: its length, type and t_ns, and the
+# rest (fields and the request id), which a request looked up again with the same answer reuses
+# (_memo): most lookups are such retries (a waiting request is looked up every step until its
+# blocks fit: 299 of the demo's 411), and packing them on the spool thread cost it ~5 us apiece.
+_REC = StringRecord("prefix_cache_lookup")
+_TYPE, _FIXED = _REC.type_id, _REC.fixed_size
+_HEAD = struct.Struct("<IHq").pack
+_REST = struct.Struct("<" + _REC.head.__self__.format[4:]).pack  # "<IH" + "q" (t_ns): the fields after t_ns
+
+
+def _id_str(rid):
+    """The request id as the spool stores a str (u16 length, at most 65,535 bytes, a cut counted)."""
+    b = rid.encode("utf-8", "replace")
+    if len(b) > 65535:
+        b = b[:65535]
+        note_cut()
+    return len(b).to_bytes(2, "little") + b
+
+
+def _memo(manager, request, result, now):
+    """(hit, num_tokens, num_preemptions, body length, packed fields after t_ns): what a retry
+    with the same hit, tokens and preemptions writes again (its _lookup would be the same)."""
+    fields = _lookup(manager, request, result, now)
+    rest = _REST(*fields[1:-1]) + _id_str(fields[-1])
+    memo = request._profilemate_lookup = (result[1], request.num_tokens, getattr(request, "num_preemptions", 0),
+                                          len(rest) + 8, rest)
+    return memo
+
+
 def _get_computed_blocks(original, prof):
+    def record(self, request, result):
+        t = monotonic_ns()
+        try:
+            try:
+                memo = request._profilemate_lookup
+                if memo[0] != result[1] or memo[1] != request.num_tokens \
+                        or memo[2] != getattr(request, "num_preemptions", 0):
+                    memo = _memo(self, request, result, t)
+            except AttributeError:
+                memo = _memo(self, request, result, t)
+            prof.out(_HEAD(memo[3], _TYPE, t) + memo[4])
+        except Exception as exc:
+            prof.fail("KVCacheManager.get_computed_blocks", exc)
+
+    try:
+        params = list(inspect.signature(original).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if params is not None and [p.name for p in params] == ["self", "request", "max_cache_hit_length"] \
+            and params[2].default is None and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+        # vLLM 0.33's signature as it is: no *args/**kwargs (a new dict on every call)
+        def get_computed_blocks(self, request, max_cache_hit_length=None):
+            result = original(self, request, max_cache_hit_length)
+            if prof.enabled:
+                record(self, request, result)
+            return result
+        return get_computed_blocks
+
     def get_computed_blocks(self, request, *args, **kwargs):
         result = original(self, request, *args, **kwargs)
         if prof.enabled:
-            try:
-                prof.emit("prefix_cache_lookup", *_lookup(self, request, result, monotonic_ns()))
-            except Exception as exc:
-                prof.fail("KVCacheManager.get_computed_blocks", exc)
+            record(self, request, result)
         return result
     return get_computed_blocks
 
