@@ -55,6 +55,19 @@ def scheduler_loop(quick):
         rows.append(Row("scheduler loop %s: us CPU/step, hooks + spool thread" % name,
                         s["scheduler_us_per_step_off"], round(on_total, 1), s["median_ratio_with_spool_thread"], aa,
                         "spool thread %.2f us/step; target <= 1.02" % s["spool_thread_us_per_step"]))
+    # the same without the prefix-cache explainer's hook (KVCacheManager.get_computed_blocks): what
+    # the scheduler and KV-block hooks cost alone
+    rounds = 3 if quick else ROUNDS[0]
+    so.use_profilers(("scheduler", "kv_cache"))
+    try:
+        s = so.summarize(rounds, *so.loop_overhead(rounds, so.WORKLOADS["demo"]))
+    finally:
+        so.use_profilers(("scheduler", "kv_cache", "prefix_cache"))
+    rows.append(Row("scheduler loop demo without the prefix-cache hook: hooks + spool thread",
+                    s["scheduler_us_per_step_off"],
+                    round(s["scheduler_us_per_step_on"] + s["spool_thread_us_per_step"], 1),
+                    s["median_ratio_with_spool_thread"], s["control_off_vs_off_paired_median"],
+                    "the scheduler's and KV-block hooks alone (PROFILEMATE_BENCH_PROFILERS=scheduler,kv_cache)"))
     return rows
 
 
@@ -71,7 +84,7 @@ def prefix_cache_lookup(quick):
     unwrap(target)
     try:
         if quick:
-            got = prefix_cache_cost.measure(rounds=3, calls=20, shapes=[(512, 64)])
+            got = prefix_cache_cost.measure(rounds=3, calls=100, shapes=[(512, 64)])
         else:
             got = prefix_cache_cost.measure()
     finally:
@@ -83,10 +96,21 @@ def prefix_cache_lookup(quick):
 
 def moe_counter_cpu(quick):
     try:
-        import torch  # noqa: F401
+        import torch
         import hook_cost
     except ImportError:
         return []
+    threads = torch.get_num_threads()
+    # one intra-op thread: on a shared 2-core machine torch's thread pool waits on the other core's
+    # load (milliseconds per op), which measures the machine, not the counter
+    torch.set_num_threads(1)
+    try:
+        return _moe_rows(quick, hook_cost)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _moe_rows(quick, hook_cost):
     shapes = [("Mixtral 8 experts top-2", 32, 8, 2, 64), ("Qwen3-MoE 128 experts top-8", 48, 128, 8, 64)]
     rows = []
     for label, L, E, K, T in shapes[:1] if quick else shapes:
@@ -94,7 +118,8 @@ def moe_counter_cpu(quick):
         off, on = L * route / 1e3, L * (route + rec) / 1e3
         rows.append(Row("MoE counter on CPU, %s, %d layers x %d tokens: us/step" % (label, L, T), round(off, 1),
                         round(on, 1), round(on / off, 3), None,
-                        "off: softmax+top-k routing per layer (for scale); on: + ExpertCounter.record (torch fallback)"))
+                        "off: softmax+top-k routing per layer (for scale); on: + ExpertCounter.record (torch "
+                        "fallback, one thread)"))
     return rows
 
 
@@ -135,7 +160,7 @@ def main():
         rows.extend(section(args.quick))
     width = max(len(r.name) for r in rows)
     print("probe overhead, side by side (vLLM %s, Python %s%s); load average %.2f %.2f %.2f before, "
-          "%.2f %.2f %.2f after; %.0f s"
+          "%.2f %.2f %.2f after; measured in %.0f s"
           % ((vllm.__version__, sys.version.split()[0], ", quick" if args.quick else "") + load
              + os.getloadavg() + (time.monotonic() - t0,)))
     print("%-*s %10s %10s %8s %8s  %s" % (width, "measurement", "off", "on", "on/off", "A/A", "note"))

@@ -14,6 +14,12 @@ Workloads: "demo" (the demo's, at most 12 running requests), "server64" (up to 6
 mostly decode) and "server256" (the same traffic at vLLM's default of 256). KV events off in
 all, as in a default vLLM server.
 
+The hooks measured are every one that runs inside those two calls: the scheduler's, the KV block
+pool's and the prefix-cache lookup's (PROFILEMATE_BENCH_PROFILERS=scheduler,kv_cache leaves the last
+off in every arm: the probe without the prefix-cache explainer). Before 2026-12-06 the prefix-cache
+hook stayed on in all three arms: its cost in place cancelled out, and its records, then packed on the
+spool thread, were charged three times; figures before and after that differ on that account.
+
 Usage: python bench/scheduler_overhead.py [ROUNDS] [WORKLOAD ...]   (under the vLLM venv; no
 PYTHONPATH needed; workloads demo and server64 unless named; server256: up to 256 running)
 """
@@ -44,7 +50,20 @@ import run_demo  # noqa: E402
 # block pool's and the prefix-cache lookup's (KVCacheManager.get_computed_blocks, added after
 # this bench was first written: it stayed wrapped in all arms, so its cost in place cancelled
 # out while its records, packed on the spool thread, were charged three times)
-SCHED_TARGETS = [t for t in probe.targets if t.profiler in ("scheduler", "kv_cache", "prefix_cache")]
+ALL_SCHED_TARGETS = [t for t in probe.targets if t.profiler in ("scheduler", "kv_cache", "prefix_cache")]
+SCHED_TARGETS = list(ALL_SCHED_TARGETS)
+
+
+def use_profilers(names):
+    """Only these profilers' hooks in the probe-on arm; the others' left off in every arm (the probe
+    without them). The environment variable PROFILEMATE_BENCH_PROFILERS (comma-separated) does the
+    same for main(): "scheduler,kv_cache" is the probe without the prefix-cache explainer."""
+    SCHED_TARGETS[:] = [t for t in ALL_SCHED_TARGETS if t.profiler in names]
+    for t in ALL_SCHED_TARGETS:
+        if t.profiler in names:
+            wrap(t, probe.profilers[t.profiler])
+        else:
+            unwrap(t)
 
 
 def set_probe(on):
@@ -286,8 +305,10 @@ def main():
     names = sys.argv[2:] or ["demo", "server64"]
     freeze_heap()
     import vllm
+    profilers = os.environ.get("PROFILEMATE_BENCH_PROFILERS", "scheduler,kv_cache,prefix_cache").split(",")
+    use_profilers(profilers)
     result = {"vllm": vllm.__version__, "python": sys.version.split()[0], "load_average": os.getloadavg(),
-              "workloads": {}}
+              "profilers": profilers, "workloads": {}}
     for name in names:
         result["workloads"][name] = summarize(rounds, *loop_overhead(rounds, WORKLOADS[name]))
     result.update({
