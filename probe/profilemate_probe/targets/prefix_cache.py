@@ -4,7 +4,7 @@ What the engine needs to say why a request missed (aggregate/PrefixCacheMisses):
 full blocks were found, the salted key of the first one that was not (matched against the keys of
 evicted blocks, targets/kv_cache.py), and what an earlier request had at that block. The last part
 is decided here, from an in-memory table the probe keeps and never writes: per parent block (the
-block hash before it) and first token, the salted token hashes of up to four children the probe
+block hash before it) and first token, the (masked) token ids of up to four children the probe
 saw. A new child that shares some leading tokens with one of them but not the whole block is a
 misaligned prefix
 (the shared prefix ends inside a block, so vLLM cannot cache it); one with the same tokens and
@@ -12,12 +12,13 @@ other extras (cache salt, LoRA, image, prompt embeds) is an extras mismatch. Onl
 leave the process: never text, token ids, salts or adapter names.
 
 Cost: the table is fed only with blocks the lookup missed (the blocks vLLM is about to compute,
-at most MAX_FED_BLOCKS), their tokens hashed in one C-level pass; bench/prefix_cache_cost.py.
+at most MAX_FED_BLOCKS), their token ids masked in C-level passes; bench/prefix_cache_cost.py.
 """
 from array import array
 from collections import OrderedDict
 import inspect
 from itertools import repeat
+import os
 import struct
 from time import monotonic_ns
 
@@ -34,7 +35,7 @@ MISMATCH_BITS = {"cache_salt": 1, "lora": 2, "mm": 4, "prompt_embeds": 8}
 # Distinct extras remembered per first block (cache salts, adapters): the closest is compared
 _FIRST_BLOCK_EXTRAS = 4
 # Blocks remembered: bounded whatever the server runs (oldest first out). An entry is a key and a
-# reference to its lookup's token hashes (8 bytes a token): ~20 MiB at most at block size 16.
+# reference to its lookup's masked token ids (8 bytes a token): ~20 MiB at most at block size 16.
 MAX_BLOCKS = 1 << 16
 # Missed blocks of one lookup fed to the table (4,096 tokens at block size 16): a request that
 # diverges further into another's unique part is told never_seen (docs/prefix-cache.md)
@@ -42,8 +43,8 @@ MAX_FED_BLOCKS = 256
 
 
 class _Table:
-    """What the probe saw after each block: (parent block hash, first token's hash, extras) ->
-    (the token hashes of the lookup that fed it, the block's offset in them, the request).
+    """What the probe saw after each block: (parent block hash, first token (masked), extras) ->
+    (the masked token ids of the lookup that fed it, the block's offset in them, the request).
     `kinds` keeps, per (parent, first token), the extras last seen there (for the first block, the
     last few): a block found under other extras only is an extras mismatch. Both FIFO-bounded."""
     __slots__ = ("blocks", "kinds", "first")
@@ -57,7 +58,7 @@ class _Table:
 
     def feed(self, parents, extras, th, bs, owner, first_extras=None):
         """The blocks of one lookup from its first missed one: parents[i] is the block hash before
-        block i of them, th their tokens' hashes, `extras` those of every block but the prompt's
+        block i of them, th their masked token ids (_token_hashes), `extras` those of every block but the prompt's
         first (`first_extras`, when the lookup starts there). No Python code per block but the
         parents' list: the dict updates zip C-level iterators."""
         firsts = th[::bs]
@@ -117,10 +118,28 @@ class _Table:
         return (NEVER_SEEN, 0, 0) if best is None else best[1:]
 
 
+# 8 secret bytes, drawn per process and never written, and that unit repeated: the pad XORed
+# onto the token ids the table keeps (grown when a lookup feeds more tokens than it covers)
+_UNIT = os.urandom(8)
+_PAD = [_UNIT * 4096]
+
+
 def _token_hashes(tokens):
-    """Salted hashes of the tokens, one each, in one C-level pass (no Python code per token): two
-    blocks share their first n tokens exactly when their first n hashes are equal."""
-    return array("q", map(hash, zip(repeat(_keys.SEED), tokens)))
+    """The tokens as the table keeps them: each token id XORed with a per-process secret (the same
+    for every token), in C-level passes over the whole run (no Python code per token). Two blocks
+    share their first n tokens exactly when their first n entries are equal. (They were salted
+    hashes, hash((seed, token)), ~140-200 ns a token, most of the hook's cost on a lookup that
+    misses; these take ~50. Neither is ever written, and neither hides a token from whoever can
+    read the process's memory and the secret in it: a salted hash is undone by hashing the
+    vocabulary.)"""
+    ids = array("q", tokens)
+    n = len(ids) * 8
+    pad = _PAD[0]
+    if n > len(pad):
+        pad = _PAD[0] = _UNIT * (n // 8 * 2)
+    out = array("q")
+    out.frombytes((int.from_bytes(ids, "little") ^ int.from_bytes(pad[:n], "little")).to_bytes(n, "little"))
+    return out
 
 
 def _extras_slow(request, start, end):
