@@ -23,7 +23,7 @@ import struct
 from time import monotonic_ns
 
 from ..patching import PatchTarget
-from ..spool import StringRecord, note_cut
+from ..spool import RECORDS, StringRecord, note_cut
 from . import _keys
 
 PROFILER = "prefix_cache"
@@ -259,7 +259,8 @@ def _classify_and_feed(manager, request, hashes, bs, k, hit, blocks, num_tokens,
 _REC = StringRecord("prefix_cache_lookup")
 _TYPE, _FIXED = _REC.type_id, _REC.fixed_size
 _HEAD = struct.Struct("<IHq").pack
-_REST = struct.Struct("<" + _REC.head.__self__.format[4:]).pack  # "<IH" + "q" (t_ns): the fields after t_ns
+_FIELDS = RECORDS["prefix_cache_lookup"]._fixed.format  # "<q..." : t_ns first (an i64), then the rest
+_REST = struct.Struct("<" + _FIELDS[2:]).pack
 
 
 def _id_str(rid):
