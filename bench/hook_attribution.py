@@ -52,6 +52,8 @@ VARIANTS = {
     "update_from_output pass-through": {"Scheduler.update_from_output"},
     "preemption hook pass-through": {"Scheduler._preempt_request"},
     "KV-block hooks pass-through": {n for n in ALL if n.startswith("BlockPool.")},
+    "prefix-cache lookup pass-through": {"KVCacheManager.get_computed_blocks"},
+    "request hooks pass-through": {"Scheduler.add_request"},
 }
 
 

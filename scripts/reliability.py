@@ -72,7 +72,9 @@ def _records(row):
         return "%s on disk / no session to export" % disk if not row.get("sessions") else \
             "%s on disk / nothing exported" % disk
     extra = row["on_disk_readable"] - disk
-    return "%d / %d%s" % (disk, exported - extra, " (+%d records_lost record)" % extra if extra else "")
+    # the writer's own records (clock anchors; records_lost where records were lost) are not data
+    return "%d / %d%s" % (disk, exported - extra, " (+%d of the writer's own: clock anchors, records_lost)" % extra
+                          if extra else "")
 
 
 def _lost(row):

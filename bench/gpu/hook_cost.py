@@ -41,6 +41,32 @@ def per_call(fn, n, rounds, setup=None, after=None):
     return round(statistics.median(vals), 1)
 
 
+def moe_record_cpu(L, E, K, T, calls, rounds, router=False):
+    """ns per ExpertCounter.record() call on the CPU (the torch fallback) for T tokens routed to the
+    top K of E experts, cycling over L layers; with router=True also the ns per layer of a softmax +
+    top-k over the same logits (the router's own CPU work, for scale): (record ns, router ns)."""
+    import torch
+    from profilemate_probe.gpu.moe_counter import ExpertCounter
+    c = ExpertCounter(L, E, K, "cpu", weight_bins=20)
+    logits = torch.randn(T, E)
+    wts, ids = torch.softmax(logits, -1).topk(K)
+    ids = ids.to(torch.int32)
+
+    def rec_loop(k):
+        r = c.record
+        for i in range(k):
+            r(i % L, ids, wts)
+    rec = per_call(rec_loop, calls, rounds)
+    if not router:
+        return rec
+
+    def route_loop(k):
+        softmax = torch.softmax
+        for _ in range(k):
+            softmax(logits, -1).topk(K)
+    return rec, per_call(route_loop, calls, rounds)
+
+
 class _Ev:
     """Stand-in event that is always complete (isolates StepTimer's own Python cost)."""
     __slots__ = ()
@@ -135,16 +161,10 @@ def main():
         from profilemate_probe.gpu.moe_counter import ExpertCounter
         out["torch"] = torch.__version__
         for label, L, E, K, T in (("mixtral_8e_top2_T64", 32, 8, 2, 64), ("qwen3_128e_top8_T64", 48, 128, 8, 64)):
-            c = ExpertCounter(L, E, K, "cpu", weight_bins=20)
+            out["record_cpu_torch_fallback_%s_ns" % label] = moe_record_cpu(L, E, K, T, max(200, n // 50), rounds)
             logits = torch.randn(T, E)
             wts, ids = torch.softmax(logits, -1).topk(K)
             ids = ids.to(torch.int32)
-
-            def rec_loop(k, c=c, ids=ids, wts=wts, L=L):
-                r = c.record
-                for i in range(k):
-                    r(i % L, ids, wts)
-            out["record_cpu_torch_fallback_%s_ns" % label] = per_call(rec_loop, max(200, n // 50), rounds)
 
             # dispatch only: everything record() does before the launch
             c2 = ExpertCounter(L, E, K, "cpu", weight_bins=20)

@@ -218,7 +218,7 @@ def test_kv_hooks_leave_the_block_pools_attributes_inline(tmp_path):
         "hook['touch'](pool, blocks)\n"
         "hook['free_blocks'](pool, blocks)\n"
         "hook['free_blocks'](pool, iter(blocks))\n"
-        "hook['_maybe_evict_cached_block'](pool, blocks[0])\n"
+        "hook['evict_blocks'](pool, {blocks[0].block_id})\n"
         "print(before, made())\n" % (PROBE, HERE))
     r = run_python(code, pythonpath="", cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr[-2000:]
@@ -272,7 +272,7 @@ def test_startup_line_once_and_metadata_has_engine_config(workloads):
     assert meta["engine"]["vllm_version"] == vllm.__version__
     attached = {k for k, v in meta["probe_targets"].items() if v["state"] == "attached"}
     assert "vllm.v1.core.sched.scheduler:Scheduler.schedule" in attached
-    assert "vllm.v1.core.block_pool:BlockPool._maybe_evict_cached_block" in attached
+    assert "vllm.v1.core.block_pool:BlockPool.get_new_blocks" in attached
 
 
 def test_failing_hook_leaves_vllm_results_unchanged_and_logs_once(tmp_path):

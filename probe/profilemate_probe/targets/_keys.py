@@ -10,14 +10,18 @@ import os
 from hashlib import blake2b
 
 _SECRET = os.urandom(16)
+# the keyed state, made once: a copy of it fed the data digests exactly as blake2b(data, key=...)
+# does, at a third of the cost (keying a new hash object is most of BLAKE2b's ~2 us here)
+_KEYED = blake2b(key=_SECRET, digest_size=8)
 # seeds the in-memory prefix hashes (prefix_cache._prefix_hashes): never written either
 SEED = int.from_bytes(os.urandom(8), "little")
 
 
 def key(data):
     """The salted key of bytes (a vLLM BlockHash), as a signed i64 (0 is kept for "none")."""
-    k = int.from_bytes(blake2b(data, key=_SECRET, digest_size=8).digest(), "little", signed=True)
-    return k or 1
+    h = _KEYED.copy()
+    h.update(data)
+    return int.from_bytes(h.digest(), "little", signed=True) or 1
 
 
 def text_key(s):

@@ -4,7 +4,7 @@ What the engine needs to say why a request missed (aggregate/PrefixCacheMisses):
 full blocks were found, the salted key of the first one that was not (matched against the keys of
 evicted blocks, targets/kv_cache.py), and what an earlier request had at that block. The last part
 is decided here, from an in-memory table the probe keeps and never writes: per parent block (the
-block hash before it) and first token, the salted token hashes of up to four children the probe
+block hash before it) and first token, the (masked) token ids of up to four children the probe
 saw. A new child that shares some leading tokens with one of them but not the whole block is a
 misaligned prefix
 (the shared prefix ends inside a block, so vLLM cannot cache it); one with the same tokens and
@@ -12,14 +12,18 @@ other extras (cache salt, LoRA, image, prompt embeds) is an extras mismatch. Onl
 leave the process: never text, token ids, salts or adapter names.
 
 Cost: the table is fed only with blocks the lookup missed (the blocks vLLM is about to compute,
-at most MAX_FED_BLOCKS), their tokens hashed in one C-level pass; bench/prefix_cache_cost.py.
+at most MAX_FED_BLOCKS), their token ids masked in C-level passes; bench/prefix_cache_cost.py.
 """
 from array import array
 from collections import OrderedDict
+import inspect
 from itertools import repeat
+import os
+import struct
 from time import monotonic_ns
 
 from ..patching import PatchTarget
+from ..spool import RECORDS, StringRecord, note_cut
 from . import _keys
 
 PROFILER = "prefix_cache"
@@ -31,7 +35,7 @@ MISMATCH_BITS = {"cache_salt": 1, "lora": 2, "mm": 4, "prompt_embeds": 8}
 # Distinct extras remembered per first block (cache salts, adapters): the closest is compared
 _FIRST_BLOCK_EXTRAS = 4
 # Blocks remembered: bounded whatever the server runs (oldest first out). An entry is a key and a
-# reference to its lookup's token hashes (8 bytes a token): ~20 MiB at most at block size 16.
+# reference to its lookup's masked token ids (8 bytes a token): ~20 MiB at most at block size 16.
 MAX_BLOCKS = 1 << 16
 # Missed blocks of one lookup fed to the table (4,096 tokens at block size 16): a request that
 # diverges further into another's unique part is told never_seen (docs/prefix-cache.md)
@@ -39,8 +43,8 @@ MAX_FED_BLOCKS = 256
 
 
 class _Table:
-    """What the probe saw after each block: (parent block hash, first token's hash, extras) ->
-    (the token hashes of the lookup that fed it, the block's offset in them, the request).
+    """What the probe saw after each block: (parent block hash, first token (masked), extras) ->
+    (the masked token ids of the lookup that fed it, the block's offset in them, the request).
     `kinds` keeps, per (parent, first token), the extras last seen there (for the first block, the
     last few): a block found under other extras only is an extras mismatch. Both FIFO-bounded."""
     __slots__ = ("blocks", "kinds", "first")
@@ -54,7 +58,7 @@ class _Table:
 
     def feed(self, parents, extras, th, bs, owner, first_extras=None):
         """The blocks of one lookup from its first missed one: parents[i] is the block hash before
-        block i of them, th their tokens' hashes, `extras` those of every block but the prompt's
+        block i of them, th their masked token ids (_token_hashes), `extras` those of every block but the prompt's
         first (`first_extras`, when the lookup starts there). No Python code per block but the
         parents' list: the dict updates zip C-level iterators."""
         firsts = th[::bs]
@@ -114,10 +118,28 @@ class _Table:
         return (NEVER_SEEN, 0, 0) if best is None else best[1:]
 
 
+# 8 secret bytes, drawn per process and never written, and that unit repeated: the pad XORed
+# onto the token ids the table keeps (grown when a lookup feeds more tokens than it covers)
+_UNIT = os.urandom(8)
+_PAD = [_UNIT * 4096]
+
+
 def _token_hashes(tokens):
-    """Salted hashes of the tokens, one each, in one C-level pass (no Python code per token): two
-    blocks share their first n tokens exactly when their first n hashes are equal."""
-    return array("q", map(hash, zip(repeat(_keys.SEED), tokens)))
+    """The tokens as the table keeps them: each token id XORed with a per-process secret (the same
+    for every token), in C-level passes over the whole run (no Python code per token). Two blocks
+    share their first n tokens exactly when their first n entries are equal. (They were salted
+    hashes, hash((seed, token)), ~140-200 ns a token, most of the hook's cost on a lookup that
+    misses; these take ~50. Neither is ever written, and neither hides a token from whoever can
+    read the process's memory and the secret in it: a salted hash is undone by hashing the
+    vocabulary.)"""
+    ids = array("q", tokens)
+    n = len(ids) * 8
+    pad = _PAD[0]
+    if n > len(pad):
+        pad = _PAD[0] = _UNIT * (n // 8 * 2)
+    out = array("q")
+    out.frombytes((int.from_bytes(ids, "little") ^ int.from_bytes(pad[:n], "little")).to_bytes(n, "little"))
+    return out
 
 
 def _extras_slow(request, start, end):
@@ -230,12 +252,78 @@ def _classify_and_feed(manager, request, hashes, bs, k, hit, blocks, num_tokens,
     return shape, shared, mismatch
 
 
+# The record is packed here, on vLLM's thread, in two parts: its length, type and t_ns, and the
+# rest (fields and the request id), which a request looked up again with the same answer reuses
+# (_memo): most lookups are such retries (a waiting request is looked up every step until its
+# blocks fit: 299 of the demo's 411), and packing them on the spool thread cost it ~5 us apiece.
+_REC = StringRecord("prefix_cache_lookup")
+_TYPE, _FIXED = _REC.type_id, _REC.fixed_size
+_HEAD = struct.Struct("<IHq").pack
+_FIELDS = RECORDS["prefix_cache_lookup"]._fixed.format  # "<q..." : t_ns first (an i64), then the rest
+_REST = struct.Struct("<" + _FIELDS[2:]).pack
+
+
+def _id_str(rid):
+    """The request id as the spool stores a str (u16 length, at most 65,535 bytes, a cut counted)."""
+    b = rid.encode("utf-8", "replace")
+    if len(b) > 65535:
+        b = b[:65535]
+        note_cut()
+    return len(b).to_bytes(2, "little") + b
+
+
+def _memo(manager, request, result, now):
+    """(hit, num_tokens, num_preemptions, body length, packed fields after t_ns): what a retry
+    with the same hit, tokens and preemptions writes again (its _lookup would be the same)."""
+    fields = _lookup(manager, request, result, now)
+    rest = _REST(*fields[1:-1]) + _id_str(fields[-1])
+    memo = request._profilemate_lookup = (result[1], request.num_tokens, getattr(request, "num_preemptions", 0),
+                                          len(rest) + 8, rest)
+    return memo
+
+
 def _get_computed_blocks(original, prof):
-    def get_computed_blocks(self, request, *args, **kwargs):
+    # The record's code is in each hook's own frame (no helper call): one Python call less per
+    # lookup, and the guarded code (the `try` whose handler calls prof.fail) is where the fault
+    # tests (tests/drive_faults.py) look for a hook's own work.
+    try:
+        params = list(inspect.signature(original).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if params is not None and [p.name for p in params] == ["self", "request", "max_cache_hit_length"] \
+            and params[2].default is None and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+        # vLLM 0.33's signature as it is: no *args/**kwargs (a new dict on every call)
+        def get_computed_blocks(self, request, max_cache_hit_length=None):
+            result = original(self, request, max_cache_hit_length)
+            if prof.enabled:
+                t = monotonic_ns()
+                try:
+                    try:
+                        memo = request._profilemate_lookup
+                        if memo[0] != result[1] or memo[1] != request.num_tokens \
+                                or memo[2] != getattr(request, "num_preemptions", 0):
+                            memo = _memo(self, request, result, t)
+                    except AttributeError:
+                        memo = _memo(self, request, result, t)
+                    prof.out(_HEAD(memo[3], _TYPE, t) + memo[4])
+                except Exception as exc:
+                    prof.fail("KVCacheManager.get_computed_blocks", exc)
+            return result
+        return get_computed_blocks
+
+    def get_computed_blocks(self, request, *args, **kwargs):  # noqa: F811 (another vLLM's signature)
         result = original(self, request, *args, **kwargs)
         if prof.enabled:
+            t = monotonic_ns()
             try:
-                prof.emit("prefix_cache_lookup", *_lookup(self, request, result, monotonic_ns()))
+                try:
+                    memo = request._profilemate_lookup
+                    if memo[0] != result[1] or memo[1] != request.num_tokens \
+                            or memo[2] != getattr(request, "num_preemptions", 0):
+                        memo = _memo(self, request, result, t)
+                except AttributeError:
+                    memo = _memo(self, request, result, t)
+                prof.out(_HEAD(memo[3], _TYPE, t) + memo[4])
             except Exception as exc:
                 prof.fail("KVCacheManager.get_computed_blocks", exc)
         return result

@@ -5,7 +5,7 @@ public enum ProbeProfiler {
   SCHEDULER("scheduler", "ENABLE_BATCH_UTILIZATION_TRACKING, ENABLE_PREEMPTION_TRACKING (request events)",
       "Scheduler.schedule / update_from_output / add_request / _free_request in the EngineCore"),
   KV_CACHE("kv_cache (with scheduler)", "ENABLE_KV_CACHE_TRACKING",
-      "BlockPool.get_new_blocks / touch / free_blocks / _maybe_evict_cached_block in the EngineCore"),
+      "BlockPool.get_new_blocks (and the evictions it makes) / touch / free_blocks / evict_blocks in the EngineCore"),
   PREFIX_CACHE("prefix_cache (with kv_cache)", "ENABLE_KV_CACHE_TRACKING",
       "KVCacheManager.get_computed_blocks and the kv_cache hooks' eviction keys in the EngineCore"),
   CPU_TIMING("cpu_timing (with scheduler)", "ENABLE_CPU_TIMING",
