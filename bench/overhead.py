@@ -12,10 +12,9 @@ bench modules that measure each cost on its own (their docstrings say how):
   kv_block_hooks       the same module's per-call cost of the KV-block hooks on a real BlockPool
   prefix_cache_lookup  bench/prefix_cache_cost.py: KVCacheManager.get_computed_blocks per call
   moe_counter_cpu      bench/gpu/hook_cost.py: ExpertCounter.record per step on the CPU backend
+  moe_counting_gpu     bench/gpu/moe_step_cost.py: the MoE counting's GPU time per step, one launch
+                       per step vs one per layer (only where CUDA is; [] here)
   spool_write          bench/spool_out_cost.py: a record's cost on vLLM's thread and on the spool thread
-
-A GPU section (say, MoE counting per step on CUDA) is one more function appended to SECTIONS that
-returns [] where torch.cuda is not available.
 
 Usage: python bench/overhead.py [--quick] [--rounds N] [--json FILE]   (under the vLLM venv)
 --quick (a smoke test, under 2 minutes): few rounds, the demo workload only; its ratios are noisy.
@@ -135,9 +134,31 @@ def spool_write(quick):
     ]
 
 
+def moe_counting_gpu(quick):
+    """The MoE counting's own GPU time per forward step (bench/gpu/moe_step_cost.kernel_only: a CUDA
+    graph of steps of mixtral-2b's 16 layers of record(), replayed), one launch per step against one
+    per layer. Nothing without CUDA (this VM: the H200 figures are in bench/results/gpu/moe_step_*)."""
+    try:
+        import torch
+        if not torch.cuda.is_available():
+            return []
+        import moe_step_cost
+    except ImportError:
+        return []
+    dev = torch.device("cuda", torch.cuda.current_device())
+    rows = []
+    for T in (16,) if quick else (16, 64, 256):
+        r = moe_step_cost.kernel_only(dev, T, replays=10 if quick else 30)
+        rows.append(Row("MoE counting on the GPU, 16 layers x %d tokens: us/step" % T, r["per_layer_us_per_step"],
+                        r["per_step_us_per_step"], round(r["per_step_us_per_step"] / r["per_layer_us_per_step"], 3),
+                        None, "off: one launch per layer (MOE_COUNT_PER_STEP=0); on: one launch per step; %s"
+                        % torch.cuda.get_device_name(dev)))
+    return rows
+
+
 # One function per section, run in this order (the scheduler loop first: it needs the probe's
-# hooks as installed). A GPU section appends itself here.
-SECTIONS = [scheduler_loop, kv_block_hooks, prefix_cache_lookup, moe_counter_cpu, spool_write]
+# hooks as installed).
+SECTIONS = [scheduler_loop, kv_block_hooks, prefix_cache_lookup, moe_counter_cpu, moe_counting_gpu, spool_write]
 
 
 def _cell(v, fmt):
