@@ -62,6 +62,26 @@ class Hook:
             self.w[self.layer][:w.shape[0]].copy_(w)
 
 
+def drive(go, hook, x, counters, steps, gen, n_layers, rows=None, nvalid=None):
+    """Runs `steps` steps (go()) on fresh inputs, padding rows masked from `rows` when given; returns
+    the counters' launches before and the routing that flowed, (layer, ids, weights) per layer."""
+    for c in counters:
+        c.reset()
+    before = tuple(c.launches for c in counters)
+    T = x.shape[1]
+    log = []
+    for s in range(steps):
+        x.copy_(torch.randn(x.shape, device=x.device, dtype=x.dtype, generator=gen) * 0.1)
+        n = T if rows is None else rows[s % len(rows)]
+        if nvalid is not None:
+            nvalid.fill_(n)
+        go()
+        log += [(layer, hook.ids[layer][:n].cpu().clone(), hook.w[layer][:n].cpu().clone()) for layer in range(n_layers)]
+    if x.device.type == "cuda":
+        torch.cuda.synchronize()
+    return before, log
+
+
 def recount(log, L):
     """torch.bincount on the CPU of (layer, ids, w) rows: counts, co-selection, weight histogram."""
     return vh.ref_stats(L, E, K, B, log)
@@ -114,19 +134,7 @@ def exactness(dev, quick):
         try:
             x = torch.zeros(1, T, hidden, device=dev, dtype=dtype)
             go = make(stack_of(hook, n_layers), x)
-            step_c.reset()
-            layer_c.reset()
-            before = (step_c.launches, layer_c.launches)
-            log = []
-            for s in range(steps):
-                x.copy_(torch.randn(1, T, hidden, device=dev, dtype=dtype, generator=gen) * 0.1)
-                n = T if rows is None else rows[s % len(rows)]
-                if nvalid is not None:
-                    nvalid.fill_(n)
-                go()
-                log += [(layer, hook.ids[layer][:n].cpu().clone(), hook.w[layer][:n].cpu().clone()) for layer in range(n_layers)]
-            if cuda:
-                torch.cuda.synchronize()
+            before, log = drive(go, hook, x, (step_c, layer_c), steps, gen, n_layers, rows, nvalid)
             res = verdict(name, step_c, layer_c, recount(log, L), n_layers, before, steps)
         except Exception as exc:
             res = {"mode": name, "error": "%s: %s" % (type(exc).__name__, exc), "trace": traceback.format_exc()[-2000:]}
@@ -203,16 +211,7 @@ def exact_compiled(block, counters, L, T, hidden, dtype, steps, gen, dev, out):
         else:
             compiled(x)
             go = lambda: compiled(x)  # noqa: E731
-        step_c.reset()
-        layer_c.reset()
-        before = (step_c.launches, layer_c.launches)
-        log = []
-        for s in range(steps):
-            x.copy_(torch.randn(1, T, hidden, device=dev, dtype=dtype, generator=gen) * 0.1)
-            go()
-            log += [(layer, hook.ids[layer].cpu().clone(), hook.w[layer].cpu().clone()) for layer in range(L)]
-        if cuda:
-            torch.cuda.synchronize()
+        before, log = drive(go, hook, x, (step_c, layer_c), steps, gen, L)
         out["modes"].append(verdict("compiled_graph_opaque_op" if cuda else "compiled_opaque_op", step_c, layer_c, recount(log, L), L, before, steps))
     except Exception as exc:
         out["modes"].append({"mode": "compiled_opaque_op", "error": "%s: %s" % (type(exc).__name__, exc),

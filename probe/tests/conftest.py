@@ -18,6 +18,19 @@ def run_python(code, env_extra=None, pythonpath=PROBE, python=sys.executable, cw
     return subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
 
 
+def truths_of(procs, timeout=900):
+    """Waits for driver processes and returns the JSON each printed on its `TRUTH ` line, in order."""
+    import json
+    out_all = []
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        assert p.returncode == 0, err[-3000:]
+        line = [x for x in out.splitlines() if x.startswith("TRUTH ")]
+        assert line, (out[-2000:], err[-3000:])
+        out_all.append(json.loads(line[0][6:]))
+    return out_all
+
+
 def spool_chunks(data):
     """(chunk header fields, payload start, payload end) of every chunk of a spool's bytes."""
     from profilemate_probe.spool import CHUNK_HEADER

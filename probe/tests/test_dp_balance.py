@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import PROBE, REPO
+from conftest import PROBE, REPO, truths_of
 
 pytest.importorskip("vllm")
 DRIVER = os.path.join(os.path.dirname(__file__), "drive_dp.py")
@@ -32,15 +32,7 @@ def _run(session):
                     "PM_DP_SIZE": str(len(LOADS)), "PM_LOAD": ",".join(map(str, load)), "OMP_NUM_THREADS": "1"})
         procs.append(subprocess.Popen([sys.executable, DRIVER], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
-    truths = {}
-    for p in procs:
-        out, err = p.communicate(timeout=900)
-        assert p.returncode == 0, err[-3000:]
-        line = [x for x in out.splitlines() if x.startswith("TRUTH ")]
-        assert line, (out[-2000:], err[-3000:])
-        t = json.loads(line[0][6:])
-        truths[t["dp_rank"]] = t
-    return truths
+    return {t["dp_rank"]: t for t in truths_of(procs)}
 
 
 def _rows(session, name):

@@ -128,14 +128,13 @@ def test_a_failing_hook_turns_the_moe_profiler_off_and_vllm_still_commits(attach
 
 # -- vLLM's real rearrangement in two processes (EP 2 over gloo), the probe attached the normal way ----------
 import glob  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import struct  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from conftest import PROBE, REPO, spool_chunks  # noqa: E402
+from conftest import PROBE, REPO, spool_chunks, truths_of  # noqa: E402
 
 DRIVER = os.path.join(os.path.dirname(__file__), "drive_eplb.py")
 
@@ -182,14 +181,7 @@ def test_vllms_real_rearrangement_over_two_ep_ranks_is_recorded_as_vllm_placed_i
                     "OMP_NUM_THREADS": "1"})
         procs.append(subprocess.Popen([sys.executable, DRIVER], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
-    truths = {}
-    for p in procs:
-        out, err = p.communicate(timeout=900)
-        assert p.returncode == 0, err[-3000:]
-        line = [x for x in out.splitlines() if x.startswith("TRUTH ")]
-        assert line, (out[-2000:], err[-3000:])
-        truth = json.loads(line[0][6:])
-        truths[truth["pid"]] = truth
+    truths = {truth["pid"]: truth for truth in truths_of(procs)}
     for pid, truth in truths.items():
         # vLLM moved the weights between the ranks as its new map says: a real rearrangement happened
         assert truth["weights_moved"] and truth["after"] != truth["before"]
