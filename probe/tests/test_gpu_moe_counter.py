@@ -251,6 +251,26 @@ for (L, E, K, se, nv, per) in [(4, 8, 2, 1, None, 4), (3, 16, 8, 1, 5, 3), (5, 8
             one.launches == steps * per, step.launches == steps, int(a.counts.sum()) > 0 or nv == 0)
     if not all(same):
         bad.append(((L, E, K, se, nv, per), same, one.launches, step.launches))
+# keep=False (vLLM's expert substitution rewrites ids and weights in place after the router): counted as
+# recorded, not as rewritten; a step above keep_max_tokens launches per layer
+for keep_first, max_tokens, T in [(False, 1024, 6), (True, 4, 6)]:
+    step = ExpertCounter(3, 8, 2, "cpu", weight_bins=20, backend="triton")
+    step.keep_max_tokens = max_tokens
+    one = ExpertCounter(3, 8, 2, "cpu", weight_bins=20, backend="triton", per_step=False)
+    for layer in range(3):
+        w, ids = torch.softmax(torch.randn(T, 8, generator=gen), -1).topk(2)
+        ids = ids.to(torch.int32)
+        one.record(layer, ids.clone(), w.clone())
+        kept = (keep_first or layer > 0) and T <= max_tokens
+        step.record(layer, ids, w, keep=keep_first or layer > 0)
+        if not kept:      # rewritten in place, as expert substitution does, before the step's last layer
+            ids.fill_(0)
+            w.fill_(0.0)
+    a, b = one.read_and_reset(), step.read_and_reset()
+    same = (torch.equal(a.counts, b.counts), torch.equal(a.weight_hist, b.weight_hist), torch.equal(a.calls, b.calls))
+    want = 3 if max_tokens < T else 2   # per layer above the limit; the first alone, then layers 1-2 together
+    if not all(same) or step.launches != want:
+        bad.append((("keep", keep_first, max_tokens), same, step.launches))
 print("BAD" if bad else "OK", bad)
 """
 
@@ -260,7 +280,8 @@ def test_one_launch_per_step_counts_what_a_launch_per_layer_counts():
     layers' tensors as its arguments) leaves the buffer exactly as one launch per layer does:
     counts, co-selection, histograms, launch counters, sampled rows (also one launch in N), token
     rows, padding masked; a step that stops short of the last layer is launched by the next
-    step's first layer."""
+    step's first layer (and later steps end where it ended); tensors recorded with keep=False and
+    then rewritten in place count as recorded; a step above keep_max_tokens launches per layer."""
     pytest.importorskip("triton")
     env = dict(os.environ, TRITON_INTERPRET="1", PYTHONPATH=PROBE)
     out = subprocess.run([sys.executable, "-c", INTERP_STEP % PROBE], capture_output=True, text=True, env=env,

@@ -35,10 +35,8 @@ device from the per-layer launch counter, so sampling also holds inside graph re
 """
 import contextlib
 import time
-import weakref
 
 _monotonic_ns = time.monotonic_ns
-_LIVE = weakref.WeakSet()   # counters whose kept layers flush_all() launches
 
 OP_NAME = "profilemate::moe_record"
 BACKENDS = ("auto", "triton", "torch")
@@ -49,17 +47,11 @@ MAX_PROGRAMS = 256
 # layers one step launch takes: its arguments (two pointers and an int a layer) stay well inside
 # CUDA's 4 KB of kernel parameters; a model with more MoE layers takes two launches a step
 MAX_STEP_LAYERS = 128
-
-
-def flush_all():
-    """Launches every counter's kept layers (per-step mode). The probe calls it just before a CUDA
-    graph capture begins (they belong to eager work) and just before one ends (they belong in
-    it). Never raises: a counter that cannot launch falls back to a launch per layer."""
-    for counter in list(_LIVE):
-        try:
-            counter.flush()
-        except Exception:
-            pass
+# the largest step whose layers are kept for one launch: holding every layer's top-k tensors until
+# the last layer raises peak activation memory (which vLLM's profile run charges to the KV cache) by
+# layers x tokens x top_k x 8 bytes; a bigger step (prefill) launches per layer, where one launch
+# more per layer is nothing beside its compute. 1,024 is above vLLM's largest CUDA-graph size (512)
+KEEP_MAX_TOKENS = 1024
 
 
 def _next_pow2(n):
@@ -357,7 +349,8 @@ class ExpertCounter:
     weight_samples: tokens whose routing weights each layer keeps from its last launch (a power
     of two, at most 64; 0 keeps none)
     per_step: with the triton kernel, record() keeps each layer's tensors and ONE launch counts
-    all the layers of a step (see record_step below); False launches once per layer
+    all the layers of a step (see _keep); False launches once per layer. A counter is fed by one
+    thread at a time (vLLM's model runner; its dual-batch-overlap threads take strict turns).
     """
 
     def __init__(self, num_layers, num_experts, top_k, device, weight_bins=20, sample_every=1,
@@ -418,13 +411,15 @@ class ExpertCounter:
         self._stream = (self._torch._C._cuda_getCurrentRawStream if self.device.type == "cuda"
                         else (lambda dev: 0))
         self.launches = 0          # record launches so far (per layer, or per step)
-        _LIVE.add(self)
+        self.keep_max_tokens = KEEP_MAX_TOKENS
+        self._warm = False
 
     # -- hot path ----------------------------------------------------------------------
-    def record(self, layer_idx, topk_ids, topk_weights=None, num_valid_tokens=None):
+    def record(self, layer_idx, topk_ids, topk_weights=None, num_valid_tokens=None, keep=True):
         """Accumulates one layer's routing: topk_ids [T, top_k] (any int dtype; ids outside
         [0, E) are ignored), topk_weights [T, top_k] (float) or None, num_valid_tokens a
-        one-element device int tensor or None. Graph-safe; no host sync."""
+        one-element device int tensor or None. Graph-safe; no host sync. keep=False counts now
+        even in per-step mode: for tensors the caller changes in place afterwards."""
         K = self.top_k
         if topk_ids.shape[-1] != K:
             raise ValueError("topk_ids last dim %d != top_k %d" % (topk_ids.shape[-1], K))
@@ -444,7 +439,7 @@ class ExpertCounter:
             T = topk_ids.shape[0]
             if T == 0:
                 return
-            if self.per_step:
+            if self.per_step and keep and T <= self.keep_max_tokens:
                 self._keep(layer_idx, topk_ids, topk_weights, num_valid_tokens, T)
             else:
                 self._launch(layer_idx, topk_ids, topk_weights, num_valid_tokens, T, None)
@@ -493,6 +488,10 @@ class ExpertCounter:
         key = (T, ids.dtype, None if w is None else w.dtype, id(nv), self._stream(self.device.index), capturing)
         stash = self._stash
         if stash and (layer <= self._stash_layer or key != self._stash_key):
+            if layer <= self._stash_layer and key == self._stash_key:
+                # the step ended below last_layer (a drafter's MoE layers counted in: DeepSeek MTP):
+                # end the next steps where this one ended
+                self.last_layer = min(self.last_layer, self._stash_layer)
             if capturing != self._stash_key[5]:
                 # a capture began or ended inside a step with no flush() at its edge (the probe
                 # flushes there): what is kept can be launched neither in nor out of it
@@ -513,9 +512,10 @@ class ExpertCounter:
             self.flush()
 
     def flush(self):
-        """Launches the kept layers now (per-step mode), on the stream that produced them: the probe
-        calls it when a CUDA graph capture begins or ends, before a read, and at exit. No-op when
-        nothing is kept."""
+        """Launches the kept layers now (per-step mode): the probe calls it when a CUDA graph
+        capture begins or ends, before a step, a read or a reset, and at exit. No-op when nothing
+        is kept. Kept on a side stream: launched there and the current stream waits for it, except
+        inside a capture, where the capture stream has joined the side stream already."""
         stash = self._stash
         if not stash:
             return
@@ -523,21 +523,38 @@ class ExpertCounter:
         self._stash_layer = -1
         key, nv = self._stash_key, self._stash_nv
         self._stash_nv = None
+        capturing = self._capturing()
+        if capturing != key[5]:
+            # kept inside a capture whose end was not seen (or the reverse): their memory holds no
+            # routing now, so they cannot be counted; said, and no more keeping
+            self._give_up_per_step("%d layers kept across a CUDA graph capture edge were dropped" % len(stash))
+            return
+        stream = key[4]
+        current = self._stream(self.device.index)
+        side = stream != current and self.device.type == "cuda"
+        if side and capturing:
+            stream = current
+        launched = [False]
         try:
-            self._launch_step(stash, nv, key[0], key[4])
+            self._launch_step(stash, nv, key[0], stream, launched)
         except Exception as exc:
             self._give_up_per_step("%s: %s" % (type(exc).__name__, exc))
-            for layer, ids, w in stash:
-                self._launch(layer, ids, w, nv, key[0], key[4])
+            if not launched[0]:
+                for layer, ids, w in stash:
+                    self._launch(layer, ids, w, nv, key[0], stream)
+        if side and not capturing:
+            torch = self._torch
+            torch.cuda.current_stream(self.device).wait_stream(torch.cuda.ExternalStream(stream, device=self.device))
 
     def _give_up_per_step(self, why):
         self.per_step = False
         self.per_step_error = why
 
-    def _launch_step(self, stash, nv, T, stream):
+    def _launch_step(self, stash, nv, T, stream, launched):
         n = len(stash)
         if n == 1:
             layer, ids, w = stash[0]
+            launched[0] = True   # _launch counts it or raises before its launch
             self._launch(layer, ids, w, nv, T, stream)
             return
         kernel = step_kernel(n)
@@ -562,12 +579,27 @@ class ExpertCounter:
             aligned = not any(a.data_ptr() & 15 for a in args[:2 * n + 2])
             if launch is not None and aligned:
                 launch(grid0, n, stream, args)
+                launched[0] = True
                 return
         kw = self._constexprs(w0, nv)
+        if not self._warm and not self._capturing():
+            self._warm_single(stash[0], nv, T, kw)
         with self._on_stream(stream):
             kernel[(grid0, n)](*args, **kw)
+        launched[0] = True
         if fast is not None and key not in fast and aligned:
             self._make_fast_step(key, kernel, args, kw, grid0, n)
+
+    def _warm_single(self, first, nv, T, kw):
+        """Compiles the per-layer kernel at the first eager step launch, as a launch per layer did:
+        a piecewise graph (one MoE layer each) launches it first inside its capture otherwise."""
+        self._warm = True
+        layer, ids, w = first
+        try:
+            self._kernel.warmup(ids, ids if w is None else w, ids if nv is None else nv, self.buf, T, layer,
+                                grid=(1,), **kw)
+        except Exception:
+            pass   # compiled at its first launch instead
 
     def _make_fast_step(self, key, kernel, args, kw, grid0, n):
         """The direct launcher of a step kernel (as _make_fast), on an explicit stream."""
@@ -625,6 +657,7 @@ class ExpertCounter:
 
     # -- off the hot path --------------------------------------------------------------
     def reset(self):
+        self.flush()   # kept layers belong before the reset
         self.buf.zero_()
 
     def start_read(self, reset=True):

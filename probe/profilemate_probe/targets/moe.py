@@ -38,6 +38,10 @@ def _runner_init(original, prof):
                 idx = layer_index(self.layer_name)
                 if router is not None and idx is not None:
                     router._profilemate_layer = idx
+                    # expert substitution (vLLM's SubstitutedRoutedExperts) rewrites the router's ids
+                    # and weights in place before the next layer: those are counted at once
+                    router._profilemate_keep = getattr(getattr(self, "routed_experts", None),
+                                                       "expert_substitution", None) is None
                     _state["layers"] = max(_state["layers"], idx + 1)
                     _state["experts"] = max(_state["experts"], int(router.global_num_experts))
                     _state["top_k"] = max(_state["top_k"], int(router.top_k))
@@ -140,7 +144,8 @@ def _select_experts(original, prof):
             if layer is not None:
                 try:
                     weights, ids = result[0], result[1]
-                    _counter(ids.device).record(layer, ids, weights, _state["valid"])
+                    _counter(ids.device).record(layer, ids, weights, _state["valid"],
+                                                getattr(self, "_profilemate_keep", True))
                 except Exception as exc:
                     prof.fail("FusedMoERouter.select_experts", exc)
         return result
@@ -153,7 +158,8 @@ def _capture_edge(original, prof):
     layers, and must not when they ran before it: so whatever is kept is launched just before a
     capture begins (it belongs to eager work) and just before it ends (inside the graph)."""
     def edge(self, *args, **kwargs):
-        if prof.enabled and _state["counter"] is not None:
+        # also with the profiler off: layers kept inside a capture must be launched inside it
+        if _state["counter"] is not None:
             try:
                 _state["counter"].flush()
             except Exception as exc:
@@ -172,6 +178,9 @@ def _on_step(num_tokens):
         # layers kept from a step that never reached its last MoE layer are launched now, while the
         # padding mask still holds their step's token count
         c.flush()
+        if c.per_step_error and not _state.get("said"):
+            _state["said"] = True   # counting goes on, one launch per layer
+            prof.log("moe: one launch per step given up: %s" % c.per_step_error)
         if _state["steps"] == 0:
             c.reset()  # warm-up, memory-profiling and capture runs routed dummy tokens
         if num_tokens != _state["valid_now"]:
