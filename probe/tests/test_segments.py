@@ -25,6 +25,11 @@ def _writer(raw, segments, clock=None, pid=7):
     return spool.SpoolWriter(None, _meta(pid), flush_every=10_000, segments=segments, clock=clock or Clock())
 
 
+# the writer's own records: a loaded machine can make it write one (a queue that reached its bound
+# leaves a records_lost record with the chunk's first time, lost 0), which is not a data record
+_WRITERS_OWN = {spool.RECORDS[n].type_id for n in ("records_lost", "probe_losses", "clock_anchor")}
+
+
 def _records(path):
     """(metadata, [t_ns of each data record]) of one segment."""
     data = open(path, "rb").read()
@@ -37,7 +42,7 @@ def _records(path):
             body = pos + 6
             if kind == 0:
                 meta = json.loads(data[body:body + size])
-            else:
+            elif kind not in _WRITERS_OWN:
                 ts.append(int.from_bytes(data[body:body + 8], "little", signed=True))
             pos = body + size
     return meta, ts
