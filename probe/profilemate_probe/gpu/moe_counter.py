@@ -276,6 +276,15 @@ def _register_op():
     return getattr(getattr(torch.ops, ns), name)
 
 
+def _direct(kernel, args, kw, grid):
+    """(run, function, packed metadata, constexpr tail) of the kernel compiled for these arguments:
+    what a direct launcher passes to run() itself, skipping triton's per-call argument binding."""
+    compiled = kernel.warmup(*args, grid=grid, **kw)
+    compiled._init_handles()
+    tail = tuple(kw[name] for name in list(kernel.arg_names)[len(args):])
+    return compiled.run, compiled.function, compiled.packed_metadata, tail
+
+
 def _is_compiling_fn():
     import torch
     fn = getattr(getattr(torch, "compiler", None), "is_compiling", None)
@@ -452,10 +461,7 @@ class ExpertCounter:
         """One layer's kernel launch, on `stream` (a raw CUDA stream) or the current one (None)."""
         kernel = self._kernel
         self.launches += 1
-        if self.sample_every > 1:
-            grid0 = SAMPLED_PROGRAMS
-        else:
-            grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
+        grid0 = self._programs(T)
         w = topk_ids if topk_weights is None else topk_weights
         nv = topk_ids if num_valid_tokens is None else num_valid_tokens
         fast = self._fast
@@ -469,6 +475,12 @@ class ExpertCounter:
             kernel[(grid0,)](topk_ids, w, nv, self.buf, T, layer_idx, **self._constexprs(topk_weights, num_valid_tokens))
         if fast is not None and key not in fast:
             self._make_fast(key, (topk_ids, w, nv, self.buf, T, layer_idx), topk_weights, num_valid_tokens, grid0)
+
+    def _programs(self, T):
+        """Programs per layer of a launch over T rows (fixed in sampled mode: see SAMPLED_PROGRAMS)."""
+        if self.sample_every > 1:
+            return SAMPLED_PROGRAMS
+        return min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
 
     def _on_stream(self, stream):
         """A context that makes `stream` current for a triton JIT launch (nothing when it already is)."""
@@ -558,10 +570,7 @@ class ExpertCounter:
             self._launch(layer, ids, w, nv, T, stream)
             return
         kernel = step_kernel(n)
-        if self.sample_every > 1:
-            grid0 = SAMPLED_PROGRAMS
-        else:
-            grid0 = min(MAX_PROGRAMS, (T + self._bt - 1) // self._bt)
+        grid0 = self._programs(T)
         ids0, w0 = stash[0][1], stash[0][2]
         has_w = w0 is not None
         args = []
@@ -604,11 +613,7 @@ class ExpertCounter:
     def _make_fast_step(self, key, kernel, args, kw, grid0, n):
         """The direct launcher of a step kernel (as _make_fast), on an explicit stream."""
         try:
-            compiled = kernel.warmup(*args, grid=(grid0, n), **kw)
-            compiled._init_handles()
-            run, function, packed = compiled.run, compiled.function, compiled.packed_metadata
-            names = list(kernel.arg_names)
-            tail = tuple(kw[c] for c in names[len(args):])
+            run, function, packed, tail = _direct(kernel, args, kw, (grid0, n))
 
             def launch(g0, g1, stream, a):
                 run(g0, g1, 1, stream, function, packed, None, None, None, *a, *tail)
@@ -628,14 +633,10 @@ class ExpertCounter:
         binding (most of a JIT launch's host cost). Only used for 16-byte-aligned inputs (the
         specialisation triton picked for them); any surprise disables it for good."""
         try:
-            kw = self._constexprs(topk_weights, num_valid_tokens)
-            compiled = self._kernel.warmup(*args, grid=(grid0,), **kw)
             if any(a.data_ptr() & 15 for a in args[:4]):
                 return
-            compiled._init_handles()
-            run, function, packed = compiled.run, compiled.function, compiled.packed_metadata
-            names = list(self._kernel.arg_names)
-            tail = tuple(kw[n] for n in names[6:])
+            run, function, packed, tail = _direct(self._kernel, args, self._constexprs(topk_weights, num_valid_tokens),
+                                                  (grid0,))
             raw_stream = self._torch._C._cuda_getCurrentRawStream
             dev = self.device.index
 
